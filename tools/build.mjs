@@ -1,0 +1,41 @@
+// Builds everything `node` needs to run each app from dist/, as its container will:
+//   1. tsc type-checks the whole workspace and emits JS (with the decorator metadata Nest's DI needs;
+//      esbuild cannot emit that metadata itself, which is why tsc runs first);
+//   2. esbuild bundles each app's entry point from that JS, resolving our @piko/* libs inline and
+//      leaving npm packages external, so `node dist/apps/<app>/main.js` starts with plain node.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outTsc = join(root, 'dist/out-tsc');
+const apps = ['cli', 'proxy', 'upstream-gateway', 'admin'];
+const libs = ['protocol', 'config', 'observability', 'cluster', 'client', 'testing', 'gateway', 'proxy', 'admin'];
+
+rmSync(outTsc, { recursive: true, force: true });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+  cwd: root,
+});
+
+const alias = Object.fromEntries(libs.map((lib) => [`@piko/${lib}`, join(outTsc, `libs/${lib}/src/index.js`)]));
+
+await Promise.all(
+  apps.map((app) =>
+    esbuild.build({
+      entryPoints: [join(outTsc, `apps/${app}/src/main.js`)],
+      outfile: join(root, `dist/apps/${app}/main.js`),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      packages: 'external',
+      alias,
+      sourcemap: true,
+      logLevel: 'warning',
+    }),
+  ),
+);
+console.log(`built ${apps.map((a) => `dist/apps/${a}/main.js`).join(', ')}`);
