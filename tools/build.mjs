@@ -4,14 +4,15 @@
 //   2. esbuild bundles each app's entry point from that JS, resolving our @piko/* libs inline and
 //      leaving npm packages external, so `node dist/apps/<app>/main.js` starts with plain node.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outTsc = join(root, 'dist/out-tsc');
-const apps = ['cli', 'proxy', 'upstream-gateway', 'admin'];
+// Every app with an entry point is bundled.
+const apps = ['cli', 'proxy', 'upstream-gateway', 'admin'].filter((app) => existsSync(join(root, `apps/${app}/src/main.ts`)));
 const libs = ['protocol', 'config', 'observability', 'cluster', 'client', 'testing', 'gateway', 'proxy', 'admin'];
 
 rmSync(outTsc, { recursive: true, force: true });

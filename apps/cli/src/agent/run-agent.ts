@@ -1,0 +1,74 @@
+import { Upstream, type Logger } from '@piko/client';
+import type { AgentConfig } from './agent-config';
+import { HttpAgentListener } from './http-agent-listener';
+import { TcpAgentListener } from './tcp-agent-listener';
+
+export interface RunningAgent {
+  /**
+   * Graceful stop: every listener stops taking new connections and lets in-flight ones finish;
+   * after `gracePeriodMs` whatever is left is cut.
+   */
+  close(): Promise<void>;
+}
+
+export interface RunAgentOptions {
+  /** Milliseconds close() waits for in-flight requests before cutting them; default 60000. */
+  gracePeriodMs?: number;
+}
+
+/**
+ * Starts every configured listener (one outbound connection each) and resolves once all are
+ * registered. If any fails to connect (bad token, connect.timeoutMs elapsed) the others are
+ * shut down and the error is thrown, so the CLI exits non-zero instead of running half-configured.
+ */
+export async function runAgent(config: AgentConfig, logger: Logger, options: RunAgentOptions = {}): Promise<RunningAgent> {
+  const upstream = new Upstream({
+    url: config.connect.url,
+    token: config.connect.token,
+    tls: config.connect.tls,
+    logger,
+  });
+  const listeners = config.listeners.map((ln) =>
+    ln.protocol === 'tcp'
+      ? new TcpAgentListener({ endpointId: ln.endpointId, addr: ln.addr, accessLog: ln.accessLog ?? false, logger }, upstream)
+      : new HttpAgentListener(
+          {
+            endpointId: ln.endpointId,
+            addr: ln.addr,
+            accessLog: ln.accessLog ?? false,
+            timeoutMs: ln.timeoutMs ?? 10_000,
+            logger,
+          },
+          upstream,
+        ),
+  );
+
+  const connectTimeout = config.connect.timeoutMs ?? 30_000;
+  const signal = connectTimeout > 0 ? AbortSignal.timeout(connectTimeout) : undefined;
+  const results = await Promise.allSettled(listeners.map((ln) => ln.start(signal)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    for (const ln of listeners) ln.shutdown();
+    throw failed.reason;
+  }
+
+  const gracePeriodMs = options.gracePeriodMs ?? 60_000;
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= (async () => {
+        logger.info('agent shutting down', { gracePeriodMs });
+        const timer = setTimeout(() => {
+          logger.warn('grace period elapsed; closing remaining connections');
+          for (const ln of listeners) ln.shutdown();
+        }, gracePeriodMs);
+        try {
+          await Promise.all(listeners.map((ln) => ln.close()));
+        } finally {
+          clearTimeout(timer);
+        }
+      })();
+      return closing;
+    },
+  };
+}

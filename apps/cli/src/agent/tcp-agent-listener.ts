@@ -1,0 +1,68 @@
+import type { Duplex } from 'stream';
+import { forwardConnection, parseHostPort, type Listener, type Logger, type Upstream } from '@piko/client';
+import { parseTargetUrl, targetHost, targetPort } from './target-url';
+
+export interface TcpAgentListenerOptions {
+  endpointId: string;
+  /** The local service: a port or host:port (a URL's host and port are used as well). */
+  addr: string;
+  accessLog: boolean;
+  logger: Logger;
+}
+
+/** `piko agent tcp` for one endpoint: every stream from Piko becomes a TCP connection to `addr`. */
+export class TcpAgentListener {
+  private readonly logger: Logger;
+  private readonly target: { host: string; port: number };
+  private listener: Listener | undefined;
+
+  constructor(
+    private readonly options: TcpAgentListenerOptions,
+    private readonly upstream: Upstream,
+  ) {
+    this.logger = options.logger.child({ endpointId: options.endpointId, protocol: 'tcp' });
+    this.target = toHostPort(options.addr);
+  }
+
+  get endpointId(): string {
+    return this.options.endpointId;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    this.listener = await this.upstream.listen(this.options.endpointId, { signal });
+    this.listener.on('connection', (stream: Duplex) => this.forward(stream));
+    this.listener.on('error', (err: Error) => this.logger.error('listener failed', { err: err.message }));
+    this.logger.info('forwarding endpoint', { addr: `${this.target.host}:${this.target.port}` });
+  }
+
+  /** Graceful: no new connections; open ones run until either side closes them. */
+  async close(): Promise<void> {
+    await this.listener?.close();
+  }
+
+  shutdown(): void {
+    this.listener?.shutdown();
+  }
+
+  private forward(stream: Duplex): void {
+    const started = performance.now();
+    const socket = forwardConnection(stream, this.target, this.logger);
+    socket.once('close', () => {
+      const fields = {
+        durationMs: Math.round(performance.now() - started),
+        bytesIn: socket.bytesWritten,
+        bytesOut: socket.bytesRead,
+      };
+      if (this.options.accessLog) this.logger.info('connection', fields);
+      else this.logger.debug('connection', fields);
+    });
+  }
+}
+
+function toHostPort(addr: string): { host: string; port: number } {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(addr)) {
+    const url = parseTargetUrl(addr);
+    return { host: targetHost(url), port: targetPort(url) };
+  }
+  return parseHostPort(addr);
+}

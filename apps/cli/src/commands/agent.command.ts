@@ -1,0 +1,86 @@
+import { ConfigError, loadConfig, normalizeListenerAddr, renderHelp } from '@piko/config';
+import { isValidEndpointId } from '@piko/protocol';
+import { createLogger, onShutdownSignal } from '@piko/observability';
+import { type AgentListenerConfig, runAgent } from '../agent';
+import type { Command } from '../command';
+import { AgentCommandConfig } from './agent-command.config';
+import { clientTlsOptions } from './client-tls';
+
+const USAGE = `Usage:
+  piko agent http <endpoint> <addr> [flags]   forward HTTP from endpoint to a local service
+  piko agent tcp <endpoint> <addr> [flags]    forward TCP connections from endpoint
+  piko agent start --config.path agent.yaml   register every listener in the YAML file
+
+The agent dials out to Piko's upstream port (--connect.url) and registers each
+endpoint; requests for the endpoint are then forwarded to the local service.
+<addr> is a port ('3000', meaning localhost), host:port, or a URL
+('http://localhost:3000'). It reconnects with exponential backoff (100 ms to
+15 s, with jitter) whenever the connection drops.
+
+Examples:
+  piko agent http my-service 3000
+  piko agent http my-service 3000 --connect.url https://piko.example.com:8001 --connect.token $TOKEN
+  piko agent tcp my-db localhost:5432
+`;
+
+const SUBCOMMANDS = ['http', 'tcp', 'start'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+export const agentCommand: Command = {
+  name: 'agent',
+  summary: 'Register endpoints and forward their traffic to local services',
+  async run(argv, env) {
+    const [sub, ...rest] = argv;
+    if (!SUBCOMMANDS.includes(sub as Subcommand)) {
+      const help = sub === undefined || sub === '--help' || sub === '-h';
+      (help ? process.stdout : process.stderr).write(`${USAGE}\n${renderHelp(AgentCommandConfig)}`);
+      return help && sub !== undefined ? 0 : 2;
+    }
+    const { config, positionals, help } = loadConfig(AgentCommandConfig, { argv: rest, env });
+    if (help) {
+      process.stdout.write(`${USAGE}\n${renderHelp(AgentCommandConfig)}`);
+      return 0;
+    }
+    const listeners = listenersOf(sub as Subcommand, positionals, config);
+
+    const logger = createLogger({ level: config.log.level, subsystems: config.log.subsystems });
+    const agent = await runAgent(
+      {
+        listeners,
+        connect: {
+          url: config.connect.url,
+          token: config.connect.token || undefined,
+          timeoutMs: config.connect.timeout,
+          tls: clientTlsOptions(config.connect.tls),
+        },
+      },
+      logger.child({ subsystem: 'agent' }),
+      { gracePeriodMs: config.gracePeriod },
+    );
+    await new Promise<void>((resolve) => onShutdownSignal(() => agent.close().then(resolve), logger));
+    return 0;
+  },
+};
+
+/** The YAML's listeners plus, for `http`/`tcp`, the one named by the arguments. */
+function listenersOf(sub: Subcommand, positionals: string[], config: AgentCommandConfig): AgentListenerConfig[] {
+  const fromYaml: AgentListenerConfig[] = config.listeners.map((l) => ({
+    endpointId: l.endpointId,
+    addr: l.addr,
+    protocol: l.protocol,
+    accessLog: l.accessLog,
+    timeoutMs: l.timeout,
+  }));
+  if (sub === 'start') {
+    if (positionals.length > 0) throw new ConfigError([`agent start takes no arguments (got ${positionals.join(' ')})`]);
+    if (fromYaml.length === 0) throw new ConfigError(['agent start: no listeners configured (set listeners in --config.path)']);
+    return fromYaml;
+  }
+  if (positionals.length !== 2) {
+    throw new ConfigError([`agent ${sub}: expected <endpoint> <addr> (got ${positionals.length} arguments)`]);
+  }
+  const [endpointId, addr] = positionals;
+  if (!isValidEndpointId(endpointId)) throw new ConfigError([`agent ${sub}: invalid endpoint id ${JSON.stringify(endpointId)}`]);
+  normalizeListenerAddr(addr); // throws a ConfigError naming the address when it is not one
+  return [...fromYaml, { endpointId, addr, protocol: sub, accessLog: config.accessLog, timeoutMs: config.timeout }];
+}

@@ -1,0 +1,79 @@
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import { parseBindAddr, type ServerConfig } from '@piko/config';
+import {
+  createUpstreamWsAdapter,
+  LocalUpstreamDialer,
+  UpstreamGateway,
+  UpstreamListener,
+  UpstreamPool,
+  type UpstreamWsAdapter,
+} from '@piko/gateway';
+import { createMetrics, type Logger, NestLogger, Readiness } from '@piko/observability';
+import { ProxyServer } from '@piko/proxy';
+import { EmbeddedServerModule } from './embedded-server.module';
+import { gatewayOptions, proxyOptions } from './role-options';
+
+export interface RunningServer {
+  readonly proxyAddr: AddressInfo;
+  readonly upstreamAddr: AddressInfo;
+  readonly adminAddr: AddressInfo;
+  /** Graceful stop within `grace_period`; see the order in the body. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts proxy, gateway and admin in one process, in an order chosen so that nothing is offered
+ * before it works: admin first but not ready (probes see a live process while the rest starts),
+ * then the upstream port (reconnecting agents register before traffic arrives), then the proxy
+ * port, and only then ready. Shutdown runs the other way round inside the grace period.
+ */
+export async function startEmbeddedServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const { registry } = createMetrics();
+  const readiness = new Readiness();
+  const pool = new UpstreamPool();
+
+  const app = await NestFactory.create(
+    EmbeddedServerModule.register({
+      admin: { readiness, registry },
+      gateway: { options: gatewayOptions(config), pool, logger, registry },
+      proxy: { options: proxyOptions(config), dialer: new LocalUpstreamDialer(pool), logger, registry },
+    }),
+    { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false },
+  );
+  const wsAdapter: UpstreamWsAdapter = createUpstreamWsAdapter(app);
+  app.useWebSocketAdapter(wsAdapter);
+  await app.init();
+
+  const admin = parseBindAddr(config.admin.bindAddr);
+  await app.listen(admin.port, admin.host || '0.0.0.0');
+  const adminAddr = app.getHttpServer().address() as AddressInfo;
+  logger.child({ subsystem: 'admin' }).info('admin server listening', { addr: `${adminAddr.address}:${adminAddr.port}` });
+
+  const upstreamListener = app.get(UpstreamListener);
+  const proxyServer = app.get(ProxyServer);
+  const upstreamAddr = await upstreamListener.listen();
+  const proxyAddr = await proxyServer.listen();
+  readiness.markReady();
+
+  return {
+    proxyAddr,
+    upstreamAddr,
+    adminAddr,
+    async shutdown() {
+      const deadline = Date.now() + config.gracePeriod;
+      // Not ready first: load balancers stop sending while everything still serves.
+      readiness.markShuttingDown();
+      // The proxy finishes what it has in flight; those requests still need their upstreams.
+      await proxyServer.close(deadline);
+      // Then upstreams: no new ones, go-away to the connected ones, wait for their streams.
+      // (The upstream server's close completes only once its upgraded sockets are gone, after the drain.)
+      wsAdapter.stopAccepting();
+      const upstreamClosed = upstreamListener.close();
+      await app.get(UpstreamGateway).drain(deadline);
+      await upstreamClosed;
+      await app.close();
+      logger.info('shutdown complete');
+    },
+  };
+}

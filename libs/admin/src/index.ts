@@ -1,0 +1,1 @@
+export { AdminModule, type AdminModuleDeps } from './admin.module';

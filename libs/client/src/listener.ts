@@ -1,0 +1,263 @@
+import { EventEmitter } from 'events';
+import type { Duplex } from 'stream';
+import type { Session } from '@piko/protocol';
+import { backoffDelay } from './backoff';
+import { AbortError, ConnectError, ListenerClosedError } from './errors';
+import type { Logger } from './logger';
+
+/** How a Listener (re)opens its session; supplied by Upstream. */
+export interface ListenerConnector {
+  connect(signal: AbortSignal): Promise<Session>;
+  url: string;
+  minReconnectBackoff: number;
+  maxReconnectBackoff: number;
+  logger: Logger;
+}
+
+type ListenerState = 'connecting' | 'connected' | 'reconnecting' | 'closing' | 'closed';
+
+// A session that stayed up this long counts as healthy: the next drop starts the backoff over.
+const HEALTHY_SESSION_MS = 5_000;
+
+/**
+ * A net.Server-like listener for one Piko endpoint. Each connection a proxy client makes to the
+ * endpoint arrives as a 'connection' event carrying a Duplex (a multiplexed stream over this
+ * listener's outbound WebSocket). The listener survives disconnects: it reconnects with backoff
+ * and keeps emitting on the same object.
+ *
+ * Events: 'connection' (Duplex), 'connected', 'reconnecting' (reason?: Error), 'error' (Error,
+ * only when reconnecting became impossible, e.g. the token was revoked), 'close'.
+ *
+ * Serve HTTP from it with `serveHttp(listener, http.createServer(handler))`, i.e.
+ * `listener.on('connection', (s) => server.emit('connection', s))`.
+ */
+export class Listener extends EventEmitter {
+  private state: ListenerState = 'connecting';
+  private session: Session | undefined;
+  // Sessions the server sent go-away on: kept until their last stream ends, never given new work.
+  private readonly draining = new Set<Session>();
+  private readonly streamsBySession = new Map<Session, number>();
+  private readonly streams = new Set<Duplex>();
+  // Streams that arrived before anyone listened for 'connection' (Go's accept queue, in effect).
+  private pending: Duplex[] = [];
+  private readonly lifetime = new AbortController();
+  private attempt = 0;
+  private sessionStartedAt = 0;
+  private closePromise: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
+  private readonly logger: Logger;
+
+  constructor(
+    readonly endpointId: string,
+    private readonly connector: ListenerConnector,
+  ) {
+    super();
+    this.logger = connector.logger.child({ endpointId });
+    this.on('newListener', (event: string) => {
+      if (event === 'connection' && this.pending.length > 0) process.nextTick(() => this.flushPending());
+    });
+  }
+
+  address(): { endpointId: string } {
+    return { endpointId: this.endpointId };
+  }
+
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
+  /** Number of accepted streams that are still open. */
+  get activeConnections(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * Graceful close: tell Piko to send no new streams (go-away), let open streams finish, then
+   * disconnect. Streams the application never ends keep this waiting: call shutdown() after
+   * a grace period if that matters.
+   */
+  close(): Promise<void> {
+    if (this.closePromise) return this.closePromise;
+    this.closePromise = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+    this.state = 'closing';
+    this.lifetime.abort(new ListenerClosedError());
+    for (const stream of this.pending) stream.destroy();
+    this.pending = [];
+    if (this.session && !this.session.isClosed) this.session.goAway();
+    this.logger.info('listener closing', { activeConnections: this.streams.size });
+    this.finishIfIdle();
+    return this.closePromise;
+  }
+
+  /** Closes the connection to Piko now, resetting every open stream. */
+  shutdown(): void {
+    if (this.state === 'closed') return;
+    if (!this.closePromise) {
+      this.closePromise = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+    }
+    this.state = 'closing';
+    this.lifetime.abort(new ListenerClosedError());
+    for (const stream of [...this.pending, ...this.streams]) stream.destroy();
+    this.pending = [];
+    this.finish();
+  }
+
+  /** @internal Connects the first session; called once by Upstream.listen(). */
+  async start(signal?: AbortSignal): Promise<void> {
+    const signals = signal ? [signal, this.lifetime.signal] : [this.lifetime.signal];
+    try {
+      const session = await this.connectWithRetry(AbortSignal.any(signals), false);
+      this.attach(session);
+    } catch (err) {
+      // A listener that never connected has nothing to drain.
+      this.state = 'closing';
+      this.lifetime.abort();
+      this.finish();
+      throw err;
+    }
+  }
+
+  private async connectWithRetry(signal: AbortSignal, waitFirst: boolean): Promise<Session> {
+    const { minReconnectBackoff: min, maxReconnectBackoff: max } = this.connector;
+    if (waitFirst) await sleep(backoffDelay(this.attempt++, min, max), signal);
+    for (;;) {
+      try {
+        return await this.connector.connect(signal);
+      } catch (err) {
+        if (signal.aborted) throw abortReason(signal);
+        if (!(err instanceof ConnectError) || !err.retryable) {
+          this.logger.error('connect failed; non-retryable', { url: this.connector.url, err: String(err) });
+          throw err;
+        }
+        const delay = backoffDelay(this.attempt++, min, max);
+        this.logger.warn('connect failed; retrying', {
+          url: this.connector.url,
+          backoffMs: Math.round(delay),
+          err: err.message,
+        });
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  private attach(session: Session): void {
+    this.session = session;
+    this.sessionStartedAt = Date.now();
+    this.streamsBySession.set(session, 0);
+    this.state = 'connected';
+    this.logger.info('connected', { url: this.connector.url });
+    session.on('stream', (stream: Duplex) => this.onStream(stream, session));
+    session.once('goaway', () => {
+      if (this.session !== session) return;
+      // The server is draining this connection: keep it for the streams already on it, and get a
+      // fresh one now so the endpoint stays reachable.
+      this.session = undefined;
+      this.draining.add(session);
+      this.closeDrainedSession(session);
+      this.reconnect(new Error('server sent go-away'), false);
+    });
+    session.once('close', (err?: Error) => {
+      this.streamsBySession.delete(session);
+      this.draining.delete(session);
+      if (this.session === session) {
+        this.session = undefined;
+        if (Date.now() - this.sessionStartedAt >= HEALTHY_SESSION_MS) this.attempt = 0;
+        this.reconnect(err, true);
+      }
+      this.finishIfIdle();
+    });
+    this.emit('connected');
+  }
+
+  private reconnect(reason: Error | undefined, waitFirst: boolean): void {
+    if (this.state === 'closing' || this.state === 'closed' || this.state === 'reconnecting') return;
+    this.state = 'reconnecting';
+    this.logger.warn('disconnected; reconnecting', { reason: reason?.message ?? 'connection closed' });
+    this.emit('reconnecting', reason);
+    this.connectWithRetry(this.lifetime.signal, waitFirst).then(
+      (session) => {
+        if (this.lifetime.signal.aborted) {
+          session.close();
+          return;
+        }
+        this.attach(session);
+      },
+      (err: Error) => {
+        if (this.lifetime.signal.aborted) return;
+        // Non-retryable (a revoked token, say): the listener cannot recover on its own.
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+        this.shutdown();
+      },
+    );
+  }
+
+  private onStream(stream: Duplex, session: Session): void {
+    if (this.state === 'closing' || this.state === 'closed') {
+      stream.destroy();
+      return;
+    }
+    this.streams.add(stream);
+    this.streamsBySession.set(session, (this.streamsBySession.get(session) ?? 0) + 1);
+    stream.once('close', () => {
+      this.streams.delete(stream);
+      const left = (this.streamsBySession.get(session) ?? 1) - 1;
+      if (this.streamsBySession.has(session)) this.streamsBySession.set(session, left);
+      this.closeDrainedSession(session);
+      this.finishIfIdle();
+    });
+    if (this.listenerCount('connection') === 0) {
+      this.pending.push(stream);
+      return;
+    }
+    this.emit('connection', stream);
+  }
+
+  private flushPending(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const stream of pending) {
+      if (!stream.destroyed) this.emit('connection', stream);
+    }
+  }
+
+  private closeDrainedSession(session: Session): void {
+    if (this.draining.has(session) && (this.streamsBySession.get(session) ?? 0) === 0) {
+      this.draining.delete(session);
+      session.close();
+    }
+  }
+
+  private finishIfIdle(): void {
+    if (this.state === 'closing' && this.streams.size === 0) this.finish();
+  }
+
+  private finish(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const session of [this.session, ...this.draining]) session?.close();
+    this.session = undefined;
+    this.draining.clear();
+    this.logger.info('listener closed');
+    this.resolveClosed?.();
+    this.emit('close');
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof ListenerClosedError ? signal.reason : new AbortError(signal.reason);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortReason(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,97 @@
+import type { ConnectionOptions } from 'tls';
+import { Session, isValidEndpointId, webSocketDuplex } from '@piko/protocol';
+import { InvalidEndpointIdError } from './errors';
+import { forwardConnection } from './forward-connection';
+import { parseHostPort } from './host-port';
+import { Listener } from './listener';
+import { noopLogger, type Logger } from './logger';
+import { upstreamUrl } from './piko-url';
+import { connectWebSocket } from './websocket-connect';
+
+/** Multiplexer settings passed through to the protocol Session (`client` is always true here). */
+export type MuxOptions = Omit<ConstructorParameters<typeof Session>[1], 'client'>;
+
+export interface UpstreamOptions {
+  /** URL of Piko's upstream port, e.g. `http://localhost:8001`; a path is kept as a prefix. */
+  url: string;
+  /** Sent as `Authorization: Bearer <token>` on every connect. */
+  token?: string;
+  /** TLS options for `https:`/`wss:` URLs (CA, client certificate, servername, ...). */
+  tls?: ConnectionOptions;
+  /** Milliseconds; default 100. */
+  minReconnectBackoff?: number;
+  /** Milliseconds; default 15000. */
+  maxReconnectBackoff?: number;
+  /** Milliseconds allowed for one connect handshake; default 60000 (as Go Piko). */
+  handshakeTimeout?: number;
+  logger?: Logger;
+  mux?: MuxOptions;
+}
+
+export interface ListenOptions {
+  /** Cancels the initial connect (including its retries). Has no effect once listen() resolved. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Registers endpoints with Piko over outbound-only connections: one WebSocket (carrying one
+ * multiplexed session) per listener.
+ */
+export class Upstream {
+  private readonly logger: Logger;
+
+  constructor(private readonly options: UpstreamOptions) {
+    // Fail on a bad URL now rather than on the first listen.
+    upstreamUrl(options.url, 'x');
+    this.logger = options.logger ?? noopLogger;
+  }
+
+  /**
+   * Listens on `endpointId`. Resolves once the first connection is up. Network errors and
+   * HTTP 408/429/5xx retry with backoff until `options.signal` aborts (AbortError); 401/403
+   * reject at once with UnauthorizedError, any other refusal with a non-retryable ConnectError.
+   */
+  async listen(endpointId: string, options: ListenOptions = {}): Promise<Listener> {
+    const listener = this.createListener(endpointId);
+    await listener.start(options.signal);
+    return listener;
+  }
+
+  /**
+   * Like listen(), and forwards every accepted connection to the TCP address `addr`
+   * (`host:port`, `:port` or a port number; the host defaults to localhost).
+   */
+  async listenAndForward(endpointId: string, addr: string | number, options: ListenOptions = {}): Promise<Listener> {
+    const target = parseHostPort(addr);
+    const listener = this.createListener(endpointId);
+    const logger = this.logger.child({ endpointId });
+    listener.on('connection', (stream) => forwardConnection(stream, target, logger));
+    await listener.start(options.signal);
+    return listener;
+  }
+
+  private createListener(endpointId: string): Listener {
+    if (!isValidEndpointId(endpointId)) throw new InvalidEndpointIdError(endpointId);
+    const url = upstreamUrl(this.options.url, endpointId);
+    return new Listener(endpointId, {
+      url,
+      minReconnectBackoff: this.options.minReconnectBackoff ?? 100,
+      maxReconnectBackoff: this.options.maxReconnectBackoff ?? 15_000,
+      logger: this.logger,
+      connect: async (signal) => {
+        this.logger.debug('connecting', { endpointId, url });
+        const ws = await connectWebSocket(url, {
+          token: this.options.token,
+          tls: this.options.tls,
+          handshakeTimeout: this.options.handshakeTimeout,
+          signal,
+        });
+        return new Session(webSocketDuplex(ws), {
+          logger: this.logger.child({ endpointId, subsystem: 'mux' }),
+          ...this.options.mux,
+          client: true,
+        });
+      },
+    });
+  }
+}

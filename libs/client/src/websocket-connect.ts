@@ -1,0 +1,110 @@
+import type { IncomingMessage } from 'http';
+import type { ConnectionOptions } from 'tls';
+import { WebSocket } from 'ws';
+import { AbortError, ConnectError, UnauthorizedError } from './errors';
+
+export interface WebSocketConnectOptions {
+  token?: string;
+  tls?: ConnectionOptions;
+  signal?: AbortSignal;
+  /** Milliseconds allowed for the TCP + TLS + upgrade handshake. */
+  handshakeTimeout?: number;
+}
+
+// The statuses Go Piko's client retries: the gateway (or a load balancer in front of it) is
+// overloaded or restarting, so the same request may succeed later. Everything else is final.
+const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+const MAX_ERROR_BODY = 4096;
+
+/**
+ * Opens a WebSocket to Piko and resolves once the upgrade succeeded. Failures become typed
+ * errors: UnauthorizedError for 401/403, ConnectError (retryable or not) for everything else,
+ * AbortError when `signal` aborts first.
+ */
+export function connectWebSocket(url: string, options: WebSocketConnectOptions = {}): Promise<WebSocket> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+
+  return new Promise<WebSocket>((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    if (options.token) headers['authorization'] = `Bearer ${options.token}`;
+    const ws = new WebSocket(url, {
+      ...options.tls,
+      headers,
+      handshakeTimeout: options.handshakeTimeout ?? 60_000,
+      perMessageDeflate: false,
+    });
+    let settled = false;
+    const settle = (err: Error | undefined): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        ws.terminate();
+        reject(err);
+      } else {
+        resolve(ws);
+      }
+    };
+    const onAbort = (): void => settle(new AbortError(signal?.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    ws.once('open', () => {
+      // The caller owns error handling from here on; this listener only covered the handshake.
+      ws.off('error', onError);
+      settle(undefined);
+    });
+    const onError = (err: Error): void =>
+      settle(new ConnectError(`connect ${redactUrl(url)}: ${err.message}`, true, undefined, { cause: err }));
+    ws.on('error', onError);
+    ws.once('unexpected-response', (_req, res: IncomingMessage) => {
+      readErrorBody(res)
+        .then((body) => settle(statusError(url, res.statusCode ?? 0, body)))
+        .catch((err: Error) => settle(statusError(url, res.statusCode ?? 0, err.message)));
+    });
+  });
+}
+
+function statusError(url: string, status: number, body: string): ConnectError {
+  const message = `connect ${redactUrl(url)}: ${status}${body ? `: ${body}` : ''}`;
+  if (status === 401 || status === 403) return new UnauthorizedError(message, status);
+  return new ConnectError(message, RETRYABLE_STATUSES.has(status), status);
+}
+
+/** Reads at most a few KiB of the refusal body and extracts Piko's `{"error": "..."}` message. */
+function readErrorBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      if (size < MAX_ERROR_BODY) chunks.push(chunk);
+      size += chunk.length;
+    });
+    res.once('error', reject);
+    res.once('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY).trim();
+      try {
+        const parsed = JSON.parse(text) as { error?: unknown };
+        if (typeof parsed.error === 'string') return resolve(parsed.error);
+      } catch {
+        // Not JSON (a load balancer's HTML page, say): fall through to the raw text.
+      }
+      resolve(text);
+    });
+  });
+}
+
+// URLs never carry credentials in Piko, but a user may still put them there; keep them out of logs.
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = 'redacted';
+      u.password = '';
+    }
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,78 @@
+import { registerDecorator, type ValidationArguments } from 'class-validator';
+import { trySplitHostPort } from './bind-addr';
+
+// Address and URL checks shared by the schemas. Each accepts '' where the option is optional
+// (an unset advertise address or Redis URL means "not used"), so defaults stay valid.
+
+function check(name: string, message: string, ok: (value: string) => boolean, optional: boolean): PropertyDecorator {
+  return (target, property) => {
+    registerDecorator({
+      name,
+      target: target.constructor,
+      propertyName: String(property),
+      options: { message: (args: ValidationArguments) => `${message} (got ${JSON.stringify(args.value)})` },
+      validator: {
+        validate(value: unknown): boolean {
+          if (typeof value !== 'string') return false;
+          if (optional && value === '') return true;
+          return ok(value);
+        },
+      },
+    });
+  };
+}
+
+/** A listen address, as Go's net.Listen takes it: ':8000', '127.0.0.1:8000', '[::1]:8000'. */
+export function IsBindAddr(): PropertyDecorator {
+  return check('isBindAddr', 'must be host:port, such as :8000 or 127.0.0.1:8000', (v) => trySplitHostPort(v) !== undefined, false);
+}
+
+/** An address other nodes can dial: host:port with a host, or '' to derive it from the bind address. */
+export function IsAdvertiseAddr(): PropertyDecorator {
+  return check('isAdvertiseAddr', 'must be host:port with a host, such as 10.0.0.4:8000', (v) => !!trySplitHostPort(v)?.host, true);
+}
+
+function parsesAsUrl(value: string, protocols: readonly string[]): boolean {
+  try {
+    const url = new URL(value);
+    return protocols.includes(url.protocol) && url.host !== '';
+  } catch {
+    // Not a URL at all: the validator reports it with the key's path.
+    return false;
+  }
+}
+
+export function IsUrlOf(protocols: readonly string[], optional = false): PropertyDecorator {
+  const schemes = protocols.map((p) => p.replace(/:$/, '')).join(', ');
+  return check('isUrlOf', `must be a URL with scheme ${schemes}`, (v) => parsesAsUrl(v, protocols), optional);
+}
+
+/** NATS server list: comma-separated 'nats://host:port' or 'host:port' entries, as the nats client takes. */
+export function IsNatsServers(): PropertyDecorator {
+  return check(
+    'isNatsServers',
+    'must be a comma-separated list of nats://host:port or host:port',
+    (v) =>
+      v.split(',').every((part) => {
+        const s = part.trim();
+        return parsesAsUrl(s, ['nats:', 'tls:', 'ws:', 'wss:']) || !!trySplitHostPort(s)?.host;
+      }),
+    true,
+  );
+}
+
+/** An agent listener's upstream address: a port, host:port or URL (see normalizeListenerAddr). */
+export function IsUpstreamAddr(): PropertyDecorator {
+  return check('isUpstreamAddr', 'must be a port, host:port or URL', (v) => isUpstreamAddr(v), false);
+}
+
+/** A local address for `piko forward` to listen on: a port ('3000', meaning localhost) or host:port. */
+export function IsPortOrHostPort(): PropertyDecorator {
+  return check('isPortOrHostPort', 'must be a port or host:port', (v) => /^\d{1,5}$/.test(v) ? Number(v) < 0xffff : trySplitHostPort(v) !== undefined, false);
+}
+
+function isUpstreamAddr(value: string): boolean {
+  if (/^\d{1,5}$/.test(value)) return Number(value) < 0xffff;
+  if (parsesAsUrl(value, ['http:', 'https:'])) return true;
+  return !!trySplitHostPort(value)?.host;
+}

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { validateSync } from 'class-validator';
+import { parse as parseYaml } from 'yaml';
+import { applyYaml } from './apply-yaml';
+import { ConfigError } from './config-error';
+import { expandEnv } from './expand-env';
+import { buildFlagTable } from './flag-table';
+import type { SchemaClass } from './option-metadata';
+import { parseArgv } from './parse-argv';
+import { validationProblems } from './validation-problems';
+
+export interface LoadConfigOptions {
+  /** The command's arguments, without the node binary, script and subcommand names. */
+  argv: readonly string[];
+  /** Variables for --config.expand-env; passed in so library code never reads process.env. */
+  env: Record<string, string | undefined>;
+  /** Reads the --config.path file; tests may replace it. Defaults to fs.readFileSync as UTF-8. */
+  readFile?: (path: string) => string;
+}
+
+export interface LoadedConfig<T> {
+  config: T;
+  positionals: string[];
+  /** True when -h/--help was given: the config then holds defaults only and was not validated. */
+  help: boolean;
+  /** The --config.path used, if any. */
+  configPath?: string;
+}
+
+/**
+ * Builds a validated config: schema defaults, then the YAML file (--config.path, with
+ * --config.expand-env), then flags. Throws one ConfigError listing every problem found, so the
+ * process fails before any port opens.
+ */
+export function loadConfig<T extends object>(schema: SchemaClass<T>, options: LoadConfigOptions): LoadedConfig<T> {
+  const table = buildFlagTable(schema);
+  const argv = parseArgv(options.argv, table);
+  const config = new schema();
+  if (argv.help) return { config, positionals: argv.positionals, help: true, configPath: argv.configPath };
+
+  const problems = [...argv.problems];
+  if (argv.configPath !== undefined) {
+    const doc = readYaml(argv.configPath, argv.expandEnv, options, problems);
+    if (doc !== undefined && doc !== null) applyYaml(config as Record<string, unknown>, schema, doc, '', problems);
+  }
+
+  for (const { spec, value } of argv.assignments) {
+    let target = config as Record<string, unknown>;
+    for (const property of spec.propertyPath.slice(0, -1)) target = target[property] as Record<string, unknown>;
+    target[spec.propertyPath[spec.propertyPath.length - 1]] = value;
+  }
+
+  problems.push(...validationProblems(validateSync(config, { forbidUnknownValues: false }), schema));
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  return { config, positionals: argv.positionals, help: false, configPath: argv.configPath };
+}
+
+function readYaml(path: string, expand: boolean, options: LoadConfigOptions, problems: string[]): unknown {
+  let text: string;
+  try {
+    text = (options.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+  } catch (err) {
+    problems.push(`read file: ${path}: ${(err as Error).message}`);
+    return undefined;
+  }
+  if (expand) text = expandEnv(text, options.env);
+  try {
+    return parseYaml(text);
+  } catch (err) {
+    problems.push(`parse ${path}: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}

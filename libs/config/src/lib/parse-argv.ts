@@ -1,0 +1,92 @@
+import { convertFlag } from './convert-value';
+import type { FlagSpec } from './flag-table';
+
+export interface ParsedArgv {
+  /** Flag assignments in command-line order, already converted to the option's type. */
+  assignments: { spec: FlagSpec; value: unknown }[];
+  positionals: string[];
+  configPath?: string;
+  expandEnv: boolean;
+  help: boolean;
+  problems: string[];
+}
+
+/**
+ * Parses flags the way Go Piko's pflag does: '--name value' or '--name=value'; booleans alone
+ * ('--proxy.access-log') or with '=' ('--proxy.access-log=false'); lists comma-separated or
+ * repeated; flags and positionals interleaved; '--' ends the flags.
+ */
+export function parseArgv(argv: readonly string[], table: readonly FlagSpec[]): ParsedArgv {
+  const byName = new Map(table.map((spec) => [spec.name, spec]));
+  const out: ParsedArgv = { assignments: [], positionals: [], expandEnv: false, help: false, problems: [] };
+  const listsSeen = new Set<string>();
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      out.positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg === '-h' || arg === '--help') {
+      out.help = true;
+      continue;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      out.positionals.push(arg);
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      out.problems.push(`unknown flag ${arg}`);
+      continue;
+    }
+
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    let inline = eq < 0 ? undefined : arg.slice(eq + 1);
+
+    const isBool = name === 'config.expand-env' || byName.get(name)?.meta.kind === 'bool';
+    if (inline === undefined && isBool) inline = 'true';
+    const known = name === 'config.path' || name === 'config.expand-env' || byName.has(name);
+    if (!known) {
+      out.problems.push(`unknown flag --${name}`);
+      continue;
+    }
+    if (inline === undefined) {
+      if (i + 1 >= argv.length) {
+        out.problems.push(`flag --${name} needs a value`);
+        continue;
+      }
+      inline = argv[++i];
+    }
+
+    if (name === 'config.path') {
+      out.configPath = inline;
+      continue;
+    }
+    if (name === 'config.expand-env') {
+      const converted = convertFlag({ property: 'expandEnv', key: 'expand_env', kind: 'bool', description: '' }, inline);
+      if (converted.ok) out.expandEnv = converted.value as boolean;
+      else out.problems.push(`--${name}: ${converted.problem}`);
+      continue;
+    }
+
+    const spec = byName.get(name);
+    if (!spec) continue; // unreachable: `known` checked it above
+    const converted = convertFlag(spec.meta, inline);
+    if (!converted.ok) {
+      out.problems.push(`--${name}: ${converted.problem}`);
+      continue;
+    }
+    if (spec.meta.kind === 'list') {
+      // pflag's StringSlice: the first use replaces the default (or YAML value), later uses append.
+      const previous = out.assignments.find((a) => a.spec === spec);
+      if (listsSeen.has(name) && previous) {
+        previous.value = [...(previous.value as string[]), ...(converted.value as string[])];
+        continue;
+      }
+      listsSeen.add(name);
+    }
+    out.assignments.push({ spec, value: converted.value });
+  }
+  return out;
+}

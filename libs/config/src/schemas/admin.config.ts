@@ -1,0 +1,24 @@
+import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
+import { Section, StringOption } from '../lib/option.decorators';
+import { AuthConfig } from './auth.config';
+import { TlsConfig } from './tls.config';
+
+/** The admin port: REST API, health, readiness and metrics (Go Piko's `admin`). */
+export class AdminConfig {
+  @StringOption(`
+Host/port to listen on for admin connections. Without a host it listens on all
+interfaces: ':8002' listens on '0.0.0.0:8002'.`, { placeholder: 'addr' })
+  @IsBindAddr()
+  bindAddr = ':8002';
+
+  @StringOption(`
+Admin address to advertise to other nodes, such as '10.26.104.45:8002'.`, { placeholder: 'addr' })
+  @IsAdvertiseAddr()
+  advertiseAddr = '';
+
+  @Section(() => AuthConfig)
+  auth = new AuthConfig();
+
+  @Section(() => TlsConfig)
+  tls = new TlsConfig();
+}

@@ -1,0 +1,24 @@
+import { DurationOption, IntOption } from '../lib/option.decorators';
+
+/** HTTP server limits (Go Piko's `proxy.http`), with Go's defaults. */
+export class HttpConfig {
+  @DurationOption(`
+Maximum duration to read a whole request, body included. 0 means no limit.`)
+  readTimeout = 10_000;
+
+  @DurationOption(`
+Maximum duration to read a request's headers. 0 means read-timeout is used.`)
+  readHeaderTimeout = 10_000;
+
+  @DurationOption(`
+Maximum duration before timing out writes of the response.`)
+  writeTimeout = 10_000;
+
+  @DurationOption(`
+Maximum time to wait for the next request on a keep-alive connection.`)
+  idleTimeout = 300_000;
+
+  @IntOption(`
+Maximum bytes read parsing a request's line and headers.`, { min: 1 })
+  maxHeaderBytes = 1_048_576;
+}

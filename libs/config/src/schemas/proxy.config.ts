@@ -1,0 +1,39 @@
+import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
+import { BoolOption, DurationOption, Section, StringOption } from '../lib/option.decorators';
+import { AuthConfig } from './auth.config';
+import { HttpConfig } from './http.config';
+import { TlsConfig } from './tls.config';
+
+/** The proxy port, where clients send requests for an endpoint (Go Piko's `proxy`). */
+export class ProxyConfig {
+  @StringOption(`
+Host/port to listen on for proxy clients. Without a host it listens on all
+interfaces: ':8000' listens on '0.0.0.0:8000'.`, { placeholder: 'addr' })
+  @IsBindAddr()
+  bindAddr = ':8000';
+
+  @StringOption(`
+Proxy address to advertise to other nodes, such as '10.26.104.45:8000'.
+Defaults to the bind address's IP, or this host's private IP when the bind
+address has none.`, { placeholder: 'addr' })
+  @IsAdvertiseAddr()
+  advertiseAddr = '';
+
+  @DurationOption(`
+Timeout forwarding a request to the upstream. When the upstream does not
+respond in time the client gets '504 Gateway Timeout'.`)
+  timeout = 30_000;
+
+  @BoolOption(`
+Whether to log every proxied request and connection.`)
+  accessLog = true;
+
+  @Section(() => HttpConfig)
+  http = new HttpConfig();
+
+  @Section(() => AuthConfig)
+  auth = new AuthConfig();
+
+  @Section(() => TlsConfig)
+  tls = new TlsConfig();
+}

@@ -1,0 +1,28 @@
+import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
+import { Section, StringOption } from '../lib/option.decorators';
+import { AuthConfig } from './auth.config';
+import { MuxConfig } from './mux.config';
+import { TlsConfig } from './tls.config';
+
+/** The upstream port, where agents and SDK upstreams connect (Go Piko's `upstream`). */
+export class UpstreamConfig {
+  @StringOption(`
+Host/port to listen on for upstream connections. Without a host it listens on
+all interfaces: ':8001' listens on '0.0.0.0:8001'.`, { placeholder: 'addr' })
+  @IsBindAddr()
+  bindAddr = ':8001';
+
+  @StringOption(`
+Upstream address to advertise to other nodes, such as '10.26.104.45:8001'.`, { placeholder: 'addr' })
+  @IsAdvertiseAddr()
+  advertiseAddr = '';
+
+  @Section(() => AuthConfig)
+  auth = new AuthConfig();
+
+  @Section(() => TlsConfig)
+  tls = new TlsConfig();
+
+  @Section(() => MuxConfig)
+  mux = new MuxConfig();
+}

@@ -1,0 +1,14 @@
+/** What the gateway needs from config, in its own terms (the app maps config keys onto it). */
+export interface GatewayOptions {
+  /** `upstream.bind_addr` split into host ('' = all interfaces) and port. */
+  host: string;
+  port: number;
+  mux: {
+    keepAliveInterval: number;
+    connectionWriteTimeout: number;
+    maxStreams: number;
+    maxStreamWindow: number;
+    acceptBacklog: number;
+    streamOpenTimeout: number;
+  };
+}

@@ -1,0 +1,42 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Inject, Injectable } from '@nestjs/common';
+import { errorBody } from '@piko/protocol';
+import type { Logger } from '@piko/observability';
+import type { GatewayOptions } from './gateway-options';
+import { GATEWAY_LOGGER, GATEWAY_OPTIONS } from './gateway.tokens';
+
+/**
+ * The upstream port's HTTP server. Upstreams only ever upgrade to WebSocket here (see
+ * UpstreamWsAdapter); any plain request is answered 404 with Go Piko's JSON error body.
+ */
+@Injectable()
+export class UpstreamListener {
+  readonly server: Server = createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'application/json' }).end(errorBody('not found'));
+  });
+
+  constructor(
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
+    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async listen(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host || undefined, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    this.logger.info('upstream server listening', { addr: `${address.address}:${address.port}` });
+    return address;
+  }
+
+  /** Stops accepting connections; the WebSockets already upgraded are closed by the gateway's drain. */
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

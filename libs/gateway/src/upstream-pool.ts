@@ -1,0 +1,88 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { Session } from '@piko/protocol';
+
+/** One connected upstream: an agent or SDK listener that registered an endpoint over a multiplexed session. */
+export interface UpstreamConnection {
+  readonly id: string;
+  readonly endpointId: string;
+  readonly remoteAddr: string;
+  readonly connectedAt: Date;
+  readonly session: Session;
+}
+
+interface EndpointUpstreams {
+  readonly connections: UpstreamConnection[];
+  next: number;
+}
+
+export interface UpstreamPoolEvents {
+  /** The number of local upstreams for an endpoint changed (0 means the endpoint went away here). */
+  change: [endpointId: string, count: number];
+}
+
+/**
+ * The upstreams connected to this gateway, by endpoint. Picks among an endpoint's upstreams round
+ * robin, skipping any that can no longer open streams (closed, or said go-away), so a request is
+ * never sent down a session that is on its way out.
+ */
+export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
+  private readonly endpoints = new Map<string, EndpointUpstreams>();
+
+  add(connection: UpstreamConnection): void {
+    let entry = this.endpoints.get(connection.endpointId);
+    if (!entry) {
+      entry = { connections: [], next: 0 };
+      this.endpoints.set(connection.endpointId, entry);
+    }
+    entry.connections.push(connection);
+    this.emit('change', connection.endpointId, entry.connections.length);
+  }
+
+  remove(connection: UpstreamConnection): void {
+    const entry = this.endpoints.get(connection.endpointId);
+    const index = entry?.connections.indexOf(connection) ?? -1;
+    if (!entry || index < 0) return;
+    entry.connections.splice(index, 1);
+    if (entry.connections.length === 0) this.endpoints.delete(connection.endpointId);
+    else entry.next %= entry.connections.length;
+    this.emit('change', connection.endpointId, entry.connections.length);
+  }
+
+  /** Opens a stream to the next usable upstream of the endpoint, or returns undefined if it has none. */
+  dial(endpointId: string): Duplex | undefined {
+    const entry = this.endpoints.get(endpointId);
+    if (!entry) return undefined;
+    for (let tried = 0; tried < entry.connections.length; tried++) {
+      const connection = entry.connections[entry.next];
+      entry.next = (entry.next + 1) % entry.connections.length;
+      const { session } = connection;
+      if (session.isClosed || session.remoteGoAway) continue;
+      try {
+        return session.open();
+      } catch {
+        // The session closed or hit its stream limit between the check and the open: try the next one.
+      }
+    }
+    return undefined;
+  }
+
+  has(endpointId: string): boolean {
+    return this.endpoints.has(endpointId);
+  }
+
+  /** Upstream count per endpoint, for the registry and the admin API. */
+  counts(): Map<string, number> {
+    return new Map([...this.endpoints].map(([id, entry]) => [id, entry.connections.length]));
+  }
+
+  connections(): UpstreamConnection[] {
+    return [...this.endpoints.values()].flatMap((entry) => entry.connections);
+  }
+
+  get size(): number {
+    let total = 0;
+    for (const entry of this.endpoints.values()) total += entry.connections.length;
+    return total;
+  }
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Inject } from '@nestjs/common';
+import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import type { WebSocket } from 'ws';
+import { Session, webSocketDuplex } from '@piko/protocol';
+import type { Logger } from '@piko/observability';
+import type { GatewayOptions } from './gateway-options';
+import { GatewayMetrics } from './gateway-metrics';
+import { GATEWAY_LOGGER, GATEWAY_METRICS, GATEWAY_OPTIONS } from './gateway.tokens';
+import { type UpstreamConnection, UpstreamPool } from './upstream-pool';
+import { upgradeParams } from './upstream-ws.adapter';
+
+export const UPSTREAM_PATH = '/piko/v1/upstream/:endpointId';
+
+/**
+ * Accepts upstream WebSockets and runs the multiplexer's server side on each: the gateway opens
+ * one stream per proxied connection, as Go Piko's server does, so a Go Piko agent works unchanged.
+ */
+@WebSocketGateway({ path: UPSTREAM_PATH })
+export class UpstreamGateway implements OnGatewayConnection {
+  constructor(
+    private readonly pool: UpstreamPool,
+    @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
+    @Inject(GATEWAY_METRICS) private readonly metrics: GatewayMetrics,
+    @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  handleConnection(ws: WebSocket, request: IncomingMessage): void {
+    const { endpointId } = upgradeParams(request);
+    const remoteAddr = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
+    const logger = this.logger.child({ endpointId, remoteAddr });
+    const session = new Session(webSocketDuplex(ws), { client: false, ...this.options.mux, logger });
+    const connection: UpstreamConnection = {
+      id: randomUUID(),
+      endpointId,
+      remoteAddr,
+      connectedAt: new Date(),
+      session,
+    };
+    // A stream the upstream opens towards us has no meaning in Piko's protocol: refuse it.
+    session.on('stream', (stream) => stream.destroy());
+    session.once('close', (err?: Error) => {
+      this.pool.remove(connection);
+      this.metrics.upstreams.dec();
+      logger.info('upstream disconnected', err ? { reason: err.message } : {});
+    });
+    this.pool.add(connection);
+    this.metrics.upstreams.inc();
+    this.metrics.upstreamConnectsTotal.inc();
+    logger.info('upstream connected');
+  }
+
+  /**
+   * Graceful stop: no stream goes to these upstreams any more, each is told go-away (so it
+   * reconnects elsewhere once its streams finish), and what is still open at the deadline is closed.
+   */
+  async drain(deadline: number): Promise<void> {
+    const connections = this.pool.connections();
+    for (const connection of connections) {
+      this.pool.remove(connection);
+      connection.session.goAway();
+    }
+    while (connections.some((c) => !c.session.isClosed && c.session.numStreams > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const connection of connections) connection.session.close();
+  }
+}

@@ -1,0 +1,15 @@
+// @piko/observability: structured logs with redaction, Prometheus metrics, readiness.
+export type { Logger, LogFields, LogLevel } from './logger/logger';
+export { createLogger, type LoggerOptions } from './logger/create-logger';
+export { redact, isSensitiveKey, REDACTED } from './logger/redact';
+export { subsystemMatch } from './logger/subsystem-match';
+export { createMetrics, type Metrics, type MetricsOptions } from './metrics/create-metrics';
+export {
+  Readiness,
+  type CheckOptions,
+  type CheckResult,
+  type LifecycleState,
+  type ReadinessReport,
+} from './health/readiness';
+export { onShutdownSignal, type ShutdownSignalOptions } from './shutdown/on-shutdown-signal';
+export { NestLogger } from './nest/nest-logger';

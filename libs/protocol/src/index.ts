@@ -1,0 +1,30 @@
+export { Session } from './yamux/session';
+export { YamuxStream } from './yamux/stream';
+export type { ProtocolLogger, SessionOptions } from './yamux/session-options';
+export {
+  Flag,
+  FrameType,
+  GoAwayCode,
+  HEADER_SIZE,
+  INITIAL_STREAM_WINDOW,
+  PROTOCOL_VERSION,
+  decodeHeader,
+  encodeFrame,
+  encodeHeader,
+} from './yamux/frame';
+export type { FrameHeader } from './yamux/frame';
+export { webSocketDuplex } from './websocket-duplex';
+export {
+  GoAwayError,
+  ProtocolError,
+  ProtocolTimeoutError,
+  ProtocolViolationError,
+  RemoteGoAwayError,
+  SessionClosedError,
+  StreamResetError,
+  StreamsExhaustedError,
+  TooManyStreamsError,
+} from './errors';
+export { ENDPOINT_HEADER } from './headers';
+export { isValidEndpointId } from './endpoint-id';
+export { errorBody } from './error-body';

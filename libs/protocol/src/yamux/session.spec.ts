@@ -1,0 +1,226 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { GoAwayError, SessionClosedError, TooManyStreamsError } from '../errors';
+import { SessionPair, readAll, sessionPair } from '../testing/connection-pairs';
+import type { YamuxStream } from './stream';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function echoServer(pair: SessionPair): void {
+  pair.server.on('stream', (s: YamuxStream) => {
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+}
+
+describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
+  let pair: SessionPair;
+  afterEach(async () => {
+    await pair?.close();
+  });
+
+  it('opens a stream the peer accepts, with odd client and even server IDs, and echoes', async () => {
+    pair = await sessionPair(kind);
+    echoServer(pair);
+    const a = pair.client.open();
+    const b = pair.client.open();
+    expect([a.id, b.id]).toEqual([1, 3]);
+    a.end('hello');
+    b.end('world');
+    expect((await readAll(a)).toString()).toBe('hello');
+    expect((await readAll(b)).toString()).toBe('world');
+
+    const fromServer = pair.server.open();
+    expect(fromServer.id).toBe(2);
+    const [accepted] = (await once(pair.client, 'stream')) as [YamuxStream];
+    expect(accepted.id).toBe(2);
+    accepted.end('pong');
+    fromServer.end();
+    expect((await readAll(fromServer)).toString()).toBe('pong');
+  });
+
+  it('carries 64 MiB from client to server intact', async () => {
+    pair = await sessionPair(kind);
+    const data = randomBytes(64 * 1024 * 1024);
+    const received = new Promise<string>((resolve, reject) => {
+      pair.server.once('stream', (s: YamuxStream) => {
+        const hash = createHash('sha256');
+        let n = 0;
+        s.on('data', (c: Buffer) => {
+          n += c.length;
+          hash.update(c);
+        });
+        s.on('end', () => {
+          s.end(`${n} ${hash.digest('hex')}`);
+        });
+        s.on('error', reject);
+      });
+      pair.server.once('close', reject);
+    });
+    const stream = pair.client.open();
+    // Write in 1 MiB pieces honouring backpressure, as a real producer would.
+    for (let off = 0; off < data.length; off += 1 << 20) {
+      if (!stream.write(data.subarray(off, off + (1 << 20)))) await once(stream, 'drain');
+    }
+    stream.end();
+    void received;
+    const reply = (await readAll(stream)).toString();
+    expect(reply).toBe(`${data.length} ${sha256(data)}`);
+  }, 60_000);
+
+  it('carries 16 MiB from server to client intact', async () => {
+    pair = await sessionPair(kind);
+    const data = randomBytes(16 * 1024 * 1024);
+    pair.server.on('stream', (s: YamuxStream) => s.end(data));
+    const stream = pair.client.open();
+    stream.end();
+    expect(sha256(await readAll(stream))).toBe(sha256(data));
+  }, 60_000);
+
+  it('runs 200 concurrent streams, each echoing its own 32 KiB', async () => {
+    pair = await sessionPair(kind);
+    echoServer(pair);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const payload = randomBytes(32 * 1024);
+        const s = pair.client.open();
+        s.end(payload);
+        return (await readAll(s)).equals(payload);
+      }),
+    );
+    expect(results.every(Boolean)).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(pair.client.numStreams).toBe(0);
+  }, 30_000);
+
+  it('half-closes: the peer still writes after our FIN, and both sides close after both FINs', async () => {
+    pair = await sessionPair(kind);
+    const serverSide = new Promise<YamuxStream>((resolve) => {
+      pair.server.once('stream', async (s: YamuxStream) => {
+        const request = await readAll(s); // ends on our FIN
+        s.write('got ');
+        s.end(request);
+        resolve(s);
+      });
+    });
+    const c = pair.client.open();
+    c.end('request');
+    expect((await readAll(c)).toString()).toBe('got request');
+    const s = await serverSide;
+    await Promise.all([c.closed ?? once(c, 'close'), once(s, 'close')].map((p) => p));
+    expect(pair.client.numStreams).toBe(0);
+    expect(pair.server.numStreams).toBe(0);
+  });
+
+  it('destroy() resets the stream: the peer sees ECONNRESET', async () => {
+    pair = await sessionPair(kind);
+    const serverErr = new Promise<NodeJS.ErrnoException>((resolve) => {
+      pair.server.once('stream', (s: YamuxStream) => {
+        s.resume();
+        s.once('error', resolve);
+      });
+    });
+    const c = pair.client.open();
+    c.write('partial');
+    await new Promise((r) => setTimeout(r, 10));
+    c.destroy();
+    const err = await serverErr;
+    expect(err.code).toBe('ECONNRESET');
+    expect(pair.server.numStreams).toBe(0);
+  });
+
+  it('go-away: open() throws afterwards, existing streams carry on, new peer SYNs are refused', async () => {
+    pair = await sessionPair(kind);
+    echoServer(pair);
+    const existing = pair.client.open();
+    existing.write('before ');
+    const goaway = once(pair.client, 'goaway');
+    await new Promise((r) => setTimeout(r, 10));
+    pair.server.goAway();
+    await goaway;
+    expect(pair.client.remoteGoAway).toBe(true);
+    expect(() => pair.client.open()).toThrow(GoAwayError);
+    existing.end('after');
+    expect((await readAll(existing)).toString()).toBe('before after');
+
+    // The side that sent go-away resets streams the peer still tries to open.
+    const fromServer = pair.server.open();
+    pair.client.on('stream', (s: YamuxStream) => s.resume());
+    pair.client.goAway();
+    await new Promise((r) => setTimeout(r, 10));
+    void fromServer; // opened before the client's go-away: it is accepted normally
+    const refusedErr = new Promise<NodeJS.ErrnoException>((resolve) => {
+      pair.server.once('goaway', () => {
+        // server may not open after client's go-away
+        expect(() => pair.server.open()).toThrow(GoAwayError);
+        resolve(Object.assign(new Error('ok'), { code: 'ok' }));
+      });
+    });
+    expect((await refusedErr).code).toBe('ok');
+    fromServer.destroy();
+  });
+
+  it('answers pings and measures RTT, and keeps the session alive with keepalive pings', async () => {
+    pair = await sessionPair(kind, { keepAliveInterval: 20, connectionWriteTimeout: 2000 });
+    const rtt = await pair.client.ping();
+    expect(typeof rtt).toBe('number');
+    expect(rtt).toBeGreaterThanOrEqual(0);
+    await new Promise((r) => setTimeout(r, 200)); // several keepalive rounds
+    expect(pair.client.isClosed).toBe(false);
+    expect(await pair.server.ping()).toBeGreaterThanOrEqual(0);
+  });
+
+  it('backpressure: a reader that does not read stops the writer after one window', async () => {
+    pair = await sessionPair(kind);
+    const accepted = once(pair.server, 'stream') as Promise<[YamuxStream]>;
+    const c = pair.client.open();
+    const total = 4 * 1024 * 1024;
+    let writeDone = false;
+    c.write(Buffer.alloc(total, 7), () => (writeDone = true));
+    const [s] = await accepted;
+    // Wait until the whole first window arrived, then two ping round trips, which the peer
+    // answers only after it processed every frame sent before them.
+    while (s.readableLength < 256 * 1024) await new Promise((r) => setImmediate(r));
+    await pair.client.ping();
+    await pair.server.ping();
+    await pair.client.ping();
+    expect(s.readableLength).toBe(256 * 1024);
+    expect(writeDone).toBe(false);
+    expect(c.writableLength).toBe(total);
+
+    // Reading releases the writer and all bytes arrive.
+    let received = 0;
+    s.on('data', (chunk: Buffer) => (received += chunk.length));
+    await new Promise<void>((resolve) => {
+      const check = () => (writeDone ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    c.end();
+    await once(s, 'end');
+    expect(received).toBe(total);
+  }, 30_000);
+
+  it('closing the session fails open streams and later opens', async () => {
+    pair = await sessionPair(kind);
+    pair.server.on('stream', (s: YamuxStream) => s.resume());
+    const c = pair.client.open();
+    const err = once(c, 'error') as Promise<[Error]>;
+    const remoteClosed = once(pair.server, 'close');
+    pair.client.close();
+    expect((await err)[0]).toBeInstanceOf(SessionClosedError);
+    expect(() => pair.client.open()).toThrow(SessionClosedError);
+    await remoteClosed;
+    expect(pair.server.isClosed).toBe(true);
+  });
+
+  it('maxStreams: open() refuses beyond the limit and the peer resets extra SYNs', async () => {
+    pair = await sessionPair(kind, { maxStreams: 2 }, { maxStreams: 1 });
+    pair.server.on('stream', (s: YamuxStream) => s.resume());
+    const a = pair.client.open();
+    const b = pair.client.open();
+    expect(() => pair.client.open()).toThrow(TooManyStreamsError);
+    const [err] = (await once(b, 'error')) as [NodeJS.ErrnoException];
+    expect(err.code).toBe('ECONNRESET');
+    a.destroy();
+  });
+});

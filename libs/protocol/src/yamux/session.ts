@@ -1,0 +1,411 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import {
+  GoAwayError,
+  ProtocolTimeoutError,
+  ProtocolViolationError,
+  RemoteGoAwayError,
+  SessionClosedError,
+  StreamsExhaustedError,
+  TooManyStreamsError,
+} from '../errors';
+import { Flag, FrameHeader, FrameType, GoAwayCode, INITIAL_STREAM_WINDOW, encodeHeader } from './frame';
+import { FrameHandler, FrameReader } from './frame-reader';
+import { ProtocolLogger, ResolvedSessionOptions, SessionOptions, resolveSessionOptions } from './session-options';
+import { YamuxStream } from './stream';
+import { coalesce } from './write-coalescer';
+
+interface PendingPing {
+  start: number;
+  resolve: (rttMs: number) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const MAX_STREAM_ID = 0xffffffff;
+
+/**
+ * A yamux session (hashicorp/yamux protocol v0) over any byte-stream Duplex: a TCP socket or
+ * a WebSocket wrapped by webSocketDuplex().
+ *
+ * Events: 'stream' (YamuxStream opened by the peer), 'goaway' (peer accepts no new streams),
+ * 'close' (err?: Error — undefined for an orderly close by either side).
+ */
+export class Session extends EventEmitter {
+  private readonly opts: ResolvedSessionOptions;
+  private readonly streams = new Map<number, YamuxStream>();
+  private readonly reader: FrameReader;
+  private readonly pings = new Map<number, PendingPing>();
+  private backlog: YamuxStream[] = [];
+  private nextStreamId: number;
+  private nextPingId = 0;
+  private closed = false;
+  private localGoAway = false;
+  private remoteGoAwayReceived = false;
+  /** Stream that receives the payload of the Data frame being parsed (null: discard it). */
+  private payloadTarget: YamuxStream | null = null;
+  private queue: Buffer[] = [];
+  private flushScheduled = false;
+  private writeWaiters: Array<(err?: Error | null) => void> = [];
+  private drainTimer: NodeJS.Timeout | null = null;
+  private keepAliveTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly conn: Duplex,
+    options: SessionOptions,
+  ) {
+    super();
+    this.opts = resolveSessionOptions(options);
+    this.nextStreamId = this.opts.client ? 1 : 2;
+    this.reader = new FrameReader(this.frameHandler());
+    // Frames are coalesced per tick already; Nagle would only add latency on top.
+    (conn as Partial<{ setNoDelay(v: boolean): void }>).setNoDelay?.(true);
+    conn.on('data', (chunk: Buffer) => this.reader.push(chunk));
+    conn.on('drain', () => this.onDrain());
+    conn.on('end', () => this.close());
+    conn.on('close', () => this.close());
+    conn.on('error', (err: Error) => {
+      this.opts.logger.debug('yamux connection error', { error: err.message });
+      this.close(new SessionClosedError(`connection error: ${err.message}`, { cause: err }));
+    });
+    this.on('newListener', (event) => {
+      if (event === 'stream' && this.backlog.length > 0) process.nextTick(() => this.acceptBacklog());
+    });
+    if (this.opts.keepAliveInterval > 0) {
+      this.keepAliveTimer = setInterval(() => this.keepAlive(), this.opts.keepAliveInterval);
+      this.keepAliveTimer.unref();
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get numStreams(): number {
+    return this.streams.size;
+  }
+
+  get remoteGoAway(): boolean {
+    return this.remoteGoAwayReceived;
+  }
+
+  /** Opens a stream; the SYN goes out with this tick's frames, data may follow at once (spec). */
+  open(): YamuxStream {
+    if (this.closed) throw new SessionClosedError();
+    if (this.remoteGoAwayReceived) throw new GoAwayError();
+    if (this.streams.size >= this.opts.maxStreams) throw new TooManyStreamsError(this.opts.maxStreams);
+    const id = this.nextStreamId;
+    if (id >= MAX_STREAM_ID - 1) throw new StreamsExhaustedError();
+    this.nextStreamId += 2;
+    const stream = new YamuxStream(this, id);
+    this.streams.set(id, stream);
+    const extra = this.opts.maxStreamWindow - INITIAL_STREAM_WINDOW;
+    stream._recvWindow += extra;
+    this._sendFrame(FrameType.WindowUpdate, Flag.SYN, id, extra);
+    stream._startOpenTimer(this.opts.streamOpenTimeout);
+    return stream;
+  }
+
+  /** Round-trip time in ms; rejects after connectionWriteTimeout. */
+  ping(): Promise<number> {
+    if (this.closed) return Promise.reject(new SessionClosedError());
+    const id = this.nextPingId;
+    this.nextPingId = (this.nextPingId + 1) >>> 0;
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pings.delete(id);
+        reject(new ProtocolTimeoutError('ping timeout', 'ERR_PING_TIMEOUT'));
+      }, this.opts.connectionWriteTimeout);
+      timer.unref();
+      this.pings.set(id, { start: performance.now(), resolve, reject, timer });
+      this._sendFrame(FrameType.Ping, Flag.SYN, 0, id);
+    });
+  }
+
+  /** Tells the peer to open no new streams; existing streams carry on. */
+  goAway(code: GoAwayCode = GoAwayCode.Normal): void {
+    if (this.closed) return;
+    this.localGoAway = true;
+    this._sendFrame(FrameType.GoAway, 0, 0, code);
+  }
+
+  /** Tears the session down: open streams fail with `err` (or SessionClosedError), the connection is closed. */
+  close(err?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reader.stop();
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    const streamErr = err ?? new SessionClosedError();
+    for (const ping of this.pings.values()) {
+      clearTimeout(ping.timer);
+      ping.reject(new SessionClosedError());
+    }
+    this.pings.clear();
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    this.backlog = [];
+    // Write callbacks of destroyed streams are moot; Node settles the streams on destroy.
+    this.writeWaiters = [];
+    for (const stream of streams) stream._abort(streamErr);
+    this.flush(); // a GoAway queued just before closing still goes out
+    this.queue = [];
+    this.shutdownConn();
+    this.emit('close', err);
+  }
+
+  // ---- used by YamuxStream ---------------------------------------------------------------
+
+  /** @internal */
+  get _logger(): ProtocolLogger {
+    return this.opts.logger;
+  }
+
+  /** @internal */
+  get _maxStreamWindow(): number {
+    return this.opts.maxStreamWindow;
+  }
+
+  /** @internal */
+  get _streamCloseTimeout(): number {
+    return this.opts.streamCloseTimeout;
+  }
+
+  /** @internal */
+  _sendFrame(type: FrameType, flags: number, streamId: number, length: number): void {
+    if (this.closed) return;
+    this.enqueue(encodeHeader(type, flags, streamId, length));
+  }
+
+  /** @internal */
+  _sendData(streamId: number, payload: Buffer): void {
+    if (this.closed) return;
+    this.enqueue(encodeHeader(FrameType.Data, 0, streamId, payload.length));
+    this.enqueue(payload);
+  }
+
+  /** @internal Calls `cb` once the connection can take more (now, or on its next 'drain'). */
+  _whenWritable(cb: (err?: Error | null) => void): void {
+    if (this.closed) cb(new SessionClosedError());
+    else if (this.conn.writableNeedDrain) this.writeWaiters.push(cb);
+    else cb();
+  }
+
+  /** @internal */
+  _forgetStream(stream: YamuxStream): void {
+    if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  private frameHandler(): FrameHandler {
+    return {
+      onHeader: (h) => this.onHeader(h),
+      onPayload: (piece) => this.payloadTarget?._onData(piece),
+      onPayloadEnd: (h) => {
+        const stream = this.payloadTarget;
+        this.payloadTarget = null;
+        if (!stream) return;
+        this.applyCloseFlags(stream, h);
+        stream._afterPayload();
+      },
+    };
+  }
+
+  private onHeader(h: FrameHeader): void {
+    if (h.version !== 0) return this.violation(`bad protocol version ${h.version}`);
+    switch (h.type) {
+      case FrameType.Data:
+      case FrameType.WindowUpdate:
+        return this.onStreamFrame(h);
+      case FrameType.Ping:
+        return this.onPing(h);
+      case FrameType.GoAway:
+        return this.onGoAway(h);
+      default:
+        return this.violation(`unknown frame type ${h.type}`);
+    }
+  }
+
+  private onStreamFrame(h: FrameHeader): void {
+    const isData = h.type === FrameType.Data;
+    this.payloadTarget = null;
+    if (isData && h.length > this.opts.maxStreamWindow) {
+      return this.violation(`data frame of ${h.length} bytes is longer than the ${this.opts.maxStreamWindow} byte window`);
+    }
+    const stream = h.flags & Flag.SYN ? this.incomingStream(h.streamId) : this.streams.get(h.streamId);
+    if (this.closed) return;
+    if (!stream) {
+      // Normal after we reset a stream: frames already in flight are dropped (payload discarded).
+      this.opts.logger.debug('yamux frame for unknown stream dropped', { streamId: h.streamId, type: h.type });
+      return;
+    }
+    if (h.flags & Flag.ACK) stream._onAck();
+    if (isData) {
+      if (h.length > stream._recvWindow) {
+        return this.violation(
+          `receive window exceeded on stream ${h.streamId}: ${h.length} bytes sent, ${stream._recvWindow} allowed`,
+        );
+      }
+      stream._recvWindow -= h.length;
+      // FIN/RST apply after the payload, so the data before a FIN is delivered first.
+      this.payloadTarget = stream;
+      return;
+    }
+    if (h.length > 0) stream._onWindowUpdate(h.length);
+    this.applyCloseFlags(stream, h);
+  }
+
+  private applyCloseFlags(stream: YamuxStream, h: FrameHeader): void {
+    if (h.flags & Flag.FIN) {
+      if (stream._remoteClosed) return this.violation(`unexpected FIN on half-closed stream ${stream.id}`);
+      stream._onFin();
+    }
+    if (h.flags & Flag.RST) stream._onRst();
+  }
+
+  private incomingStream(id: number): YamuxStream | undefined {
+    if (id === 0 || id % 2 === (this.opts.client ? 1 : 0)) {
+      this.violation(`SYN for stream ${id} with the wrong parity (${this.opts.client ? 'client' : 'server'} side)`);
+      return undefined;
+    }
+    if (this.streams.has(id)) {
+      this.violation(`SYN for already open stream ${id}`);
+      return undefined;
+    }
+    if (this.localGoAway) {
+      this.resetUnaccepted(id, 'go-away sent');
+      return undefined;
+    }
+    if (this.streams.size >= this.opts.maxStreams) {
+      this.opts.logger.warn('yamux too many streams, resetting new stream', { streamId: id, limit: this.opts.maxStreams });
+      this.resetUnaccepted(id, 'too many streams');
+      return undefined;
+    }
+    const listening = this.listenerCount('stream') > 0 && this.backlog.length === 0;
+    if (!listening && this.backlog.length >= this.opts.acceptBacklog) {
+      this.opts.logger.warn('yamux accept backlog full, resetting new stream', { streamId: id });
+      this.resetUnaccepted(id, 'backlog full');
+      return undefined;
+    }
+    const stream = new YamuxStream(this, id);
+    this.streams.set(id, stream);
+    if (listening) this.accept(stream);
+    else this.backlog.push(stream);
+    return stream;
+  }
+
+  private resetUnaccepted(id: number, why: string): void {
+    this.opts.logger.debug('yamux refusing stream', { streamId: id, reason: why });
+    this._sendFrame(FrameType.WindowUpdate, Flag.RST, id, 0);
+  }
+
+  private accept(stream: YamuxStream): void {
+    stream._sendAck();
+    this.emit('stream', stream);
+  }
+
+  private acceptBacklog(): void {
+    while (this.backlog.length > 0 && this.listenerCount('stream') > 0 && !this.closed) {
+      const stream = this.backlog.shift() as YamuxStream;
+      if (!stream.destroyed) this.accept(stream);
+    }
+  }
+
+  private onPing(h: FrameHeader): void {
+    if (h.flags & Flag.SYN) {
+      this._sendFrame(FrameType.Ping, Flag.ACK, 0, h.length);
+      return;
+    }
+    const ping = this.pings.get(h.length);
+    if (!ping) return;
+    this.pings.delete(h.length);
+    clearTimeout(ping.timer);
+    ping.resolve(performance.now() - ping.start);
+  }
+
+  private onGoAway(h: FrameHeader): void {
+    if (h.length === GoAwayCode.Normal) {
+      this.remoteGoAwayReceived = true;
+      this.emit('goaway');
+      return;
+    }
+    this.opts.logger.warn('yamux peer sent go away with an error code', { code: h.length });
+    this.close(new RemoteGoAwayError(h.length));
+  }
+
+  private violation(reason: string): void {
+    if (this.closed) return;
+    this.opts.logger.warn('yamux protocol violation, closing session', { reason });
+    this._sendFrame(FrameType.GoAway, 0, 0, GoAwayCode.ProtocolError);
+    this.close(new ProtocolViolationError(reason));
+  }
+
+  private keepAlive(): void {
+    this.ping().catch((err: Error) => {
+      if (this.closed) return;
+      this.opts.logger.error('yamux keepalive failed, closing session', { error: err.message });
+      this.close(new ProtocolTimeoutError('keepalive timeout', 'ERR_KEEPALIVE_TIMEOUT'));
+    });
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  private enqueue(buf: Buffer): void {
+    this.queue.push(buf);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  /** Writes everything queued this tick as few conn writes as possible (one writev when corked). */
+  private flush(): void {
+    this.flushScheduled = false;
+    const queue = this.queue;
+    if (queue.length === 0) return;
+    this.queue = [];
+    const conn = this.conn;
+    if (conn.destroyed || conn.writableEnded) return;
+    if (queue.length === 1) {
+      conn.write(queue[0]);
+    } else {
+      const bufs = coalesce(queue);
+      conn.cork();
+      for (const buf of bufs) conn.write(buf);
+      conn.uncork();
+    }
+    if (conn.writableNeedDrain && !this.drainTimer && !this.closed) {
+      this.drainTimer = setTimeout(() => {
+        this.drainTimer = null;
+        this.opts.logger.error('yamux connection write timed out, closing session', {
+          timeoutMs: this.opts.connectionWriteTimeout,
+        });
+        this.close(new ProtocolTimeoutError('connection write timeout', 'ERR_WRITE_TIMEOUT'));
+      }, this.opts.connectionWriteTimeout);
+      this.drainTimer.unref();
+    }
+  }
+
+  private onDrain(): void {
+    if (this.drainTimer) {
+      clearTimeout(this.drainTimer);
+      this.drainTimer = null;
+    }
+    const waiters = this.writeWaiters;
+    this.writeWaiters = [];
+    for (const cb of waiters) cb();
+  }
+
+  private shutdownConn(): void {
+    const conn = this.conn;
+    if (conn.destroyed) return;
+    // end() lets queued frames (e.g. our GoAway) reach the peer; destroy() follows either way.
+    const timer = setTimeout(() => conn.destroy(), this.opts.connectionWriteTimeout);
+    timer.unref();
+    conn.end(() => {
+      clearTimeout(timer);
+      conn.destroy();
+    });
+  }
+}

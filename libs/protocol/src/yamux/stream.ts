@@ -1,0 +1,207 @@
+import { Duplex } from 'node:stream';
+import { ProtocolTimeoutError, SessionClosedError, StreamResetError } from '../errors';
+import { windowUpdateDelta } from './flow-window';
+import { Flag, FrameType, INITIAL_STREAM_WINDOW } from './frame';
+import type { Session } from './session';
+
+/** Bytes coalesced into one Data frame when several small writes are queued together. */
+const COALESCE_LIMIT = 64 * 1024;
+
+/**
+ * One yamux stream as a Node Duplex. end() sends FIN (half-close), destroy() sends RST.
+ *
+ * Backpressure is real in both directions: received data is pushed to the readable side and
+ * window is handed back to the peer only as the application consumes it (see _read and
+ * _afterPayload), so an idle reader holds at most one window of data; writes complete only
+ * while the peer's window and the connection's buffer have room.
+ */
+export class YamuxStream extends Duplex {
+  /** @internal Window the peer may still use to send to us. */
+  _recvWindow = INITIAL_STREAM_WINDOW;
+  /** @internal FIN received. */
+  _remoteClosed = false;
+  private sendWindow = INITIAL_STREAM_WINDOW;
+  private localClosed = false;
+  /** RST sent or received: no more frames for this stream. */
+  private reset = false;
+  private pending: Buffer[] = [];
+  private pendingCb: ((err?: Error | null) => void) | null = null;
+  private openTimer: NodeJS.Timeout | null = null;
+  private closeTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly session: Session,
+    readonly id: number,
+  ) {
+    super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
+  }
+
+  // ---- Duplex implementation -------------------------------------------------------------
+
+  override _read(): void {
+    this.maybeUpdateWindow(false);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.pending.push(chunk);
+    this.pendingCb = cb;
+    this.sendPending();
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    let total = 0;
+    for (const c of chunks) total += c.chunk.length;
+    if (total <= COALESCE_LIMIT) {
+      this.pending.push(Buffer.concat(chunks.map((c) => c.chunk), total));
+    } else {
+      for (const c of chunks) this.pending.push(c.chunk);
+    }
+    this.pendingCb = cb;
+    this.sendPending();
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.reset) return cb(new StreamResetError());
+    if (this.session.isClosed) return cb(new SessionClosedError());
+    this.localClosed = true;
+    this.session._sendFrame(FrameType.WindowUpdate, Flag.FIN, this.id, 0);
+    if (this._remoteClosed) this.forget();
+    else this.startCloseTimer();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.reset && !(this.localClosed && this._remoteClosed) && !this.session.isClosed) {
+      this.reset = true;
+      this.session._sendFrame(FrameType.WindowUpdate, Flag.RST, this.id, 0);
+    }
+    this.forget();
+    this.pending = [];
+    this.pendingCb = null;
+    cb(err);
+  }
+
+  // ---- called by the session -------------------------------------------------------------
+
+  /** @internal */
+  _startOpenTimer(timeoutMs: number): void {
+    if (timeoutMs <= 0) return;
+    this.openTimer = setTimeout(() => {
+      this.openTimer = null;
+      this.session._logger.warn('yamux stream open timed out (no ACK), resetting', { streamId: this.id });
+      this.destroy(new ProtocolTimeoutError('stream open timeout: no ACK from peer', 'ERR_STREAM_OPEN_TIMEOUT'));
+    }, timeoutMs);
+    this.openTimer.unref();
+  }
+
+  /** @internal Accepting an inbound stream: ACK it, offering any window above the default. */
+  _sendAck(): void {
+    const extra = this.session._maxStreamWindow - INITIAL_STREAM_WINDOW;
+    this._recvWindow += extra;
+    this.session._sendFrame(FrameType.WindowUpdate, Flag.ACK, this.id, extra);
+  }
+
+  /** @internal */
+  _onAck(): void {
+    if (this.openTimer) {
+      clearTimeout(this.openTimer);
+      this.openTimer = null;
+    }
+  }
+
+  /** @internal */
+  _onWindowUpdate(delta: number): void {
+    this.sendWindow += delta;
+    if (this.pendingCb) this.sendPending();
+  }
+
+  /** @internal */
+  _onData(piece: Buffer): void {
+    if (this.destroyed || this._remoteClosed) return;
+    this.push(piece);
+  }
+
+  /** @internal A whole Data frame was delivered: hand window back if the app kept up. */
+  _afterPayload(): void {
+    this.maybeUpdateWindow(false);
+  }
+
+  /** @internal */
+  _onFin(): void {
+    this._remoteClosed = true;
+    if (this.destroyed) return;
+    this.push(null);
+    if (this.localClosed) this.forget();
+  }
+
+  /** @internal */
+  _onRst(): void {
+    this.reset = true;
+    this.forget();
+    if (this.destroyed) return;
+    if (this.writableFinished && this.readableEnded) this.destroy();
+    else this.destroy(new StreamResetError());
+  }
+
+  /** @internal The session is gone: fail the stream without sending anything. */
+  _abort(err: Error): void {
+    this.reset = true;
+    this.clearTimers();
+    if (!this.destroyed) this.destroy(err);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private sendPending(): void {
+    while (this.pending.length > 0) {
+      if (this.reset || this.destroyed) return;
+      if (this.sendWindow === 0) return; // resumed by _onWindowUpdate
+      const buf = this.pending[0];
+      const n = Math.min(buf.length, this.sendWindow);
+      if (n === buf.length) {
+        this.pending.shift();
+        if (n === 0) continue;
+        this.session._sendData(this.id, buf);
+      } else {
+        this.session._sendData(this.id, buf.subarray(0, n));
+        this.pending[0] = buf.subarray(n);
+      }
+      this.sendWindow -= n;
+    }
+    const cb = this.pendingCb;
+    this.pendingCb = null;
+    if (cb) this.session._whenWritable(cb);
+  }
+
+  private maybeUpdateWindow(force: boolean): void {
+    if (this._remoteClosed || this.reset || this.destroyed) return;
+    const delta = windowUpdateDelta(this.session._maxStreamWindow, this.readableLength, this._recvWindow, force);
+    if (delta === 0) return;
+    this._recvWindow += delta;
+    this.session._sendFrame(FrameType.WindowUpdate, 0, this.id, delta);
+  }
+
+  private startCloseTimer(): void {
+    const timeoutMs = this.session._streamCloseTimeout;
+    if (timeoutMs <= 0) return;
+    this.closeTimer = setTimeout(() => {
+      this.closeTimer = null;
+      this.session._logger.warn('yamux half-closed stream timed out waiting for peer FIN, resetting', {
+        streamId: this.id,
+      });
+      this.destroy(new ProtocolTimeoutError('stream close timeout: no FIN from peer', 'ERR_STREAM_CLOSE_TIMEOUT'));
+    }, timeoutMs);
+    this.closeTimer.unref();
+  }
+
+  private clearTimers(): void {
+    if (this.openTimer) clearTimeout(this.openTimer);
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.openTimer = this.closeTimer = null;
+  }
+
+  private forget(): void {
+    this.clearTimers();
+    this.session._forgetStream(this);
+  }
+}

@@ -1,0 +1,29 @@
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { errorBody } from '@piko/protocol';
+
+/** Answers with Go Piko's JSON error body, e.g. 502 `{"error":"no available upstreams"}`. */
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    // Part of a response already went out: the only honest signal left is to cut the connection.
+    res.destroy();
+    return;
+  }
+  const body = errorBody(message);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-content-type-options': 'nosniff',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** The same error, written raw on a socket that has no ServerResponse (an upgrade, a malformed request). */
+export function sendRawError(socket: Duplex, status: number, message: string): void {
+  const body = errorBody(message);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\n` +
+      `x-content-type-options: nosniff\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}

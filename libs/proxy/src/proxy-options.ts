@@ -1,0 +1,16 @@
+/** What the proxy needs from config, in its own terms (the app maps config keys onto it). */
+export interface ProxyOptions {
+  /** `proxy.bind_addr` split into host ('' = all interfaces) and port. */
+  host: string;
+  port: number;
+  /** `proxy.timeout` in ms: wait for upstream response headers; 0 = none. Not applied to upgrades. */
+  timeoutMs: number;
+  /** `proxy.access_log`: one info line per proxied request. */
+  accessLog: boolean;
+  /** `proxy.http.max_header_bytes`: larger request heads get 431. */
+  maxHeaderBytes: number;
+  /** `proxy.http.read_header_timeout` in ms: a client must send its whole request head within this. */
+  readHeaderTimeoutMs: number;
+  /** `proxy.http.idle_timeout` in ms: an idle keep-alive connection is closed after this. */
+  idleTimeoutMs: number;
+}

@@ -1,0 +1,153 @@
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import { isValidEndpointId } from '@piko/protocol';
+import type { Logger } from '@piko/observability';
+import { endpointIdFromHeaders } from './endpoint-id';
+import { sendError, sendRawError } from './error-response';
+import { HttpForwarder } from './http-forwarder';
+import type { ProxyMetrics } from './proxy-metrics';
+import type { ProxyOptions } from './proxy-options';
+import { PROXY_LOGGER, PROXY_METRICS, PROXY_OPTIONS } from './proxy.tokens';
+import { UPSTREAM_DIALER, type UpstreamDialer } from './upstream-dialer';
+import { forwardUpgrade } from './websocket-forwarder';
+
+/** Paths under /_piko are Piko's own (Go Piko reserves them too), never proxied to an upstream. */
+const RESERVED_PREFIX = '/_piko/';
+
+/**
+ * The proxy port: finds the endpoint of each request, opens a stream to one of its upstreams and
+ * hands the request to the HTTP or upgrade forwarder. A plain Node HTTP server rather than a Nest
+ * controller: this is the hot path, and a framework's routing and middleware would run per request
+ * for nothing (the only route is "everything").
+ */
+@Injectable()
+export class ProxyServer {
+  private readonly server: Server;
+  private readonly forwarder: HttpForwarder;
+  private readonly upgraded = new Set<Duplex>();
+  private inFlight = 0;
+
+  constructor(
+    @Inject(PROXY_OPTIONS) private readonly options: ProxyOptions,
+    @Inject(UPSTREAM_DIALER) private readonly dialer: UpstreamDialer,
+    @Inject(PROXY_METRICS) private readonly metrics: ProxyMetrics,
+    @Inject(PROXY_LOGGER) private readonly logger: Logger,
+  ) {
+    this.forwarder = new HttpForwarder({ timeoutMs: options.timeoutMs, tls: false }, logger);
+    this.server = createServer(
+      {
+        maxHeaderSize: options.maxHeaderBytes,
+        headersTimeout: options.readHeaderTimeoutMs,
+        // Bodies may stream for as long as they need (a 1 GiB upload); only heads are timed.
+        requestTimeout: 0,
+        keepAliveTimeout: options.idleTimeoutMs,
+        noDelay: true,
+      },
+      (req, res) => this.handle(req, res),
+    );
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.handleClientError(err, socket));
+  }
+
+  async listen(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host || undefined, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    this.logger.info('proxy server listening', { addr: `${address.address}:${address.port}` });
+    return address;
+  }
+
+  /** Stops taking connections, lets requests in flight finish until the deadline, then cuts the rest. */
+  async close(deadline: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    this.server.closeAllConnections();
+    for (const socket of this.upgraded) socket.destroy();
+    await closed;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    this.inFlight++;
+    res.once('close', () => {
+      this.inFlight--;
+      const status = res.statusCode;
+      this.metrics.requestsTotal.inc({ status });
+      this.metrics.requestDuration.observe({ status }, (performance.now() - started) / 1000);
+      if (this.options.accessLog) {
+        this.logger.info('request', {
+          method: req.method,
+          path: req.url,
+          host: req.headers.host,
+          status,
+          durationMs: Math.round((performance.now() - started) * 100) / 100,
+          complete: res.writableFinished,
+        });
+      }
+    });
+
+    if (req.url?.startsWith(RESERVED_PREFIX)) return sendError(res, 404, 'not found');
+    const endpointId = this.endpointId(req);
+    if (typeof endpointId !== 'string') return sendError(res, 400, endpointId.error);
+
+    this.dialer.dial(endpointId).then(
+      (stream) => {
+        if (!stream) {
+          this.logger.warn('no available upstreams', { endpointId });
+          return sendError(res, 502, 'no available upstreams');
+        }
+        if (res.destroyed) return void stream.destroy();
+        this.forwarder.forward(req, res, stream, endpointId);
+      },
+      (err: Error) => {
+        this.logger.warn('upstream unreachable', { endpointId, err: err.message });
+        sendError(res, 502, 'upstream unreachable');
+      },
+    );
+  }
+
+  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const endpointId = this.endpointId(req);
+    if (typeof endpointId !== 'string') return sendRawError(socket, 400, endpointId.error);
+    this.dialer.dial(endpointId).then(
+      (stream) => {
+        if (!stream) {
+          this.logger.warn('no available upstreams', { endpointId, upgrade: true });
+          return sendRawError(socket, 502, 'no available upstreams');
+        }
+        if (socket.destroyed) return void stream.destroy();
+        this.metrics.upgradesTotal.inc();
+        this.upgraded.add(socket);
+        socket.once('close', () => this.upgraded.delete(socket));
+        forwardUpgrade(req, socket, head, stream, false);
+      },
+      (err: Error) => {
+        this.logger.warn('upstream unreachable', { endpointId, err: err.message, upgrade: true });
+        sendRawError(socket, 502, 'upstream unreachable');
+      },
+    );
+  }
+
+  private endpointId(req: IncomingMessage): string | { error: string } {
+    const endpointId = endpointIdFromHeaders(req.headers);
+    if (!endpointId) return { error: 'missing endpoint id' };
+    if (!isValidEndpointId(endpointId)) return { error: 'invalid endpoint id' };
+    return endpointId;
+  }
+
+  /** Malformed requests get a JSON answer where the socket still allows one (Node's default is bodyless). */
+  private handleClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    this.logger.debug('bad client request', { code: err.code, err: err.message });
+    if (!socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    sendRawError(socket, status, (STATUS_CODES[status] ?? 'bad request').toLowerCase());
+  }
+}

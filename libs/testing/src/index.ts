@@ -1,0 +1,3 @@
+export { freePort } from './free-port';
+export { ManagedProcess } from './managed-process';
+export { waitFor } from './wait-for';

@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, ManagedProcess, waitFor } from '@piko/testing';
+
+export const PIKO_BIN = join(__dirname, '../../../dist/apps/cli/main.js');
+
+function requireBuild(): void {
+  if (!existsSync(PIKO_BIN)) throw new Error(`${PIKO_BIN} is missing: run \`npm run build\` first (npm test does)`);
+}
+
+export interface PikoServer {
+  process: ManagedProcess;
+  proxyPort: number;
+  upstreamPort: number;
+  adminPort: number;
+  proxyUrl: string;
+  upstreamUrl: string;
+  adminUrl: string;
+}
+
+/** `piko server` as a user starts it, on free loopback ports. */
+export async function startPikoServer(extraArgs: string[] = []): Promise<PikoServer> {
+  requireBuild();
+  const [proxyPort, upstreamPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+  const process = ManagedProcess.start('piko server', 'node', [
+    PIKO_BIN,
+    'server',
+    '--proxy.bind-addr',
+    `127.0.0.1:${proxyPort}`,
+    '--upstream.bind-addr',
+    `127.0.0.1:${upstreamPort}`,
+    '--admin.bind-addr',
+    `127.0.0.1:${adminPort}`,
+    ...extraArgs,
+  ]);
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await waitFor('piko server ready', async () => ((await fetch(`${adminUrl}/ready`)).ok ? true : undefined));
+  return {
+    process,
+    proxyPort,
+    upstreamPort,
+    adminPort,
+    proxyUrl: `http://127.0.0.1:${proxyPort}`,
+    upstreamUrl: `http://127.0.0.1:${upstreamPort}`,
+    adminUrl,
+  };
+}
+
+/** `piko agent http|tcp <endpoint> <addr>` connected to a server's upstream port. */
+export async function startAgent(protocol: 'http' | 'tcp', endpointId: string, addr: string, upstreamUrl: string, extraArgs: string[] = []): Promise<ManagedProcess> {
+  requireBuild();
+  const agent = ManagedProcess.start(`piko agent ${endpointId}`, 'node', [
+    PIKO_BIN,
+    'agent',
+    protocol,
+    endpointId,
+    addr,
+    '--connect.url',
+    upstreamUrl,
+    ...extraArgs,
+  ]);
+  await agent.waitForOutput(/connected|listener ready|registered/i);
+  return agent;
+}
+
+/** Waits until the proxy routes `endpointId` to an upstream (not 502). */
+export async function waitForRoute(proxyUrl: string, endpointId: string, path = '/'): Promise<void> {
+  await waitFor(`route to ${endpointId}`, async () => {
+    const res = await fetch(`${proxyUrl}${path}`, { headers: { 'x-piko-endpoint': endpointId } });
+    await res.arrayBuffer();
+    return res.status !== 502 ? true : undefined;
+  });
+}

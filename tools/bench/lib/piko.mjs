@@ -1,0 +1,132 @@
+// Piko under test, started as a user would: `piko server` (proxy + gateway + admin in one process)
+// and `piko agent http` forwarding an endpoint to the upstream service. Both from dist/ (the build).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, log, waitForHttp } from './processes.mjs';
+
+export const ENDPOINT_ID = 'bench';
+export const ENDPOINT_HEADER = 'x-piko-endpoint';
+
+export class PikoBuildMissingError extends Error {
+  constructor(cli) {
+    super(`piko build missing: ${cli} does not exist (run \`npm run build\`)`);
+    this.name = 'PikoBuildMissingError';
+    this.code = 'PIKO_BUILD_MISSING';
+  }
+}
+
+export function pikoCli(root) {
+  return join(root, 'dist/apps/cli/main.js');
+}
+
+export function assertPikoBuilt(root) {
+  const cli = pikoCli(root);
+  if (!existsSync(cli)) throw new PikoBuildMissingError(cli);
+  return cli;
+}
+
+/** Extra node flags for the piko processes, e.g. BENCH_PIKO_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+function nodeArgs(nodeOptions) {
+  return nodeOptions ? nodeOptions.split(/\s+/).filter(Boolean) : [];
+}
+
+/**
+ * Starts `piko server` on free loopback ports and waits for admin /ready.
+ * Returns { proxyPort, upstreamPort, adminPort, handle }.
+ */
+export async function startPikoServer({ registry, root, nodeOptions, extraArgs = [] }) {
+  const cli = assertPikoBuilt(root);
+  const [proxyPort, upstreamPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+  const args = [
+    ...nodeArgs(nodeOptions),
+    cli,
+    'server',
+    '--proxy.bind-addr', `127.0.0.1:${proxyPort}`,
+    '--upstream.bind-addr', `127.0.0.1:${upstreamPort}`,
+    '--admin.bind-addr', `127.0.0.1:${adminPort}`,
+    '--log.level', 'warn',
+    ...(await supportedFlags(cli, ['server'], ['--proxy.access-log=false'])),
+    ...extraArgs,
+  ];
+  log(`piko: node ${args.join(' ')}`);
+  const handle = registry.spawn('piko-server', process.execPath, args, { cwd: root });
+  await Promise.race([
+    waitForHttp(`http://127.0.0.1:${adminPort}/ready`, { what: 'piko server /ready', timeoutMs: 20000 }),
+    registry.failOnExit(handle),
+  ]);
+  return { proxyPort, upstreamPort, adminPort, handle };
+}
+
+const helpCache = new Map();
+/**
+ * Of `candidates` (e.g. ['--access-log=false']), those whose flag `piko <subcommand> --help` lists.
+ * Logging every request would make the benchmark measure the logger rather than the data path,
+ * so access logs are turned off where the build has the switch (and the run says when it has not).
+ */
+async function supportedFlags(cli, subcommand, candidates) {
+  const key = subcommand.join(' ');
+  if (!helpCache.has(key)) {
+    helpCache.set(
+      key,
+      await new Promise((resolve) => {
+        execFile(process.execPath, [cli, ...subcommand, '--help'], { timeout: 10000 }, (_err, stdout, stderr) => resolve(`${stdout}${stderr}`));
+      }),
+    );
+  }
+  const help = helpCache.get(key);
+  return candidates.filter((flag) => {
+    const name = flag.split('=')[0];
+    const found = new RegExp(`${name.replace(/[.-]/g, '\\$&')}\\b`).test(help);
+    if (!found) log(`piko: \`piko ${key} --help\` lists no ${name}; running without ${flag}`);
+    return found;
+  });
+}
+
+/**
+ * The complete Piko path: server + agent for endpoint `bench` forwarding to `upstreamPort`.
+ * Resolves once a request through the proxy reaches the upstream (the agent has registered).
+ */
+export async function startPikoTunnel({ registry, root, upstreamPort, nodeOptions }) {
+  const cli = assertPikoBuilt(root);
+  const server = await startPikoServer({ registry, root, nodeOptions });
+  let agent;
+  try {
+    const agentArgs = [
+      ...nodeArgs(nodeOptions),
+      cli,
+      'agent', 'http', ENDPOINT_ID, String(upstreamPort),
+      '--connect.url', `http://127.0.0.1:${server.upstreamPort}`,
+      '--log.level', 'warn',
+      ...(await supportedFlags(cli, ['agent', 'http'], ['--access-log=false'])),
+    ];
+    log(`piko: node ${agentArgs.join(' ')}`);
+    agent = registry.spawn('piko-agent', process.execPath, agentArgs, { cwd: root });
+    await Promise.race([
+      waitForHttp(`http://127.0.0.1:${server.proxyPort}/small`, {
+        headers: { [ENDPOINT_HEADER]: ENDPOINT_ID },
+        what: 'piko proxy -> agent -> upstream',
+        timeoutMs: 20000,
+      }),
+      registry.failOnExit(agent),
+      registry.failOnExit(server.handle),
+    ]);
+  } catch (err) {
+    await registry.stop(agent);
+    await registry.stop(server.handle);
+    throw err;
+  }
+  return {
+    port: server.proxyPort,
+    headers: { [ENDPOINT_HEADER]: ENDPOINT_ID },
+    description: `piko server (proxy 127.0.0.1:${server.proxyPort}) + piko agent http`,
+    processes: [
+      { name: 'piko-server', pid: server.handle.pid },
+      { name: 'piko-agent', pid: agent.pid },
+    ],
+    async stop() {
+      await registry.stop(agent);
+      await registry.stop(server.handle);
+    },
+  };
+}
