@@ -14,7 +14,7 @@ export interface HttpForwarderOptions {
  * Sends one client request down a stream to the upstream and streams the response back. Bodies
  * are piped both ways, so backpressure reaches from the client through the multiplexer's windows
  * to the upstream, and nothing holds a whole body. The timeout covers only the wait for response
- * headers: a long download or an event stream is never cut once it has begun.
+ * headers after the request was sent: an upload, a long download or an event stream is never cut.
  */
 export class HttpForwarder {
   constructor(
@@ -35,13 +35,17 @@ export class HttpForwarder {
       createConnection: () => stream as never,
     });
 
+    // Like Go's ResponseHeaderTimeout: the clock starts once the whole request (body included)
+    // reached the stream, so a slow upload is never mistaken for a slow upstream.
     let timer: NodeJS.Timeout | undefined;
     if (this.options.timeoutMs > 0) {
-      timer = setTimeout(() => {
-        this.logger.warn('upstream timeout', { endpointId, method: req.method, path: req.url });
-        sendError(res, 504, 'upstream timeout');
-        upstreamReq.destroy();
-      }, this.options.timeoutMs);
+      upstreamReq.once('finish', () => {
+        timer = setTimeout(() => {
+          this.logger.warn('upstream timeout', { endpointId, method: req.method, path: req.url });
+          sendError(res, 504, 'upstream timeout');
+          upstreamReq.destroy();
+        }, this.options.timeoutMs);
+      });
     }
 
     upstreamReq.on('response', (upstreamRes: IncomingMessage) => {

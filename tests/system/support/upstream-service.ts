@@ -20,7 +20,8 @@ export class UpstreamService {
   private readonly sseCues: Array<() => void> = [];
 
   constructor(readonly name: string) {
-    this.server = createServer((req, res) => this.handle(req, res));
+    // A request the client (or the proxy) aborted rejects the handler: that ends the response, nothing more.
+    this.server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
     const wss = new WebSocketServer({ server: this.server });
     wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
   }
