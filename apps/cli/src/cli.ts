@@ -2,9 +2,10 @@ import { PikoClientError } from '@piko/client';
 import { ConfigError } from '@piko/config';
 import type { Command } from './command';
 import { agentCommand } from './commands/agent.command';
+import { forwardCommand } from './commands/forward.command';
 import { serverCommand } from './commands/server.command';
 
-const COMMANDS: Command[] = [serverCommand, agentCommand];
+const COMMANDS: Command[] = [serverCommand, agentCommand, forwardCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -5,6 +5,7 @@ export class ProxyMetrics {
   readonly requestsTotal: Counter<'status'>;
   readonly requestDuration: Histogram<'status'>;
   readonly upgradesTotal: Counter;
+  readonly tcpConnectionsTotal: Counter;
 
   constructor(registry: Registry) {
     this.requestsTotal = new Counter({
@@ -23,6 +24,11 @@ export class ProxyMetrics {
     this.upgradesTotal = new Counter({
       name: 'piko_proxy_upgrades_total',
       help: 'Upgrade (WebSocket) connections passed through to upstreams.',
+      registers: [registry],
+    });
+    this.tcpConnectionsTotal = new Counter({
+      name: 'piko_proxy_tcp_connections_total',
+      help: 'Raw TCP connections (/_piko/v1/tcp/:endpointId) carried to upstreams.',
       registers: [registry],
     });
   }

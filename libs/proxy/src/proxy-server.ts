@@ -7,6 +7,7 @@ import type { Logger } from '@piko/observability';
 import { endpointIdFromHeaders } from './endpoint-id';
 import { sendError, sendRawError } from './error-response';
 import { HttpForwarder } from './http-forwarder';
+import { TCP_ROUTE, TcpForwarder } from './tcp-forwarder';
 import type { ProxyMetrics } from './proxy-metrics';
 import type { ProxyOptions } from './proxy-options';
 import { PROXY_LOGGER, PROXY_METRICS, PROXY_OPTIONS } from './proxy.tokens';
@@ -26,6 +27,7 @@ const RESERVED_PREFIX = '/_piko/';
 export class ProxyServer {
   private readonly server: Server;
   private readonly forwarder: HttpForwarder;
+  private readonly tcpForwarder = new TcpForwarder();
   private readonly upgraded = new Set<Duplex>();
   private inFlight = 0;
 
@@ -115,8 +117,11 @@ export class ProxyServer {
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const endpointId = this.endpointId(req);
+    const tcp = TCP_ROUTE.exec(req.url ?? '');
+    // Not URL-decoded: a valid endpoint ID has no characters that need escaping.
+    const endpointId = tcp ? tcp[1] : this.endpointId(req);
     if (typeof endpointId !== 'string') return sendRawError(socket, 400, endpointId.error);
+    if (tcp && !isValidEndpointId(endpointId)) return sendRawError(socket, 400, 'invalid endpoint id');
     this.dialer.dial(endpointId).then(
       (stream) => {
         if (!stream) {
@@ -124,10 +129,15 @@ export class ProxyServer {
           return sendRawError(socket, 502, 'no available upstreams');
         }
         if (socket.destroyed) return void stream.destroy();
-        this.metrics.upgradesTotal.inc();
         this.upgraded.add(socket);
         socket.once('close', () => this.upgraded.delete(socket));
-        forwardUpgrade(req, socket, head, stream, false);
+        if (tcp) {
+          this.metrics.tcpConnectionsTotal.inc();
+          this.tcpForwarder.forward(req, socket, head, stream);
+        } else {
+          this.metrics.upgradesTotal.inc();
+          forwardUpgrade(req, socket, head, stream, false);
+        }
       },
       (err: Error) => {
         this.logger.warn('upstream unreachable', { endpointId, err: err.message, upgrade: true });
