@@ -19,9 +19,12 @@ export interface PikoServer {
 }
 
 /** `piko server` as a user starts it, on free loopback ports. */
-export async function startPikoServer(extraArgs: string[] = []): Promise<PikoServer> {
+export async function startPikoServer(
+  extraArgs: string[] = [],
+  ports?: Pick<PikoServer, 'proxyPort' | 'upstreamPort' | 'adminPort'>,
+): Promise<PikoServer> {
   requireBuild();
-  const [proxyPort, upstreamPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+  const { proxyPort, upstreamPort, adminPort } = ports ?? { proxyPort: await freePort(), upstreamPort: await freePort(), adminPort: await freePort() };
   const process = ManagedProcess.start('piko server', 'node', [
     PIKO_BIN,
     'server',

@@ -18,6 +18,11 @@ export function patternChunk(size = 64 * 1024): Buffer {
 export class UpstreamService {
   readonly server: Server;
   private readonly sseCues: Array<() => void> = [];
+  private readonly slowReleases: Array<() => void> = [];
+  /** Requests to /slow waiting for release. */
+  get slowWaiting(): number {
+    return this.slowReleases.length;
+  }
 
   constructor(readonly name: string) {
     // A request the client (or the proxy) aborted rejects the handler: that ends the response, nothing more.
@@ -34,6 +39,11 @@ export class UpstreamService {
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Answers every request waiting on /slow. */
+  releaseSlow(): void {
+    for (const release of this.slowReleases.splice(0)) release();
   }
 
   /** Lets the SSE handler send its next event. */
@@ -77,6 +87,11 @@ export class UpstreamService {
       return void res.end();
     }
     if (url.pathname === '/hang') return; // never answers: the proxy's timeout must
+    if (url.pathname === '/slow') {
+      // Answers once the test releases it: an in-flight request for shutdown tests.
+      await new Promise<void>((resolve) => this.slowReleases.push(resolve));
+      return json(res, { name: this.name, slow: true });
+    }
     const body: Buffer[] = [];
     for await (const chunk of req) body.push(chunk as Buffer);
     json(res, { name: this.name, method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(body).toString() });

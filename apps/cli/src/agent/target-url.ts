@@ -41,9 +41,12 @@ export function targetHost(url: URL): string {
  */
 export function joinTargetPath(target: URL, requestUrl: string): string {
   const prefix = target.pathname.replace(/\/+$/, '');
-  const path = requestUrl.startsWith('/') ? requestUrl : `/${requestUrl}`;
-  const joined = prefix + path;
-  if (target.search && !path.includes('?')) return joined + target.search;
-  if (target.search) return joined + '&' + target.search.slice(1);
-  return joined;
+  const q = requestUrl.indexOf('?');
+  const path = q === -1 ? requestUrl : requestUrl.slice(0, q);
+  const query = q === -1 ? '' : requestUrl.slice(q + 1);
+  const joined = prefix + (path.startsWith('/') ? path : `/${path}`);
+  // Target query first, as Go's joinURLQuery.
+  const targetQuery = target.search.slice(1);
+  const fullQuery = targetQuery && query ? `${targetQuery}&${query}` : targetQuery || query;
+  return fullQuery ? `${joined}?${fullQuery}` : joined;
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { HttpResponse } from './http-response';
-import type { Readiness } from '@piko/observability';
-import { ADMIN_READINESS } from './admin.tokens';
+import type { Readiness } from '../health/readiness';
+import { OPS_READINESS } from './ops.tokens';
 
 /**
  * Liveness and readiness, as Kubernetes probes them. `/ready` is 503 until the process has
@@ -10,7 +10,7 @@ import { ADMIN_READINESS } from './admin.tokens';
  */
 @Controller()
 export class HealthController {
-  constructor(@Inject(ADMIN_READINESS) private readonly readiness: Readiness) {}
+  constructor(@Inject(OPS_READINESS) private readonly readiness: Readiness) {}
 
   @Get('health')
   @HttpCode(200)

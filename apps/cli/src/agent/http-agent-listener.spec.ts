@@ -1,0 +1,271 @@
+import { once } from 'events';
+import * as http from 'http';
+import * as net from 'net';
+import type { Duplex } from 'stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { Upstream } from '@piko/client';
+import { HttpAgentListener } from './http-agent-listener';
+import { RecordingLogger, StubGateway } from './testing/stub-gateway';
+
+const FIVE_MIB = 5 * 1024 * 1024;
+
+interface ProxiedResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+describe('HttpAgentListener', () => {
+  let gateway: StubGateway;
+  let service: http.Server;
+  let serviceWss: WebSocketServer;
+  let servicePort: number;
+  let logger: RecordingLogger;
+  let agents: HttpAgentListener[];
+  // Lets the SSE handler wait for the test between events.
+  let sseNext: (() => void) | undefined;
+  const hung: http.ServerResponse[] = [];
+
+  beforeEach(async () => {
+    gateway = await StubGateway.start();
+    logger = new RecordingLogger();
+    agents = [];
+    service = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      switch (url.pathname) {
+        case '/hello':
+          res.writeHead(200, { 'content-type': 'text/plain', 'x-service': 'yes' });
+          res.end(`hello ${req.method} ${req.url} host=${req.headers.host}`);
+          return;
+        case '/headers':
+          res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive, x-hop', 'x-hop': 'secret' });
+          res.end(JSON.stringify(req.headers));
+          return;
+        case '/echo':
+          res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/octet-stream' });
+          req.pipe(res);
+          return;
+        case '/big':
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': FIVE_MIB });
+          res.end(Buffer.alloc(FIVE_MIB, 7));
+          return;
+        case '/sse': {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          let n = 0;
+          const send = (): void => {
+            n++;
+            if (n > 3) return void res.end();
+            res.write(`data: event ${n}\n\n`);
+            sseNext = send;
+          };
+          send();
+          return;
+        }
+        case '/slow':
+          hung.push(res); // never answers: the agent must give up with 504
+          return;
+        default:
+          res.writeHead(404).end();
+      }
+    });
+    serviceWss = new WebSocketServer({ server: service, path: '/ws' });
+    serviceWss.on('connection', (ws, req) => {
+      ws.send(`welcome ${req.url}`);
+      ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+    });
+    service.listen(0, '127.0.0.1');
+    await once(service, 'listening');
+    servicePort = (service.address() as net.AddressInfo).port;
+  });
+
+  afterEach(async () => {
+    for (const agent of agents) agent.shutdown();
+    for (const res of hung.splice(0)) res.destroy();
+    for (const ws of serviceWss.clients) ws.terminate();
+    serviceWss.close();
+    service.closeAllConnections();
+    await new Promise((r) => service.close(r));
+    await gateway.close();
+  });
+
+  async function startAgent(options: { addr?: string; timeoutMs?: number; accessLog?: boolean } = {}): Promise<HttpAgentListener> {
+    const upstream = new Upstream({ url: gateway.url, logger });
+    const agent = new HttpAgentListener(
+      {
+        endpointId: 'my-app',
+        addr: options.addr ?? String(servicePort),
+        accessLog: options.accessLog ?? false,
+        timeoutMs: options.timeoutMs ?? 10_000,
+        logger,
+      },
+      upstream,
+    );
+    agents.push(agent);
+    await agent.start();
+    return agent;
+  }
+
+  /** Sends one HTTP request down a fresh Piko stream, as the gateway would for a proxied request. */
+  async function send(
+    options: http.RequestOptions,
+    body?: (req: http.ClientRequest) => void,
+  ): Promise<ProxiedResponse & { res: http.IncomingMessage }> {
+    const stream = await gateway.openStream('my-app');
+    const req = http.request({ ...options, agent: false, createConnection: () => stream as net.Socket });
+    if (body) body(req);
+    else req.end();
+    const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), res };
+  }
+
+  it('proxies a GET, keeping the Host header and the query string', async () => {
+    await startAgent();
+    const res = await send({ method: 'GET', path: '/hello?x=1', headers: { host: 'my-app.piko.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-service']).toBe('yes');
+    expect(res.body.toString()).toBe('hello GET /hello?x=1 host=my-app.piko.example');
+  });
+
+  it('drops hop-by-hop headers both ways, including those named by Connection', async () => {
+    await startAgent();
+    const res = await send({
+      path: '/headers',
+      headers: { connection: 'keep-alive, x-private', 'x-private': '1', 'keep-alive': 'timeout=5', 'x-kept': 'ok' },
+    });
+    const seen = JSON.parse(res.body.toString()) as Record<string, string>;
+    expect(seen['x-kept']).toBe('ok');
+    expect(seen['x-private']).toBeUndefined();
+    expect(seen['keep-alive']).toBeUndefined();
+    expect(res.headers['x-hop']).toBeUndefined();
+  });
+
+  it('streams a POST body of unknown length to the service and back', async () => {
+    await startAgent();
+    const parts = ['first,', 'second,', 'third'];
+    const res = await send({ method: 'POST', path: '/echo', headers: { 'content-type': 'text/plain' } }, (req) => {
+      // No content-length: the body goes chunked, each part written separately.
+      for (const part of parts) req.write(part);
+      req.end();
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe(parts.join(''));
+  });
+
+  it('carries a 5 MiB download intact', async () => {
+    await startAgent();
+    const res = await send({ path: '/big' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-length']).toBe(String(FIVE_MIB));
+    expect(res.body.length).toBe(FIVE_MIB);
+    expect(res.body.every((b) => b === 7)).toBe(true);
+  });
+
+  it('delivers server-sent events one by one, before the stream ends', async () => {
+    // A timeout far shorter than the event stream: it must only bound the wait for headers.
+    await startAgent({ timeoutMs: 1_000 });
+    const stream = await gateway.openStream('my-app');
+    const req = http.request({ path: '/sse', agent: false, createConnection: () => stream as net.Socket });
+    req.end();
+    const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    res.setEncoding('utf8');
+    const received: string[] = [];
+    for await (const chunk of res) {
+      received.push(chunk as string);
+      // The service sends the next event only now: had the agent buffered, this would hang.
+      sseNext?.();
+    }
+    expect(received.join('')).toBe('data: event 1\n\ndata: event 2\n\ndata: event 3\n\n');
+    expect(received[0]).toBe('data: event 1\n\n');
+  });
+
+  it('answers 502 {"error":"upstream unreachable"} when the service refuses connections', async () => {
+    const closed = net.createServer().listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+
+    await startAgent({ addr: `http://127.0.0.1:${port}` });
+    const res = await send({ path: '/anything' });
+    expect(res.status).toBe(502);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(res.body.toString())).toEqual({ error: 'upstream unreachable' });
+  });
+
+  it('answers 504 {"error":"upstream timeout"} when headers do not come within the timeout', async () => {
+    await startAgent({ timeoutMs: 100 });
+    const res = await send({ path: '/slow' });
+    expect(res.status).toBe(504);
+    expect(JSON.parse(res.body.toString())).toEqual({ error: 'upstream timeout' });
+    expect(hung).toHaveLength(1);
+  });
+
+  it('passes a WebSocket upgrade through and echoes messages', async () => {
+    await startAgent({ accessLog: true });
+    const stream = await gateway.openStream('my-app');
+    const ws = new WebSocket('ws://my-app/ws?room=1', { createConnection: () => stream as net.Socket });
+    const messages: string[] = [];
+    const gotTwo = new Promise<void>((resolve) =>
+      ws.on('message', (data) => {
+        messages.push(data.toString());
+        if (messages.length === 2) resolve();
+      }),
+    );
+    await once(ws, 'open');
+    ws.send('ping through piko');
+    await gotTwo;
+    expect(messages).toEqual(['welcome /ws?room=1', 'ping through piko']);
+    ws.close();
+    const line = await logger.waitFor((l) => l.msg === 'request' && l.fields.upgrade === true);
+    expect(line.fields).toMatchObject({ method: 'GET', path: '/ws', status: 101 });
+  });
+
+  it('logs each request when the access log is on, without credentials', async () => {
+    await startAgent({ accessLog: true });
+    await send({
+      method: 'GET',
+      path: '/hello?token=query-secret',
+      headers: { authorization: 'Bearer header-secret', cookie: 'session=cookie-secret' },
+    });
+    const line = await logger.waitFor((l) => l.msg === 'request');
+    expect(line.level).toBe('info');
+    expect(line.fields).toMatchObject({ endpointId: 'my-app', method: 'GET', path: '/hello', status: 200 });
+    expect(line.fields.bytes).toBe(Buffer.byteLength('hello GET /hello?token=query-secret host=my-app'));
+    expect(typeof line.fields.durationMs).toBe('number');
+    const everything = JSON.stringify(logger.lines);
+    expect(everything).not.toContain('header-secret');
+    expect(everything).not.toContain('cookie-secret');
+    expect(everything).not.toContain('query-secret');
+  });
+
+  it('logs requests at debug only when the access log is off', async () => {
+    await startAgent({ accessLog: false });
+    await send({ path: '/hello', headers: { host: 'h' } });
+    const line = await logger.waitFor((l) => l.msg === 'request');
+    expect(line.level).toBe('debug');
+  });
+
+  it('close() lets an in-flight request finish, then disconnects', async () => {
+    const agent = await startAgent();
+    const session = await gateway.session('my-app');
+    const stream = await gateway.openStream('my-app');
+    const req = http.request({ path: '/sse', agent: false, createConnection: () => stream as Duplex as net.Socket });
+    req.end();
+    const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+    res.setEncoding('utf8');
+
+    const goAway = once(session, 'goaway');
+    const closing = agent.close();
+    await goAway;
+    let body = '';
+    for await (const chunk of res) {
+      body += chunk as string;
+      sseNext?.();
+    }
+    expect(body).toBe('data: event 1\n\ndata: event 2\n\ndata: event 3\n\n');
+    await closing;
+    await once(session, 'close');
+  });
+});
