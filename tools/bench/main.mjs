@@ -82,6 +82,8 @@ function parseOptions(argv, env) {
     bodyBytes: parseBytes(env.BENCH_BODY_BYTES ?? (quick ? '64MiB' : '1GiB')),
     idleSessions: Number(env.BENCH_IDLE_SESSIONS ?? (quick ? 100 : 500)),
     idleHoldMs: parseDuration(env.BENCH_IDLE_HOLD ?? (quick ? '10s' : '40s'), 'BENCH_IDLE_HOLD').ms,
+    // Unset: the server's default (30s). The quick run pings sooner so it still sees one.
+    idleKeepalive: env.BENCH_IDLE_KEEPALIVE ?? (quick ? '3s' : null),
     suites: list(kv.only ?? env.BENCH_ONLY ?? ALL_SUITES.join(','), ALL_SUITES, 'suite'),
     paths: list(kv.paths ?? env.BENCH_PATHS ?? PATHS.map((p) => p.name).join(','), PATHS.map((p) => p.name), 'path'),
     pikoNodeOptions: env.BENCH_PIKO_NODE_OPTIONS ?? '',
@@ -235,7 +237,7 @@ async function main() {
     if (opts.suites.includes('idle')) {
       log(`idle: ${opts.idleSessions} sessions`);
       try {
-        results.idle = await runIdleSessions({ registry, root: ROOT, sessions: opts.idleSessions, holdMs: opts.idleHoldMs, nodeOptions: opts.pikoNodeOptions });
+        results.idle = await runIdleSessions({ registry, root: ROOT, sessions: opts.idleSessions, holdMs: opts.idleHoldMs, keepalive: opts.idleKeepalive, nodeOptions: opts.pikoNodeOptions });
       } catch (err) {
         log(`idle: failed: ${err.message}`);
         ctx.failures.push(`idle: ${err.message.split('\n')[0]}`);

@@ -1,48 +1,50 @@
 // What an idle upstream session costs the gateway: start `piko server`, connect N idle sessions
 // from a separate process (idle-client.mjs), hold them through at least one keepalive ping, and
-// divide the growth of the server's RSS (and JS heap, when /metrics exposes it) by N.
+// divide the growth of the server's memory by N. Each reading follows a forced full GC (through
+// the inspector) so startup garbage collected between readings does not pass for a saving, and
+// uncollected handshake garbage does not pass for a cost.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { httpGet, log, readRss, sleep } from './processes.mjs';
+import { freePort, log, readRss, sleep } from './processes.mjs';
+import { connectInspector } from './inspector.mjs';
 import { startPikoServer } from './piko.mjs';
 
 const IDLE_CLIENT = join(dirname(fileURLToPath(import.meta.url)), '..', 'idle-client.mjs');
 
-/** nodejs_heap_size_used_bytes from the admin /metrics (prom-client default metrics), or null. */
-async function readHeapUsed(adminPort) {
-  try {
-    const res = await httpGet(`http://127.0.0.1:${adminPort}/metrics`);
-    if (res.status !== 200) return null;
-    const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})?\s+([\d.e+]+)/m.exec(res.body);
-    return m ? Number(m[1]) : null;
-  } catch {
-    // /metrics is optional for this figure; RSS is the one the target is set on.
-    return null;
-  }
-}
-
-/** Median of a few RSS reads, so one sample taken mid-GC does not decide the figure. */
-async function steadyRss(pid, samples = 5) {
+/** GC twice (the second pass takes what the first only finalised), then the median of 5 RSS reads. */
+async function settledMemory(pid, inspector) {
+  await inspector.collectGarbage();
+  await inspector.collectGarbage();
   const values = [];
-  for (let i = 0; i < samples; i++) {
+  for (let i = 0; i < 5; i++) {
     values.push(readRss(pid));
     await sleep(200);
   }
   values.sort((a, b) => a - b);
-  return values[Math.floor(values.length / 2)];
+  const usage = await inspector.memoryUsage();
+  return { rss: values[2], heapUsed: usage.heapUsed, external: usage.external };
 }
 
 /**
  * Returns { sessions, connected, failed, pinged, stillOpen, heldSeconds, rssBefore, rssAfter,
- *           rssPerSession, heapBefore, heapAfter, heapPerSession, firstError }.
+ *           rssPerSession, heapBefore, heapAfter, heapPerSession, externalPerSession, firstError }.
  */
-export async function runIdleSessions({ registry, root, sessions, holdMs, settleMs = 2000, nodeOptions }) {
-  const server = await startPikoServer({ registry, root, nodeOptions });
+export async function runIdleSessions({ registry, root, sessions, holdMs, keepalive, settleMs = 2000, nodeOptions = '' }) {
+  const inspectPort = await freePort();
+  const server = await startPikoServer({
+    registry,
+    root,
+    nodeOptions: `${nodeOptions} --inspect=127.0.0.1:${inspectPort}`,
+    // A shorter keepalive lets a short run still see every session answer a ping; what a session
+    // holds in memory does not depend on how often it is pinged.
+    optionalArgs: keepalive ? [`--upstream.mux.keepalive-interval=${keepalive}`] : [],
+  });
   let client;
+  let inspector;
   try {
+    inspector = await connectInspector(inspectPort);
     await sleep(settleMs);
-    const rssBefore = await steadyRss(server.handle.pid);
-    const heapBefore = await readHeapUsed(server.adminPort);
+    const before = await settledMemory(server.handle.pid, inspector);
 
     let connectedResolve;
     const connected = new Promise((resolve) => {
@@ -57,21 +59,21 @@ export async function runIdleSessions({ registry, root, sessions, holdMs, settle
         if (latest.event === 'connected') connectedResolve(latest);
       },
     });
-    const first = await Promise.race([connected, registry.failOnExit(client), registry.failOnExit(server.handle)]);
+    const failed = Promise.race([registry.failOnExit(client), registry.failOnExit(server.handle)]);
+    const first = await Promise.race([connected, failed]);
     log(`idle: ${first.open} sessions open, ${first.failed} failed${first.firstError ? ` (${first.firstError})` : ''}; holding up to ${holdMs / 1000}s for a keepalive ping`);
 
     // Hold until every session has answered a ping (or the hold time is up), so the figure
     // includes what a live session costs, not just a freshly accepted socket.
     const started = Date.now();
     while (Date.now() - started < holdMs) {
-      await Promise.race([sleep(1000), registry.failOnExit(client), registry.failOnExit(server.handle)]);
+      await Promise.race([sleep(1000), failed]);
       if (latest.open > 0 && latest.pinged >= first.open) break;
     }
     const heldSeconds = (Date.now() - started) / 1000;
-    const rssAfter = await steadyRss(server.handle.pid);
-    const heapAfter = await readHeapUsed(server.adminPort);
+    const after = await settledMemory(server.handle.pid, inspector);
     const open = latest.open;
-    const per = (before, after) => (before !== null && after !== null && open > 0 ? (after - before) / open : null);
+    const per = (key) => (open > 0 ? (after[key] - before[key]) / open : null);
     return {
       sessions,
       connected: first.open,
@@ -81,15 +83,17 @@ export async function runIdleSessions({ registry, root, sessions, holdMs, settle
       goAways: latest.goAways,
       streamsIgnored: latest.streamsIgnored,
       heldSeconds,
-      rssBefore,
-      rssAfter,
-      rssPerSession: per(rssBefore, rssAfter),
-      heapBefore,
-      heapAfter,
-      heapPerSession: per(heapBefore, heapAfter),
+      rssBefore: before.rss,
+      rssAfter: after.rss,
+      rssPerSession: per('rss'),
+      heapBefore: before.heapUsed,
+      heapAfter: after.heapUsed,
+      heapPerSession: per('heapUsed'),
+      externalPerSession: per('external'),
       firstError: latest.firstError,
     };
   } finally {
+    inspector?.close();
     await registry.stop(client);
     await registry.stop(server.handle);
   }

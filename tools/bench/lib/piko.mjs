@@ -32,10 +32,11 @@ function nodeArgs(nodeOptions) {
 }
 
 /**
- * Starts `piko server` on free loopback ports and waits for admin /ready.
+ * Starts `piko server` on free loopback ports and waits for admin /ready. `optionalArgs` are passed
+ * only if `piko server --help` lists them (a missing one is logged).
  * Returns { proxyPort, upstreamPort, adminPort, handle }.
  */
-export async function startPikoServer({ registry, root, nodeOptions, extraArgs = [] }) {
+export async function startPikoServer({ registry, root, nodeOptions, extraArgs = [], optionalArgs = [] }) {
   const cli = assertPikoBuilt(root);
   const [proxyPort, upstreamPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const args = [
@@ -47,6 +48,10 @@ export async function startPikoServer({ registry, root, nodeOptions, extraArgs =
     '--admin.bind-addr', `127.0.0.1:${adminPort}`,
     '--log.level', 'warn',
     ...(await supportedFlags(cli, ['server'], ['--proxy.access-log=false'])),
+    // Listeners the embedded server may open besides the three above: keep them on loopback and
+    // off their fixed defaults (:8003, :8004) so runs never collide with anything else here.
+    ...(await supportedFlags(cli, ['server'], [`--relay.bind-addr=127.0.0.1:${await freePort()}`, `--ops.bind-addr=127.0.0.1:${await freePort()}`])),
+    ...(await supportedFlags(cli, ['server'], optionalArgs)),
     ...extraArgs,
   ];
   log(`piko: node ${args.join(' ')}`);

@@ -98,8 +98,8 @@ export function idleTable(idle) {
   if (!idle) return '(not run)';
   if (idle.error) return `not run: ${idle.error}`;
   return table(
-    ['sessions', 'connected', 'failed', 'pinged', 'still open', 'held s', 'RSS before', 'RSS after', 'RSS/session', 'heap/session'],
-    [[idle.sessions, idle.connected, idle.failed, idle.pinged, idle.stillOpen, fmt.num(idle.heldSeconds, 1), fmt.mb(idle.rssBefore), fmt.mb(idle.rssAfter), fmt.kib(idle.rssPerSession), fmt.kib(idle.heapPerSession)]],
+    ['sessions', 'connected', 'failed', 'pinged', 'still open', 'held s', 'RSS before', 'RSS after', 'RSS/session', 'heap/session', 'external/session'],
+    [[idle.sessions, idle.connected, idle.failed, idle.pinged, idle.stillOpen, fmt.num(idle.heldSeconds, 1), fmt.mb(idle.rssBefore), fmt.mb(idle.rssAfter), fmt.kib(idle.rssPerSession), fmt.kib(idle.heapPerSession), fmt.kib(idle.externalPerSession)]],
   );
 }
 
@@ -149,7 +149,8 @@ export function evaluateTargets(results) {
     const v = idle?.rssPerSession ?? null;
     let note = idle?.error ?? 'not measured in this run';
     if (idle && !idle.error && idle.stillOpen === 0) note = 'no session stayed open';
-    push('idle-rss-per-session', `gateway RSS per idle upstream session (${idle?.sessions ?? '-'} sessions)`, '<= 20.0 KiB', v === null || idle?.stillOpen === 0 ? null : fmt.kib(v), v <= 20 * KiB, note);
+    const shown = v === null || idle?.stillOpen === 0 ? null : `${fmt.kib(v)}${idle.heapPerSession === null ? '' : ` (heap ${fmt.kib(idle.heapPerSession)})`}${idle.pinged < idle.stillOpen ? `, only ${idle.pinged} pinged` : ''}`;
+    push('idle-rss-per-session', `gateway RSS per idle upstream session (${idle?.sessions ?? '-'} sessions)`, '<= 20.0 KiB', shown, v <= 20 * KiB, note);
   }
   return out;
 }

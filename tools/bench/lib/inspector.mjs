@@ -1,0 +1,55 @@
+// A minimal Chrome DevTools Protocol client for a Node process started with --inspect: enough to
+// force a full GC and read process.memoryUsage() from the outside, so memory figures compare live
+// memory rather than whatever garbage happened to be uncollected at the moment of a read.
+import WebSocket from 'ws';
+import { httpGet } from './processes.mjs';
+
+export class InspectorError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'InspectorError';
+    this.code = 'INSPECTOR';
+  }
+}
+
+/** Connects to the inspector on 127.0.0.1:port. Returns { collectGarbage(), memoryUsage(), close() }. */
+export async function connectInspector(port) {
+  const targets = JSON.parse((await httpGet(`http://127.0.0.1:${port}/json/list`)).body);
+  if (!targets[0]?.webSocketDebuggerUrl) throw new InspectorError(`no inspector target on port ${port}`);
+  const ws = new WebSocket(targets[0].webSocketDebuggerUrl, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  let nextId = 0;
+  const pending = new Map();
+  ws.on('message', (data) => {
+    const msg = JSON.parse(data.toString('utf8'));
+    const waiter = msg.id !== undefined && pending.get(msg.id);
+    if (!waiter) return;
+    pending.delete(msg.id);
+    if (msg.error) waiter.reject(new InspectorError(`${waiter.method}: ${msg.error.message}`));
+    else waiter.resolve(msg.result);
+  });
+  ws.on('close', () => {
+    for (const w of pending.values()) w.reject(new InspectorError(`${w.method}: inspector connection closed`));
+    pending.clear();
+  });
+  const send = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const id = ++nextId;
+      pending.set(id, { resolve, reject, method });
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  // Without Runtime.enable, evaluate may fail with "Cannot find context with specified id".
+  await send('Runtime.enable');
+  return {
+    collectGarbage: () => send('HeapProfiler.collectGarbage'),
+    async memoryUsage() {
+      const res = await send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+      if (res.exceptionDetails) throw new InspectorError(`process.memoryUsage() threw: ${res.exceptionDetails.text}`);
+      return JSON.parse(res.result.value);
+    },
+    close: () => ws.close(),
+  };
+}
