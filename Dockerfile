@@ -1,0 +1,52 @@
+# One image for every Piko role: the CLI is the entrypoint and the command picks the role
+# (`server`, `proxy`, `gateway`, `admin`, `agent ...`). Built in three stages so the runtime
+# image holds only the bundled dist/ and production node_modules, never the toolchain.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# --- build: full install (dev dependencies included) and `npm run build` ---
+FROM ${NODE_IMAGE} AS build
+# bufferutil ships prebuilt binaries for linux-x64 only; elsewhere (arm64) npm compiles it.
+RUN if [ "$(uname -m)" != "x86_64" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
+WORKDIR /src
+# Manifests first, so the dependency layer is reused while only sources change.
+COPY package.json package-lock.json ./
+COPY apps/cli/package.json apps/cli/package.json
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+# --- deps: production dependencies only, installed apart from the build's dev tree ---
+FROM ${NODE_IMAGE} AS deps
+# bufferutil ships prebuilt binaries for linux-x64 only; elsewhere (arm64) npm compiles it.
+RUN if [ "$(uname -m)" != "x86_64" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY apps/cli/package.json apps/cli/package.json
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# --- runtime ---
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=deps --chown=root:root /app/package.json ./package.json
+COPY --from=build --chown=root:root /src/apps/cli/package.json ./apps/cli/package.json
+COPY --from=build --chown=root:root /src/apps/cli/bin ./apps/cli/bin
+COPY --from=build --chown=root:root /src/dist/apps ./dist/apps
+# Files stay root-owned and read-only for the `node` user (uid 1000) the process runs as,
+# which also lets the root filesystem be mounted read-only.
+USER node
+# 8000 proxy, 8001 upstream (agents), 8002 admin, 8003 relay (cluster-internal), 8004 ops.
+EXPOSE 8000 8001 8002 8003 8004
+# node runs as PID 1 in Kubernetes: Piko installs its own SIGTERM/SIGINT handlers (graceful drain),
+# so the signal is not lost, and it starts no child processes that would need reaping. Compose adds
+# an init process anyway (`init: true`).
+ENTRYPOINT ["node", "/app/dist/apps/cli/main.js"]
+CMD ["server"]
