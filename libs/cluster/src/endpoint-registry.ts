@@ -1,0 +1,26 @@
+import type { ConnectionStatusSource } from './connection-status';
+import type { NodeInfo, NodeState, RegistrySnapshot } from './node-info';
+
+/**
+ * Who owns what: nodes under leases, and per gateway node the number of upstreams it holds for
+ * each endpoint. Entries of a node whose lease has expired are invisible to readers at once and
+ * deleted by `sweep()`.
+ */
+export interface EndpointRegistry extends ConnectionStatusSource {
+  /** Writes the node's info and (re)creates its lease with the configured TTL. */
+  registerNode(node: NodeInfo): Promise<void>;
+  /** Extends the lease; false if it had already expired (the caller must re-register everything). */
+  refreshLease(nodeId: string): Promise<boolean>;
+  /** Changes the node's state; a no-op if its lease has expired. */
+  setNodeState(nodeId: string, state: NodeState): Promise<void>;
+  /** Sets the node's upstream count for an endpoint; 0 deletes the entry. */
+  setEndpointCount(nodeId: string, endpointId: string, count: number): Promise<void>;
+  /** Atomically replaces all of the node's endpoint entries (used after Redis comes back). */
+  replaceEndpoints(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void>;
+  /** Graceful leave: deletes the lease and all the node's entries now. */
+  removeNode(nodeId: string): Promise<void>;
+  snapshot(): Promise<RegistrySnapshot>;
+  /** Deletes the entries of nodes without a live lease; returns how many nodes were swept. */
+  sweep(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,163 @@
+import { EventEmitter } from 'node:events';
+import { connect, type Msg, type NatsConnection, type NatsError } from 'nats';
+import type { ClusterBus, ClusterEventHandler } from './cluster-bus';
+import { type ClusterEvent, parseClusterEvent } from './cluster-event';
+import type { ConnectionStatus } from './connection-status';
+import { BusUnavailableError } from './errors';
+import { EventDispatcher } from './event-dispatcher';
+import { type Logger, noopLogger } from './logger';
+
+export interface NatsClusterBusOptions {
+  /** One or more `nats://host:port` URLs (a comma-separated string is split). */
+  servers: string | string[];
+  /** Subjects are `<prefix>.endpoint` and `<prefix>.node` (default `piko.events`). */
+  subjectPrefix?: string;
+  /** Delay between connection attempts, first connect and reconnects alike (default 250 ms). */
+  reconnectTimeWaitMs?: number;
+  /** Connection name shown by the NATS server (e.g. the node ID). */
+  name?: string;
+  logger?: Logger;
+}
+
+/**
+ * ClusterBus on core NATS (at-most-once, which the per-node seq makes safe). The bus connects in
+ * the background and keeps trying forever, so a node starts even when NATS is down; publishing
+ * while the connection is lost is buffered by the client, before the first connect it rejects.
+ */
+export class NatsClusterBus extends EventEmitter implements ClusterBus {
+  readonly subjects: { endpoint: string; node: string; all: string };
+  private readonly servers: string[];
+  private readonly reconnectTimeWaitMs: number;
+  private readonly logger: Logger;
+  private readonly dispatcher: EventDispatcher;
+  private connection: NatsConnection | undefined;
+  private currentStatus: ConnectionStatus = 'disconnected';
+  private closing = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private connectedOnce!: () => void;
+  /** Resolves at the first successful connection (tests and start-up ordering use it). */
+  readonly connected: Promise<void> = new Promise((resolve) => (this.connectedOnce = resolve));
+
+  constructor(private readonly options: NatsClusterBusOptions) {
+    super();
+    const prefix = options.subjectPrefix ?? 'piko.events';
+    this.subjects = { endpoint: `${prefix}.endpoint`, node: `${prefix}.node`, all: `${prefix}.*` };
+    this.servers = (Array.isArray(options.servers) ? options.servers : options.servers.split(',')).map((s) => s.trim()).filter(Boolean);
+    this.reconnectTimeWaitMs = options.reconnectTimeWaitMs ?? 250;
+    this.logger = (options.logger ?? noopLogger).child({ component: 'nats-bus' });
+    this.dispatcher = new EventDispatcher(this.logger);
+    void this.connectLoop();
+  }
+
+  get status(): ConnectionStatus {
+    return this.currentStatus;
+  }
+
+  async publish(event: ClusterEvent): Promise<void> {
+    const connection = this.connection;
+    if (!connection || connection.isClosed()) throw new BusUnavailableError();
+    const subject = event.type === 'endpoint' ? this.subjects.endpoint : this.subjects.node;
+    try {
+      connection.publish(subject, JSON.stringify(event));
+    } catch (err) {
+      throw new BusUnavailableError(`publish on ${subject} failed`, { cause: err });
+    }
+  }
+
+  subscribe(handler: ClusterEventHandler): () => void {
+    return this.dispatcher.add(handler);
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearTimeout(this.retryTimer);
+    this.dispatcher.clear();
+    const connection = this.connection;
+    if (connection && !connection.isClosed()) {
+      try {
+        // drain() flushes what was published and lets in-flight deliveries finish.
+        await connection.drain();
+      } catch (err) {
+        this.logger.warn('nats drain failed; closing', { err: (err as Error).message });
+        await connection.close();
+      }
+    }
+    this.setStatus('disconnected');
+  }
+
+  private async connectLoop(): Promise<void> {
+    while (!this.closing) {
+      try {
+        const connection = await connect({
+          servers: this.servers,
+          name: this.options.name,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: this.reconnectTimeWaitMs,
+          waitOnFirstConnect: false,
+        });
+        if (this.closing) {
+          await connection.close();
+          return;
+        }
+        this.attach(connection);
+        return;
+      } catch (err) {
+        this.logger.debug('nats connect failed; retrying', { err: (err as Error).message, servers: this.servers });
+        await new Promise<void>((resolve) => (this.retryTimer = setTimeout(resolve, this.reconnectTimeWaitMs)));
+      }
+    }
+  }
+
+  private attach(connection: NatsConnection): void {
+    this.connection = connection;
+    connection.subscribe(this.subjects.all, { callback: (err, msg) => this.receive(err, msg) });
+    this.setStatus('connected');
+    this.connectedOnce();
+    void this.watchStatus(connection);
+    void connection.closed().then((err) => {
+      if (this.closing) return;
+      // With unlimited reconnects this only happens on fatal errors (e.g. authorization):
+      // start over rather than stay silent forever.
+      this.logger.error('nats connection closed; connecting again', { err: err ? err.message : undefined });
+      this.connection = undefined;
+      this.setStatus('reconnecting');
+      void this.connectLoop();
+    });
+  }
+
+  private async watchStatus(connection: NatsConnection): Promise<void> {
+    for await (const status of connection.status()) {
+      if (this.closing) return;
+      if (status.type === 'disconnect' || status.type === 'reconnecting') this.setStatus('reconnecting');
+      else if (status.type === 'reconnect') this.setStatus('connected');
+      else if (status.type === 'error') this.logger.warn('nats async error', { err: String(status.data) });
+    }
+  }
+
+  private receive(err: NatsError | null, msg: Msg): void {
+    if (err) {
+      this.logger.warn('nats subscription error', { err: err.message });
+      return;
+    }
+    let event: ClusterEvent;
+    try {
+      event = parseClusterEvent(JSON.parse(msg.string()));
+      const expected = event.type === 'endpoint' ? this.subjects.endpoint : this.subjects.node;
+      if (msg.subject !== expected) throw new Error(`a ${event.type} event on ${msg.subject}`);
+    } catch (parseError) {
+      this.logger.warn('dropping malformed cluster event', { subject: msg.subject, err: (parseError as Error).message });
+      return;
+    }
+    this.dispatcher.dispatch(event);
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    if (status === 'connected') this.logger.info('nats connected', { servers: this.servers });
+    else if (status === 'reconnecting') this.logger.warn('nats connection lost; reconnecting', { servers: this.servers });
+    else this.logger.info('nats disconnected');
+    this.emit('status', status);
+  }
+}

@@ -1,0 +1,206 @@
+import { EventEmitter } from 'node:events';
+import type { ClusterBus } from './cluster-bus';
+import type { ClusterEvent, NodeEvent } from './cluster-event';
+import type { ConnectionStatus } from './connection-status';
+import type { EndpointRegistry } from './endpoint-registry';
+import { type Logger, noopLogger } from './logger';
+import type { NodeInfo } from './node-info';
+
+/** The gateway's live upstream counts per endpoint (its upstream pool). */
+export interface EndpointCountSource {
+  counts(): Map<string, number>;
+  on(event: 'change', listener: (endpointId: string, count: number) => void): unknown;
+  off(event: 'change', listener: (endpointId: string, count: number) => void): unknown;
+}
+
+export interface NodeRegistrationOptions {
+  registry: EndpointRegistry;
+  bus: ClusterBus;
+  node: NodeInfo;
+  source: EndpointCountSource;
+  /** Lease refresh period (default 3000 ms); keep it well under the registry's lease TTL. */
+  heartbeatIntervalMs?: number;
+  /** Retry period while Redis is unreachable (default min(1000, heartbeat)). */
+  retryIntervalMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Keeps a node's registry entries and lease current and announces its changes on the bus.
+ * Redis trouble never reaches the caller: every failure is logged and marks the registration
+ * dirty, and the next heartbeat re-registers the node and replaces all its entries at once.
+ */
+export class NodeRegistration extends EventEmitter {
+  private readonly registry: EndpointRegistry;
+  private readonly bus: ClusterBus;
+  private readonly source: EndpointCountSource;
+  private readonly logger: Logger;
+  private readonly heartbeatIntervalMs: number;
+  private readonly retryIntervalMs: number;
+  private node: NodeInfo;
+  private seqCounter = 0;
+  private isRegistered = false;
+  private started = false;
+  private closed = false;
+  private publishFailing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private tickInFlight: Promise<void> | undefined;
+  private registryStatus: ConnectionStatus;
+  private readonly onChange = (endpointId: string, count: number): void => this.handleChange(endpointId, count);
+  private readonly onRegistryStatus = (status: ConnectionStatus): void => this.handleRegistryStatus(status);
+
+  constructor(options: NodeRegistrationOptions) {
+    super();
+    this.registry = options.registry;
+    this.bus = options.bus;
+    this.source = options.source;
+    this.node = { ...options.node };
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
+    this.retryIntervalMs = options.retryIntervalMs ?? Math.min(1_000, this.heartbeatIntervalMs);
+    this.logger = (options.logger ?? noopLogger).child({ component: 'node-registration', nodeId: this.node.id });
+    this.registryStatus = this.registry.status;
+  }
+
+  /** True while the registry is known to hold this node's current lease and entries. */
+  get registered(): boolean {
+    return this.isRegistered;
+  }
+
+  /** Sequence number of the last event this node published. */
+  get seq(): number {
+    return this.seqCounter;
+  }
+
+  /** Registers now (or starts retrying in the background); never rejects for Redis failures. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.source.on('change', this.onChange);
+    this.registry.on('status', this.onRegistryStatus);
+    await this.registerAll();
+    // Announce the node even if Redis is down: proxies can route from events alone.
+    if (!this.isRegistered) this.publishNode('join');
+    this.schedule();
+  }
+
+  /** Marks the node draining: proxies stop choosing it for new streams. */
+  async drain(): Promise<void> {
+    this.node = { ...this.node, state: 'draining' };
+    try {
+      await this.registry.setNodeState(this.node.id, 'draining');
+    } catch (err) {
+      this.markDirty('setting the node state failed', err);
+    }
+    this.publishNode('drain');
+  }
+
+  /** Graceful leave: removes the node's lease and entries now and announces the leave. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.source.off('change', this.onChange);
+    this.registry.off('status', this.onRegistryStatus);
+    await this.tickInFlight;
+    try {
+      await this.registry.removeNode(this.node.id);
+    } catch (err) {
+      this.logger.warn('could not remove the node from the registry; its lease will expire', { err: (err as Error).message });
+    }
+    this.publishNode('leave');
+  }
+
+  private handleChange(endpointId: string, count: number): void {
+    if (this.closed) return;
+    // The Redis write is issued first (not awaited: the client keeps per-connection order), so a
+    // proxy that resyncs because of the event usually already finds the write.
+    this.registry.setEndpointCount(this.node.id, endpointId, count).catch((err: unknown) => this.markDirty('endpoint update failed', err));
+    this.publish({ type: 'endpoint', nodeId: this.node.id, seq: ++this.seqCounter, endpointId, count });
+  }
+
+  private handleRegistryStatus(status: ConnectionStatus): void {
+    const was = this.registryStatus;
+    this.registryStatus = status;
+    if (status !== 'connected' || was === 'connected' || this.closed) return;
+    // Redis is back, possibly empty (restarted without persistence) or having missed writes.
+    // If we still think we are registered, the next heartbeat is up to a full interval away:
+    // re-register now, so proxies that resync in between do not lose this node's routes.
+    // (Not registered: the retry loop is already on it; a tick in flight will see for itself.)
+    if (!this.isRegistered || this.tickInFlight || !this.started) return;
+    this.isRegistered = false;
+    clearTimeout(this.timer);
+    this.runTick();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    const delay = this.isRegistered ? this.heartbeatIntervalMs : this.retryIntervalMs;
+    this.timer = setTimeout(() => this.runTick(), delay);
+    this.timer.unref();
+  }
+
+  private runTick(): void {
+    if (this.closed) return;
+    this.tickInFlight = this.tick().finally(() => {
+      this.tickInFlight = undefined;
+      this.schedule();
+    });
+  }
+
+  private async tick(): Promise<void> {
+    if (this.closed) return;
+    if (!this.isRegistered) return this.registerAll();
+    let alive: boolean;
+    try {
+      alive = await this.registry.refreshLease(this.node.id);
+    } catch (err) {
+      return this.markDirty('lease refresh failed', err);
+    }
+    if (!alive) {
+      this.logger.warn('lease had expired; re-registering');
+      this.isRegistered = false;
+      await this.registerAll();
+    }
+  }
+
+  private async registerAll(): Promise<void> {
+    if (this.closed) return;
+    const recovering = this.started && this.seqCounter > 0;
+    try {
+      await this.registry.registerNode(this.node);
+      await this.registry.replaceEndpoints(this.node.id, this.source.counts());
+    } catch (err) {
+      return this.markDirty('registration failed', err);
+    }
+    if (this.closed) return;
+    this.isRegistered = true;
+    this.logger.info(recovering ? 're-registered node and endpoints' : 'registered node', { endpoints: this.source.counts().size });
+    this.emit('registered');
+    this.publishNode('join');
+  }
+
+  private markDirty(what: string, err: unknown): void {
+    if (this.isRegistered) this.logger.warn(`${what}; will re-register when the registry is back`, { err: (err as Error).message });
+    else this.logger.debug(`${what}; retrying`, { err: (err as Error).message });
+    this.isRegistered = false;
+  }
+
+  private publishNode(kind: NodeEvent['kind']): void {
+    this.publish({ type: 'node', nodeId: this.node.id, seq: ++this.seqCounter, kind, node: { ...this.node } });
+  }
+
+  private publish(event: ClusterEvent): void {
+    this.bus.publish(event).then(
+      () => {
+        if (this.publishFailing) this.logger.info('publishing cluster events again');
+        this.publishFailing = false;
+      },
+      (err: Error) => {
+        // Lost events are safe (readers see the seq gap and resync); log the outage once.
+        if (!this.publishFailing) this.logger.warn('cannot publish cluster events; readers will resync', { err: err.message });
+        else this.logger.debug('cluster event not published', { err: err.message, seq: event.seq });
+        this.publishFailing = true;
+      },
+    );
+  }
+}

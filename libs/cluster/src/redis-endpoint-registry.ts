@@ -1,0 +1,196 @@
+import { EventEmitter } from 'node:events';
+import type { ConnectionStatus } from './connection-status';
+import type { EndpointRegistry } from './endpoint-registry';
+import { ClusterClosedError, ClusterError } from './errors';
+import { type Logger, noopLogger } from './logger';
+import type { NodeInfo, NodeState, RegistrySnapshot } from './node-info';
+import { nodeInfoFromHash, nodeInfoToHash } from './node-info-codec';
+import { createRedisClient, type RedisClient } from './redis-client';
+import { RedisKeys } from './redis-keys';
+
+export interface RedisEndpointRegistryOptions {
+  /** A Redis URL, or `client` for Sentinel / Cluster (the registry owns and closes it). */
+  url?: string;
+  client?: RedisClient;
+  /** Hash-tag prefix of every key (default `piko` → `{piko}:…`). */
+  keyPrefix?: string;
+  /** Lease TTL (default 10 000 ms); heartbeat well inside it (a third is usual). */
+  leaseTtlMs?: number;
+  commandTimeoutMs?: number;
+  logger?: Logger;
+}
+
+// Only touches the node's hash if its lease is still live, so an expired node is not revived
+// with a TTL-less hash.
+const SET_STATE_IF_LIVE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[1])
+return 1`;
+
+// Checks the lease and deletes in one step, so a sweeper racing a node that re-registers at
+// that moment cannot delete the fresh entries. Returns 1 only to the sweeper that removed the
+// node from the set, so concurrent sweepers count each node once.
+const SWEEP_IF_DEAD = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2])
+return redis.call('SREM', KEYS[3], ARGV[1])`;
+
+type ExecResult = [Error | null, unknown][] | null;
+
+/** EndpointRegistry on Redis; key layout in redis-keys.ts and libs/cluster/README.md. */
+export class RedisEndpointRegistry extends EventEmitter implements EndpointRegistry {
+  private readonly client: RedisClient;
+  private readonly keys: RedisKeys;
+  private readonly leaseTtlMs: number;
+  private readonly logger: Logger;
+  private currentStatus: ConnectionStatus;
+  private lastError: string | undefined;
+  private closed = false;
+
+  constructor(options: RedisEndpointRegistryOptions) {
+    super();
+    if (!options.client && !options.url) throw new ClusterError('RedisEndpointRegistry needs a url or a client', 'ERR_CONFIG');
+    this.client = options.client ?? createRedisClient({ url: options.url as string, commandTimeoutMs: options.commandTimeoutMs });
+    this.keys = new RedisKeys(options.keyPrefix);
+    this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
+    this.logger = (options.logger ?? noopLogger).child({ component: 'redis-registry' });
+    this.currentStatus = this.mapStatus();
+    for (const event of ['ready', 'connect', 'close', 'reconnecting', 'end']) this.client.on(event, () => this.updateStatus());
+    this.client.on('error', (err: Error) => {
+      // ioredis repeats the error on every reconnect attempt: the status change is logged once,
+      // the repeats only at debug level.
+      this.lastError = err.message;
+      this.logger.debug('redis client error', { err: err.message });
+    });
+  }
+
+  get status(): ConnectionStatus {
+    return this.currentStatus;
+  }
+
+  async registerNode(node: NodeInfo): Promise<void> {
+    this.assertOpen();
+    const key = this.keys.node(node.id);
+    await exec(
+      await this.client.multi().del(key).hset(key, nodeInfoToHash(node)).pexpire(key, this.leaseTtlMs).sadd(this.keys.nodes(), node.id).exec(),
+    );
+  }
+
+  async refreshLease(nodeId: string): Promise<boolean> {
+    this.assertOpen();
+    return (await this.client.pexpire(this.keys.node(nodeId), this.leaseTtlMs)) === 1;
+  }
+
+  async setNodeState(nodeId: string, state: NodeState): Promise<void> {
+    this.assertOpen();
+    await this.client.eval(SET_STATE_IF_LIVE, 1, this.keys.node(nodeId), state);
+  }
+
+  async setEndpointCount(nodeId: string, endpointId: string, count: number): Promise<void> {
+    this.assertOpen();
+    const key = this.keys.endpoints(nodeId);
+    if (count > 0) await this.client.hset(key, endpointId, String(count));
+    else await this.client.hdel(key, endpointId);
+  }
+
+  async replaceEndpoints(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void> {
+    this.assertOpen();
+    const key = this.keys.endpoints(nodeId);
+    const fields: Record<string, string> = {};
+    for (const [endpointId, count] of counts) if (count > 0) fields[endpointId] = String(count);
+    const multi = this.client.multi().del(key);
+    if (Object.keys(fields).length > 0) multi.hset(key, fields);
+    await exec(await multi.exec());
+  }
+
+  async removeNode(nodeId: string): Promise<void> {
+    this.assertOpen();
+    await exec(
+      await this.client.multi().del(this.keys.node(nodeId)).del(this.keys.endpoints(nodeId)).srem(this.keys.nodes(), nodeId).exec(),
+    );
+  }
+
+  async snapshot(): Promise<RegistrySnapshot> {
+    this.assertOpen();
+    const nodeIds = await this.client.smembers(this.keys.nodes());
+    const snapshot: RegistrySnapshot = { nodes: new Map(), endpoints: new Map() };
+    if (nodeIds.length === 0) return snapshot;
+    const pipeline = this.client.pipeline();
+    for (const nodeId of nodeIds) pipeline.hgetall(this.keys.node(nodeId)).hgetall(this.keys.endpoints(nodeId));
+    const results = (await exec(await pipeline.exec())) as Record<string, string>[];
+    nodeIds.forEach((nodeId, i) => {
+      const node = nodeInfoFromHash(results[2 * i]);
+      if (!node) return; // no live lease: its entries are ignored until swept
+      snapshot.nodes.set(nodeId, node);
+      for (const [endpointId, raw] of Object.entries(results[2 * i + 1])) {
+        const count = Number(raw);
+        if (!Number.isInteger(count) || count <= 0) continue;
+        let owners = snapshot.endpoints.get(endpointId);
+        if (!owners) snapshot.endpoints.set(endpointId, (owners = new Map()));
+        owners.set(nodeId, count);
+      }
+    });
+    return snapshot;
+  }
+
+  async sweep(): Promise<number> {
+    this.assertOpen();
+    const nodeIds = await this.client.smembers(this.keys.nodes());
+    let swept = 0;
+    for (const nodeId of nodeIds) {
+      const result = await this.client.eval(SWEEP_IF_DEAD, 3, this.keys.node(nodeId), this.keys.endpoints(nodeId), this.keys.nodes(), nodeId);
+      if (result === 1) swept++;
+    }
+    return swept;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (this.client.status === 'ready') await this.client.quit();
+      else this.client.disconnect();
+    } catch (err) {
+      this.logger.warn('redis quit failed; disconnecting', { err: (err as Error).message });
+      this.client.disconnect();
+    }
+    this.setStatus('disconnected');
+  }
+
+  private updateStatus(): void {
+    if (!this.closed) this.setStatus(this.mapStatus());
+  }
+
+  private mapStatus(): ConnectionStatus {
+    switch (this.client.status) {
+      case 'ready':
+        return 'connected';
+      case 'end':
+        return 'disconnected';
+      default:
+        return 'reconnecting';
+    }
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.currentStatus) return;
+    this.currentStatus = status;
+    if (status === 'connected') this.logger.info('redis connected');
+    else if (status === 'reconnecting') this.logger.warn('redis connection lost; reconnecting', { err: this.lastError });
+    else this.logger.info('redis disconnected');
+    this.emit('status', status);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClusterClosedError('registry');
+  }
+}
+
+/** The results of a MULTI or pipeline, or the first error among them. */
+function exec(results: ExecResult): unknown[] {
+  if (!results) throw new ClusterError('redis transaction aborted', 'ERR_REDIS_ABORTED');
+  return results.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}

@@ -1,0 +1,67 @@
+import type { ClusterEvent } from './cluster-event';
+import type { NodeInfo, RegistrySnapshot } from './node-info';
+import type { Route } from './weighted-pick';
+
+/**
+ * The proxy's view of the registry, changed by snapshots and events. Pure data, no I/O: the
+ * RoutingTable decides when to load and what to apply.
+ */
+export class RoutingState {
+  private nodes = new Map<string, NodeInfo>();
+  private endpoints = new Map<string, Map<string, number>>();
+  private readonly routeCache = new Map<string, ReadonlyArray<Route>>();
+
+  /** Replaces everything with a registry snapshot. */
+  load(snapshot: RegistrySnapshot): void {
+    this.nodes = new Map(snapshot.nodes);
+    this.endpoints = new Map([...snapshot.endpoints].map(([endpointId, owners]) => [endpointId, new Map(owners)]));
+    this.routeCache.clear();
+  }
+
+  /** Applies one event; returns false if it names a node this state does not know (resync needed). */
+  apply(event: ClusterEvent): boolean {
+    if (event.type === 'node') {
+      if (event.kind === 'leave') this.removeNode(event.nodeId);
+      else this.nodes.set(event.nodeId, event.node);
+      this.routeCache.clear();
+      return true;
+    }
+    let owners = this.endpoints.get(event.endpointId);
+    if (event.count > 0) {
+      if (!owners) this.endpoints.set(event.endpointId, (owners = new Map()));
+      owners.set(event.nodeId, event.count);
+    } else if (owners) {
+      owners.delete(event.nodeId);
+      if (owners.size === 0) this.endpoints.delete(event.endpointId);
+    }
+    this.routeCache.delete(event.endpointId);
+    return this.nodes.has(event.nodeId);
+  }
+
+  /** Gateways that can take a relay stream for the endpoint: active, with a relay address. */
+  routes(endpointId: string): ReadonlyArray<Route> {
+    let routes = this.routeCache.get(endpointId);
+    if (routes) return routes;
+    const list: Route[] = [];
+    for (const [nodeId, count] of this.endpoints.get(endpointId) ?? []) {
+      const node = this.nodes.get(nodeId);
+      if (count > 0 && node?.state === 'active' && node.relayAddr) list.push({ nodeId, relayAddr: node.relayAddr, count });
+    }
+    routes = Object.freeze(list);
+    this.routeCache.set(endpointId, routes);
+    return routes;
+  }
+
+  counts(): { nodes: number; endpoints: number; entries: number } {
+    let entries = 0;
+    for (const owners of this.endpoints.values()) entries += owners.size;
+    return { nodes: this.nodes.size, endpoints: this.endpoints.size, entries };
+  }
+
+  private removeNode(nodeId: string): void {
+    this.nodes.delete(nodeId);
+    for (const [endpointId, owners] of this.endpoints) {
+      if (owners.delete(nodeId) && owners.size === 0) this.endpoints.delete(endpointId);
+    }
+  }
+}

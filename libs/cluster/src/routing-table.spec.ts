@@ -1,0 +1,111 @@
+import type { ClusterEvent } from './cluster-event';
+import { InMemoryClusterBus } from './in-memory-cluster-bus';
+import { InMemoryEndpointRegistry } from './in-memory-endpoint-registry';
+import type { NodeInfo } from './node-info';
+import { RoutingTable } from './routing-table';
+import { FlakyRegistry } from './testing/flaky-registry';
+
+const gw = (id: string, extra: Partial<NodeInfo> = {}): NodeInfo => ({ id, role: 'gateway', state: 'active', relayAddr: `${id}:8003`, startedAt: 1, ...extra });
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('RoutingTable', () => {
+  let inner: InMemoryEndpointRegistry;
+  let registry: FlakyRegistry;
+  let bus: InMemoryClusterBus;
+  let table: RoutingTable;
+
+  beforeEach(() => {
+    inner = new InMemoryEndpointRegistry();
+    registry = new FlakyRegistry(inner);
+    bus = new InMemoryClusterBus();
+    table = new RoutingTable({ registry, bus, resyncIntervalMs: 60_000, retryIntervalMs: 5 });
+  });
+
+  afterEach(async () => {
+    await table.close();
+    await bus.close();
+  });
+
+  const publish = async (event: ClusterEvent) => {
+    await bus.publish(event);
+    await tick();
+    await tick();
+  };
+
+  it('loads the registry at start and lists only active gateways with a relay address', async () => {
+    await inner.registerNode(gw('a'));
+    await inner.registerNode(gw('b', { state: 'draining' }));
+    await inner.registerNode(gw('c', { relayAddr: undefined }));
+    for (const id of ['a', 'b', 'c']) await inner.setEndpointCount(id, 'svc', 2);
+    await table.start();
+    expect(table.routes('svc')).toEqual([{ nodeId: 'a', relayAddr: 'a:8003', count: 2 }]);
+    expect(table.routes('unknown')).toEqual([]);
+    expect(table.stats()).toMatchObject({ nodes: 3, endpoints: 1, entries: 3, resyncsTotal: 1 });
+  });
+
+  it('applies events in sequence without going back to the registry', async () => {
+    await table.start();
+    const callsAfterStart = registry.calls;
+    await publish({ type: 'node', nodeId: 'a', seq: 1, kind: 'join', node: gw('a') });
+    await publish({ type: 'endpoint', nodeId: 'a', seq: 2, endpointId: 'svc', count: 3 });
+    expect(table.routes('svc')).toEqual([{ nodeId: 'a', relayAddr: 'a:8003', count: 3 }]);
+    await publish({ type: 'node', nodeId: 'a', seq: 3, kind: 'drain', node: gw('a', { state: 'draining' }) });
+    expect(table.routes('svc')).toEqual([]);
+    await publish({ type: 'node', nodeId: 'a', seq: 4, kind: 'leave', node: gw('a') });
+    expect(table.stats().entries).toBe(0);
+    expect(registry.calls).toBe(callsAfterStart);
+    expect(table.stats().seqGapsTotal).toBe(0);
+  });
+
+  it('resyncs from the registry when a seq gap shows a missed event', async () => {
+    await table.start();
+    await publish({ type: 'node', nodeId: 'a', seq: 1, kind: 'join', node: gw('a') });
+    // The registry has an entry whose event this table never saw (seq 2).
+    await inner.registerNode(gw('a'));
+    await inner.setEndpointCount('a', 'missed', 1);
+    await inner.setEndpointCount('a', 'svc', 1);
+    await publish({ type: 'endpoint', nodeId: 'a', seq: 3, endpointId: 'svc', count: 1 });
+    expect(table.stats().seqGapsTotal).toBe(1);
+    expect(table.routes('missed')).toEqual([{ nodeId: 'a', relayAddr: 'a:8003', count: 1 }]);
+    expect(table.routes('svc')).toHaveLength(1);
+  });
+
+  it('replays events that arrive during a resync on top of the snapshot', async () => {
+    await inner.registerNode(gw('a'));
+    await table.start();
+    let release!: () => void;
+    registry.hold = new Promise((resolve) => (release = resolve));
+    const resync = table.resync();
+    // Arrives while the snapshot is being read; the snapshot will not have it.
+    await publish({ type: 'endpoint', nodeId: 'a', seq: 1, endpointId: 'svc', count: 2 });
+    release();
+    await resync;
+    await tick();
+    expect(table.routes('svc')).toEqual([{ nodeId: 'a', relayAddr: 'a:8003', count: 2 }]);
+  });
+
+  it('keeps serving its table while the registry is down, and retries', async () => {
+    await inner.registerNode(gw('a'));
+    await inner.setEndpointCount('a', 'svc', 1);
+    await table.start();
+    registry.down = true;
+    expect(await table.resync()).toBe(false);
+    expect(table.routes('svc')).toHaveLength(1);
+    await inner.setEndpointCount('a', 'svc', 5);
+    registry.down = false;
+    while (table.stats().resyncsTotal < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(table.routes('svc')).toEqual([{ nodeId: 'a', relayAddr: 'a:8003', count: 5 }]);
+    expect(table.stats().resyncFailuresTotal).toBe(1);
+  });
+
+  it('starts even when the registry is down at start', async () => {
+    registry.down = true;
+    await table.start();
+    expect(table.stats().lastResyncAt).toBeUndefined();
+    await inner.registerNode(gw('a'));
+    await inner.setEndpointCount('a', 'svc', 1);
+    registry.down = false;
+    while (table.stats().resyncsTotal < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(table.routes('svc')).toHaveLength(1);
+  });
+});

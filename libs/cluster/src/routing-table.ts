@@ -1,0 +1,167 @@
+import { EventEmitter } from 'node:events';
+import type { ClusterBus } from './cluster-bus';
+import type { ClusterEvent } from './cluster-event';
+import type { ConnectionStatus } from './connection-status';
+import type { EndpointRegistry } from './endpoint-registry';
+import { type Logger, noopLogger } from './logger';
+import { RoutingState } from './routing-state';
+import type { Route } from './weighted-pick';
+
+export interface RoutingTableOptions {
+  registry: EndpointRegistry;
+  bus: ClusterBus;
+  /** Full resync period (default 10 000 ms): bounds staleness when events are lost or NATS is down. */
+  resyncIntervalMs?: number;
+  /** Retry period after a failed resync (default min(1000, resyncIntervalMs)). */
+  retryIntervalMs?: number;
+  logger?: Logger;
+}
+
+export interface RoutingTableStats {
+  nodes: number;
+  endpoints: number;
+  /** (endpoint, gateway) pairs held. */
+  entries: number;
+  /** Unix ms of the last successful resync; undefined before the first. */
+  lastResyncAt: number | undefined;
+  resyncsTotal: number;
+  resyncFailuresTotal: number;
+  seqGapsTotal: number;
+  eventsTotal: number;
+}
+
+/**
+ * The proxy's routing table: loaded from the registry, kept current by bus events, resynced
+ * when a node's seq shows a missed event, after the bus reconnects, and periodically. Requests
+ * read it in memory; Redis being down only stops resyncs, never routing.
+ */
+export class RoutingTable extends EventEmitter {
+  private readonly state = new RoutingState();
+  private readonly lastSeq = new Map<string, number>();
+  private readonly registry: EndpointRegistry;
+  private readonly bus: ClusterBus;
+  private readonly logger: Logger;
+  private readonly resyncIntervalMs: number;
+  private readonly retryIntervalMs: number;
+  private unsubscribe: (() => void) | undefined;
+  private periodicTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private resyncInFlight: Promise<boolean> | undefined;
+  private resyncAgain = false;
+  /** Events received while a snapshot is being read, replayed on top of it. */
+  private replay: ClusterEvent[] | undefined;
+  private busStatus: ConnectionStatus;
+  private closed = false;
+  private counters = { lastResyncAt: undefined as number | undefined, resyncsTotal: 0, resyncFailuresTotal: 0, seqGapsTotal: 0, eventsTotal: 0 };
+  private readonly onBusStatus = (status: ConnectionStatus): void => this.handleBusStatus(status);
+
+  constructor(options: RoutingTableOptions) {
+    super();
+    this.registry = options.registry;
+    this.bus = options.bus;
+    this.resyncIntervalMs = options.resyncIntervalMs ?? 10_000;
+    this.retryIntervalMs = options.retryIntervalMs ?? Math.min(1_000, this.resyncIntervalMs);
+    this.logger = (options.logger ?? noopLogger).child({ component: 'routing-table' });
+    this.busStatus = this.bus.status;
+  }
+
+  /** Subscribes, then loads the first snapshot; resolves even if Redis is down (retrying then). */
+  async start(): Promise<void> {
+    if (this.unsubscribe || this.closed) return;
+    // Subscribe first: events that arrive while the snapshot loads are replayed on top of it.
+    this.unsubscribe = this.bus.subscribe((event) => this.handleEvent(event));
+    this.bus.on('status', this.onBusStatus);
+    this.periodicTimer = setInterval(() => void this.resync(), this.resyncIntervalMs);
+    this.periodicTimer.unref();
+    await this.resync();
+  }
+
+  /** In memory, no I/O: gateways with upstreams for the endpoint (active, with a relay address). */
+  routes(endpointId: string): ReadonlyArray<Route> {
+    return this.state.routes(endpointId);
+  }
+
+  stats(): RoutingTableStats {
+    return { ...this.state.counts(), ...this.counters };
+  }
+
+  /** Loads a full snapshot now (coalesced with one in flight); false if the registry failed. */
+  resync(): Promise<boolean> {
+    if (this.resyncInFlight) {
+      // The snapshot in flight may predate what prompted this call: read once more after it.
+      this.resyncAgain = true;
+      return this.resyncInFlight;
+    }
+    this.resyncInFlight = this.runResync().finally(() => {
+      this.resyncInFlight = undefined;
+      if (this.resyncAgain && !this.closed) {
+        this.resyncAgain = false;
+        void this.resync();
+      }
+    });
+    return this.resyncInFlight;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    this.bus.off('status', this.onBusStatus);
+    clearInterval(this.periodicTimer);
+    clearTimeout(this.retryTimer);
+    await this.resyncInFlight;
+  }
+
+  private async runResync(): Promise<boolean> {
+    this.replay = [];
+    try {
+      const snapshot = await this.registry.snapshot();
+      if (this.closed) return false;
+      this.state.load(snapshot);
+      for (const event of this.replay) this.state.apply(event);
+      this.counters.resyncsTotal++;
+      this.counters.lastResyncAt = Date.now();
+      clearTimeout(this.retryTimer);
+      this.emit('update');
+      return true;
+    } catch (err) {
+      this.counters.resyncFailuresTotal++;
+      this.logger.warn('routing table resync failed; serving the cached table', { err: (err as Error).message });
+      this.scheduleRetry();
+      return false;
+    } finally {
+      this.replay = undefined;
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.resync(), this.retryIntervalMs);
+    this.retryTimer.unref();
+  }
+
+  private handleEvent(event: ClusterEvent): void {
+    if (this.closed) return;
+    this.counters.eventsTotal++;
+    const last = this.lastSeq.get(event.nodeId);
+    // Without a baseline only seq 1 proves nothing was missed (the node's first event).
+    const gap = last === undefined ? event.seq !== 1 : event.seq !== last + 1;
+    if (event.type === 'node' && event.kind === 'leave') this.lastSeq.delete(event.nodeId);
+    else this.lastSeq.set(event.nodeId, event.seq);
+    this.replay?.push(event);
+    const known = this.state.apply(event);
+    this.emit('update');
+    if (gap) {
+      this.counters.seqGapsTotal++;
+      this.logger.debug('seq gap; resyncing', { nodeId: event.nodeId, expected: last === undefined ? 1 : last + 1, got: event.seq });
+    }
+    if (gap || !known) void this.resync();
+  }
+
+  private handleBusStatus(status: ConnectionStatus): void {
+    const was = this.busStatus;
+    this.busStatus = status;
+    // Events published while we were away are gone for good: catch up from the registry.
+    if (status === 'connected' && was !== 'connected') void this.resync();
+  }
+}

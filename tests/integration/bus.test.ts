@@ -1,0 +1,98 @@
+import { type ClusterEvent, NatsClusterBus } from '@piko/cluster';
+import { NatsServer, waitFor } from '@piko/testing';
+import { connect } from 'nats';
+import { captureLogger } from './support/capture-logger';
+import { uniquePrefix } from './support/unique';
+
+jest.setTimeout(30_000);
+
+const endpointEvent = (seq: number): ClusterEvent => ({ type: 'endpoint', nodeId: 'gw-1', seq, endpointId: 'svc', count: seq });
+
+describe('NatsClusterBus against a real nats-server', () => {
+  let nats: NatsServer;
+  const buses: NatsClusterBus[] = [];
+
+  const open = (subjectPrefix: string, logger = captureLogger()): NatsClusterBus => {
+    const bus = new NatsClusterBus({ servers: [nats.url], subjectPrefix, logger, reconnectTimeWaitMs: 100 });
+    buses.push(bus);
+    return bus;
+  };
+
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+  });
+
+  afterAll(async () => {
+    for (const bus of buses) await bus.close();
+    await nats.stop();
+  });
+
+  it('delivers published events to subscribers on other connections', async () => {
+    const prefix = uniquePrefix('piko.bus');
+    const publisher = open(prefix);
+    const subscriber = open(prefix);
+    await Promise.all([publisher.connected, subscriber.connected]);
+    const received: ClusterEvent[] = [];
+    subscriber.subscribe((event) => received.push(event));
+    const node = { id: 'gw-1', role: 'gateway' as const, state: 'active' as const, relayAddr: '127.0.0.1:8003', startedAt: 5 };
+    await publisher.publish({ type: 'node', nodeId: 'gw-1', seq: 1, kind: 'join', node });
+    await publisher.publish(endpointEvent(2));
+    await waitFor('two events', () => (received.length === 2 ? true : undefined));
+    expect(received).toEqual([{ type: 'node', nodeId: 'gw-1', seq: 1, kind: 'join', node }, endpointEvent(2)]);
+    expect(publisher.subjects).toEqual({ endpoint: `${prefix}.endpoint`, node: `${prefix}.node`, all: `${prefix}.*` });
+  });
+
+  it('logs and drops malformed messages, and keeps delivering', async () => {
+    const prefix = uniquePrefix('piko.bad');
+    const logger = captureLogger();
+    const bus = open(prefix, logger);
+    await bus.connected;
+    const received: ClusterEvent[] = [];
+    bus.subscribe((event) => received.push(event));
+    const raw = await connect({ servers: nats.url });
+    try {
+      raw.publish(`${prefix}.endpoint`, 'not json{');
+      raw.publish(`${prefix}.endpoint`, JSON.stringify({ type: 'endpoint', nodeId: 'gw-1', seq: -1, endpointId: 'svc', count: 1 }));
+      raw.publish(`${prefix}.node`, JSON.stringify(endpointEvent(1))); // valid event on the wrong subject
+      raw.publish(`${prefix}.endpoint`, JSON.stringify(endpointEvent(7)));
+      await raw.flush();
+    } finally {
+      await raw.close();
+    }
+    await waitFor('the valid event', () => (received.length === 1 ? true : undefined));
+    expect(received).toEqual([endpointEvent(7)]);
+    const drops = logger.records.filter((r) => r.msg === 'dropping malformed cluster event');
+    expect(drops).toHaveLength(3);
+    expect(drops.every((r) => r.level === 'warn')).toBe(true);
+  });
+
+  it('rejects publish before the first connection', async () => {
+    const bus = new NatsClusterBus({ servers: 'nats://127.0.0.1:1', reconnectTimeWaitMs: 50 });
+    buses.push(bus);
+    expect(bus.status).toBe('disconnected');
+    await expect(bus.publish(endpointEvent(1))).rejects.toMatchObject({ code: 'ERR_BUS_UNAVAILABLE' });
+  });
+
+  it('reconnects after nats-server restarts and delivers again', async () => {
+    const prefix = uniquePrefix('piko.restart');
+    const logger = captureLogger();
+    const publisher = open(prefix, logger);
+    const subscriber = open(prefix);
+    await Promise.all([publisher.connected, subscriber.connected]);
+    const statuses: string[] = [];
+    subscriber.on('status', (status) => statuses.push(status));
+    const received: ClusterEvent[] = [];
+    subscriber.subscribe((event) => received.push(event));
+
+    await nats.stop();
+    await waitFor('both buses to notice', () => (publisher.status === 'reconnecting' && subscriber.status === 'reconnecting' ? true : undefined));
+    await nats.restart();
+    await waitFor('both buses to reconnect', () => (publisher.status === 'connected' && subscriber.status === 'connected' ? true : undefined));
+
+    await publisher.publish(endpointEvent(1));
+    await waitFor('the event after the restart', () => (received.length > 0 ? true : undefined));
+    expect(received).toEqual([endpointEvent(1)]);
+    expect(statuses).toEqual(['reconnecting', 'connected']);
+    expect(logger.records.some((r) => r.level === 'warn' && r.msg === 'nats connection lost; reconnecting')).toBe(true);
+  });
+});

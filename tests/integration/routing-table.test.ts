@@ -1,0 +1,170 @@
+import {
+  type ClusterEvent,
+  EndpointCountMap,
+  NatsClusterBus,
+  type NodeInfo,
+  NodeRegistration,
+  RedisEndpointRegistry,
+  RoutingTable,
+} from '@piko/cluster';
+import { NatsServer, RedisServer, waitFor } from '@piko/testing';
+import { captureLogger } from './support/capture-logger';
+import { uniquePrefix } from './support/unique';
+
+jest.setTimeout(30_000);
+
+const gw = (id: string): NodeInfo => ({ id, role: 'gateway', state: 'active', relayAddr: `127.0.0.1:${id === 'gw-1' ? 8003 : 9003}`, startedAt: 1 });
+
+describe('RoutingTable against real redis-server and nats-server', () => {
+  let redis: RedisServer;
+  let nats: NatsServer;
+  let closers: Array<() => Promise<void>>;
+  let keyPrefix: string;
+  let subjectPrefix: string;
+
+  const registry = () => {
+    const r = new RedisEndpointRegistry({ url: redis.url, keyPrefix, leaseTtlMs: 5_000 });
+    closers.push(() => r.close());
+    return r;
+  };
+  const bus = () => {
+    const b = new NatsClusterBus({ servers: nats.url, subjectPrefix, reconnectTimeWaitMs: 100 });
+    closers.push(() => b.close());
+    return b;
+  };
+  const table = (resyncIntervalMs = 60_000) => {
+    const t = new RoutingTable({ registry: registry(), bus: bus(), resyncIntervalMs, retryIntervalMs: 100, logger: captureLogger() });
+    closers.push(() => t.close());
+    return t;
+  };
+  /** A gateway whose bus is connected before it starts, so none of its events is lost. */
+  const gateway = async (node: NodeInfo) => {
+    const source = new EndpointCountMap();
+    const gatewayBus = bus();
+    await gatewayBus.connected;
+    const registration = new NodeRegistration({ registry: registry(), bus: gatewayBus, source, node, heartbeatIntervalMs: 500 });
+    closers.push(() => registration.close());
+    return { source, registration };
+  };
+  const routeCount = (t: RoutingTable, endpointId: string) => t.routes(endpointId).reduce((sum, r) => sum + r.count, 0);
+
+  beforeAll(async () => {
+    [redis, nats] = await Promise.all([RedisServer.start(), NatsServer.start()]);
+  });
+
+  beforeEach(() => {
+    closers = [];
+    keyPrefix = uniquePrefix('rt');
+    subjectPrefix = uniquePrefix('piko.rt');
+  });
+
+  afterEach(async () => {
+    // Reverse order: tables and registrations before the clients they use.
+    for (const close of closers.reverse()) await close();
+  });
+
+  afterAll(async () => {
+    await Promise.all([redis.stop(), nats.stop()]);
+  });
+
+  it('loads what is already registered at start', async () => {
+    const writer = registry();
+    await writer.registerNode(gw('gw-1'));
+    await writer.setEndpointCount('gw-1', 'svc', 2);
+    const t = table();
+    await t.start();
+    expect(t.routes('svc')).toEqual([{ nodeId: 'gw-1', relayAddr: '127.0.0.1:8003', count: 2 }]);
+    expect(t.stats()).toMatchObject({ nodes: 1, entries: 1, resyncsTotal: 1 });
+  });
+
+  it('follows a gateway through events: join, changes, drain, leave', async () => {
+    const t = table();
+    await t.start();
+    const { source, registration } = await gateway(gw('gw-1'));
+    await registration.start();
+    source.set('svc', 1);
+    await waitFor('route', () => (routeCount(t, 'svc') === 1 ? true : undefined));
+    source.set('svc', 3);
+    await waitFor('count 3', () => (routeCount(t, 'svc') === 3 ? true : undefined));
+    await registration.drain();
+    await waitFor('no route to a draining gateway', () => (t.routes('svc').length === 0 ? true : undefined));
+    await registration.close();
+    await waitFor('the node gone', () => (t.stats().nodes === 0 ? true : undefined));
+    expect(t.stats().seqGapsTotal).toBe(0);
+    expect(t.stats().eventsTotal).toBeGreaterThanOrEqual(5);
+  });
+
+  it('sees two gateways of one endpoint, each with its count', async () => {
+    const t = table();
+    await t.start();
+    const one = await gateway(gw('gw-1'));
+    const two = await gateway(gw('gw-2'));
+    await Promise.all([one.registration.start(), two.registration.start()]);
+    one.source.set('svc', 1);
+    two.source.set('svc', 2);
+    await waitFor('both routes', () => (routeCount(t, 'svc') === 3 ? true : undefined));
+    expect(t.routes('svc').map((r) => [r.nodeId, r.count]).sort()).toEqual([['gw-1', 1], ['gw-2', 2]]);
+  });
+
+  it('resyncs from Redis when a seq gap shows a missed event', async () => {
+    const t = table();
+    await t.start();
+    const writer = registry();
+    const publisher = bus();
+    await publisher.connected;
+    await writer.registerNode(gw('gw-1'));
+    const send = (event: ClusterEvent) => publisher.publish(event);
+    await send({ type: 'node', nodeId: 'gw-1', seq: 1, kind: 'join', node: gw('gw-1') });
+    await waitFor('join applied', () => (t.stats().nodes === 1 ? true : undefined));
+    // seq 2 is "lost": only Redis has it.
+    await writer.setEndpointCount('gw-1', 'missed', 4);
+    await writer.setEndpointCount('gw-1', 'svc', 1);
+    const resyncsBefore = t.stats().resyncsTotal;
+    await send({ type: 'endpoint', nodeId: 'gw-1', seq: 3, endpointId: 'svc', count: 1 });
+    await waitFor('the missed entry', () => (routeCount(t, 'missed') === 4 ? true : undefined));
+    expect(t.stats().seqGapsTotal).toBe(1);
+    expect(t.stats().resyncsTotal).toBeGreaterThan(resyncsBefore);
+  });
+
+  it('falls back to periodic resync while NATS is down', async () => {
+    const t = table(200);
+    await t.start();
+    const writer = registry();
+    await nats.stop();
+    try {
+      await writer.registerNode(gw('gw-1'));
+      await writer.setEndpointCount('gw-1', 'svc', 2);
+      await waitFor('the entry via periodic resync', () => (routeCount(t, 'svc') === 2 ? true : undefined));
+      await writer.setEndpointCount('gw-1', 'svc', 0);
+      await waitFor('the removal via periodic resync', () => (t.routes('svc').length === 0 ? true : undefined));
+    } finally {
+      await nats.restart();
+    }
+  });
+
+  it('keeps serving its routes while Redis is down, and catches up after', async () => {
+    const t = table(200);
+    await t.start();
+    const { source, registration } = await gateway(gw('gw-1'));
+    await registration.start();
+    source.set('svc', 1);
+    await waitFor('route', () => (routeCount(t, 'svc') === 1 ? true : undefined));
+    await redis.stop();
+    try {
+      const failuresBefore = t.stats().resyncFailuresTotal;
+      await waitFor('a failed resync', () => (t.stats().resyncFailuresTotal > failuresBefore ? true : undefined));
+      expect(t.routes('svc')).toEqual([{ nodeId: 'gw-1', relayAddr: '127.0.0.1:8003', count: 1 }]);
+      // Events still flow over NATS while Redis is away.
+      source.set('svc', 2);
+      await waitFor('the event applied without Redis', () => (routeCount(t, 'svc') === 2 ? true : undefined));
+    } finally {
+      await redis.restart();
+    }
+    // Redis came back empty; the gateway re-registers and the table resyncs to the same view.
+    const reader = registry();
+    await waitFor('the gateway re-registered', async () => ((await reader.snapshot().catch(() => undefined))?.endpoints.get('svc')?.get('gw-1') === 2 ? true : undefined));
+    const resyncs = t.stats().resyncsTotal;
+    await waitFor('a resync after Redis is back', () => (t.stats().resyncsTotal > resyncs + 1 ? true : undefined));
+    expect(routeCount(t, 'svc')).toBe(2);
+  });
+});
