@@ -103,7 +103,7 @@ describe('piko server + piko agent http (one process, real sockets)', () => {
     expect(download).toBe(digest);
 
     // Had either body been buffered whole, the peak would exceed the body's size.
-    for (const pid of [server.process.pid, agent.pid]) expect(peakRssBytes(pid!)).toBeLessThan(200 * 1024 * 1024);
+    for (const pid of [server.process.pid, agent.pid]) expect(peakRssBytes(pid ?? 0)).toBeLessThan(200 * 1024 * 1024);
   });
 
   it('delivers server-sent events one at a time', async () => {

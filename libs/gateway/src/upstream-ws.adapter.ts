@@ -64,7 +64,9 @@ export class UpstreamWsAdapter extends WsAdapter {
   }
 
   /** Binary streams are read by the multiplexer, not dispatched as JSON events. */
-  override bindMessageHandlers(): void {}
+  override bindMessageHandlers(): void {
+    // Intentionally nothing: WsAdapter's default would JSON-parse every yamux frame.
+  }
 
   /** Refuse new upstreams from now on (drain): they reconnect to another gateway. */
   stopAccepting(): void {
