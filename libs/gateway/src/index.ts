@@ -6,3 +6,7 @@ export { UpstreamGateway, UPSTREAM_PATH } from './upstream.gateway';
 export { UpstreamWsAdapter } from './upstream-ws.adapter';
 export { createUpstreamWsAdapter } from './create-upstream-ws-adapter';
 export { LocalUpstreamDialer } from './local-upstream-dialer';
+export { RelayServer, type RelayUpstreams } from './relay/relay-server';
+export type { RelayServerOptions } from './relay/relay-server-options';
+export { RelayServerMetrics, type RelayStreamResult } from './relay/relay-server-metrics';
+export { spliceStreams } from './relay/splice-streams';

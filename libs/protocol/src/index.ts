@@ -28,3 +28,17 @@ export {
 export { ENDPOINT_HEADER } from './headers';
 export { isValidEndpointId } from './endpoint-id';
 export { errorBody } from './error-body';
+export {
+  RELAY_MAX_ENDPOINT_ID_BYTES,
+  RELAY_REQUEST_PREFIX_SIZE,
+  RELAY_VERSION,
+  RelayHeaderError,
+  RelayStatus,
+  encodeRelayRequest,
+  encodeRelayResponse,
+  isRelayStatus,
+  readExactly,
+  readRelayRequest,
+  readRelayResponse,
+} from './relay/relay-header';
+export type { RelayRequest } from './relay/relay-header';

@@ -3,3 +3,15 @@ export { ProxyServer } from './proxy-server';
 export type { ProxyOptions } from './proxy-options';
 export { UPSTREAM_DIALER, type UpstreamDialer } from './upstream-dialer';
 export { endpointIdFromHeaders } from './endpoint-id';
+export { RelayClient, type RelayDialResult } from './relay/relay-client';
+export { DEFAULT_RELAY_CLIENT_OPTIONS, type RelayClientOptions } from './relay/relay-client-options';
+export { RelayClientMetrics } from './relay/relay-client-metrics';
+export type { RelayConnectionInfo } from './relay/relay-connection-info';
+export { RelayDialError } from './relay/relay-dial-error';
+export {
+  ClusterUpstreamDialer,
+  type GatewayRoute,
+  type RelayOpener,
+  type RouteSource,
+} from './relay/cluster-upstream-dialer';
+export { pickWeighted } from './relay/weighted-pick';

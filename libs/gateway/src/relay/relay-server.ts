@@ -1,0 +1,201 @@
+import net, { type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import {
+  RelayStatus,
+  Session,
+  encodeRelayResponse,
+  isValidEndpointId,
+  readRelayRequest,
+  type RelayHeaderError,
+  type YamuxStream,
+} from '@piko/protocol';
+import type { Logger } from '@piko/observability';
+import type { Registry } from 'prom-client';
+import { RelayServerMetrics, type RelayStreamResult } from './relay-server-metrics';
+import type { RelayServerOptions } from './relay-server-options';
+import { spliceStreams } from './splice-streams';
+
+/** Where relay streams go: the gateway's UpstreamPool (structurally, so tests and wiring stay simple). */
+export interface RelayUpstreams {
+  /** A new stream to a local upstream of the endpoint, or undefined if this gateway has none. */
+  dial(endpointId: string): Duplex | undefined;
+}
+
+const RESULT_FOR_STATUS: Record<RelayStatus, RelayStreamResult> = {
+  [RelayStatus.Accepted]: 'accepted',
+  [RelayStatus.NoUpstream]: 'no_upstream',
+  [RelayStatus.Draining]: 'draining',
+  [RelayStatus.BadRequest]: 'bad_request',
+};
+
+/**
+ * The gateway's relay port. Each proxy keeps one TCP connection here carrying a yamux session (the
+ * proxy is the client); each stream the proxy opens starts with a relay header naming an endpoint
+ * (see relay-header.ts in @piko/protocol). The server answers before any byte goes further: a
+ * refusal (no local upstream, draining, bad header) lets the proxy try another gateway at no cost;
+ * on acceptance the relay stream is spliced onto a fresh stream to a local upstream, bytes
+ * unparsed, half-closes and resets carried over.
+ */
+export class RelayServer {
+  private readonly server: net.Server;
+  private readonly sessions = new Set<Session>();
+  private draining = false;
+  /** Streams between 'stream' and the end of their splice (or refusal). */
+  private active = 0;
+  private idleWaiters: Array<() => void> = [];
+  private readonly metrics?: RelayServerMetrics;
+
+  /** With a `registry`, the relay metrics (streams by result, sessions, active streams) are registered in it. */
+  constructor(
+    private readonly upstreams: RelayUpstreams,
+    private readonly options: RelayServerOptions,
+    private readonly logger: Logger,
+    registry?: Registry,
+  ) {
+    if (registry) this.metrics = new RelayServerMetrics(registry);
+    this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
+  }
+
+  async listen(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host || undefined, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server.on('error', (err) => this.logger.error('relay server error', { err: err.message }));
+    const address = this.server.address() as AddressInfo;
+    this.logger.info('relay server listening', { addr: `${address.address}:${address.port}` });
+    return address;
+  }
+
+  get address(): AddressInfo | undefined {
+    return (this.server.address() as AddressInfo | null) ?? undefined;
+  }
+
+  /** Streams currently in their header exchange or spliced onto an upstream. */
+  get activeStreams(): number {
+    return this.active;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * From now on every new relay stream is refused with DRAINING (the proxy goes to another
+   * gateway); streams already accepted carry on. The port stays open so proxies get that clear
+   * answer instead of a connection error.
+   */
+  stopAccepting(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.logger.info('relay server draining: refusing new streams', { activeStreams: this.active });
+  }
+
+  /** stopAccepting(), then waits for the active streams to finish until `deadline` (epoch ms), then close(). */
+  async drain(deadline: number): Promise<void> {
+    this.stopAccepting();
+    if (this.active > 0) {
+      const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      });
+      await Promise.race([idle, expired]);
+      clearTimeout(timer);
+      if (this.active > 0) this.logger.warn('relay drain deadline reached, cutting streams', { activeStreams: this.active });
+    }
+    await this.close();
+  }
+
+  /** Closes the port and every relay session (streams still open are reset). */
+  async close(): Promise<void> {
+    this.draining = true;
+    const closed = this.server.listening
+      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
+      : Promise.resolve();
+    for (const session of this.sessions) session.close();
+    await closed;
+  }
+
+  private onConnection(socket: net.Socket): void {
+    const remoteAddr = `${socket.remoteAddress}:${socket.remotePort}`;
+    const logger = this.logger.child({ remoteAddr });
+    const session = new Session(socket, { ...this.options.mux, client: false, logger });
+    this.sessions.add(session);
+    this.metrics?.sessions.inc();
+    logger.info('relay session opened');
+    session.on('stream', (stream: YamuxStream) => this.onStream(stream, logger));
+    session.once('close', (err?: Error) => {
+      this.sessions.delete(session);
+      this.metrics?.sessions.dec();
+      logger.info('relay session closed', err ? { reason: err.message } : {});
+    });
+  }
+
+  private onStream(stream: YamuxStream, logger: Logger): void {
+    // Errors here are resets from the proxy or a failed session; the splice and the header
+    // reader act on them, this listener only keeps them from being unhandled.
+    stream.on('error', (err: Error) => logger.debug('relay stream error', { streamId: stream.id, err: err.message }));
+    this.active++;
+    if (this.draining) return this.refuse(stream, RelayStatus.Draining);
+    readRelayRequest(stream, this.options.headerTimeoutMs).then(
+      ({ endpointId }) => this.route(stream, endpointId, logger),
+      (err: RelayHeaderError) => {
+        if (err.code === 'ERR_RELAY_VERSION') {
+          logger.warn('relay stream refused: bad header', { streamId: stream.id, err: err.message });
+          return this.refuse(stream, RelayStatus.BadRequest);
+        }
+        logger.debug('relay stream failed before its header', { streamId: stream.id, err: err.message });
+        this.metrics?.streamsTotal.inc({ result: 'error' });
+        stream.destroy();
+        this.streamDone();
+      },
+    );
+  }
+
+  private route(stream: YamuxStream, endpointId: string, logger: Logger): void {
+    if (!isValidEndpointId(endpointId)) {
+      logger.warn('relay stream refused: invalid endpoint id', { streamId: stream.id });
+      return this.refuse(stream, RelayStatus.BadRequest);
+    }
+    // Checked again: the server may have started draining while the header was on its way.
+    if (this.draining) return this.refuse(stream, RelayStatus.Draining);
+    const upstream = this.upstreams.dial(endpointId);
+    if (!upstream) {
+      logger.debug('relay stream refused: no upstream', { streamId: stream.id, endpointId });
+      return this.refuse(stream, RelayStatus.NoUpstream);
+    }
+    this.metrics?.streamsTotal.inc({ result: 'accepted' });
+    this.metrics?.activeStreams.inc();
+    // The status goes out in the same tick's frames as anything the upstream side sends back.
+    stream.write(encodeRelayResponse(RelayStatus.Accepted));
+    spliceStreams(stream, upstream, (err) => {
+      this.metrics?.activeStreams.dec();
+      if (err) logger.debug('relay splice ended with an error', { endpointId, err: err.message });
+      this.streamDone();
+    });
+  }
+
+  /**
+   * Answers with a refusal and half-closes: a FIN, not a reset, because a reset may overtake the
+   * status byte at the proxy and turn a clean "try elsewhere" into a connection error.
+   */
+  private refuse(stream: YamuxStream, status: RelayStatus): void {
+    this.metrics?.streamsTotal.inc({ result: RESULT_FOR_STATUS[status] });
+    stream.resume(); // nothing should follow the header; whatever does is dropped
+    stream.end(encodeRelayResponse(status));
+    // Done as far as draining goes: the proxy resets the stream once it read the status, and
+    // close() flushes the status before it closes the session.
+    this.streamDone();
+  }
+
+  private streamDone(): void {
+    if (--this.active > 0 || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,125 @@
+import { once } from 'node:events';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { RelayStatus } from '@piko/protocol';
+import { ClusterUpstreamDialer, type GatewayRoute } from './cluster-upstream-dialer';
+import { RelayClient } from './relay-client';
+import { DEFAULT_RELAY_CLIENT_OPTIONS } from './relay-client-options';
+import { TestRelayGateway, recordingLogger } from './testing/test-relay-gateway';
+import { pickWeighted } from './weighted-pick';
+
+function readAll(stream: Duplex): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}
+
+/** The stream of an accepted dial; fails the test on a refusal. */
+async function accepted(dial: Promise<Duplex | undefined>): Promise<Duplex> {
+  const stream = await dial;
+  if (!stream) throw new Error('dial was refused');
+  return stream;
+}
+
+describe('pickWeighted', () => {
+  it('maps the random draw onto cumulative counts, skipping zero counts', () => {
+    const items = [{ count: 1 }, { count: 0 }, { count: 3 }];
+    expect(pickWeighted(items, () => 0)).toBe(0);
+    expect(pickWeighted(items, () => 0.2499)).toBe(0);
+    expect(pickWeighted(items, () => 0.25)).toBe(2);
+    expect(pickWeighted(items, () => 0.9999)).toBe(2);
+  });
+
+  it('picks uniformly when no item has a positive count', () => {
+    const items = [{ count: 0 }, { count: 0 }];
+    expect(pickWeighted(items, () => 0.1)).toBe(0);
+    expect(pickWeighted(items, () => 0.9)).toBe(1);
+  });
+});
+
+describe('ClusterUpstreamDialer', () => {
+  const gateways: TestRelayGateway[] = [];
+  let client: RelayClient;
+  let logger: ReturnType<typeof recordingLogger>;
+
+  async function gateway(answer: RelayStatus = RelayStatus.Accepted): Promise<TestRelayGateway> {
+    const g = await TestRelayGateway.start();
+    g.answer = () => answer;
+    gateways.push(g);
+    return g;
+  }
+
+  function route(g: TestRelayGateway | string, count = 1, nodeId = 'node'): GatewayRoute {
+    return { nodeId, relayAddr: typeof g === 'string' ? g : g.relayAddr, count };
+  }
+
+  function dialer(routes: GatewayRoute[], random?: () => number): ClusterUpstreamDialer {
+    return new ClusterUpstreamDialer({ routes: () => routes }, client, logger, random);
+  }
+
+  beforeEach(() => {
+    logger = recordingLogger();
+    client = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, mux: { keepAliveInterval: 0 } }, logger);
+  });
+
+  afterEach(async () => {
+    client.close();
+    for (const g of gateways.splice(0)) await g.stop();
+  });
+
+  it('retries on the next gateway when the first refuses, logging the refusal at info', async () => {
+    const stale = await gateway(RelayStatus.NoUpstream);
+    const live = await gateway();
+    // random() = 0 always picks the first candidate: the stale gateway is tried first.
+    const stream = await accepted(dialer([route(stale, 5, 'stale-node'), route(live, 1, 'live-node')], () => 0).dial('my-service'));
+    stream.end('through the second gateway');
+    expect((await readAll(stream)).toString()).toBe('through the second gateway');
+    expect(stale.count(RelayStatus.NoUpstream)).toBe(1);
+    expect(live.count(RelayStatus.Accepted)).toBe(1);
+    expect(logger.records).toContainEqual({
+      level: 'info',
+      msg: 'gateway refused relay stream',
+      fields: { endpointId: 'my-service', nodeId: 'stale-node', relayAddr: stale.relayAddr, reason: 'no upstream' },
+    });
+    expect(logger.records.filter((r) => r.msg === 'retrying relay on another gateway').map((r) => r.level)).toEqual(['debug']);
+  });
+
+  it('moves on from a gateway it cannot connect to', async () => {
+    const dead = net.createServer().listen(0, '127.0.0.1');
+    await once(dead, 'listening');
+    const deadAddr = `127.0.0.1:${(dead.address() as net.AddressInfo).port}`;
+    await new Promise((resolve) => dead.close(resolve));
+    const live = await gateway();
+    const stream = await accepted(dialer([route(deadAddr, 9), route(live, 1)], () => 0).dial('ep'));
+    stream.destroy();
+    expect(logger.records.some((r) => r.level === 'debug' && r.msg === 'relay dial failed' && r.fields?.relayAddr === deadAddr)).toBe(true);
+  });
+
+  it('resolves undefined when every gateway refuses, having tried each once', async () => {
+    const a = await gateway(RelayStatus.NoUpstream);
+    const b = await gateway(RelayStatus.Draining);
+    const c = await gateway(RelayStatus.NoUpstream);
+    expect(await dialer([route(a), route(b), route(c)]).dial('ep')).toBeUndefined();
+    expect([a.seen.length, b.seen.length, c.seen.length]).toEqual([1, 1, 1]);
+  });
+
+  it('resolves undefined without dialing when the endpoint has no routes', async () => {
+    expect(await dialer([]).dial('ep')).toBeUndefined();
+  });
+
+  it('spreads streams over gateways in proportion to their upstream counts', async () => {
+    const one = await gateway();
+    const three = await gateway();
+    const d = dialer([route(one, 1), route(three, 3)]);
+    const total = 4000;
+    for (let i = 0; i < total; i++) (await accepted(d.dial('ep'))).destroy();
+    expect(one.seen.length + three.seen.length).toBe(total);
+    // Expected share 0.75, standard deviation about 0.007: a ±0.1 band only catches a wrong weighting.
+    const share = three.seen.length / total;
+    expect(share).toBeGreaterThan(0.65);
+    expect(share).toBeLessThan(0.85);
+  }, 30_000);
+});

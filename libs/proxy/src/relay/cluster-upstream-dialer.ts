@@ -1,0 +1,75 @@
+import type { Duplex } from 'node:stream';
+import { RelayStatus } from '@piko/protocol';
+import type { Logger } from '@piko/observability';
+import type { UpstreamDialer } from '../upstream-dialer';
+import type { RelayDialResult } from './relay-client';
+import { pickWeighted } from './weighted-pick';
+
+/** A gateway that has upstreams for an endpoint, as the proxy's routing table knows it. */
+export interface GatewayRoute {
+  readonly nodeId: string;
+  readonly relayAddr: string;
+  /** Upstreams of the endpoint connected to that gateway: the weight of the choice. */
+  readonly count: number;
+}
+
+/** The routing table, structurally (libs/cluster's RoutingTable has this method). */
+export interface RouteSource {
+  routes(endpointId: string): ReadonlyArray<GatewayRoute>;
+}
+
+/** The relay client, structurally (RelayClient has this method). */
+export interface RelayOpener {
+  open(relayAddr: string, endpointId: string): Promise<RelayDialResult>;
+}
+
+const REFUSAL_REASON: Partial<Record<RelayStatus, string>> = {
+  [RelayStatus.NoUpstream]: 'no upstream',
+  [RelayStatus.Draining]: 'draining',
+};
+
+/**
+ * The proxy's UpstreamDialer in a cluster: picks a gateway that owns an upstream for the endpoint,
+ * at random weighted by its upstream count, and opens a relay stream there. A gateway that
+ * refuses (its route was stale, or it is draining) or cannot be reached is left out and the next
+ * one is tried, until none is left (undefined: the proxy answers 502 "no available upstreams").
+ * Retrying is safe because a gateway answers before any byte of the request leaves the proxy.
+ */
+export class ClusterUpstreamDialer implements UpstreamDialer {
+  constructor(
+    private readonly source: RouteSource,
+    private readonly relay: RelayOpener,
+    private readonly logger: Logger,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async dial(endpointId: string): Promise<Duplex | undefined> {
+    let candidates = this.source.routes(endpointId);
+    while (candidates.length > 0) {
+      const index = candidates.length === 1 ? 0 : pickWeighted(candidates, this.random);
+      const route = candidates[index];
+      try {
+        const result = await this.relay.open(route.relayAddr, endpointId);
+        if (result.status === RelayStatus.Accepted) return result.stream;
+        this.logger.info('gateway refused relay stream', {
+          endpointId,
+          nodeId: route.nodeId,
+          relayAddr: route.relayAddr,
+          reason: REFUSAL_REASON[result.status],
+        });
+      } catch (err) {
+        this.logger.debug('relay dial failed', {
+          endpointId,
+          nodeId: route.nodeId,
+          relayAddr: route.relayAddr,
+          err: (err as Error).message,
+        });
+      }
+      candidates = candidates.filter((_, i) => i !== index);
+      if (candidates.length > 0) {
+        this.logger.debug('retrying relay on another gateway', { endpointId, remaining: candidates.length });
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,93 @@
+// Test-only stand-in for a gateway's relay port (not exported from the lib): speaks the relay
+// link's wire format (yamux server over TCP, relay header, status byte) and lets a test choose
+// each answer. Accepted streams are handled by `onAccepted` (an echo by default).
+import { once } from 'node:events';
+import net from 'node:net';
+import { RelayStatus, Session, encodeRelayResponse, readRelayRequest, type YamuxStream } from '@piko/protocol';
+import type { Logger } from '@piko/observability';
+
+export class TestRelayGateway {
+  /** The answer to each header; `undefined` means never answer. */
+  answer: (endpointId: string) => RelayStatus | undefined = () => RelayStatus.Accepted;
+  onAccepted: (stream: YamuxStream, endpointId: string) => void = (stream) => stream.pipe(stream);
+  connections = 0;
+  readonly seen: string[] = [];
+  readonly answered = new Map<RelayStatus, number>();
+  private readonly sessions = new Set<Session>();
+
+  private constructor(private readonly server: net.Server) {
+    server.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  static async start(port = 0): Promise<TestRelayGateway> {
+    const server = net.createServer();
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    return new TestRelayGateway(server);
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  get relayAddr(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  count(status: RelayStatus): number {
+    return this.answered.get(status) ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    const closed = new Promise((resolve) => this.server.close(resolve));
+    for (const session of this.sessions) session.close();
+    await closed;
+  }
+
+  private onConnection(socket: net.Socket): void {
+    this.connections++;
+    const session = new Session(socket, { client: false, keepAliveInterval: 0 });
+    this.sessions.add(session);
+    session.once('close', () => this.sessions.delete(session));
+    session.on('stream', (stream: YamuxStream) => {
+      stream.on('error', () => undefined);
+      readRelayRequest(stream).then(
+        ({ endpointId }) => {
+          this.seen.push(endpointId);
+          const status = this.answer(endpointId);
+          if (status === undefined) return;
+          this.answered.set(status, this.count(status) + 1);
+          if (status !== RelayStatus.Accepted) {
+            stream.resume();
+            stream.end(encodeRelayResponse(status));
+            return;
+          }
+          stream.write(encodeRelayResponse(status));
+          this.onAccepted(stream, endpointId);
+        },
+        () => stream.destroy(),
+      );
+    });
+  }
+}
+
+export interface LogRecord {
+  level: string;
+  msg: string;
+  fields?: Record<string, unknown>;
+}
+
+export function recordingLogger(records: LogRecord[] = []): Logger & { records: LogRecord[] } {
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
+    records.push({ level, msg, fields });
+  };
+  const logger: Logger & { records: LogRecord[] } = {
+    records,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => logger,
+  };
+  return logger;
+}
