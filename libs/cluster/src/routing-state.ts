@@ -38,16 +38,22 @@ export class RoutingState {
     return this.nodes.has(event.nodeId);
   }
 
-  /** Gateways that can take a relay stream for the endpoint: active, with a relay address. */
+  /**
+   * Gateways that can take a relay stream for the endpoint, with a relay address: the active ones,
+   * or, only when none is active, the draining ones. A draining gateway still serves its upstreams
+   * until they have reconnected elsewhere, so falling back to it loses no request in that window.
+   */
   routes(endpointId: string): ReadonlyArray<Route> {
     let routes = this.routeCache.get(endpointId);
     if (routes) return routes;
-    const list: Route[] = [];
+    const active: Route[] = [];
+    const draining: Route[] = [];
     for (const [nodeId, count] of this.endpoints.get(endpointId) ?? []) {
       const node = this.nodes.get(nodeId);
-      if (count > 0 && node?.state === 'active' && node.relayAddr) list.push({ nodeId, relayAddr: node.relayAddr, count });
+      if (count <= 0 || !node?.relayAddr) continue;
+      (node.state === 'active' ? active : draining).push({ nodeId, relayAddr: node.relayAddr, count });
     }
-    routes = Object.freeze(list);
+    routes = Object.freeze(active.length > 0 ? active : draining);
     this.routeCache.set(endpointId, routes);
     return routes;
   }

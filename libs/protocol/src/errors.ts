@@ -2,7 +2,7 @@
 export class ProtocolError extends Error {
   constructor(
     message: string,
-    public readonly code: string = 'ERR_PROTOCOL',
+    public readonly code = 'ERR_PROTOCOL' as string,
     options?: { cause?: unknown },
   ) {
     super(message, options);

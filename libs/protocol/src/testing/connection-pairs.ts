@@ -85,10 +85,16 @@ export async function sessionPair(
 }
 
 /** Reads a stream to its end. */
-export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+export function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  // Not `for await`: finishing the iterator destroys the stream, which would reset a duplex
+  // whose write side is still open.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+    stream.resume(); // a 'data' listener alone does not restart an explicitly paused stream
+  });
 }
 
 export interface LogRecord {

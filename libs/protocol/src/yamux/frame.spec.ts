@@ -36,7 +36,7 @@ describe('FrameReader', () => {
     return events;
   }
 
-  const payload = Buffer.alloc(100_000).map((_, i) => i % 251);
+  const payload = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
   const stream = Buffer.concat([
     encodeFrame(FrameType.WindowUpdate, Flag.SYN, 1, 0),
     encodeFrame(FrameType.Data, 0, 1, payload),

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { finished } from 'node:stream';
 import { GoAwayError, SessionClosedError, TooManyStreamsError } from '../errors';
 import { SessionPair, readAll, sessionPair } from '../testing/connection-pairs';
 import type { YamuxStream } from './stream';
@@ -42,8 +43,7 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
   it('carries 64 MiB from client to server intact', async () => {
     pair = await sessionPair(kind);
     const data = randomBytes(64 * 1024 * 1024);
-    const received = new Promise<string>((resolve, reject) => {
-      pair.server.once('stream', (s: YamuxStream) => {
+    pair.server.once('stream', (s: YamuxStream) => {
         const hash = createHash('sha256');
         let n = 0;
         s.on('data', (c: Buffer) => {
@@ -53,9 +53,6 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
         s.on('end', () => {
           s.end(`${n} ${hash.digest('hex')}`);
         });
-        s.on('error', reject);
-      });
-      pair.server.once('close', reject);
     });
     const stream = pair.client.open();
     // Write in 1 MiB pieces honouring backpressure, as a real producer would.
@@ -63,7 +60,6 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
       if (!stream.write(data.subarray(off, off + (1 << 20)))) await once(stream, 'drain');
     }
     stream.end();
-    void received;
     const reply = (await readAll(stream)).toString();
     expect(reply).toBe(`${data.length} ${sha256(data)}`);
   }, 60_000);
@@ -107,7 +103,7 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
     c.end('request');
     expect((await readAll(c)).toString()).toBe('got request');
     const s = await serverSide;
-    await Promise.all([c.closed ?? once(c, 'close'), once(s, 'close')].map((p) => p));
+    await Promise.all([c, s].map((x) => (x.closed ? undefined : once(x, 'close'))));
     expect(pair.client.numStreams).toBe(0);
     expect(pair.server.numStreams).toBe(0);
   });
@@ -143,21 +139,11 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
     existing.end('after');
     expect((await readAll(existing)).toString()).toBe('before after');
 
-    // The side that sent go-away resets streams the peer still tries to open.
-    const fromServer = pair.server.open();
-    pair.client.on('stream', (s: YamuxStream) => s.resume());
+    // Go-away works both ways: after the client's, the server may not open either.
+    const serverGotGoAway = once(pair.server, 'goaway');
     pair.client.goAway();
-    await new Promise((r) => setTimeout(r, 10));
-    void fromServer; // opened before the client's go-away: it is accepted normally
-    const refusedErr = new Promise<NodeJS.ErrnoException>((resolve) => {
-      pair.server.once('goaway', () => {
-        // server may not open after client's go-away
-        expect(() => pair.server.open()).toThrow(GoAwayError);
-        resolve(Object.assign(new Error('ok'), { code: 'ok' }));
-      });
-    });
-    expect((await refusedErr).code).toBe('ok');
-    fromServer.destroy();
+    await serverGotGoAway;
+    expect(() => pair.server.open()).toThrow(GoAwayError);
   });
 
   it('answers pings and measures RTT, and keeps the session alive with keepalive pings', async () => {
@@ -200,17 +186,32 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
     expect(received).toBe(total);
   }, 30_000);
 
-  it('closing the session fails open streams and later opens', async () => {
+  it('closing the session closes open streams on both sides and refuses later opens', async () => {
     pair = await sessionPair(kind);
-    pair.server.on('stream', (s: YamuxStream) => s.resume());
+    const accepted = once(pair.server, 'stream') as Promise<[YamuxStream]>;
     const c = pair.client.open();
-    const err = once(c, 'error') as Promise<[Error]>;
+    c.write('x');
+    const [s] = await accepted;
+    s.resume();
     const remoteClosed = once(pair.server, 'close');
+    const finishedErr = new Promise<NodeJS.ErrnoException | null | undefined>((r) => finished(s, r));
     pair.client.close();
-    expect((await err)[0]).toBeInstanceOf(SessionClosedError);
+    expect(c.destroyed).toBe(true);
     expect(() => pair.client.open()).toThrow(SessionClosedError);
     await remoteClosed;
     expect(pair.server.isClosed).toBe(true);
+    expect((await finishedErr)?.code).toBe('ERR_STREAM_PREMATURE_CLOSE');
+  });
+
+  it('closing the session with an error fails open streams with it', async () => {
+    pair = await sessionPair(kind);
+    const c = pair.client.open();
+    const err = once(c, 'error') as Promise<[Error]>;
+    const boom = new Error('boom');
+    const closed = once(pair.client, 'close');
+    pair.client.close(boom);
+    expect((await err)[0]).toBe(boom);
+    expect((await closed)[0]).toBe(boom);
   });
 
   it('maxStreams: open() refuses beyond the limit and the peer resets extra SYNs', async () => {
@@ -218,9 +219,29 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
     pair.server.on('stream', (s: YamuxStream) => s.resume());
     const a = pair.client.open();
     const b = pair.client.open();
+    a.on('error', () => undefined);
     expect(() => pair.client.open()).toThrow(TooManyStreamsError);
     const [err] = (await once(b, 'error')) as [NodeJS.ErrnoException];
     expect(err.code).toBe('ECONNRESET');
     a.destroy();
+  });
+
+  it('acceptBacklog: streams wait for a listener, and SYNs beyond the backlog are reset', async () => {
+    pair = await sessionPair(kind, {}, { acceptBacklog: 2 });
+    const [a, b, c] = [pair.client.open(), pair.client.open(), pair.client.open()];
+    a.write('a');
+    b.write('b');
+    const [err] = (await once(c, 'error')) as [NodeJS.ErrnoException];
+    expect(err.code).toBe('ECONNRESET');
+    const accepted: number[] = [];
+    pair.server.on('stream', (s: YamuxStream) => {
+      accepted.push(s.id);
+      s.pipe(s);
+    });
+    a.end();
+    b.end();
+    expect((await readAll(a)).toString()).toBe('a');
+    expect((await readAll(b)).toString()).toBe('b');
+    expect(accepted).toEqual([1, 3]);
   });
 });

@@ -129,14 +129,13 @@ export class Session extends EventEmitter {
     this._sendFrame(FrameType.GoAway, 0, 0, code);
   }
 
-  /** Tears the session down: open streams fail with `err` (or SessionClosedError), the connection is closed. */
+  /** Tears the session down: open streams are destroyed (with `err`, if given), the connection is closed. */
   close(err?: Error): void {
     if (this.closed) return;
     this.closed = true;
     this.reader.stop();
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     if (this.drainTimer) clearTimeout(this.drainTimer);
-    const streamErr = err ?? new SessionClosedError();
     for (const ping of this.pings.values()) {
       clearTimeout(ping.timer);
       ping.reject(new SessionClosedError());
@@ -147,7 +146,9 @@ export class Session extends EventEmitter {
     this.backlog = [];
     // Write callbacks of destroyed streams are moot; Node settles the streams on destroy.
     this.writeWaiters = [];
-    for (const stream of streams) stream._abort(streamErr);
+    // Without an error (orderly close by either side) open streams just close; readers see a
+    // premature close (pipeline/finished report it) rather than an 'error' nobody listens to.
+    for (const stream of streams) stream._abort(err);
     this.flush(); // a GoAway queued just before closing still goes out
     this.queue = [];
     this.shutdownConn();
@@ -247,7 +248,8 @@ export class Session extends EventEmitter {
           `receive window exceeded on stream ${h.streamId}: ${h.length} bytes sent, ${stream._recvWindow} allowed`,
         );
       }
-      stream._recvWindow -= h.length;
+      // The window shrinks piece by piece as the payload is pushed (YamuxStream._onData), so
+      // bytes of this frame still on the wire are never handed back as free window.
       // FIN/RST apply after the payload, so the data before a FIN is delivered first.
       this.payloadTarget = stream;
       return;

@@ -25,6 +25,7 @@ export class YamuxStream extends Duplex {
   /** RST sent or received: no more frames for this stream. */
   private reset = false;
   private pending: Buffer[] = [];
+  private windowCheckScheduled = false;
   private pendingCb: ((err?: Error | null) => void) | null = null;
   private openTimer: NodeJS.Timeout | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
@@ -39,7 +40,15 @@ export class YamuxStream extends Duplex {
   // ---- Duplex implementation -------------------------------------------------------------
 
   override _read(): void {
-    this.maybeUpdateWindow(false);
+    // Readable calls _read before it takes the chunk being read out of its buffer, so judge the
+    // window once that read is done. Until our next push Node will not call _read again, so
+    // this check must not be skipped.
+    if (this.windowCheckScheduled) return;
+    this.windowCheckScheduled = true;
+    process.nextTick(() => {
+      this.windowCheckScheduled = false;
+      this.maybeUpdateWindow(false);
+    });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -117,6 +126,7 @@ export class YamuxStream extends Duplex {
 
   /** @internal */
   _onData(piece: Buffer): void {
+    this._recvWindow -= piece.length;
     if (this.destroyed || this._remoteClosed) return;
     this.push(piece);
   }
@@ -144,7 +154,7 @@ export class YamuxStream extends Duplex {
   }
 
   /** @internal The session is gone: fail the stream without sending anything. */
-  _abort(err: Error): void {
+  _abort(err: Error | undefined): void {
     this.reset = true;
     this.clearTimers();
     if (!this.destroyed) this.destroy(err);
