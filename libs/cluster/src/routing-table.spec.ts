@@ -50,8 +50,14 @@ describe('RoutingTable', () => {
     await publish({ type: 'endpoint', nodeId: 'a', seq: 2, endpointId: 'svc', count: 3 });
     expect(table.routes('svc')).toEqual([{ nodeId: 'a', relayAddr: 'a:8003', count: 3 }]);
     await publish({ type: 'node', nodeId: 'a', seq: 3, kind: 'drain', node: gw('a', { state: 'draining' }) });
-    expect(table.routes('svc')).toEqual([]);
+    // Draining and alone: still a route, so requests keep flowing until its upstreams move.
+    expect(table.routes('svc')).toEqual([{ nodeId: 'a', relayAddr: 'a:8003', count: 3 }]);
+    await publish({ type: 'node', nodeId: 'b', seq: 1, kind: 'join', node: gw('b') });
+    await publish({ type: 'endpoint', nodeId: 'b', seq: 2, endpointId: 'svc', count: 1 });
+    // An active gateway for the endpoint takes every new stream from the draining one.
+    expect(table.routes('svc')).toEqual([{ nodeId: 'b', relayAddr: 'b:8003', count: 1 }]);
     await publish({ type: 'node', nodeId: 'a', seq: 4, kind: 'leave', node: gw('a') });
+    await publish({ type: 'node', nodeId: 'b', seq: 3, kind: 'leave', node: gw('b') });
     expect(table.stats().entries).toBe(0);
     expect(registry.calls).toBe(callsAfterStart);
     expect(table.stats().seqGapsTotal).toBe(0);
