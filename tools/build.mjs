@@ -4,7 +4,7 @@
 //   2. esbuild bundles each app's entry point from that JS, resolving our @piko/* libs inline and
 //      leaving npm packages external, so `node dist/apps/<app>/main.js` starts with plain node.
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -13,7 +13,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outTsc = join(root, 'dist/out-tsc');
 // Every app with an entry point is bundled.
 const apps = ['cli', 'proxy', 'upstream-gateway', 'admin'].filter((app) => existsSync(join(root, `apps/${app}/src/main.ts`)));
-const libs = ['protocol', 'config', 'observability', 'cluster', 'client', 'testing', 'gateway', 'proxy', 'admin'];
 
 rmSync(outTsc, { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
@@ -21,7 +20,11 @@ execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '
   cwd: root,
 });
 
-const alias = Object.fromEntries(libs.map((lib) => [`@piko/${lib}`, join(outTsc, `libs/${lib}/src/index.js`)]));
+// The same @piko/* aliases as tsconfig's paths, pointed at tsc's output.
+const { paths } = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8')).compilerOptions;
+const alias = Object.fromEntries(
+  Object.entries(paths).map(([name, [source]]) => [name, join(outTsc, source.replace(/\.ts$/, '.js'))]),
+);
 
 await Promise.all(
   apps.map((app) =>

@@ -1,1 +1,2 @@
 export { AdminModule, type AdminModuleDeps } from './admin.module';
+export { startAdminNode, type RunningAdmin } from './node/admin-node';

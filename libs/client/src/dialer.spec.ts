@@ -1,6 +1,7 @@
 import { once } from 'events';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import type { Duplex } from 'stream';
 import { WebSocketServer } from 'ws';
 import { webSocketDuplex } from '@piko/protocol';
 import { Dialer } from './dialer';
@@ -13,6 +14,7 @@ describe('Dialer', () => {
   let wss: WebSocketServer;
   let url: string;
   const seen: Array<{ path: string; authorization?: string }> = [];
+  const hanging: Duplex[] = [];
 
   beforeEach(async () => {
     seen.length = 0;
@@ -24,7 +26,10 @@ describe('Dialer', () => {
         socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{"error":"no token"}');
         return;
       }
-      if (req.url?.includes('hang')) return; // never answers: only an abort ends the dial
+      if (req.url?.includes('hang')) {
+        hanging.push(socket); // never answers: only an abort ends the dial
+        return;
+      }
       wss.handleUpgrade(req, socket, head, (ws) => {
         const duplex = webSocketDuplex(ws);
         duplex.pipe(duplex);
@@ -36,6 +41,7 @@ describe('Dialer', () => {
   });
 
   afterEach(async () => {
+    for (const socket of hanging.splice(0)) socket.destroy();
     for (const client of wss.clients) client.terminate();
     wss.close();
     server.closeAllConnections();

@@ -10,3 +10,6 @@ export { RelayServer, type RelayUpstreams } from './relay/relay-server';
 export type { RelayServerOptions } from './relay/relay-server-options';
 export { RelayServerMetrics, type RelayStreamResult } from './relay/relay-server-metrics';
 export { spliceStreams } from './relay/splice-streams';
+export { startGatewayNode, type RunningGateway } from './node/gateway-node';
+export { gatewayOptions } from './node/gateway-config';
+export { Rebalancer } from './node/rebalancer';

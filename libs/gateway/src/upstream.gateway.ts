@@ -10,6 +10,7 @@ import { GatewayMetrics } from './gateway-metrics';
 import { GATEWAY_LOGGER, GATEWAY_METRICS, GATEWAY_OPTIONS } from './gateway.tokens';
 import { type UpstreamConnection, UpstreamPool } from './upstream-pool';
 import { upgradeParams } from './upstream-ws.adapter';
+import { retireUpstreams } from './retire-upstream';
 
 export const UPSTREAM_PATH = '/piko/v1/upstream/:endpointId';
 
@@ -51,19 +52,8 @@ export class UpstreamGateway implements OnGatewayConnection {
     logger.info('upstream connected');
   }
 
-  /**
-   * Graceful stop: no stream goes to these upstreams any more, each is told go-away (so it
-   * reconnects elsewhere once its streams finish), and what is still open at the deadline is closed.
-   */
+  /** Graceful stop: every upstream is retired (see retireUpstreams) by the deadline. */
   async drain(deadline: number): Promise<void> {
-    const connections = this.pool.connections();
-    for (const connection of connections) {
-      this.pool.remove(connection);
-      connection.session.goAway();
-    }
-    while (connections.some((c) => !c.session.isClosed && c.session.numStreams > 0) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    for (const connection of connections) connection.session.close();
+    await retireUpstreams(this.pool, this.pool.connections(), deadline);
   }
 }

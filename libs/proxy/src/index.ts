@@ -15,3 +15,5 @@ export {
   type RouteSource,
 } from './relay/cluster-upstream-dialer';
 export { pickWeighted } from './relay/weighted-pick';
+export { startProxyNode, type RunningProxy } from './node/proxy-node';
+export { proxyOptions } from './node/proxy-config';

@@ -47,6 +47,9 @@ export class HttpAgentListener {
       },
       (req, res) => this.onRequest(req, res),
     );
+    // A proxy may half-close its side of the stream once the request is sent; by default Node
+    // would then abort the request. Instead answer it and close after the response.
+    (this.server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       // The stream now belongs to the splice; it is no longer an HTTP connection to manage.
       this.busy.delete(socket);

@@ -90,8 +90,9 @@ export class HttpReverseProxy {
       clearTimeout(timer);
       const status = proxyRes.statusCode ?? 502;
       res.writeHead(status, proxyRes.statusMessage, endToEndHeaders(proxyRes.headers));
-      // Event streams and long polls must reach the client at once, not with the first chunk.
-      res.flushHeaders();
+      // A body of unknown length may be an event stream or a long poll: its headers must reach
+      // the client now, not with the first chunk. Sized bodies need no separate write.
+      if (proxyRes.headers['content-length'] === undefined) res.flushHeaders();
       proxyRes.on('data', (chunk: Buffer) => (bytes += chunk.length));
       proxyRes.pipe(res);
       proxyRes.once('error', (err) => {

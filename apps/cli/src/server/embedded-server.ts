@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { parseBindAddr, type ServerConfig } from '@piko/config';
+import { ConfigError, parseBindAddr, type ServerConfig } from '@piko/config';
+import { InMemoryClusterBus, InMemoryEndpointRegistry, NodeRegistration } from '@piko/cluster';
 import {
   createUpstreamWsAdapter,
+  gatewayOptions,
   LocalUpstreamDialer,
   UpstreamGateway,
   UpstreamListener,
@@ -10,9 +12,8 @@ import {
   type UpstreamWsAdapter,
 } from '@piko/gateway';
 import { createMetrics, type Logger, NestLogger, Readiness } from '@piko/observability';
-import { ProxyServer } from '@piko/proxy';
+import { ProxyServer, proxyOptions } from '@piko/proxy';
 import { EmbeddedServerModule } from './embedded-server.module';
-import { gatewayOptions, proxyOptions } from './role-options';
 
 export interface RunningServer {
   readonly proxyAddr: AddressInfo;
@@ -29,13 +30,28 @@ export interface RunningServer {
  * port, and only then ready. Shutdown runs the other way round inside the grace period.
  */
 export async function startEmbeddedServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  if (config.cluster.natsUrl || config.cluster.redisUrl) {
+    throw new ConfigError([
+      'config: piko server runs every role in one process with the in-memory registry; for a cluster, run piko proxy, piko gateway and piko admin with cluster.nats_url and cluster.redis_url',
+    ]);
+  }
   const { registry } = createMetrics();
   const readiness = new Readiness();
   const pool = new UpstreamPool();
+  // The in-memory twins of Redis and NATS: the admin API reads the same registry a cluster would.
+  const clusterRegistry = new InMemoryEndpointRegistry({ leaseTtlMs: config.cluster.registry.leaseTtl });
+  const registration = new NodeRegistration({
+    registry: clusterRegistry,
+    bus: new InMemoryClusterBus(logger),
+    node: { id: 'local', role: 'gateway', state: 'active', startedAt: Date.now() },
+    source: pool,
+    heartbeatIntervalMs: config.cluster.registry.heartbeatInterval,
+    logger: logger.child({ subsystem: 'cluster' }),
+  });
 
   const app = await NestFactory.create(
     EmbeddedServerModule.register({
-      admin: { readiness, registry },
+      admin: { readiness, registry, clusterRegistry },
       gateway: { options: gatewayOptions(config), pool, logger, registry },
       proxy: { options: proxyOptions(config), dialer: new LocalUpstreamDialer(pool), logger, registry },
     }),
@@ -54,6 +70,7 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
   const proxyServer = app.get(ProxyServer);
   const upstreamAddr = await upstreamListener.listen();
   const proxyAddr = await proxyServer.listen();
+  await registration.start();
   readiness.markReady();
 
   return {
@@ -72,6 +89,7 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
       const upstreamClosed = upstreamListener.close();
       await app.get(UpstreamGateway).drain(deadline);
       await upstreamClosed;
+      await registration.close();
       await app.close();
       logger.info('shutdown complete');
     },

@@ -97,10 +97,11 @@ export class FakeGateway extends EventEmitter {
       );
       return;
     }
+    const endpointId = decodeURIComponent(match?.[1] ?? '');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new Session(webSocketDuplex(ws), { client: false });
       const conn: UpstreamConnection = {
-        endpointId: decodeURIComponent(match![1]),
+        endpointId,
         session,
         ws,
         authorization: req.headers.authorization,

@@ -58,7 +58,7 @@ describe('loadConfig defaults', () => {
       natsUrl: '',
       redisUrl: '',
     });
-    expect(config.cluster.registry).toEqual({ keyPrefix: 'piko:', leaseTtl: 10_000, heartbeatInterval: 3_000, sweepInterval: 10_000 });
+    expect(config.cluster.registry).toEqual({ keyPrefix: 'piko', leaseTtl: 10_000, heartbeatInterval: 3_000, sweepInterval: 10_000 });
     expect(config.upstream.auth.hmacSecretKey).toBe('');
     expect(config.log).toEqual({ level: 'info', subsystems: [] });
     expect(config.gracePeriod).toBe(60_000);
@@ -221,7 +221,7 @@ grace_period: 2m
     expect(config.upstream.mux.maxStreams).toBe(100);
     expect(config.upstream.mux.acceptBacklog).toBe(256);
     expect(config.cluster).toMatchObject({ nodeId: 'node-1', natsUrl: 'nats://10.0.0.1:4222,10.0.0.2:4222', redisUrl: 'redis://10.0.0.3:6379/0' });
-    expect(config.cluster.registry).toMatchObject({ leaseTtl: 20_000, keyPrefix: 'piko:' });
+    expect(config.cluster.registry).toMatchObject({ leaseTtl: 20_000, keyPrefix: 'piko' });
     expect(config.log).toEqual({ level: 'debug', subsystems: ['proxy', 'upstream'] });
     expect(config.gracePeriod).toBe(120_000);
   });

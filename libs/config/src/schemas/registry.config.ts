@@ -3,8 +3,9 @@ import { DurationOption, StringOption } from '../lib/option.decorators';
 /** The Redis registry of nodes (leases) and endpoint ownership. */
 export class RegistryConfig {
   @StringOption(`
-Prefix of every Redis key Piko writes, so several clusters can share a Redis.`)
-  keyPrefix = 'piko:';
+Prefix of every Redis key Piko writes (as a hash tag: '{piko}:nodes'), so
+several clusters can share a Redis.`)
+  keyPrefix = 'piko';
 
   @DurationOption(`
 Lifetime of a node's lease. A node that stops heartbeating is considered gone

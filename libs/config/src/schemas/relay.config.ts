@@ -1,7 +1,7 @@
 import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
-import { StringOption } from '../lib/option.decorators';
+import { DurationOption, IntOption, StringOption } from '../lib/option.decorators';
 
-/** The cluster-internal port where proxies open relay streams to a gateway's upstreams. */
+/** The cluster-internal relay link: proxies open one stream per request to a gateway's relay port. */
 export class RelayConfig {
   @StringOption(`
 Host/port the gateway listens on for relay links from proxies.`, { placeholder: 'addr' })
@@ -13,4 +13,27 @@ Relay address proxies dial, such as the pod IP '10.26.104.45:8003'.
 Defaults to the bind address's IP, or this host's private IP when it has none.`, { placeholder: 'addr' })
   @IsAdvertiseAddr()
   advertiseAddr = '';
+
+  @IntOption(`
+Maximum concurrent streams on one proxy's relay connection to a gateway
+(one stream per request in flight).`, { min: 1 })
+  maxStreams = 65_536;
+
+  @DurationOption(`
+Gateway side: a relay stream must name its endpoint within this time.`)
+  headerTimeout = 10_000;
+
+  @DurationOption(`
+Proxy side: how long a gateway may take to accept or refuse a relay stream.`)
+  acceptTimeout = 10_000;
+
+  @DurationOption(`
+Proxy side: timeout connecting to a gateway's relay port.`)
+  connectTimeout = 5_000;
+
+  @DurationOption(`
+Proxy side: after a failed connect to a gateway, dials to it fail at once for
+this long instead of each waiting for a connect (a killed gateway stays in the
+registry until its lease expires).`)
+  connectRetryHold = 1_000;
 }

@@ -1,6 +1,6 @@
 import { parseBindAddr, type ServerConfig } from '@piko/config';
-import type { GatewayOptions } from '@piko/gateway';
-import type { ProxyOptions } from '@piko/proxy';
+import type { ProxyOptions } from '../proxy-options';
+import type { RelayClientOptions } from '../relay/relay-client-options';
 
 /** Maps config keys onto the proxy's own options. */
 export function proxyOptions(config: ServerConfig): ProxyOptions {
@@ -18,20 +18,12 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
   };
 }
 
-/** Maps config keys onto the gateway's own options. */
-export function gatewayOptions(config: ServerConfig): GatewayOptions {
-  const { host, port } = parseBindAddr(config.upstream.bindAddr);
-  const mux = config.upstream.mux;
+/** Maps `relay.*` onto the relay client's options. */
+export function relayClientOptions(config: ServerConfig): RelayClientOptions {
   return {
-    host,
-    port,
-    mux: {
-      keepAliveInterval: mux.keepaliveInterval,
-      connectionWriteTimeout: mux.writeTimeout,
-      maxStreams: mux.maxStreams,
-      maxStreamWindow: mux.maxStreamWindow,
-      acceptBacklog: mux.acceptBacklog,
-      streamOpenTimeout: mux.streamOpenTimeout,
-    },
+    acceptTimeoutMs: config.relay.acceptTimeout,
+    connectTimeoutMs: config.relay.connectTimeout,
+    connectRetryHoldMs: config.relay.connectRetryHold,
+    mux: { maxStreams: config.relay.maxStreams, keepAliveInterval: config.upstream.mux.keepaliveInterval },
   };
 }

@@ -1,0 +1,32 @@
+import { parseBindAddr, type ServerConfig } from '@piko/config';
+import type { GatewayOptions } from '../gateway-options';
+import type { RelayServerOptions } from '../relay/relay-server-options';
+
+/** Maps config keys onto the gateway's own options. */
+export function gatewayOptions(config: ServerConfig): GatewayOptions {
+  const { host, port } = parseBindAddr(config.upstream.bindAddr);
+  const mux = config.upstream.mux;
+  return {
+    host,
+    port,
+    mux: {
+      keepAliveInterval: mux.keepaliveInterval,
+      connectionWriteTimeout: mux.writeTimeout,
+      maxStreams: mux.maxStreams,
+      maxStreamWindow: mux.maxStreamWindow,
+      acceptBacklog: mux.acceptBacklog,
+      streamOpenTimeout: mux.streamOpenTimeout,
+    },
+  };
+}
+
+/** Maps `relay.*` onto the relay server's options. */
+export function relayServerOptions(config: ServerConfig): RelayServerOptions {
+  const { host, port } = parseBindAddr(config.relay.bindAddr);
+  return {
+    host,
+    port,
+    headerTimeoutMs: config.relay.headerTimeout,
+    mux: { maxStreams: config.relay.maxStreams, keepAliveInterval: config.upstream.mux.keepaliveInterval },
+  };
+}

@@ -1,0 +1,104 @@
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import { NodeRegistration, Sweeper } from '@piko/cluster';
+import { parseBindAddr, type ServerConfig } from '@piko/config';
+import { createMetrics, type Logger, NestLogger, Readiness } from '@piko/observability';
+import { advertiseAddr, type ClusterClients, nodeId, reportClusterHealth, type RunningRole } from '@piko/runtime';
+import { createUpstreamWsAdapter } from '../create-upstream-ws-adapter';
+import { RelayServer } from '../relay/relay-server';
+import { UpstreamGateway } from '../upstream.gateway';
+import { UpstreamListener } from '../upstream-listener';
+import { UpstreamPool } from '../upstream-pool';
+import { Rebalancer } from './rebalancer';
+import { gatewayOptions, relayServerOptions } from './gateway-config';
+import { GatewayNodeModule } from './gateway-node.module';
+
+export interface RunningGateway extends RunningRole {
+  readonly nodeId: string;
+  readonly upstreamAddr: AddressInfo;
+  readonly relayAddr: AddressInfo;
+  readonly opsAddr: AddressInfo;
+}
+
+/**
+ * A gateway on its own (`piko gateway`, the upstream-gateway container). Start order: ops port
+ * first but not ready; the relay port before the upstream port, so a route to this gateway is
+ * never published before proxies can reach it; registration once both listen; then ready.
+ * Shutdown (SIGTERM) drains: not ready, marked draining (proxies prefer other gateways), no new
+ * upstreams, go-away to the connected ones so they reconnect elsewhere, in-flight streams finish
+ * within `grace_period`, then the registry entries are removed and the process leaves.
+ */
+export async function startGatewayNode(config: ServerConfig, logger: Logger, clients: ClusterClients): Promise<RunningGateway> {
+  const { registry } = createMetrics();
+  const readiness = new Readiness();
+  const pool = new UpstreamPool();
+  const id = nodeId(config.cluster, 'gateway');
+  const log = logger.child({ nodeId: id });
+
+  const app = await NestFactory.create(
+    GatewayNodeModule.register({
+      ops: { readiness, registry },
+      gateway: { options: gatewayOptions(config), pool, logger: log, registry },
+    }),
+    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false },
+  );
+  const wsAdapter = createUpstreamWsAdapter(app);
+  app.useWebSocketAdapter(wsAdapter);
+  await app.init();
+  const ops = parseBindAddr(config.ops.bindAddr);
+  await app.listen(ops.port, ops.host || '0.0.0.0');
+  const opsAddr = app.getHttpServer().address() as AddressInfo;
+  reportClusterHealth(readiness, registry, clients);
+
+  const relay = new RelayServer(pool, relayServerOptions(config), log.child({ subsystem: 'relay' }), registry);
+  const relayAddr = await relay.listen();
+  const upstreamListener = app.get(UpstreamListener);
+  const upstreamAddr = await upstreamListener.listen();
+
+  const registration = new NodeRegistration({
+    registry: clients.registry,
+    bus: clients.bus,
+    node: {
+      id,
+      role: 'gateway',
+      state: 'active',
+      relayAddr: advertiseAddr(config.relay.advertiseAddr, config.relay.bindAddr, relayAddr.port),
+      upstreamAddr: advertiseAddr(config.upstream.advertiseAddr, config.upstream.bindAddr, upstreamAddr.port),
+      startedAt: Date.now(),
+    },
+    source: pool,
+    heartbeatIntervalMs: config.cluster.registry.heartbeatInterval,
+    logger: log.child({ subsystem: 'cluster' }),
+  });
+  await registration.start();
+  const sweeper = new Sweeper({ registry: clients.registry, intervalMs: config.cluster.registry.sweepInterval, logger: log });
+  sweeper.start();
+  const rebalancer = new Rebalancer(pool, clients.registry, id, config.cluster, log.child({ subsystem: 'rebalance' }));
+  rebalancer.start();
+  readiness.markReady();
+  log.info('gateway ready', { relay: `${relayAddr.address}:${relayAddr.port}`, upstream: `${upstreamAddr.address}:${upstreamAddr.port}` });
+
+  return {
+    nodeId: id,
+    upstreamAddr,
+    relayAddr,
+    opsAddr,
+    async shutdown() {
+      const deadline = Date.now() + config.gracePeriod;
+      readiness.markShuttingDown();
+      rebalancer.stop();
+      await registration.drain();
+      wsAdapter.stopAccepting();
+      const upstreamClosed = upstreamListener.close();
+      // Upstreams reconnect elsewhere on go-away; until then their sessions still serve the
+      // relay streams proxies send here (a draining gateway is their fallback route).
+      await app.get(UpstreamGateway).drain(deadline);
+      await relay.drain(deadline);
+      await upstreamClosed;
+      await registration.close();
+      await sweeper.stop();
+      await app.close();
+      log.info('shutdown complete');
+    },
+  };
+}

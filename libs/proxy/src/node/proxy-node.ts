@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import { EndpointCountMap, NodeRegistration, RoutingTable } from '@piko/cluster';
+import { parseBindAddr, type ServerConfig } from '@piko/config';
+import { createMetrics, type Logger, NestLogger, Readiness } from '@piko/observability';
+import { advertiseAddr, type ClusterClients, nodeId, reportClusterHealth, type RunningRole } from '@piko/runtime';
+import { ProxyServer } from '../proxy-server';
+import { ClusterUpstreamDialer } from '../relay/cluster-upstream-dialer';
+import { RelayClient } from '../relay/relay-client';
+import { proxyOptions, relayClientOptions } from './proxy-config';
+import { ProxyNodeModule } from './proxy-node.module';
+import { RoutingMetrics } from './routing-metrics';
+
+export interface RunningProxy extends RunningRole {
+  readonly nodeId: string;
+  readonly proxyAddr: AddressInfo;
+  readonly opsAddr: AddressInfo;
+}
+
+/**
+ * A proxy on its own (`piko proxy`, the proxy container). It routes from an in-memory table
+ * (loaded from Redis, kept current by NATS, resynced periodically) and reaches upstreams over
+ * relay links to the gateways that own them: no Redis round trip per request. Start order: ops
+ * port (not ready), routing table, proxy port, ready. It stays ready while Redis or NATS is down,
+ * since the table it routes from is still there. Shutdown: not ready, finish in-flight requests
+ * within `grace_period`, leave.
+ */
+export async function startProxyNode(config: ServerConfig, logger: Logger, clients: ClusterClients): Promise<RunningProxy> {
+  const { registry } = createMetrics();
+  const readiness = new Readiness();
+  const id = nodeId(config.cluster, 'proxy');
+  const log = logger.child({ nodeId: id });
+
+  const routing = new RoutingTable({
+    registry: clients.registry,
+    bus: clients.bus,
+    resyncIntervalMs: config.cluster.resyncInterval,
+    logger: log.child({ subsystem: 'routing' }),
+  });
+  new RoutingMetrics(registry, routing);
+  const relay = new RelayClient(relayClientOptions(config), log.child({ subsystem: 'relay' }), registry);
+  const dialer = new ClusterUpstreamDialer(routing, relay, log.child({ subsystem: 'proxy' }));
+
+  const app = await NestFactory.create(
+    ProxyNodeModule.register({
+      ops: { readiness, registry },
+      proxy: { options: proxyOptions(config), dialer, logger: log, registry },
+    }),
+    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false },
+  );
+  await app.init();
+  const ops = parseBindAddr(config.ops.bindAddr);
+  await app.listen(ops.port, ops.host || '0.0.0.0');
+  const opsAddr = app.getHttpServer().address() as AddressInfo;
+  reportClusterHealth(readiness, registry, clients);
+
+  await routing.start();
+  const proxyServer = app.get(ProxyServer);
+  const proxyAddr = await proxyServer.listen();
+  // Proxies register too (with no endpoints), so the cluster's membership lists every node.
+  const registration = new NodeRegistration({
+    registry: clients.registry,
+    bus: clients.bus,
+    node: {
+      id,
+      role: 'proxy',
+      state: 'active',
+      proxyAddr: advertiseAddr(config.proxy.advertiseAddr, config.proxy.bindAddr, proxyAddr.port),
+      startedAt: Date.now(),
+    },
+    source: new EndpointCountMap(),
+    heartbeatIntervalMs: config.cluster.registry.heartbeatInterval,
+    logger: log.child({ subsystem: 'cluster' }),
+  });
+  await registration.start();
+  readiness.markReady();
+  log.info('proxy ready', { addr: `${proxyAddr.address}:${proxyAddr.port}` });
+
+  return {
+    nodeId: id,
+    proxyAddr,
+    opsAddr,
+    async shutdown() {
+      const deadline = Date.now() + config.gracePeriod;
+      readiness.markShuttingDown();
+      await proxyServer.close(deadline);
+      await registration.close();
+      await routing.close();
+      relay.close();
+      await app.close();
+      log.info('shutdown complete');
+    },
+  };
+}

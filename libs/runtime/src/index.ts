@@ -1,0 +1,5 @@
+// @piko/runtime: what every server process shares: running a role from argv, cluster clients, node identity.
+export { runRole, type RoleCommand, type RunningRole } from './run-role';
+export { createClusterClients, reportClusterHealth, type ClusterClients } from './cluster-clients';
+export { nodeId } from './node-id';
+export { advertiseAddr } from './advertise-addr';
