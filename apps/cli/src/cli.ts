@@ -3,9 +3,10 @@ import { ConfigError } from '@piko/config';
 import type { Command } from './command';
 import { agentCommand } from './commands/agent.command';
 import { forwardCommand } from './commands/forward.command';
+import { adminCommand, gatewayCommand, proxyCommand } from './commands/role.commands';
 import { serverCommand } from './commands/server.command';
 
-const COMMANDS: Command[] = [serverCommand, agentCommand, forwardCommand];
+const COMMANDS: Command[] = [serverCommand, proxyCommand, gatewayCommand, adminCommand, agentCommand, forwardCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

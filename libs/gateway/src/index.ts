@@ -13,3 +13,4 @@ export { spliceStreams } from './relay/splice-streams';
 export { startGatewayNode, type RunningGateway } from './node/gateway-node';
 export { gatewayOptions } from './node/gateway-config';
 export { Rebalancer } from './node/rebalancer';
+export { gatewayRole } from './node/gateway-role';

@@ -17,3 +17,4 @@ export {
 export { pickWeighted } from './relay/weighted-pick';
 export { startProxyNode, type RunningProxy } from './node/proxy-node';
 export { proxyOptions } from './node/proxy-config';
+export { proxyRole } from './node/proxy-role';

@@ -1,14 +1,14 @@
-import { loadConfig, renderHelp, ServerConfig } from '@piko/config';
-import { createLogger, onShutdownSignal } from '@piko/observability';
+import { runRole } from '@piko/runtime';
 import type { Command } from '../command';
 import { startEmbeddedServer } from '../server/embedded-server';
 
 const USAGE = `Usage: piko server [flags]
 
 Runs every role in one process: the proxy (clients, :8000), the upstream port
-(agents and SDK listeners, :8001) and admin (health, readiness, metrics, :8002),
-with the in-memory registry. Configure with flags or a YAML file
-(--config.path); flags win over the file.
+(agents and SDK listeners, :8001) and admin (health, readiness, metrics and the
+cluster view, :8002), with the in-memory registry and bus. Configure with flags
+or a YAML file (--config.path); flags win over the file. For a cluster of
+separate processes, see piko proxy, piko gateway and piko admin.
 
 Examples:
   piko server
@@ -19,15 +19,5 @@ Examples:
 export const serverCommand: Command = {
   name: 'server',
   summary: 'Run proxy, upstream gateway and admin in one process',
-  async run(argv, env) {
-    const { config, help } = loadConfig(ServerConfig, { argv, env });
-    if (help) {
-      process.stdout.write(`${USAGE}\n${renderHelp(ServerConfig)}`);
-      return 0;
-    }
-    const logger = createLogger({ level: config.log.level, subsystems: config.log.subsystems });
-    const server = await startEmbeddedServer(config, logger);
-    await new Promise<void>((resolve) => onShutdownSignal(() => server.shutdown().then(resolve), logger));
-    return 0;
-  },
+  run: (argv, env) => runRole({ usage: USAGE, start: startEmbeddedServer }, argv, env),
 };
