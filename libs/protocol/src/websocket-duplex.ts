@@ -6,6 +6,8 @@ import { ProtocolError } from './errors';
 const SEND_HIGH_WATER = 1024 * 1024;
 /** Queued writes up to this size are merged into one WebSocket message. */
 const MERGE_LIMIT = 256 * 1024;
+/** Made once, not per message; compression is never negotiated on these sockets anyway. */
+const SEND_OPTIONS = { binary: true, compress: false } as const;
 
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -36,7 +38,7 @@ export function webSocketDuplex(ws: WebSocket): Duplex {
       for (const c of chunks) total += (c.chunk as Buffer).length;
       if (total <= MERGE_LIMIT) return send(Buffer.concat(chunks.map((c) => c.chunk as Buffer), total), cb);
       // Large payloads go as their own messages rather than being copied into one.
-      for (let i = 0; i < chunks.length - 1; i++) ws.send(chunks[i].chunk as Buffer, { binary: true }, onSendError);
+      for (let i = 0; i < chunks.length - 1; i++) ws.send(chunks[i].chunk as Buffer, SEND_OPTIONS, onSendError);
       send(chunks[chunks.length - 1].chunk as Buffer, cb);
     },
     final(cb) {
@@ -67,7 +69,7 @@ export function webSocketDuplex(ws: WebSocket): Duplex {
       sendWaiting = null;
       cb(err);
     };
-    ws.send(data, { binary: true }, (err) => {
+    ws.send(data, SEND_OPTIONS, (err) => {
       if (err) onSendError(err);
       complete(err);
     });

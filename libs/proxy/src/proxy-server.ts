@@ -14,6 +14,11 @@ import { PROXY_LOGGER, PROXY_METRICS, PROXY_OPTIONS } from './proxy.tokens';
 import { UPSTREAM_DIALER, type UpstreamDialer } from './upstream-dialer';
 import { forwardUpgrade } from './websocket-forwarder';
 
+interface StatusMetrics {
+  requests: { inc(): void };
+  duration: { observe(value: number): void };
+}
+
 /** Paths under /_piko are Piko's own (Go Piko reserves them too), never proxied to an upstream. */
 const RESERVED_PREFIX = '/_piko/';
 
@@ -30,6 +35,7 @@ export class ProxyServer {
   private readonly tcpForwarder = new TcpForwarder();
   private readonly upgraded = new Set<Duplex>();
   private inFlight = 0;
+  private readonly byStatus = new Map<number, StatusMetrics>();
 
   constructor(
     @Inject(PROXY_OPTIONS) private readonly options: ProxyOptions,
@@ -82,8 +88,9 @@ export class ProxyServer {
     res.once('close', () => {
       this.inFlight--;
       const status = res.statusCode;
-      this.metrics.requestsTotal.inc({ status });
-      this.metrics.requestDuration.observe({ status }, (performance.now() - started) / 1000);
+      const metrics = this.statusMetrics(status);
+      metrics.requests.inc();
+      metrics.duration.observe((performance.now() - started) / 1000);
       if (this.options.accessLog) {
         this.logger.info('request', {
           method: req.method,
@@ -114,6 +121,20 @@ export class ProxyServer {
         sendError(res, 502, 'upstream unreachable');
       },
     );
+  }
+
+  /** The labelled metric children of a status, made once: labels() per request was measurable. */
+  private statusMetrics(status: number): StatusMetrics {
+    let metrics = this.byStatus.get(status);
+    if (!metrics) {
+      const label = String(status);
+      metrics = {
+        requests: this.metrics.requestsTotal.labels(label),
+        duration: this.metrics.requestDuration.labels(label),
+      };
+      this.byStatus.set(status, metrics);
+    }
+    return metrics;
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

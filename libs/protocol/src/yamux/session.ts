@@ -9,11 +9,11 @@ import {
   StreamsExhaustedError,
   TooManyStreamsError,
 } from '../errors';
-import { Flag, FrameHeader, FrameType, GoAwayCode, INITIAL_STREAM_WINDOW, encodeHeader } from './frame';
+import { Flag, FrameHeader, FrameType, GoAwayCode, INITIAL_STREAM_WINDOW } from './frame';
+import { FrameBatch } from './frame-batch';
 import { FrameHandler, FrameReader } from './frame-reader';
 import { ProtocolLogger, ResolvedSessionOptions, SessionOptions, resolveSessionOptions } from './session-options';
 import { YamuxStream } from './stream';
-import { coalesce } from './write-coalescer';
 
 interface PendingPing {
   start: number;
@@ -23,6 +23,8 @@ interface PendingPing {
 }
 
 const MAX_STREAM_ID = 0xffffffff;
+/** Queued bytes that are written at once rather than at the end of the loop turn. */
+const FLUSH_NOW_BYTES = 256 * 1024;
 
 /**
  * A yamux session (hashicorp/yamux protocol v0) over any byte-stream Duplex: a TCP socket or
@@ -44,8 +46,9 @@ export class Session extends EventEmitter {
   private remoteGoAwayReceived = false;
   /** Stream that receives the payload of the Data frame being parsed (null: discard it). */
   private payloadTarget: YamuxStream | null = null;
-  private queue: Buffer[] = [];
+  private readonly batch = new FrameBatch();
   private flushScheduled = false;
+  private readonly flushCallback = (): void => this.flush();
   private writeWaiters: Array<(err?: Error | null) => void> = [];
   private drainTimer: NodeJS.Timeout | null = null;
   private keepAliveTimer: NodeJS.Timeout | null = null;
@@ -58,7 +61,7 @@ export class Session extends EventEmitter {
     this.opts = resolveSessionOptions(options);
     this.nextStreamId = this.opts.client ? 1 : 2;
     this.reader = new FrameReader(this.frameHandler());
-    // Frames are coalesced per tick already; Nagle would only add latency on top.
+    // Frames are coalesced per loop turn already; Nagle would only add latency on top.
     (conn as Partial<{ setNoDelay(v: boolean): void }>).setNoDelay?.(true);
     conn.on('data', (chunk: Buffer) => this.reader.push(chunk));
     conn.on('drain', () => this.onDrain());
@@ -89,7 +92,7 @@ export class Session extends EventEmitter {
     return this.remoteGoAwayReceived;
   }
 
-  /** Opens a stream; the SYN goes out with this tick's frames, data may follow at once (spec). */
+  /** Opens a stream; the SYN goes out with this loop turn's frames, so data written at once shares its message. */
   open(): YamuxStream {
     if (this.closed) throw new SessionClosedError();
     if (this.remoteGoAwayReceived) throw new GoAwayError();
@@ -150,7 +153,7 @@ export class Session extends EventEmitter {
     // premature close (pipeline/finished report it) rather than an 'error' nobody listens to.
     for (const stream of streams) stream._abort(err);
     this.flush(); // a GoAway queued just before closing still goes out
-    this.queue = [];
+    this.batch.clear();
     this.shutdownConn();
     this.emit('close', err);
   }
@@ -175,14 +178,16 @@ export class Session extends EventEmitter {
   /** @internal */
   _sendFrame(type: FrameType, flags: number, streamId: number, length: number): void {
     if (this.closed) return;
-    this.enqueue(encodeHeader(type, flags, streamId, length));
+    this.batch.header(type, flags, streamId, length);
+    this.scheduleFlush();
   }
 
   /** @internal */
   _sendData(streamId: number, payload: Buffer): void {
     if (this.closed) return;
-    this.enqueue(encodeHeader(FrameType.Data, 0, streamId, payload.length));
-    this.enqueue(payload);
+    this.batch.header(FrameType.Data, 0, streamId, payload.length);
+    this.batch.payload(payload);
+    this.scheduleFlush();
   }
 
   /** @internal Calls `cb` once the connection can take more (now, or on its next 'drain'). */
@@ -353,26 +358,31 @@ export class Session extends EventEmitter {
 
   // ---- sending ---------------------------------------------------------------------------
 
-  private enqueue(buf: Buffer): void {
-    this.queue.push(buf);
+  private scheduleFlush(): void {
+    // A bulk transfer should not wait for the end of the loop turn to start hitting the wire.
+    if (this.batch.length >= FLUSH_NOW_BYTES) return this.flush();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      // setImmediate, not nextTick: it runs once the loop turn's I/O callbacks are done, so the
+      // frames several callbacks produce (a stream's SYN, the request written after the dial's
+      // promise settled, its FIN on a later tick, other streams' frames) become one connection
+      // write (one WebSocket message, one syscall) instead of one each. It adds no wait: the
+      // check phase follows the poll phase directly. Measured on the proxy (strace, c=1): 5 -> 3
+      // write syscalls per proxied request; server CPU per request at c=50 roughly halved.
+      setImmediate(this.flushCallback);
     }
   }
 
-  /** Writes everything queued this tick as few conn writes as possible (one writev when corked). */
+  /** Writes everything queued this loop turn as few conn writes as possible (one writev when corked). */
   private flush(): void {
     this.flushScheduled = false;
-    const queue = this.queue;
-    if (queue.length === 0) return;
-    this.queue = [];
+    if (this.batch.length === 0) return;
+    const bufs = this.batch.take();
     const conn = this.conn;
     if (conn.destroyed || conn.writableEnded) return;
-    if (queue.length === 1) {
-      conn.write(queue[0]);
+    if (bufs.length === 1) {
+      conn.write(bufs[0]);
     } else {
-      const bufs = coalesce(queue);
       conn.cork();
       for (const buf of bufs) conn.write(buf);
       conn.uncork();
