@@ -11,10 +11,29 @@ export class RoutingState {
   private endpoints = new Map<string, Map<string, number>>();
   private readonly routeCache = new Map<string, ReadonlyArray<Route>>();
 
-  /** Replaces everything with a registry snapshot. */
-  load(snapshot: RegistrySnapshot): void {
-    this.nodes = new Map(snapshot.nodes);
-    this.endpoints = new Map([...snapshot.endpoints].map(([endpointId, owners]) => [endpointId, new Map(owners)]));
+  /**
+   * Replaces everything with a registry snapshot. With `keepAbsent`, nodes this state knows but
+   * the snapshot lacks are kept with their entries (used right after the registry came back
+   * empty, before the nodes have re-registered: see RoutingTable).
+   */
+  load(snapshot: RegistrySnapshot, keepAbsent = false): void {
+    const nodes = new Map(snapshot.nodes);
+    const endpoints = new Map([...snapshot.endpoints].map(([endpointId, owners]) => [endpointId, new Map(owners)]));
+    if (keepAbsent) {
+      for (const [nodeId, node] of this.nodes) {
+        if (nodes.has(nodeId)) continue;
+        nodes.set(nodeId, node);
+        for (const [endpointId, owners] of this.endpoints) {
+          const count = owners.get(nodeId);
+          if (count === undefined) continue;
+          let merged = endpoints.get(endpointId);
+          if (!merged) endpoints.set(endpointId, (merged = new Map()));
+          merged.set(nodeId, count);
+        }
+      }
+    }
+    this.nodes = nodes;
+    this.endpoints = endpoints;
     this.routeCache.clear();
   }
 

@@ -14,6 +14,11 @@ export interface RoutingTableOptions {
   resyncIntervalMs?: number;
   /** Retry period after a failed resync (default min(1000, resyncIntervalMs)). */
   retryIntervalMs?: number;
+  /**
+   * After the registry reconnects, resyncs drop no node for this long (default 10 000 ms, a lease
+   * TTL): a restarted Redis is empty until every node has re-registered.
+   */
+  reregisterGraceMs?: number;
   logger?: Logger;
 }
 
@@ -54,6 +59,11 @@ export class RoutingTable extends EventEmitter {
   private closed = false;
   private counters = { lastResyncAt: undefined as number | undefined, resyncsTotal: 0, resyncFailuresTotal: 0, seqGapsTotal: 0, eventsTotal: 0 };
   private readonly onBusStatus = (status: ConnectionStatus): void => this.handleBusStatus(status);
+  private readonly onRegistryStatus = (status: ConnectionStatus): void => this.handleRegistryStatus(status);
+  private registryStatus: ConnectionStatus;
+  /** Until then, resyncs keep nodes the registry lacks (it may have restarted empty). */
+  private keepAbsentUntil = 0;
+  private readonly reregisterGraceMs: number;
 
   constructor(options: RoutingTableOptions) {
     super();
@@ -63,6 +73,8 @@ export class RoutingTable extends EventEmitter {
     this.retryIntervalMs = options.retryIntervalMs ?? Math.min(1_000, this.resyncIntervalMs);
     this.logger = (options.logger ?? noopLogger).child({ component: 'routing-table' });
     this.busStatus = this.bus.status;
+    this.registryStatus = this.registry.status;
+    this.reregisterGraceMs = options.reregisterGraceMs ?? 10_000;
   }
 
   /** Subscribes, then loads the first snapshot; resolves even if Redis is down (retrying then). */
@@ -71,6 +83,7 @@ export class RoutingTable extends EventEmitter {
     // Subscribe first: events that arrive while the snapshot loads are replayed on top of it.
     this.unsubscribe = this.bus.subscribe((event) => this.handleEvent(event));
     this.bus.on('status', this.onBusStatus);
+    this.registry.on('status', this.onRegistryStatus);
     this.periodicTimer = setInterval(() => void this.resync(), this.resyncIntervalMs);
     this.periodicTimer.unref();
     await this.resync();
@@ -106,6 +119,7 @@ export class RoutingTable extends EventEmitter {
     this.closed = true;
     this.unsubscribe?.();
     this.bus.off('status', this.onBusStatus);
+    this.registry.off('status', this.onRegistryStatus);
     clearInterval(this.periodicTimer);
     clearTimeout(this.retryTimer);
     await this.resyncInFlight;
@@ -116,7 +130,7 @@ export class RoutingTable extends EventEmitter {
     try {
       const snapshot = await this.registry.snapshot();
       if (this.closed) return false;
-      this.state.load(snapshot);
+      this.state.load(snapshot, Date.now() < this.keepAbsentUntil);
       for (const event of this.replay) this.state.apply(event);
       this.counters.resyncsTotal++;
       this.counters.lastResyncAt = Date.now();
@@ -156,6 +170,17 @@ export class RoutingTable extends EventEmitter {
       this.logger.debug('seq gap; resyncing', { nodeId: event.nodeId, expected: last === undefined ? 1 : last + 1, got: event.seq });
     }
     if (gap || !known) void this.resync();
+  }
+
+  /**
+   * A registry that comes back may have restarted empty; its nodes re-register within a heartbeat
+   * or so. Until they have, a snapshot missing a node says nothing about that node, so for a grace
+   * period resyncs add what they find and drop nothing (events still apply, leaves included).
+   */
+  private handleRegistryStatus(status: ConnectionStatus): void {
+    const was = this.registryStatus;
+    this.registryStatus = status;
+    if (status === 'connected' && was !== 'connected') this.keepAbsentUntil = Date.now() + this.reregisterGraceMs;
   }
 
   private handleBusStatus(status: ConnectionStatus): void {
