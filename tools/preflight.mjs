@@ -1,33 +1,40 @@
 // Checks, before any test runs, that the real programs the tests start are on this machine.
 // Tests never skip: a missing program stops the run here, naming the exact command that installs it.
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 
-const needs = [
-  { bin: 'redis-server', args: ['--version'], apt: 'redis-server' },
-  { bin: 'nats-server', args: ['--version'], apt: 'nats-server' },
-  { bin: 'go', args: ['version'], apt: 'golang-go golang-github-hashicorp-yamux-dev golang-github-gorilla-websocket-dev' },
-  { bin: 'curl', args: ['--version'], apt: 'curl' },
-];
-
-const missing = needs.filter(({ bin, args }) => {
+const runs = (bin, args) => {
   try {
     execFileSync(bin, args, { stdio: 'ignore' });
-    return false;
-  } catch {
     return true;
+  } catch {
+    return false;
   }
-});
-const goSources = '/usr/share/gocode/src/github.com/hashicorp/yamux';
-try {
-  execFileSync('test', ['-d', goSources]);
-} catch {
-  if (!missing.some((m) => m.bin === 'go')) missing.push({ bin: goSources, apt: 'golang-github-hashicorp-yamux-dev golang-github-gorilla-websocket-dev' });
-}
+};
+const postgresBin = () =>
+  existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`));
 
+const needs = [
+  { what: 'redis-server', ok: () => runs('redis-server', ['--version']), apt: 'redis-server' },
+  { what: 'redis-cli, redis-benchmark', ok: () => runs('redis-cli', ['--version']) && runs('redis-benchmark', ['--version']), apt: 'redis-tools' },
+  { what: 'nats-server', ok: () => runs('nats-server', ['--version']), apt: 'nats-server' },
+  { what: 'go', ok: () => runs('go', ['version']), apt: 'golang-go' },
+  { what: 'Go yamux sources', ok: () => existsSync('/usr/share/gocode/src/github.com/hashicorp/yamux'), apt: 'golang-github-hashicorp-yamux-dev' },
+  { what: 'Go websocket sources', ok: () => existsSync('/usr/share/gocode/src/github.com/gorilla/websocket'), apt: 'golang-github-gorilla-websocket-dev' },
+  { what: 'Go sprig sources (chart render)', ok: () => existsSync('/usr/share/gocode/src/github.com/Masterminds/sprig'), apt: 'golang-github-masterminds-sprig-dev' },
+  { what: 'Go yaml.v3 sources (chart render)', ok: () => existsSync('/usr/share/gocode/src/gopkg.in/yaml.v3'), apt: 'golang-gopkg-yaml.v3-dev' },
+  { what: 'curl', ok: () => runs('curl', ['--version']), apt: 'curl' },
+  { what: 'psql', ok: () => runs('psql', ['--version']), apt: 'postgresql-client' },
+  { what: 'PostgreSQL server', ok: postgresBin, apt: 'postgresql' },
+  { what: 'sshd', ok: () => existsSync('/usr/sbin/sshd'), apt: 'openssh-server' },
+  { what: 'ssh', ok: () => runs('ssh', ['-V']), apt: 'openssh-client' },
+  { what: 'docker-compose (config check only)', ok: () => runs('docker-compose', ['--version']), apt: 'docker-compose' },
+];
+
+const missing = needs.filter((n) => !n.ok());
 if (missing.length > 0) {
-  const pkgs = [...new Set(missing.flatMap((m) => m.apt.split(' ')))].join(' ');
-  console.error(`preflight: missing ${missing.map((m) => m.bin).join(', ')}.`);
-  console.error(`Install with: apt-get update && apt-get install -y --no-install-recommends ${pkgs}`);
+  console.error(`preflight: missing ${missing.map((m) => m.what).join(', ')}.`);
+  console.error(`Install with: apt-get update && apt-get install -y --no-install-recommends ${missing.map((m) => m.apt).join(' ')}`);
   process.exit(1);
 }
-console.log('preflight: redis-server, nats-server, go and curl found');
+console.log(`preflight: found ${needs.map((n) => n.what).join(', ')}`);
