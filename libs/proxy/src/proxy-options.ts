@@ -13,4 +13,8 @@ export interface ProxyOptions {
   readHeaderTimeoutMs: number;
   /** `proxy.http.idle_timeout` in ms: an idle keep-alive connection is closed after this. */
   idleTimeoutMs: number;
+  /** `proxy.http.read_timeout` in ms: the whole request, body included, must arrive within this; 0 = no limit. */
+  readTimeoutMs: number;
+  /** `proxy.http.write_timeout` in ms: a response still writing this long after its request arrived is cut; 0 = no limit. */
+  writeTimeoutMs: number;
 }

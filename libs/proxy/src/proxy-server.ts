@@ -48,8 +48,8 @@ export class ProxyServer {
       {
         maxHeaderSize: options.maxHeaderBytes,
         headersTimeout: options.readHeaderTimeoutMs,
-        // Bodies may stream for as long as they need (a 1 GiB upload); only heads are timed.
-        requestTimeout: 0,
+        // 0 by default: a body may stream for as long as it needs (a 1 GiB upload).
+        requestTimeout: options.readTimeoutMs,
         keepAliveTimeout: options.idleTimeoutMs,
         noDelay: true,
       },
@@ -85,7 +85,10 @@ export class ProxyServer {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     this.inFlight++;
+    // proxy.http.write_timeout, Go's WriteTimeout: a deadline for the whole response, off by default.
+    const deadline = this.options.writeTimeoutMs > 0 ? setTimeout(() => res.destroy(), this.options.writeTimeoutMs) : undefined;
     res.once('close', () => {
+      clearTimeout(deadline);
       this.inFlight--;
       const status = res.statusCode;
       const metrics = this.statusMetrics(status);

@@ -3,3 +3,4 @@ export { runRole, type RoleCommand, type RunningRole } from './run-role';
 export { createClusterClients, reportClusterHealth, type ClusterClients } from './cluster-clients';
 export { nodeId } from './node-id';
 export { advertiseAddr } from './advertise-addr';
+export { rejectUnsupported } from './unsupported-config';

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, renderHelp, ServerConfig } from '@piko/config';
 import { createLogger, type Logger, onShutdownSignal } from '@piko/observability';
+import { rejectUnsupported } from './unsupported-config';
 
 /** A started role (or set of roles) of one process, stopped gracefully within `grace_period`. */
 export interface RunningRole {
@@ -18,26 +19,17 @@ export interface RoleCommand {
  * opens, exit 2), start, and on SIGTERM/SIGINT shut down gracefully (a second signal exits at once).
  */
 export async function runRole(command: RoleCommand, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  let loaded;
-  try {
-    loaded = loadConfig(ServerConfig, { argv, env });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return 2;
-  }
-  const { config, help, positionals } = loaded;
-  if (help) {
-    process.stdout.write(`${command.usage}\n${renderHelp(ServerConfig)}`);
-    return 0;
-  }
-  if (positionals.length > 0) {
-    process.stderr.write(`config: unexpected arguments: ${positionals.join(' ')}\n`);
-    return 2;
-  }
-  const logger = createLogger({ level: config.log.level, subsystems: config.log.subsystems });
   let role: RunningRole;
+  let logger: Logger;
   try {
+    const { config, help, positionals } = loadConfig(ServerConfig, { argv, env });
+    if (help) {
+      process.stdout.write(`${command.usage}\n${renderHelp(ServerConfig)}`);
+      return 0;
+    }
+    if (positionals.length > 0) throw new ConfigError([`config: unexpected arguments: ${positionals.join(' ')}`]);
+    rejectUnsupported(config);
+    logger = createLogger({ level: config.log.level, subsystems: config.log.subsystems });
     role = await command.start(config, logger);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

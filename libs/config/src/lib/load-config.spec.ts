@@ -31,9 +31,9 @@ describe('loadConfig defaults', () => {
     expect(config).toBeInstanceOf(ServerConfig);
     expect(config.proxy).toMatchObject({ bindAddr: ':8000', advertiseAddr: '', timeout: 30_000, accessLog: true });
     expect(config.proxy.http).toEqual({
-      readTimeout: 10_000,
+      readTimeout: 0,
       readHeaderTimeout: 10_000,
-      writeTimeout: 10_000,
+      writeTimeout: 0,
       idleTimeout: 300_000,
       maxHeaderBytes: 1_048_576,
     });
@@ -214,7 +214,7 @@ grace_period: 2m
   it('reads snake_case keys as Go Piko writes them', () => {
     const { config } = withYaml(ServerConfig, yaml);
     expect(config.proxy).toMatchObject({ bindAddr: '127.0.0.1:7000', timeout: 45_000, accessLog: false });
-    expect(config.proxy.http).toMatchObject({ idleTimeout: 3_600_000, maxHeaderBytes: 2048, readTimeout: 10_000 });
+    expect(config.proxy.http).toMatchObject({ idleTimeout: 3_600_000, maxHeaderBytes: 2048, readTimeout: 0 });
     expect(config.proxy.auth.hmacSecretKey).toBe('s3cret');
     expect(config.proxy.auth.jwks).toEqual({ endpoint: 'https://example.com/jwks.json', cacheTtl: 600_000, timeout: 10_000 });
     expect(config.proxy.tls).toEqual({ cert: '/etc/piko/cert.pem', key: '/etc/piko/key.pem', clientCas: '' });

@@ -3,16 +3,20 @@ import { DurationOption, IntOption } from '../lib/option.decorators';
 /** HTTP server limits (Go Piko's `proxy.http`), with Go's defaults. */
 export class HttpConfig {
   @DurationOption(`
-Maximum duration to read a whole request, body included. 0 means no limit.`)
-  readTimeout = 10_000;
+Maximum duration to read a whole request, body included. 0 means no limit.
+(Go Piko defaults to 10s, which cuts any upload longer than that; we default
+to no limit.)`)
+  readTimeout = 0;
 
   @DurationOption(`
 Maximum duration to read a request's headers. 0 means read-timeout is used.`)
   readHeaderTimeout = 10_000;
 
   @DurationOption(`
-Maximum duration before timing out writes of the response.`)
-  writeTimeout = 10_000;
+Maximum duration from a request's arrival to the end of its response; a
+response still writing then is cut. 0 means no limit. (Go Piko defaults to
+10s, which cuts downloads and event streams; we default to no limit.)`)
+  writeTimeout = 0;
 
   @DurationOption(`
 Maximum time to wait for the next request on a keep-alive connection.`)

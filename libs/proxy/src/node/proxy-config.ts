@@ -15,6 +15,8 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
     // Go: a zero read_header_timeout falls back to read_timeout.
     readHeaderTimeoutMs: http.readHeaderTimeout || http.readTimeout,
     idleTimeoutMs: http.idleTimeout,
+    readTimeoutMs: http.readTimeout,
+    writeTimeoutMs: http.writeTimeout,
   };
 }
 
