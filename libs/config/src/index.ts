@@ -37,7 +37,6 @@ export { ClientTlsConfig } from './schemas/client-tls.config';
 export { LogConfig, LOG_LEVELS, type LogLevel } from './schemas/log.config';
 export { AgentConfig } from './schemas/agent.config';
 export { AgentConnectConfig } from './schemas/agent-connect.config';
-export { AgentServerConfig } from './schemas/agent-server.config';
 export { ListenerConfig, LISTENER_PROTOCOLS, type ListenerProtocol } from './schemas/listener.config';
 export { ForwardConfig } from './schemas/forward.config';
 export { ForwardConnectConfig } from './schemas/forward-connect.config';

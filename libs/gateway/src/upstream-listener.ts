@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { errorBody } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
+import { listen } from '@piko/runtime';
 import type { GatewayOptions } from './gateway-options';
 import { GATEWAY_LOGGER, GATEWAY_OPTIONS } from './gateway.tokens';
 
@@ -22,14 +23,7 @@ export class UpstreamListener {
   ) {}
 
   async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host || undefined, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.server.address() as AddressInfo;
+    const address = await listen(this.server, this.options.host, this.options.port);
     this.logger.info('upstream server listening', { addr: `${address.address}:${address.port}` });
     return address;
   }

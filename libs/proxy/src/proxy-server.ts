@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { isValidEndpointId } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
+import { listen } from '@piko/runtime';
 import { endpointIdFromHeaders } from './endpoint-id';
 import { sendError, sendRawError } from './error-response';
 import { HttpForwarder } from './http-forwarder';
@@ -60,14 +61,7 @@ export class ProxyServer {
   }
 
   async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host || undefined, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.server.address() as AddressInfo;
+    const address = await listen(this.server, this.options.host, this.options.port);
     this.logger.info('proxy server listening', { addr: `${address.address}:${address.port}` });
     return address;
   }

@@ -4,3 +4,5 @@ export { createClusterClients, reportClusterHealth, type ClusterClients } from '
 export { nodeId } from './node-id';
 export { advertiseAddr } from './advertise-addr';
 export { rejectUnsupported } from './unsupported-config';
+export { clusterRole } from './cluster-role';
+export { listen } from './listen';

@@ -1,9 +1,8 @@
-import { ConfigError, loadConfig, normalizeListenerAddr, renderHelp } from '@piko/config';
+import { AgentConfig, ConfigError, loadConfig, normalizeListenerAddr, renderHelp } from '@piko/config';
 import { isValidEndpointId } from '@piko/protocol';
 import { createLogger, onShutdownSignal } from '@piko/observability';
 import { type AgentListenerConfig, runAgent } from '../agent';
 import type { Command } from '../command';
-import { AgentCommandConfig } from './agent-command.config';
 import { clientTlsOptions } from './client-tls';
 
 const USAGE = `Usage:
@@ -33,12 +32,12 @@ export const agentCommand: Command = {
     const [sub, ...rest] = argv;
     if (!SUBCOMMANDS.includes(sub as Subcommand)) {
       const help = sub === undefined || sub === '--help' || sub === '-h';
-      (help ? process.stdout : process.stderr).write(`${USAGE}\n${renderHelp(AgentCommandConfig)}`);
+      (help ? process.stdout : process.stderr).write(`${USAGE}\n${renderHelp(AgentConfig)}`);
       return help && sub !== undefined ? 0 : 2;
     }
-    const { config, positionals, help } = loadConfig(AgentCommandConfig, { argv: rest, env });
+    const { config, positionals, help } = loadConfig(AgentConfig, { argv: rest, env });
     if (help) {
-      process.stdout.write(`${USAGE}\n${renderHelp(AgentCommandConfig)}`);
+      process.stdout.write(`${USAGE}\n${renderHelp(AgentConfig)}`);
       return 0;
     }
     const listeners = listenersOf(sub as Subcommand, positionals, config);
@@ -63,7 +62,7 @@ export const agentCommand: Command = {
 };
 
 /** The YAML's listeners plus, for `http`/`tcp`, the one named by the arguments. */
-function listenersOf(sub: Subcommand, positionals: string[], config: AgentCommandConfig): AgentListenerConfig[] {
+function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig): AgentListenerConfig[] {
   const fromYaml: AgentListenerConfig[] = config.listeners.map((l) => ({
     endpointId: l.endpointId,
     addr: l.addr,

@@ -68,7 +68,7 @@ describe('loadConfig defaults', () => {
     const agent = loadConfig(AgentConfig, { argv: [], env: {} }).config;
     expect(agent.listeners).toEqual([]);
     expect(agent.connect).toMatchObject({ url: 'http://localhost:8001', token: '', timeout: 30_000 });
-    expect(agent.server).toEqual({ enabled: false, bindAddr: ':5000' });
+    expect(agent).toMatchObject({ accessLog: true, timeout: 15_000 });
     expect(agent.gracePeriod).toBe(60_000);
     const forward = loadConfig(ForwardConfig, { argv: [], env: {} }).config;
     expect(forward.ports).toEqual([]);
@@ -96,8 +96,8 @@ describe('loadConfig flags', () => {
 
   it('treats a lone boolean flag as true and takes =false', () => {
     expect(loadConfig(ServerConfig, { argv: ['--proxy.access-log=false'], env: {} }).config.proxy.accessLog).toBe(false);
-    const { config, positionals } = loadConfig(AgentConfig, { argv: ['--server.enabled', 'pos'], env: {} });
-    expect(config.server.enabled).toBe(true);
+    const { config, positionals } = loadConfig(AgentConfig, { argv: ['--access-log', 'pos'], env: {} });
+    expect(config.accessLog).toBe(true);
     // A boolean flag never swallows the next argument.
     expect(positionals).toEqual(['pos']);
   });

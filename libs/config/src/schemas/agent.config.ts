@@ -1,10 +1,13 @@
-import { DurationOption, Section, SectionList } from '../lib/option.decorators';
+import { BoolOption, DurationOption, Section, SectionList } from '../lib/option.decorators';
 import { AgentConnectConfig } from './agent-connect.config';
-import { AgentServerConfig } from './agent-server.config';
 import { ListenerConfig } from './listener.config';
 import { LogConfig } from './log.config';
 
-/** Config of `piko agent` (Go Piko's agent config). */
+/**
+ * Config of `piko agent start|http|tcp` (Go Piko's agent keys), plus the flags `agent http|tcp`
+ * take for the one listener named by their arguments (`--access-log`, `--timeout`). Go's
+ * agent `server` block (its own status port) is not built here, so it is an unknown key.
+ */
 export class AgentConfig {
   @SectionList(() => ListenerConfig, `
 Endpoints to register and the local services to forward to (YAML only; the
@@ -14,13 +17,18 @@ Endpoints to register and the local services to forward to (YAML only; the
   @Section(() => AgentConnectConfig)
   connect = new AgentConnectConfig();
 
-  @Section(() => AgentServerConfig)
-  server = new AgentServerConfig();
-
   @Section(() => LogConfig)
   log = new LogConfig();
 
   @DurationOption(`
-Maximum time after SIGTERM or SIGINT to shut down each listener gracefully.`)
+Maximum time after SIGTERM or SIGINT to let in-flight requests finish.`)
   gracePeriod = 60_000;
+
+  @BoolOption(`
+Log each forwarded request of the listener given by the arguments.`)
+  accessLog = true;
+
+  @DurationOption(`
+Timeout forwarding a request to the local service given by the arguments.`)
+  timeout = 15_000;
 }

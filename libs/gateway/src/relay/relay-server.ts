@@ -10,6 +10,7 @@ import {
   type YamuxStream,
 } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
+import { listen } from '@piko/runtime';
 import type { Registry } from 'prom-client';
 import { RelayServerMetrics, type RelayStreamResult } from './relay-server-metrics';
 import type { RelayServerOptions } from './relay-server-options';
@@ -57,15 +58,8 @@ export class RelayServer {
   }
 
   async listen(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host || undefined, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    const address = await listen(this.server, this.options.host, this.options.port);
     this.server.on('error', (err) => this.logger.error('relay server error', { err: err.message }));
-    const address = this.server.address() as AddressInfo;
     this.logger.info('relay server listening', { addr: `${address.address}:${address.port}` });
     return address;
   }

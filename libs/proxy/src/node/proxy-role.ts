@@ -1,9 +1,9 @@
-import { createClusterClients, type RoleCommand } from '@piko/runtime';
+import { clusterRole, type RoleCommand } from '@piko/runtime';
 import { startProxyNode } from './proxy-node';
 
 /** `piko proxy` and the proxy container's entry point. */
-export const proxyRole: RoleCommand = {
-  usage: `Usage: piko proxy [flags]
+export const proxyRole: RoleCommand = clusterRole(
+  `Usage: piko proxy [flags]
 
 Runs a proxy on its own, as one node of a cluster: clients send HTTP, WebSocket
 and TCP (/_piko/v1/tcp/:endpointId) traffic to --proxy.bind-addr (:8000); the
@@ -14,14 +14,5 @@ served on --ops.bind-addr (:8004).
 Example:
   piko proxy --cluster.redis-url redis://127.0.0.1:6379 --cluster.nats-url nats://127.0.0.1:4222
 `,
-  async start(config, logger) {
-    const clients = createClusterClients(config, logger, true);
-    const node = await startProxyNode(config, logger, clients);
-    return {
-      async shutdown() {
-        await node.shutdown();
-        await clients.close();
-      },
-    };
-  },
-};
+  startProxyNode,
+);
