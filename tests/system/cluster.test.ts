@@ -104,7 +104,7 @@ describe('cluster: separate proxy, gateway and admin processes over real Redis a
 
     const failures = outcomes.filter((o) => o.status !== 200);
     const lastFailure = failures.length > 0 ? Math.max(...failures.map((f) => f.at)) - killedAt : 0;
-    process.stdout.write(`kill -9 of a gateway: ${failures.length} failed of ${outcomes.length} requests; last failure ${lastFailure} ms after the kill\n`);
+    process.stdout.write(`kill -9 of a gateway: ${failures.length} failed of ${outcomes.length} requests (statuses ${[...new Set(failures.map((f) => f.status))].join(',') || '-'}); last failure ${lastFailure} ms after the kill\n`);
     // After the window, every request is served by the remaining upstream.
     const after = outcomes.filter((o) => o.at > killedAt + 3_000);
     expect(after.length).toBeGreaterThan(0);

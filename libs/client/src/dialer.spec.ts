@@ -31,7 +31,14 @@ describe('Dialer', () => {
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const duplex = webSocketDuplex(ws);
+        // Half-close mode, as the proxy's TcpForwarder: the echo ends only after the client's FIN.
+        const duplex = webSocketDuplex(ws, { halfClose: true });
+        if (req.url?.includes('reply-after-eof')) {
+          let received = 0;
+          duplex.on('data', (chunk: Buffer) => (received += chunk.length));
+          duplex.once('end', () => duplex.end(`got ${received} bytes`));
+          return;
+        }
         duplex.pipe(duplex);
       });
     });
@@ -53,6 +60,13 @@ describe('Dialer', () => {
     conn.end('ping over piko');
     expect((await readAll(conn)).toString()).toBe('ping over piko');
     expect(seen).toEqual([{ path: '/prefix/_piko/v1/tcp/db', authorization: 'Bearer good' }]);
+  });
+
+  it('half-closes on end(): the reply sent after EOF still arrives', async () => {
+    const conn = await new Dialer({ url }).dial('reply-after-eof');
+    conn.write(Buffer.alloc(100_000));
+    conn.end();
+    expect((await readAll(conn)).toString()).toBe('got 100000 bytes');
   });
 
   it('rejects with UnauthorizedError on 401', async () => {

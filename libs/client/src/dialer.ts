@@ -23,7 +23,11 @@ export class Dialer {
     tcpDialUrl(options.url, 'x');
   }
 
-  /** Rejects with UnauthorizedError, ConnectError or AbortError like Upstream.listen(), without retrying. */
+  /**
+   * Rejects with UnauthorizedError, ConnectError or AbortError like Upstream.listen(), without
+   * retrying. The Duplex behaves like a TCP socket with allowHalfOpen: end() half-closes (the
+   * reply still arrives), destroy() before both sides ended resets the far end.
+   */
   async dial(endpointId: string, options: { signal?: AbortSignal } = {}): Promise<Duplex> {
     if (!isValidEndpointId(endpointId)) throw new InvalidEndpointIdError(endpointId);
     const ws = await connectWebSocket(tcpDialUrl(this.options.url, endpointId), {
@@ -32,6 +36,6 @@ export class Dialer {
       handshakeTimeout: this.options.handshakeTimeout,
       signal: options.signal,
     });
-    return webSocketDuplex(ws);
+    return webSocketDuplex(ws, { halfClose: true });
   }
 }

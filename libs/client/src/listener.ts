@@ -156,6 +156,7 @@ export class Listener extends EventEmitter {
       this.closeDrainedSession(session);
       this.reconnect(new Error('server sent go-away'), false);
     });
+    for (const drained of [...this.draining]) this.closeDrainedSession(drained);
     session.once('close', (err?: Error) => {
       this.streamsBySession.delete(session);
       this.draining.delete(session);
@@ -220,8 +221,13 @@ export class Listener extends EventEmitter {
     }
   }
 
+  /**
+   * Closes a session the server sent go-away on once it is idle and a replacement is connected:
+   * until then the gateway may still route a request down it (it is the endpoint's only session
+   * there), and closing it would fail that request.
+   */
   private closeDrainedSession(session: Session): void {
-    if (this.draining.has(session) && (this.streamsBySession.get(session) ?? 0) === 0) {
+    if (this.draining.has(session) && this.session !== undefined && (this.streamsBySession.get(session) ?? 0) === 0) {
       this.draining.delete(session);
       session.close();
     }

@@ -15,7 +15,10 @@ export async function retireUpstreams(
   deadline: number,
   settleMs = 1_000,
 ): Promise<void> {
-  for (const connection of connections) connection.session.goAway();
+  for (const connection of connections) {
+    pool.markRetiring(connection);
+    connection.session.goAway();
+  }
   const settled = Date.now() + settleMs;
   const open = () => connections.filter((c) => !c.session.isClosed);
   while (open().length > 0 && Date.now() < deadline) {

@@ -28,6 +28,7 @@ export interface UpstreamPoolEvents {
  */
 export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
   private readonly endpoints = new Map<string, EndpointUpstreams>();
+  private readonly retiring = new WeakSet<UpstreamConnection>();
 
   add(connection: UpstreamConnection): void {
     let entry = this.endpoints.get(connection.endpointId);
@@ -49,15 +50,28 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
     this.emit('change', connection.endpointId, entry.connections.length);
   }
 
-  /** Opens a stream to the next usable upstream of the endpoint, or returns undefined if it has none. */
+  /**
+   * Opens a stream to the next usable upstream of the endpoint, or returns undefined if it has
+   * none. Upstreams being retired (told go-away) are used only when the endpoint has no other:
+   * they are on their way out, but until their replacement connects they still serve.
+   */
   dial(endpointId: string): Duplex | undefined {
     const entry = this.endpoints.get(endpointId);
     if (!entry) return undefined;
+    return this.dialFrom(entry, false) ?? this.dialFrom(entry, true);
+  }
+
+  /** Marks an upstream as being retired (see dial). */
+  markRetiring(connection: UpstreamConnection): void {
+    this.retiring.add(connection);
+  }
+
+  private dialFrom(entry: EndpointUpstreams, retiring: boolean): Duplex | undefined {
     for (let tried = 0; tried < entry.connections.length; tried++) {
       const connection = entry.connections[entry.next];
       entry.next = (entry.next + 1) % entry.connections.length;
       const { session } = connection;
-      if (session.isClosed || session.remoteGoAway) continue;
+      if (session.isClosed || session.remoteGoAway || this.retiring.has(connection) !== retiring) continue;
       try {
         return session.open();
       } catch {

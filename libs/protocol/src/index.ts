@@ -13,7 +13,7 @@ export {
   encodeHeader,
 } from './yamux/frame';
 export type { FrameHeader } from './yamux/frame';
-export { webSocketDuplex } from './websocket-duplex';
+export { webSocketDuplex, type WebSocketDuplexOptions } from './websocket-duplex';
 export {
   GoAwayError,
   ProtocolError,

@@ -15,25 +15,51 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
+const EMPTY = Buffer.alloc(0);
+
+export interface WebSocketDuplexOptions {
+  /**
+   * Carry TCP half-close over the WebSocket (our extension; Go Piko has no equivalent). end()
+   * sends one EMPTY binary message meaning FIN and keeps the duplex readable; an empty binary
+   * message from the peer ends our readable side without closing anything. The WebSocket is
+   * closed (1000) once both directions have ended. A close with any other code before that
+   * counts as a reset (the duplex is destroyed with an error); a plain 1000 close from a peer
+   * that never sends the marker (a Go Piko client) ends both directions.
+   *
+   * Safe against Go Piko peers: they never send empty messages (their writes carry bytes), and
+   * an empty message we send is a zero-length read to them. Default false: the yamux-over-
+   * WebSocket sessions must keep Go Piko's exact behaviour (end() closes the WebSocket).
+   */
+  halfClose?: boolean;
+}
+
 /**
  * Treats a WebSocket's binary messages as one byte stream, exactly as Go Piko's
  * pkg/websocket.Conn does (message boundaries carry no meaning). Backpressure both ways:
  * the socket is paused while our readable side is full, and writes complete only while
  * ws.bufferedAmount is low. A text message is a protocol error; a close ends the stream.
+ * With `halfClose`, see WebSocketDuplexOptions.
  */
-export function webSocketDuplex(ws: WebSocket): Duplex {
+export function webSocketDuplex(ws: WebSocket, options: WebSocketDuplexOptions = {}): Duplex {
+  const halfClose = options.halfClose === true;
   let sendWaiting: (() => void) | null = null;
+  let localFin = false;
+  let remoteFin = false;
   const duplex = new Duplex({
-    allowHalfOpen: false,
+    allowHalfOpen: halfClose,
     readableHighWaterMark: 256 * 1024,
     writableHighWaterMark: 256 * 1024,
     read() {
       if (ws.isPaused) ws.resume();
     },
     write(chunk: Buffer, _encoding, cb) {
+      // An empty message is the FIN marker in half-close mode: never send one for an empty write.
+      if (halfClose && chunk.length === 0) return cb();
       send(chunk, cb);
     },
     writev(chunks, cb) {
+      if (halfClose) chunks = chunks.filter((c) => (c.chunk as Buffer).length > 0);
+      if (chunks.length === 0) return cb();
       let total = 0;
       for (const c of chunks) total += (c.chunk as Buffer).length;
       if (total <= MERGE_LIMIT) return send(Buffer.concat(chunks.map((c) => c.chunk as Buffer), total), cb);
@@ -42,12 +68,20 @@ export function webSocketDuplex(ws: WebSocket): Duplex {
       send(chunks[chunks.length - 1].chunk as Buffer, cb);
     },
     final(cb) {
+      if (halfClose) {
+        return send(EMPTY, (err) => {
+          localFin = !err;
+          if (localFin && remoteFin && ws.readyState === ws.OPEN) ws.close(1000);
+          cb(err);
+        });
+      }
       if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(1000);
       cb();
     },
     destroy(err, cb) {
       ws.off('message', onMessage);
-      if (err) ws.terminate();
+      // In half-close mode, giving up before both FINs is abortive, like a TCP reset.
+      if (err || (halfClose && !(localFin && remoteFin))) ws.terminate();
       else if (ws.readyState === ws.OPEN) ws.close(1000);
       const waiting = sendWaiting;
       sendWaiting = null;
@@ -83,13 +117,40 @@ export function webSocketDuplex(ws: WebSocket): Duplex {
       duplex.destroy(new ProtocolError('unexpected text message on a binary websocket stream', 'ERR_WEBSOCKET_TEXT'));
       return;
     }
-    if (!duplex.push(toBuffer(data))) ws.pause();
+    const buf = toBuffer(data);
+    if (halfClose && buf.length === 0) {
+      if (remoteFin) return; // a repeated FIN says nothing new
+      remoteFin = true;
+      duplex.push(null);
+      if (localFin && ws.readyState === ws.OPEN) ws.close(1000);
+      return;
+    }
+    if (remoteFin) {
+      duplex.destroy(new ProtocolError('data after FIN on a half-closed websocket stream', 'ERR_WEBSOCKET_DATA_AFTER_FIN'));
+      return;
+    }
+    if (!duplex.push(buf)) ws.pause();
+  }
+
+  function onClose(code: number): void {
+    if (duplex.destroyed) return;
+    if (!halfClose) return void duplex.push(null);
+    if (remoteFin && localFin) return; // both directions ended: the close we expected
+    if (code !== 1000) {
+      duplex.destroy(new ProtocolError(`websocket closed (code ${code}) before the stream ended`, 'ERR_WEBSOCKET_RESET'));
+      return;
+    }
+    // A peer without the FIN marker closed cleanly: deliver what was read, then close ours too.
+    if (!remoteFin) {
+      remoteFin = true;
+      duplex.push(null);
+    }
+    if (duplex.readableEnded) duplex.destroy();
+    else duplex.once('end', () => duplex.destroy());
   }
 
   ws.on('message', onMessage);
-  ws.on('close', () => {
-    if (!duplex.destroyed) duplex.push(null);
-  });
+  ws.on('close', onClose);
   ws.on('error', (err) => {
     if (!duplex.destroyed) duplex.destroy(err);
   });

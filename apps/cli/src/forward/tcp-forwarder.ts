@@ -62,6 +62,11 @@ export class TcpPortForwarder {
   }
 }
 
+/**
+ * Joins the local socket to the tunnel. Half-close travels both ways (the socket has
+ * allowHalfOpen and the tunnel is a half-close WebSocket); an error on either side resets the
+ * other; a side that closed cleanly leaves the other to flush what it still holds.
+ */
 function join(socket: Socket, conn: Duplex): void {
   if (socket.destroyed) return void conn.destroy();
   socket.pipe(conn).pipe(socket);
@@ -69,10 +74,10 @@ function join(socket: Socket, conn: Duplex): void {
   const teardown = (err?: Error) => {
     if (err) socket.resetAndDestroy();
     else socket.destroy();
-    conn.destroy();
+    conn.destroy(err);
   };
   socket.once('error', teardown);
   conn.once('error', teardown);
-  conn.once('close', () => socket.writableFinished || teardown());
-  socket.once('close', () => conn.destroy());
+  conn.once('close', () => (conn.readableEnded && conn.writableFinished) || teardown());
+  socket.once('close', () => (socket.readableEnded && socket.writableFinished) || teardown());
 }

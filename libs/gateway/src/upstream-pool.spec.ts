@@ -1,0 +1,57 @@
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { Session } from '@piko/protocol';
+import { type UpstreamConnection, UpstreamPool } from './upstream-pool';
+
+/** A stand-in session: only what the pool reads (the real multiplexer is tested in @piko/protocol). */
+function connection(name: string, endpointId = 'svc'): UpstreamConnection & { opened: number } {
+  const session = Object.assign(new EventEmitter(), { isClosed: false, remoteGoAway: false, open: () => new PassThrough() });
+  const conn = { id: name, endpointId, remoteAddr: name, connectedAt: new Date(), session: session as unknown as Session, opened: 0 };
+  session.open = () => {
+    conn.opened++;
+    return new PassThrough();
+  };
+  return conn;
+}
+
+describe('UpstreamPool', () => {
+  it('balances an endpoint round robin and reports counts', () => {
+    const pool = new UpstreamPool();
+    const [a, b] = [connection('a'), connection('b')];
+    const changes: Array<[string, number]> = [];
+    pool.on('change', (id, count) => changes.push([id, count]));
+    pool.add(a);
+    pool.add(b);
+    for (let i = 0; i < 4; i++) pool.dial('svc');
+    expect([a.opened, b.opened]).toEqual([2, 2]);
+    pool.remove(a);
+    expect(pool.counts()).toEqual(new Map([['svc', 1]]));
+    expect(changes).toEqual([['svc', 1], ['svc', 2], ['svc', 1]]);
+    expect(pool.dial('other')).toBeUndefined();
+  });
+
+  it('skips a closed session or one that said go-away', () => {
+    const pool = new UpstreamPool();
+    const [a, b] = [connection('a'), connection('b')];
+    pool.add(a);
+    pool.add(b);
+    (a.session as unknown as { isClosed: boolean }).isClosed = true;
+    for (let i = 0; i < 3; i++) pool.dial('svc');
+    expect([a.opened, b.opened]).toEqual([0, 3]);
+    (b.session as unknown as { remoteGoAway: boolean }).remoteGoAway = true;
+    expect(pool.dial('svc')).toBeUndefined();
+  });
+
+  it('uses a retiring upstream only while the endpoint has no other', () => {
+    const pool = new UpstreamPool();
+    const old = connection('old');
+    pool.add(old);
+    pool.markRetiring(old);
+    pool.dial('svc');
+    expect(old.opened).toBe(1);
+    const fresh = connection('fresh');
+    pool.add(fresh);
+    for (let i = 0; i < 3; i++) pool.dial('svc');
+    expect([old.opened, fresh.opened]).toEqual([1, 3]);
+  });
+});
