@@ -13,6 +13,10 @@ import { startSshTunnel } from './lib/ssh-tunnel.mjs';
 import { startPikoTunnel } from './lib/piko.mjs';
 import { runLargeBody } from './lib/large-body.mjs';
 import { runIdleSessions } from './lib/idle-sessions.mjs';
+import { startClusterTunnel } from './lib/cluster.mjs';
+import { runPropagation } from './lib/propagation.mjs';
+import { runFailover } from './lib/failover.mjs';
+import { runTcp } from './lib/tcp.mjs';
 import * as report from './lib/report.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,7 +27,7 @@ const MiB = 1024 ** 2;
 /**
  * The paths a request can take to the upstream. Each `start` resolves
  * { port, headers?, description, processes: [{ name, pid, withDescendants? }], stop() }.
- * Adding a path (e.g. the cluster: proxy -> gateway -> agent) is one entry here.
+ * Adding a path is one entry here.
  */
 const PATHS = [
   {
@@ -38,14 +42,19 @@ const PATHS = [
     name: 'piko',
     start: (ctx) => startPikoTunnel({ registry: ctx.registry, root: ROOT, upstreamPort: ctx.upstreamPort, nodeOptions: ctx.opts.pikoNodeOptions }),
   },
+  {
+    // Cluster mode: piko proxy -> relay -> piko gateway -> piko agent http, with Redis and NATS.
+    name: 'cluster',
+    start: (ctx) => startClusterTunnel({ registry: ctx.registry, root: ROOT, upstreamPort: ctx.upstreamPort, nodeOptions: ctx.opts.pikoNodeOptions }),
+  },
 ];
 
 /** Ratios are taken against these paths (when they ran). */
 const BASELINES = ['direct', 'ssh'];
 
-/** Suites run per path, in this order, while the path is up; `idle` runs on its own afterwards. */
+/** Suites run per path, in this order, while the path is up; the others run on their own afterwards. */
 const PATH_SUITES = ['throughput', 'large'];
-const ALL_SUITES = [...PATH_SUITES, 'idle'];
+const ALL_SUITES = [...PATH_SUITES, 'idle', 'propagation', 'failover', 'tcp'];
 
 function parseBytes(text) {
   const m = /^(\d+(?:\.\d+)?)\s*(b|k|kib|m|mib|g|gib)?$/i.exec(text.trim());
@@ -65,7 +74,7 @@ function parseOptions(argv, env) {
   const flags = new Set(argv.filter((a) => !a.includes('=')));
   const kv = Object.fromEntries(argv.filter((a) => a.includes('=')).map((a) => a.replace(/^--/, '').split(/=(.*)/s).slice(0, 2)));
   if (flags.has('--help') || flags.has('-h')) {
-    process.stdout.write('usage: node tools/bench/main.mjs [--quick] [--only=throughput,large,idle] [--paths=direct,ssh,piko]\nsee tools/bench/README.md\n');
+    process.stdout.write(`usage: node tools/bench/main.mjs [--quick] [--only=${ALL_SUITES.join(',')}] [--paths=${PATHS.map((p) => p.name).join(',')}]\nsee tools/bench/README.md\n`);
     process.exit(0);
   }
   const quick = flags.has('--quick') || env.BENCH_QUICK === '1';
@@ -86,6 +95,14 @@ function parseOptions(argv, env) {
     idleKeepalive: env.BENCH_IDLE_KEEPALIVE ?? (quick ? '3s' : null),
     suites: list(kv.only ?? env.BENCH_ONLY ?? ALL_SUITES.join(','), ALL_SUITES, 'suite'),
     paths: list(kv.paths ?? env.BENCH_PATHS ?? PATHS.map((p) => p.name).join(','), PATHS.map((p) => p.name), 'path'),
+    propagationSamples: Number(env.BENCH_PROPAGATION_SAMPLES ?? (quick ? 50 : 200)),
+    propagationE2eSamples: Number(env.BENCH_PROPAGATION_E2E_SAMPLES ?? (quick ? 3 : 10)),
+    failoverBeforeMs: parseDuration(env.BENCH_FAILOVER_BEFORE ?? (quick ? '1s' : '2s'), 'BENCH_FAILOVER_BEFORE').ms,
+    // The full run watches past the killed gateway's lease (10 s by default), so failures that
+    // come only when its registry entries expire or are swept are seen too.
+    failoverAfterMs: parseDuration(env.BENCH_FAILOVER_AFTER ?? (quick ? '5s' : '15s'), 'BENCH_FAILOVER_AFTER').ms,
+    tcpSeconds: parseDuration(env.BENCH_TCP_DURATION ?? (quick ? '2s' : '5s'), 'BENCH_TCP_DURATION').ms / 1000,
+    redisRequests: Number(env.BENCH_REDIS_REQUESTS ?? (quick ? 10000 : 50000)),
     pikoNodeOptions: env.BENCH_PIKO_NODE_OPTIONS ?? '',
     out: env.BENCH_OUT ?? join(ROOT, 'dist/bench/results.json'),
   };
@@ -191,6 +208,15 @@ function printSummary(results) {
   if (results.options.suites.includes('idle')) {
     out.push('', '-- Idle upstream sessions on piko server --', report.idleTable(results.idle));
   }
+  if (results.options.suites.includes('propagation')) {
+    out.push('', '-- Registration propagation (1 gateway, 2 proxies, Redis + NATS) --', report.propagationTable(results.propagation));
+  }
+  if (results.options.suites.includes('failover')) {
+    out.push('', '-- kill -9 of a gateway (2 gateways, an agent on each, 1 proxy) --', report.failoverTable(results.failover));
+  }
+  if (results.options.suites.includes('tcp')) {
+    out.push('', `-- Raw TCP: piko agent tcp + piko forward tcp on piko server, vs direct and ssh -L --`, report.tcpTable(results.tcp));
+  }
   out.push('', '-- Targets --', report.targetsTable(results.targets));
   if (results.failures.length) out.push('', 'Could not run:', ...results.failures.map((f) => `  - ${f}`));
   out.push('', `results: ${results.out}`, '');
@@ -242,6 +268,24 @@ async function main() {
         log(`idle: failed: ${err.message}`);
         ctx.failures.push(`idle: ${err.message.split('\n')[0]}`);
         results.idle = { error: err.message.split('\n')[0], errorDetail: err.message };
+      }
+    }
+    const standalone = {
+      propagation: () => runPropagation({ registry, root: ROOT, nodeOptions: opts.pikoNodeOptions, upstreamPort: ctx.upstreamPort, samples: opts.propagationSamples, e2eSamples: opts.propagationE2eSamples }),
+      failover: () => runFailover({ registry, root: ROOT, nodeOptions: opts.pikoNodeOptions, upstreamPort: ctx.upstreamPort, beforeMs: opts.failoverBeforeMs, afterMs: opts.failoverAfterMs }),
+      tcp: () => runTcp({ registry, root: ROOT, tmpDir, nodeOptions: opts.pikoNodeOptions, seconds: opts.tcpSeconds, redisRequests: opts.redisRequests }),
+    };
+    for (const [suite, run] of Object.entries(standalone)) {
+      if (!opts.suites.includes(suite)) continue;
+      log(`${suite}: starting`);
+      try {
+        results[suite] = await run();
+        // Parts of a suite that could not run (e.g. the ssh -L baseline) without failing the rest.
+        for (const problem of results[suite].problems ?? []) ctx.failures.push(`${suite}: ${problem}`);
+      } catch (err) {
+        log(`${suite}: failed: ${err.message}`);
+        ctx.failures.push(`${suite}: ${err.message.split('\n')[0]}`);
+        results[suite] = { error: err.message.split('\n')[0], errorDetail: err.message };
       }
     }
   } finally {

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, log, waitForHttp } from './processes.mjs';
+import { freePort, log, waitForHttp, waitForPort } from './processes.mjs';
 
 export const ENDPOINT_ID = 'bench';
 export const ENDPOINT_HEADER = 'x-piko-endpoint';
@@ -27,7 +27,7 @@ export function assertPikoBuilt(root) {
 }
 
 /** Extra node flags for the piko processes, e.g. BENCH_PIKO_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
-function nodeArgs(nodeOptions) {
+export function nodeArgs(nodeOptions) {
   return nodeOptions ? nodeOptions.split(/\s+/).filter(Boolean) : [];
 }
 
@@ -69,7 +69,7 @@ const helpCache = new Map();
  * Logging every request would make the benchmark measure the logger rather than the data path,
  * so access logs are turned off where the build has the switch (and the run says when it has not).
  */
-async function supportedFlags(cli, subcommand, candidates) {
+export async function supportedFlags(cli, subcommand, candidates) {
   const key = subcommand.join(' ');
   if (!helpCache.has(key)) {
     helpCache.set(
@@ -89,24 +89,48 @@ async function supportedFlags(cli, subcommand, candidates) {
 }
 
 /**
+ * Spawns `piko agent <kind> <endpoint> <target>` connected to `connectUrl` (a gateway's upstream
+ * port) with its access log off when the build has the switch. Returns the process handle; the
+ * caller decides what "registered" means (a request through a proxy, a gateway's metrics).
+ */
+export async function startPikoAgent({ registry, root, nodeOptions, kind = 'http', endpoint = ENDPOINT_ID, target, connectUrl, name = 'piko-agent' }) {
+  const cli = assertPikoBuilt(root);
+  const args = [
+    ...nodeArgs(nodeOptions),
+    cli,
+    'agent', kind, endpoint, String(target),
+    '--connect.url', connectUrl,
+    '--log.level', 'warn',
+    ...(kind === 'http' ? await supportedFlags(cli, ['agent', 'http'], ['--access-log=false']) : []),
+  ];
+  log(`piko: node ${args.join(' ')}`);
+  return registry.spawn(name, process.execPath, args, { cwd: root });
+}
+
+/**
+ * Spawns `piko forward tcp 127.0.0.1:<free port> <endpoint>` through the proxy at `connectUrl` and
+ * waits for its local port to accept. Returns { port, handle }.
+ */
+export async function startPikoForward({ registry, root, nodeOptions, endpoint, connectUrl, name = 'piko-forward' }) {
+  const cli = assertPikoBuilt(root);
+  const port = await freePort();
+  const args = [...nodeArgs(nodeOptions), cli, 'forward', 'tcp', `127.0.0.1:${port}`, endpoint, '--connect.url', connectUrl, '--log.level', 'warn'];
+  log(`piko: node ${args.join(' ')}`);
+  const handle = registry.spawn(name, process.execPath, args, { cwd: root });
+  await Promise.race([waitForPort(port, { what: `${name} 127.0.0.1:${port}`, timeoutMs: 20000 }), registry.failOnExit(handle)]);
+  return { port, handle };
+}
+
+/**
  * The complete Piko path: server + agent for endpoint `bench` forwarding to `upstreamPort`.
  * Resolves once a request through the proxy reaches the upstream (the agent has registered).
  */
 export async function startPikoTunnel({ registry, root, upstreamPort, nodeOptions }) {
-  const cli = assertPikoBuilt(root);
+  assertPikoBuilt(root);
   const server = await startPikoServer({ registry, root, nodeOptions });
   let agent;
   try {
-    const agentArgs = [
-      ...nodeArgs(nodeOptions),
-      cli,
-      'agent', 'http', ENDPOINT_ID, String(upstreamPort),
-      '--connect.url', `http://127.0.0.1:${server.upstreamPort}`,
-      '--log.level', 'warn',
-      ...(await supportedFlags(cli, ['agent', 'http'], ['--access-log=false'])),
-    ];
-    log(`piko: node ${agentArgs.join(' ')}`);
-    agent = registry.spawn('piko-agent', process.execPath, agentArgs, { cwd: root });
+    agent = await startPikoAgent({ registry, root, nodeOptions, target: upstreamPort, connectUrl: `http://127.0.0.1:${server.upstreamPort}` });
     await Promise.race([
       waitForHttp(`http://127.0.0.1:${server.proxyPort}/small`, {
         headers: { [ENDPOINT_HEADER]: ENDPOINT_ID },

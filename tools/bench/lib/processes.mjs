@@ -133,6 +133,17 @@ export class ProcessRegistry {
     for (const pid of strays) killPid(pid, 'SIGKILL');
   }
 
+  /**
+   * SIGKILL at once, no grace: the crash the failover suite simulates. Marked as stopping first so
+   * failOnExit does not report the death it was asked for. Resolves when the process is gone.
+   */
+  async kill9(handle) {
+    if (!handle || !this.#children.has(handle)) return;
+    handle.stopping = true;
+    killGroup(handle.pid, 'SIGKILL');
+    await handle.exited;
+  }
+
   /** Stops every live child, most recently started first (dependants before what they depend on). */
   async stopAll() {
     this.#closed = true;

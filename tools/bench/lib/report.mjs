@@ -103,6 +103,75 @@ export function idleTable(idle) {
   );
 }
 
+export function propagationTable(p) {
+  if (!p) return '(not run)';
+  if (p.error) return `not run: ${p.error}`;
+  const rows = [];
+  const lib = p.library;
+  rows.push([`registry + bus -> RoutingTable (measureRedisNatsPropagation, ${lib.readers} readers)`, lib.samples, lib.timeouts, fmt.ms(lib.p50Ms), fmt.ms(lib.p99Ms), fmt.ms(lib.maxMs)]);
+  const e2e = p.endToEnd;
+  if (e2e?.error) rows.push(['agent start -> 200 at every proxy', '-', '-', '-', '-', `failed: ${e2e.error}`]);
+  else if (e2e) rows.push([`agent start -> 200 at every proxy (${e2e.proxies} proxies; includes node start-up + agent connect; polled every ${e2e.pollIntervalMs} ms)`, e2e.samples.length - e2e.timeouts, e2e.timeouts, fmt.ms(e2e.p50Ms), fmt.ms(e2e.p99Ms), fmt.ms(e2e.maxMs)]);
+  return table(['measured', 'samples', 'timeouts', 'p50 ms', 'p99 ms', 'max ms'], rows);
+}
+
+export function failoverTable(f) {
+  if (!f) return '(not run)';
+  if (f.error) return `not run: ${f.error}`;
+  const kinds = Object.entries(f.failureKinds).map(([k, v]) => `${k} x${v}`).join(', ') || '-';
+  const served = Object.entries(f.relayStreamsAcceptedBeforeKill ?? {}).map(([g, n]) => `${g} ${n ?? '-'}`).join(', ');
+  return [
+    table(
+      ['killed', 'loops', 'watched s', 'requests', 'failed before', 'failed after', 'first failure ms', 'last failure ms (recovery)', 'recovered', 'failures'],
+      [[f.killed, f.workers, fmt.num((f.beforeMs + f.afterMs) / 1000, 1), f.requests, f.failuresBeforeKill, f.failuresAfterKill, f.firstFailureMs === null ? '-' : fmt.num(f.firstFailureMs, 1), fmt.num(f.recoveryMs, 1), f.recovered ? 'yes' : 'no', kinds]],
+    ),
+    `relay streams each gateway accepted before the kill: ${served || '-'}`,
+  ].join('\n');
+}
+
+const gbit = (bps) => (bps === null || bps === undefined ? '-' : `${(bps / 1e9).toFixed(2)}`);
+
+export function tcpTable(t) {
+  if (!t) return '(not run)';
+  if (t.error) return `not run: ${t.error}`;
+  const out = [];
+  const rows = [];
+  const direct = t.throughput.direct;
+  for (const [name, r] of Object.entries(t.throughput)) {
+    if (r.error) {
+      rows.push([name, '-', '-', '-', '-', `not run: ${r.error}`]);
+      continue;
+    }
+    for (const dir of ['upload', 'download']) {
+      if (!r[dir]) continue;
+      const ratio = direct?.[dir] && name !== 'direct' ? fmt.ratio(r[dir].bitsPerSecond / direct[dir].bitsPerSecond) : '-';
+      const ssh = t.throughput.ssh?.[dir] && name === 'piko' ? fmt.ratio(r[dir].bitsPerSecond / t.throughput.ssh[dir].bitsPerSecond) : '-';
+      rows.push([name, dir === 'upload' ? 'client -> service' : 'service -> client', gbit(r[dir].bitsPerSecond), ratio, ssh, r[dir].retransmits ?? '-']);
+    }
+  }
+  out.push(`${t.tool}, ${t.seconds}s per run; Gbit/s = 10^9 bits/s received`);
+  out.push(table(['path', 'direction', 'Gbit/s', 'vs direct', 'vs ssh', 'retransmits'], rows));
+  if (t.redis.error) out.push('', `redis-benchmark: not run: ${t.redis.error}`);
+  else {
+    const rrows = [];
+    for (const [name, r] of Object.entries(t.redis)) {
+      if (r.error) {
+        rrows.push([name, '-', '-', '-', '-', `not run: ${r.error}`]);
+        continue;
+      }
+      for (const [test, v] of Object.entries(r.tests)) {
+        const d = t.redis.direct?.tests?.[test];
+        rrows.push([name, test, fmt.num(v.rps), fmt.ms(v.p50Ms), fmt.ms(v.p99Ms), d && name !== 'direct' ? fmt.ratio(v.rps / d.rps) : '-']);
+      }
+    }
+    const cmd = Object.values(t.redis).find((r) => r.command)?.command ?? 'redis-benchmark';
+    out.push('', cmd.replace(/-p \d+ /, ''), table(['path', 'test', 'req/s', 'p50 ms', 'p99 ms', 'vs direct'], rrows));
+  }
+  const rss = Object.entries(t.peakRss ?? {}).map(([p, b]) => `${p} ${fmt.mb(b)}`).join(', ');
+  if (rss) out.push('', `peak RSS: ${rss}`);
+  return out.join('\n');
+}
+
 /**
  * The issue's targets. Each yields { id, description, target, value, status: PASS|MISS|N/A, note }.
  * N/A means the figure could not be measured in this run (and says why).
@@ -151,6 +220,42 @@ export function evaluateTargets(results) {
     if (idle && !idle.error && idle.stillOpen === 0) note = 'no session stayed open';
     const shown = v === null || idle?.stillOpen === 0 ? null : `${fmt.kib(v)}${idle.heapPerSession === null ? '' : ` (heap ${fmt.kib(idle.heapPerSession)})`}${idle.pinged < idle.stillOpen ? `, only ${idle.pinged} pinged` : ''}`;
     push('idle-rss-per-session', `gateway RSS per idle upstream session (${idle?.sessions ?? '-'} sessions)`, '<= 20.0 KiB', shown, v <= 20 * KiB, note);
+  }
+  {
+    const c = tp('cluster', 50);
+    const s = tp('ssh', 50);
+    const value = c && s ? c.requestsPerSec / s.requestsPerSec : null;
+    const errs = value === null ? 0 : errorCount(c, s);
+    push('cluster-c50-vs-ssh', 'cluster (proxy -> gateway -> agent) req/s at 50 connections vs ssh -R', '>= 0.75x', value === null ? null : withErrors(fmt.ratio(value), errs), value >= 0.75 && !errs, why('cluster', 'ssh'));
+  }
+  {
+    const lib = results.propagation?.library;
+    const v = lib && lib.samples > 0 ? lib.p99Ms : null;
+    const shown = v === null ? null : `p99 ${v.toFixed(2)} ms (p50 ${lib.p50Ms.toFixed(2)} ms, ${lib.samples} samples${lib.timeouts ? `, ${lib.timeouts} timed out` : ''})`;
+    push('registration-propagation-p99', 'registration visible in every proxy routing table (Redis + NATS), p99', '<= 50 ms', shown, v <= 50 && !lib?.timeouts, results.propagation?.error ?? 'not measured in this run');
+  }
+  {
+    const f = results.failover;
+    const v = f && !f.error ? f.recoveryMs : null;
+    const shown = v === null ? null : `${(v / 1000).toFixed(2)} s (${f.failuresAfterKill} of ${f.requests} requests failed${f.recovered ? '' : ', still failing when the window ended'})`;
+    push('kill9-recovery', 'after kill -9 of a gateway, requests succeed again (kill -> last failure)', '<= 3 s', shown, v <= 3000 && f?.recovered, f?.error ?? 'not measured in this run');
+  }
+  {
+    const t = results.tcp?.throughput?.piko;
+    const dirs = t && !t.error ? ['upload', 'download'].filter((d) => t[d]) : [];
+    const worst = dirs.length ? Math.min(...dirs.map((d) => t[d].bitsPerSecond)) : null;
+    const shown = worst === null ? null : dirs.map((d) => `${d} ${gbit(t[d].bitsPerSecond)}`).join(', ') + ' Gbit/s';
+    push('tcp-throughput', 'TCP throughput through piko (each direction measured)', '>= 3.00 Gbit/s', shown, worst >= 3e9, results.tcp?.error ?? t?.error ?? 'not measured in this run');
+  }
+  {
+    const r = results.tcp?.redis;
+    const p = r?.piko?.tests;
+    const d = r?.direct?.tests;
+    const tests = p && d ? Object.keys(d).filter((k) => p[k]) : [];
+    const ratios = tests.map((k) => p[k].rps / d[k].rps);
+    const worst = ratios.length ? Math.min(...ratios) : null;
+    const shown = worst === null ? null : tests.map((k, i) => `${k} ${fmt.ratio(ratios[i])}`).join(', ');
+    push('redis-benchmark-vs-direct', 'redis-benchmark req/s through piko tcp vs direct (each test)', '>= 0.50x', shown, worst >= 0.5, results.tcp?.error ?? r?.error ?? r?.piko?.error ?? r?.direct?.error ?? 'not measured in this run');
   }
   return out;
 }

@@ -1,8 +1,9 @@
 // The baseline tunnel: OpenSSH remote forwarding (`ssh -R`), the tool people use when they do not
 // have Piko. A private sshd (throwaway host and client keys in a temp dir, loopback only) plays
 // the public server; `ssh -R` plays the agent behind NAT. Traffic: client -> sshd -> ssh -> upstream.
+// The TCP suite's baseline is `ssh -L` (client -> ssh -> sshd -> service) through the same sshd setup.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, log, waitForPort } from './processes.mjs';
 
@@ -19,13 +20,15 @@ export class SshMissingError extends Error {
 }
 
 /**
- * Starts sshd and `ssh -R` forwarding 127.0.0.1:<port> (on the sshd side) to the upstream.
- * Returns { port, processes: [{name, pid, withDescendants}], stop() }.
+ * Starts a private sshd on a free loopback port with throwaway host and client keys (in a fresh
+ * directory under `tmpDir`). Returns { port, clientKey, handle, stop() }.
  */
-export async function startSshTunnel({ registry, tmpDir, upstreamPort }) {
+export async function startSshd({ registry, tmpDir, name = 'sshd' }) {
   for (const bin of [SSHD, SSH, SSH_KEYGEN]) if (!existsSync(bin)) throw new SshMissingError(bin);
-  const dir = join(tmpDir, 'ssh');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(tmpDir, { recursive: true });
+  // A directory per sshd: ssh-keygen will not overwrite the keys of an earlier one.
+  const dir = mkdtempSync(join(tmpDir, 'ssh-'));
+  chmodSync(dir, 0o700);
   const hostKey = join(dir, 'host_ed25519');
   const clientKey = join(dir, 'client_ed25519');
   execFileSync(SSH_KEYGEN, ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
@@ -35,13 +38,13 @@ export async function startSshTunnel({ registry, tmpDir, upstreamPort }) {
   // sshd refuses to start without its privilege separation directory (normally made by systemd).
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
 
-  const sshdPort = await freePort();
+  const port = await freePort();
   const config = join(dir, 'sshd_config');
   writeFileSync(
     config,
     [
       'ListenAddress 127.0.0.1',
-      `Port ${sshdPort}`,
+      `Port ${port}`,
       `HostKey ${hostKey}`,
       `AuthorizedKeysFile ${authorizedKeys}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
@@ -58,10 +61,16 @@ export async function startSshTunnel({ registry, tmpDir, upstreamPort }) {
     ].join('\n'),
   );
 
-  const sshd = registry.spawn('sshd', SSHD, ['-D', '-e', '-f', config]);
-  await Promise.race([waitForPort(sshdPort, { what: 'sshd' }), registry.failOnExit(sshd)]);
+  const handle = registry.spawn(name, SSHD, ['-D', '-e', '-f', config]);
+  await Promise.race([waitForPort(port, { what: name }), registry.failOnExit(handle)]);
+  return { port, clientKey, handle, stop: () => registry.stop(handle) };
+}
 
-  const port = await freePort();
+/**
+ * `ssh -N` to `sshd` with the given forwarding flags (e.g. ['-R', '127.0.0.1:P:127.0.0.1:U'] or
+ * ['-L', ...]); resolves once every port in `waitPorts` accepts on 127.0.0.1. Returns the handle.
+ */
+export async function startSshClient({ registry, sshd, forwardArgs, waitPorts, name = 'ssh' }) {
   const sshArgs = [
     '-N',
     '-T',
@@ -70,32 +79,83 @@ export async function startSshTunnel({ registry, tmpDir, upstreamPort }) {
     '-o', 'ExitOnForwardFailure=yes',
     '-o', 'BatchMode=yes',
     '-o', 'LogLevel=ERROR',
-    '-i', clientKey,
-    '-p', String(sshdPort),
-    '-R', `127.0.0.1:${port}:127.0.0.1:${upstreamPort}`,
+    '-i', sshd.clientKey,
+    '-p', String(sshd.port),
+    ...forwardArgs,
     'root@127.0.0.1',
   ];
-  log(`ssh: ${SSH} ${sshArgs.join(' ')}`);
-  const ssh = registry.spawn('ssh', SSH, sshArgs);
+  log(`${name}: ${SSH} ${sshArgs.join(' ')}`);
+  const handle = registry.spawn(name, SSH, sshArgs);
   try {
-    await Promise.race([waitForPort(port, { what: 'ssh -R forwarded port' }), registry.failOnExit(ssh)]);
+    for (const port of waitPorts) await Promise.race([waitForPort(port, { what: `${name} forwarded port ${port}` }), registry.failOnExit(handle)]);
   } catch (err) {
-    await registry.stop(ssh);
-    await registry.stop(sshd);
+    await registry.stop(handle);
+    throw err;
+  }
+  return handle;
+}
+
+/**
+ * `ssh -L` from free local ports to each of `targetPorts` (127.0.0.1) through a private sshd:
+ * client -> ssh -> (ssh channel) -> sshd -> target. Returns { ports, processes, description, stop() }.
+ */
+export async function startSshLocalForward({ registry, tmpDir, targetPorts }) {
+  const sshd = await startSshd({ registry, tmpDir });
+  const ports = [];
+  const forwardArgs = [];
+  for (const target of targetPorts) {
+    const port = await freePort();
+    ports.push(port);
+    forwardArgs.push('-L', `127.0.0.1:${port}:127.0.0.1:${target}`);
+  }
+  let ssh;
+  try {
+    ssh = await startSshClient({ registry, sshd, forwardArgs, waitPorts: ports, name: 'ssh-L' });
+  } catch (err) {
+    await sshd.stop();
+    throw err;
+  }
+  const cipher = negotiatedCipher();
+  return {
+    ports,
+    description: `ssh -L via sshd on 127.0.0.1:${sshd.port}${cipher ? ` (${cipher})` : ''}`,
+    processes: [
+      { name: 'sshd', pid: sshd.handle.pid, withDescendants: true },
+      { name: 'ssh', pid: ssh.pid },
+    ],
+    async stop() {
+      await registry.stop(ssh);
+      await sshd.stop();
+    },
+  };
+}
+
+/**
+ * Starts sshd and `ssh -R` forwarding 127.0.0.1:<port> (on the sshd side) to the upstream.
+ * Returns { port, processes: [{name, pid, withDescendants}], stop() }.
+ */
+export async function startSshTunnel({ registry, tmpDir, upstreamPort }) {
+  const sshd = await startSshd({ registry, tmpDir });
+  const port = await freePort();
+  let ssh;
+  try {
+    ssh = await startSshClient({ registry, sshd, forwardArgs: ['-R', `127.0.0.1:${port}:127.0.0.1:${upstreamPort}`], waitPorts: [port] });
+  } catch (err) {
+    await sshd.stop();
     throw err;
   }
   const cipher = negotiatedCipher();
   return {
     port,
-    description: `ssh -R via sshd on 127.0.0.1:${sshdPort}${cipher ? ` (${cipher})` : ''}`,
+    description: `ssh -R via sshd on 127.0.0.1:${sshd.port}${cipher ? ` (${cipher})` : ''}`,
     // sshd forks a process per session: that child does the forwarding, so count descendants.
     processes: [
-      { name: 'sshd', pid: sshd.pid, withDescendants: true },
+      { name: 'sshd', pid: sshd.handle.pid, withDescendants: true },
       { name: 'ssh', pid: ssh.pid },
     ],
     async stop() {
       await registry.stop(ssh);
-      await registry.stop(sshd);
+      await sshd.stop();
     },
   };
 }
