@@ -34,6 +34,11 @@ export function connectWebSocket(url: string, options: WebSocketConnectOptions =
       headers,
       handshakeTimeout: options.handshakeTimeout ?? 60_000,
       perMessageDeflate: false,
+      // Over TLS, a zero masking key makes ws send payloads as they are instead of copying and
+      // XOR-ing every byte. Masking exists so that intermediaries reading plain-text frames cannot
+      // be confused by crafted payloads (RFC 6455 §10.3); inside TLS none can read them. Plain
+      // ws:// keeps random keys: there, relayed bytes could be anyone's.
+      generateMask: url.startsWith('wss:') ? zeroMask : undefined,
     });
     let settled = false;
     const settle = (err: Error | undefined): void => {
@@ -107,4 +112,8 @@ function redactUrl(url: string): string {
   } catch {
     return url;
   }
+}
+
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
 }
