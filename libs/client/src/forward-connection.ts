@@ -2,6 +2,9 @@ import { connect, type Socket } from 'net';
 import type { Duplex } from 'stream';
 import type { HostPort } from './host-port';
 import type { Logger } from './logger';
+import { createCachedLookup } from './cached-lookup';
+
+const lookup = createCachedLookup();
 
 /**
  * Joins an accepted Piko stream to a new TCP connection to `target`, byte for byte.
@@ -10,7 +13,7 @@ import type { Logger } from './logger';
  * multiplexer turns into a stream reset and the kernel into a TCP RST.
  */
 export function forwardConnection(stream: Duplex, target: HostPort, logger: Logger): Socket {
-  const socket = connect({ host: target.host, port: target.port, allowHalfOpen: true });
+  const socket = connect({ host: target.host, port: target.port, allowHalfOpen: true, lookup });
   socket.setNoDelay(true);
   let connected = false;
 

@@ -26,3 +26,4 @@ export {
   ListenerClosedError,
 } from './errors';
 export { noopLogger, type Logger } from './logger';
+export { createCachedLookup } from './cached-lookup';
