@@ -3,15 +3,20 @@ import type { Logger } from '@piko/client';
 export interface AccessLogEntry {
   method: string;
   path: string;
+  /** From the first response line; 0 when the stream closed before one arrived. */
   status: number;
+  /** From stream open to stream close. */
   durationMs: number;
-  bytes: number;
+  /** Bytes received from Piko (the request, head included). */
+  bytesIn: number;
+  /** Bytes sent to Piko (the response, head included). */
+  bytesOut: number;
   upgrade?: boolean;
 }
 
 /**
- * Logs one proxied request the way Go Piko's access-log middleware grades it: server errors
- * at warn always, everything else at info when the access log is on, else debug. Only the
+ * Logs one proxied stream the way Go Piko's access-log middleware grades a request: server
+ * errors at warn always, everything else at info when the access log is on, else debug. Only the
  * fields below are logged: never headers, so Authorization and cookies cannot leak.
  */
 export function logAccess(logger: Logger, accessLog: boolean, entry: AccessLogEntry): void {

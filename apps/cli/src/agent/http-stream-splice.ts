@@ -1,0 +1,232 @@
+import * as net from 'net';
+import type { Duplex } from 'stream';
+import * as tls from 'tls';
+import { createCachedLookup, type Logger } from '@piko/client';
+import { logAccess, pathOf } from './access-log';
+import { rawHttpResponse } from './raw-http-response';
+import { MAX_REQUEST_LINE_BYTES, RequestLine, hasPathPrefix, parseStatus } from './request-line';
+import { targetHost, targetPort } from './target-url';
+
+export interface HttpStreamSpliceOptions {
+  /** The local service's base URL (see parseTargetUrl); a path or query becomes a prefix. */
+  target: URL;
+  /** Milliseconds without a response byte, counted from the last request byte, before a 504; 0 = none. */
+  timeoutMs: number;
+  accessLog: boolean;
+  logger: Logger;
+}
+
+// Go Piko's agent error bodies (json.Encoder adds the trailing newline).
+const UNREACHABLE = '{"error":"upstream unreachable"}\n';
+const TIMEOUT = '{"error":"upstream timeout"}\n';
+const LINE_TOO_LONG = '{"error":"request line too long"}\n';
+const SPLICED = Buffer.alloc(0);
+// One lookup of the local service's host per 30 s, not one per proxied request.
+const lookup = createCachedLookup();
+
+/**
+ * Joins one stream from Piko to a new TCP (or TLS) connection to the local service, byte for
+ * byte: the proxy in front already parsed the request and sends exactly one per stream with
+ * `Connection: close`, so the agent does not parse HTTP again. It only reads the first request
+ * line (to rewrite the path for a target with a prefix, and for the access log) and the first
+ * response line (for the log's status). Everything after, including WebSocket frames after a 101,
+ * passes through untouched with backpressure both ways.
+ *
+ * Half-close travels both ways; a reset or error on either side destroys the other. If the
+ * service refuses the connection, or sends nothing for timeoutMs after the last request byte,
+ * the agent answers 502 or 504 itself. A client that reuses the stream for further requests
+ * (Piko's proxies never do) gets them passed through too, but only the first is logged.
+ */
+export function spliceHttpStream(stream: Duplex, options: HttpStreamSpliceOptions): void {
+  new HttpStreamSplice(stream, options);
+}
+
+class HttpStreamSplice {
+  private readonly started = performance.now();
+  private readonly socket: net.Socket;
+  private readonly timer: NodeJS.Timeout | undefined;
+  // Request bytes held until the first request line is complete.
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  // The request head to write once connected: the held bytes, the first line rewritten if need be.
+  private head: Buffer | undefined;
+  private requestLine: RequestLine | undefined;
+  private connected = false;
+  private spliced = false;
+  // Set once the agent answered on the service's behalf (400/502/504): the service is out of it.
+  private answered = false;
+  private awaitingResponse = true;
+  // The first response bytes, until they hold the status code (undefined once known).
+  private statusProbe: Buffer | undefined = Buffer.alloc(0);
+  private status = 0;
+  private bytesIn = 0;
+  private bytesOut = 0;
+
+  constructor(
+    private readonly stream: Duplex,
+    private readonly options: HttpStreamSpliceOptions,
+  ) {
+    const { target, timeoutMs } = options;
+    const host = targetHost(target);
+    const port = targetPort(target);
+    const secure = target.protocol === 'https:';
+    // allowHalfOpen is honoured by tls.connect (passed on to the TLSSocket) though not in its typings.
+    const tlsOptions: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
+      host,
+      port,
+      servername: net.isIP(host) ? undefined : host,
+      ALPNProtocols: ['http/1.1'],
+      allowHalfOpen: true,
+      lookup,
+    };
+    this.socket = secure ? tls.connect(tlsOptions) : net.connect({ host, port, allowHalfOpen: true, lookup });
+    this.socket.setNoDelay(true);
+    this.timer = timeoutMs > 0 ? setTimeout(() => this.onTimeout(), timeoutMs) : undefined;
+
+    this.socket.once(secure ? 'secureConnect' : 'connect', () => this.onConnect());
+    this.socket.once('error', (err: Error) => this.onSocketError(err));
+    this.socket.once('close', () => {
+      if (!this.answered && !this.stream.destroyed && !(this.socket.readableEnded && this.socket.writableFinished)) {
+        this.stream.destroy();
+      }
+    });
+    this.stream.on('data', (chunk: Buffer) => this.onRequestData(chunk));
+    this.stream.once('end', () => {
+      // A stream that ended before a full request line: pass on what came, untouched.
+      if (!this.head && !this.answered) this.holdComplete(Buffer.concat(this.held));
+    });
+    this.stream.once('error', (err: Error) => {
+      options.logger.debug('stream error', { err: err.message });
+      this.abortSocket();
+    });
+    this.stream.once('close', () => this.onStreamClose());
+  }
+
+  private onRequestData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    // Counted from the last request byte, so an upload never times out while it flows.
+    if (this.awaitingResponse) this.timer?.refresh();
+    if (this.head || this.answered) return;
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    const held = this.held.length === 1 ? chunk : Buffer.concat(this.held);
+    this.held = [held];
+    const line = RequestLine.parse(held.length > MAX_REQUEST_LINE_BYTES ? held.subarray(0, MAX_REQUEST_LINE_BYTES) : held);
+    if (line) {
+      this.requestLine = line;
+      this.holdComplete(hasPathPrefix(this.options.target) ? line.rewrite(held, this.options.target) : held);
+    } else if (this.heldBytes >= MAX_REQUEST_LINE_BYTES) {
+      this.options.logger.debug('request line too long', { bytes: this.heldBytes });
+      this.answer(400, LINE_TOO_LONG);
+    }
+  }
+
+  private holdComplete(head: Buffer): void {
+    this.head = head;
+    this.held = [];
+    // Nothing more is read until the service can take it: pipe() resumes the stream.
+    this.stream.pause();
+    this.maybeSplice();
+  }
+
+  private onConnect(): void {
+    this.connected = true;
+    this.socket.on('data', (chunk: Buffer) => this.onResponseData(chunk));
+    this.socket.pipe(this.stream);
+    this.maybeSplice();
+  }
+
+  private maybeSplice(): void {
+    if (!this.connected || !this.head || this.spliced || this.answered) return;
+    this.spliced = true;
+    if (this.head.length > 0) this.socket.write(this.head);
+    // Written: keep the marker, not the bytes, for the rest of a possibly long session.
+    this.head = SPLICED;
+    this.stream.pipe(this.socket);
+  }
+
+  private onResponseData(chunk: Buffer): void {
+    if (this.awaitingResponse) {
+      // The service answered: from here on nothing is timed, so an event stream, a long download
+      // or a WebSocket session runs as long as both ends want.
+      this.awaitingResponse = false;
+      clearTimeout(this.timer);
+    }
+    this.bytesOut += chunk.length;
+    if (this.statusProbe) {
+      this.statusProbe = this.statusProbe.length === 0 ? chunk : Buffer.concat([this.statusProbe, chunk]);
+      const status = parseStatus(this.statusProbe);
+      if (status !== undefined) {
+        this.status = status;
+        this.statusProbe = undefined;
+      }
+    }
+  }
+
+  private onTimeout(): void {
+    if (!this.awaitingResponse) return;
+    this.options.logger.warn('upstream timeout', { timeoutMs: this.options.timeoutMs });
+    this.answer(504, TIMEOUT);
+  }
+
+  private onSocketError(err: Error): void {
+    if (this.answered) {
+      this.options.logger.debug('upstream connection error', { err: err.message });
+    } else if (this.bytesOut === 0) {
+      // Refused, unresolvable, TLS handshake failed, or reset before a single response byte:
+      // the client can still be told, with a status.
+      this.options.logger.warn('upstream unreachable', { addr: this.options.target.host, err: err.message });
+      this.answer(502, UNREACHABLE);
+    } else {
+      // Too late for a status: reset the stream so the client sees a cut response, not a complete one.
+      this.options.logger.warn('upstream connection error', { err: err.message });
+      this.stream.destroy(err);
+    }
+  }
+
+  /** Answers the request in the service's place and ends the stream; the service is dropped. */
+  private answer(status: number, body: string): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.awaitingResponse = false;
+    clearTimeout(this.timer);
+    this.status = status;
+    this.stream.unpipe(this.socket);
+    this.socket.unpipe(this.stream);
+    this.socket.destroy();
+    if (this.stream.destroyed || this.stream.writableEnded) return;
+    const response = rawHttpResponse(status, body);
+    this.bytesOut += response.length;
+    this.stream.end(response);
+    // Drain what is left of the request so the stream's read side can finish and the stream close.
+    this.stream.resume();
+  }
+
+  /** A reset from the proxy's side becomes a TCP reset, so the service sees the abort. */
+  private abortSocket(): void {
+    if (this.socket.destroyed) return;
+    // resetAndDestroy() needs a connected TCP handle; TLS sockets and pending connects just close.
+    if (this.socket.connecting || this.socket instanceof tls.TLSSocket) this.socket.destroy();
+    else this.socket.resetAndDestroy();
+  }
+
+  private onStreamClose(): void {
+    clearTimeout(this.timer);
+    // A stream destroyed without an error (the listener shut down) must not leave the socket open.
+    if (!this.socket.destroyed && !(this.stream.readableEnded && this.stream.writableFinished)) this.socket.destroy();
+    const { logger, accessLog } = this.options;
+    if (!this.requestLine && this.bytesIn === 0) {
+      logger.debug('stream closed without a request');
+      return;
+    }
+    logAccess(logger, accessLog, {
+      method: this.requestLine?.method ?? '',
+      path: pathOf(this.requestLine?.target),
+      status: this.status,
+      durationMs: performance.now() - this.started,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      ...(this.status === 101 ? { upgrade: true } : {}),
+    });
+  }
+}
