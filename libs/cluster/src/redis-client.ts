@@ -1,10 +1,17 @@
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /** A single Redis, a Sentinel-managed Redis (both `Redis`) or a Redis Cluster client. */
 export type RedisClient = Redis | Cluster;
 
 export interface RedisClientOptions {
-  /** redis:// or rediss:// URL of a single Redis. */
+  /**
+   * Where the registry lives, by scheme:
+   * - `redis://[:password@]host:port[/db]` or `rediss://…` — a single Redis;
+   * - `redis+sentinel://[:password@]sentinel1:26379,sentinel2:26379/<master name>` — the master
+   *   that Redis Sentinel names, followed across failovers;
+   * - `redis+cluster://[:password@]node1:7000,node2:7001` — a Redis Cluster (every key of the
+   *   registry shares one hash tag, so its multi-key operations stay in one slot).
+   */
   url: string;
   /** Per-command timeout, so a hung Redis cannot block a caller (default 2000 ms). */
   commandTimeoutMs?: number;
@@ -14,16 +21,29 @@ export interface RedisClientOptions {
  * A client tuned for a registry that must degrade, not block: it reconnects forever (backoff
  * capped at 1 s), and a command issued while Redis is away fails after one reconnect attempt
  * instead of queueing for minutes, so callers can log and retry on their own schedule.
- * For Sentinel or Cluster, build the ioredis client yourself with the same options.
  */
-export function createRedisClient(options: RedisClientOptions): Redis {
-  return new Redis(options.url, {
+export function createRedisClient(options: RedisClientOptions): RedisClient {
+  const retryStrategy = (attempt: number) => Math.min(attempt * 50, 1_000);
+  const common: RedisOptions = {
     lazyConnect: false,
     maxRetriesPerRequest: 1,
     commandTimeout: options.commandTimeoutMs ?? 2_000,
     connectTimeout: 2_000,
-    retryStrategy: (attempt: number) => Math.min(attempt * 50, 1_000),
+    retryStrategy,
+  };
+  const multi = /^redis\+(sentinel|cluster):\/\/(?:([^@/]*)@)?([^/]+)(?:\/(.*))?$/.exec(options.url);
+  if (!multi) return new Redis(options.url, common);
+  const [, kind, auth, hostList, path] = multi;
+  const password = auth ? decodeURIComponent(auth.slice(auth.indexOf(':') + 1)) : undefined;
+  const hosts = hostList.split(',').map((entry) => {
+    const colon = entry.lastIndexOf(':');
+    return { host: entry.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(entry.slice(colon + 1)) };
   });
+  if (kind === 'sentinel') {
+    if (!path) throw new TypeError(`redis+sentinel URL needs the master name as its path: ${options.url}`);
+    return new Redis({ ...common, sentinels: hosts, name: decodeURIComponent(path), password, sentinelRetryStrategy: retryStrategy });
+  }
+  return new Cluster(hosts, { redisOptions: { ...common, password }, clusterRetryStrategy: retryStrategy, enableReadyCheck: true });
 }
 
 export { Cluster, Redis };

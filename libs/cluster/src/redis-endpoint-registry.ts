@@ -9,7 +9,7 @@ import { createRedisClient, type RedisClient } from './redis-client';
 import { RedisKeys } from './redis-keys';
 
 export interface RedisEndpointRegistryOptions {
-  /** A Redis URL, or `client` for Sentinel / Cluster (the registry owns and closes it). */
+  /** A Redis URL (single, `redis+sentinel://`, `redis+cluster://`: see createRedisClient), or a client (the registry owns and closes it). */
   url?: string;
   client?: RedisClient;
   /** Hash-tag prefix of every key (default `piko` → `{piko}:…`). */

@@ -47,6 +47,24 @@ export function IsUrlOf(protocols: readonly string[], optional = false): Propert
   return check('isUrlOf', `must be a URL with scheme ${schemes}`, (v) => parsesAsUrl(v, protocols), optional);
 }
 
+/**
+ * The registry's Redis: a redis:// or rediss:// URL, or a list of host:port after
+ * redis+sentinel:// (with the master name as path) or redis+cluster:// (see @piko/cluster).
+ */
+export function IsRedisUrl(): PropertyDecorator {
+  return check(
+    'isRedisUrl',
+    'must be redis://host:port, rediss://…, redis+sentinel://host:port,…/master or redis+cluster://host:port,…',
+    (v) => {
+      const multi = /^redis\+(sentinel|cluster):\/\/(?:[^@/]*@)?([^/]+)(?:\/(.*))?$/.exec(v);
+      if (!multi) return parsesAsUrl(v, ['redis:', 'rediss:']);
+      const [, kind, hosts, path] = multi;
+      return (kind === 'cluster' || !!path) && hosts.split(',').every((h) => !!trySplitHostPort(h)?.host);
+    },
+    true,
+  );
+}
+
 /** NATS server list: comma-separated 'nats://host:port' or 'host:port' entries, as the nats client takes. */
 export function IsNatsServers(): PropertyDecorator {
   return check(

@@ -330,7 +330,7 @@ grace_period: [1]
       'admin.bind_addr: must be host:port, such as :8000 or 127.0.0.1:8000 (got "")',
       'admin.advertise_addr: must be host:port with a host, such as 10.0.0.4:8000 (got ":8002")',
       'cluster.nats_url: must be a comma-separated list of nats://host:port or host:port (got "http://x")',
-      'cluster.redis_url: must be a URL with scheme redis, rediss (got "localhost:6379")',
+      'cluster.redis_url: must be redis://host:port, rediss://…, redis+sentinel://host:port,…/master or redis+cluster://host:port,… (got "localhost:6379")',
       'log.level: must be one of debug, info, warn, error (got "loud")',
     ]);
   });
@@ -418,4 +418,15 @@ connect:
   it('has no flags for lists of sections', () => {
     expect(problemsOf(() => loadConfig(AgentConfig, { argv: ['--listeners', 'x'], env: {} }))).toEqual(['unknown flag --listeners']);
   });
+});
+
+describe('cluster.redis_url', () => {
+  const redisUrl = (url: string) => () => loadConfig(ServerConfig, { argv: ['--cluster.redis-url', url], env: {} });
+  it.each(['redis://127.0.0.1:6379/0', 'rediss://:pw@redis.example.com:6380', 'redis+sentinel://10.0.0.5:26379,10.0.0.6:26379/mymaster', 'redis+cluster://10.0.0.7:7000,[::1]:7001'])(
+    'accepts %s',
+    (url) => expect(redisUrl(url)).not.toThrow(),
+  );
+  it.each(['http://127.0.0.1:6379', 'redis+sentinel://10.0.0.5:26379', 'redis+cluster://nohost', 'redis://'])('rejects %s, naming the key', (url) =>
+    expect(redisUrl(url)).toThrow(/cluster\.redis_url|--cluster\.redis-url/),
+  );
 });

@@ -1,4 +1,4 @@
-import { IsNatsServers, IsUrlOf } from '../lib/address.validators';
+import { IsNatsServers, IsRedisUrl } from '../lib/address.validators';
 import { DurationOption, FloatOption, IntOption, Section, StringOption } from '../lib/option.decorators';
 import { RegistryConfig } from './registry.config';
 
@@ -20,8 +20,10 @@ NATS and Redis the node runs on its own with in-memory coordination.`, { placeho
   natsUrl = '';
 
   @StringOption(`
-Redis URL for the cluster registry, such as 'redis://10.0.0.2:6379/0'.`, { placeholder: 'url' })
-  @IsUrlOf(['redis:', 'rediss:'], true)
+Redis URL for the cluster registry: 'redis://10.0.0.2:6379/0' (or rediss://),
+'redis+sentinel://10.0.0.5:26379,10.0.0.6:26379/mymaster' for Sentinel, or
+'redis+cluster://10.0.0.7:7000,10.0.0.8:7000' for Redis Cluster.`, { placeholder: 'url' })
+  @IsRedisUrl()
   redisUrl = '';
 
   @DurationOption(`
