@@ -130,6 +130,26 @@ describe('cluster: separate proxy, gateway and admin processes over real Redis a
     expect(outcomes.length).toBeGreaterThan(20);
   });
 
+  it('SIGTERM of a proxy finishes the request in flight through it, then exits cleanly', async () => {
+    const g1 = await cluster.gateway('gateway-1');
+    const p1 = await cluster.proxy('proxy-1');
+    const slow = new UpstreamService('slow');
+    services.push(slow);
+    await agent('slow', await slow.listen(), g1);
+    await waitFor('slow routable', async () => ((await get(p1, 'slow')).status === 200 ? true : undefined));
+
+    const inFlight = get(p1, 'slow', '/slow');
+    await waitFor('request at the service', () => (slow.slowWaiting > 0 ? true : undefined));
+    p1.process.child.kill('SIGTERM');
+    await waitFor('proxy not ready', async () => {
+      const res = await fetch(`${p1.opsUrl}/ready`).catch(() => undefined);
+      return res?.status === 503 ? true : undefined;
+    });
+    slow.releaseSlow();
+    expect(await inFlight).toEqual({ status: 200, name: 'slow' });
+    expect(await p1.process.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('Redis stopped and restarted: traffic keeps flowing, and gateways re-register', async () => {
     const g1 = await cluster.gateway('gateway-1');
     const p1 = await cluster.proxy('proxy-1');
