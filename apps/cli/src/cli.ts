@@ -1,12 +1,15 @@
 import { PikoClientError } from '@piko/client';
 import { ConfigError } from '@piko/config';
-import type { Command } from './command';
-import { agentCommand } from './commands/agent.command';
-import { forwardCommand } from './commands/forward.command';
-import { adminCommand, gatewayCommand, proxyCommand } from './commands/role.commands';
-import { serverCommand } from './commands/server.command';
+import type { CommandEntry } from './command';
 
-const COMMANDS: Command[] = [serverCommand, proxyCommand, gatewayCommand, adminCommand, agentCommand, forwardCommand];
+const COMMANDS: CommandEntry[] = [
+  { name: 'server', summary: 'Run proxy, upstream gateway and admin in one process', load: async () => (await import('./commands/server.command')).serverCommand },
+  { name: 'proxy', summary: 'Run a proxy node of a cluster (needs Redis and NATS)', load: async () => (await import('./commands/role.commands')).proxyCommand },
+  { name: 'gateway', summary: 'Run an upstream gateway node of a cluster (needs Redis and NATS)', load: async () => (await import('./commands/role.commands')).gatewayCommand },
+  { name: 'admin', summary: 'Run the admin node of a cluster (needs Redis and NATS)', load: async () => (await import('./commands/role.commands')).adminCommand },
+  { name: 'agent', summary: 'Register endpoints and forward their traffic to local services', load: async () => (await import('./commands/agent.command')).agentCommand },
+  { name: 'forward', summary: 'Forward local TCP ports to endpoints through the proxy', load: async () => (await import('./commands/forward.command')).forwardCommand },
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -36,7 +39,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
     return 2;
   }
   try {
-    return await command.run(rest, env);
+    return await (await command.load()).run(rest, env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { EndpointRegistry } from '@piko/cluster';
-import { OpsModule, type OpsModuleDeps } from '@piko/observability';
+import { OpsModule, type OpsModuleDeps } from '@piko/ops';
 import { ADMIN_REGISTRY, ClusterController } from './cluster.controller';
 
 export interface AdminModuleDeps extends OpsModuleDeps {

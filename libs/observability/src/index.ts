@@ -12,5 +12,3 @@ export {
   type ReadinessReport,
 } from './health/readiness';
 export { onShutdownSignal, type ShutdownSignalOptions } from './shutdown/on-shutdown-signal';
-export { NestLogger } from './nest/nest-logger';
-export { OpsModule, type OpsModuleDeps } from './ops/ops.module';

@@ -26,8 +26,6 @@ const SUBCOMMANDS = ['http', 'tcp', 'start'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export const agentCommand: Command = {
-  name: 'agent',
-  summary: 'Register endpoints and forward their traffic to local services',
   async run(argv, env) {
     const [sub, ...rest] = argv;
     if (!SUBCOMMANDS.includes(sub as Subcommand)) {

@@ -24,8 +24,6 @@ const SUBCOMMANDS = ['tcp', 'start'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export const forwardCommand: Command = {
-  name: 'forward',
-  summary: 'Forward local TCP ports to endpoints through the proxy',
   async run(argv, env) {
     const [sub, ...rest] = argv;
     if (!SUBCOMMANDS.includes(sub as Subcommand)) {

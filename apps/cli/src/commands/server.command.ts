@@ -17,7 +17,5 @@ Examples:
 `;
 
 export const serverCommand: Command = {
-  name: 'server',
-  summary: 'Run proxy, upstream gateway and admin in one process',
   run: (argv, env) => runRole({ usage: USAGE, start: startEmbeddedServer }, argv, env),
 };

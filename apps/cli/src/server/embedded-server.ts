@@ -11,7 +11,8 @@ import {
   UpstreamPool,
   type UpstreamWsAdapter,
 } from '@piko/gateway';
-import { createMetrics, type Logger, NestLogger, Readiness } from '@piko/observability';
+import { createMetrics, type Logger, Readiness } from '@piko/observability';
+import { NestLogger } from '@piko/ops';
 import { ProxyServer, proxyOptions } from '@piko/proxy';
 import { EmbeddedServerModule } from './embedded-server.module';
 

@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { EndpointCountMap, NodeRegistration, Sweeper } from '@piko/cluster';
 import { parseBindAddr, type ServerConfig } from '@piko/config';
-import { createMetrics, type Logger, NestLogger, Readiness } from '@piko/observability';
+import { createMetrics, type Logger, Readiness } from '@piko/observability';
+import { NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, nodeId, reportClusterHealth, type RunningRole } from '@piko/runtime';
 import { AdminModule } from '../admin.module';
 

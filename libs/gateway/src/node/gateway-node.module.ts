@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { OpsModule, type OpsModuleDeps } from '@piko/observability';
+import { OpsModule, type OpsModuleDeps } from '@piko/ops';
 import { GatewayModule, type GatewayModuleDeps } from '../gateway.module';
 
 /** A standalone gateway: the upstream port plus /health, /ready, /metrics on the ops port. */

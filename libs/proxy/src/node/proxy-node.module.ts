@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { OpsModule, type OpsModuleDeps } from '@piko/observability';
+import { OpsModule, type OpsModuleDeps } from '@piko/ops';
 import { ProxyModule, type ProxyModuleDeps } from '../proxy.module';
 
 /** A standalone proxy: the proxy port plus /health, /ready, /metrics on the ops port. */

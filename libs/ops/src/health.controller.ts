@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { HttpResponse } from './http-response';
-import type { Readiness } from '../health/readiness';
+import type { Readiness } from '@piko/observability';
 import { OPS_READINESS } from './ops.tokens';
 
 /**

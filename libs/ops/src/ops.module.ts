@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import type { Readiness } from '../health/readiness';
+import type { Readiness } from '@piko/observability';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { OPS_METRICS_REGISTRY, OPS_READINESS } from './ops.tokens';

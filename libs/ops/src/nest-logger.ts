@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Logger } from '../logger/logger';
+import type { Logger } from '@piko/observability';
 
 /**
  * Routes Nest's own log lines (module init, route mapping, errors) into our structured logger, so

@@ -1,0 +1,4 @@
+// @piko/ops: the Nest side of observability, kept apart so that processes without Nest (the
+// agent, piko forward) never load it: /health, /ready, /metrics and Nest's logger bridge.
+export { OpsModule, type OpsModuleDeps } from './ops.module';
+export { NestLogger } from './nest-logger';
