@@ -21,6 +21,8 @@ async function get(proxy: ClusterNode, endpointId: string, path = '/'): Promise<
 
 /** Sends requests back to back through both proxies until stopped; records every outcome. */
 function trafficLoop(proxies: ClusterNode[], endpointId: string) {
+  // `at` is when a request started: a request in flight on a gateway at the moment of its kill -9
+  // fails (its bytes were already sent, so it cannot be retried safely) and shows a start just before the kill.
   const outcomes: Array<{ at: number; status: number }> = [];
   let running = true;
   const workers = proxies.map(async (proxy) => {
@@ -104,7 +106,7 @@ describe('cluster: separate proxy, gateway and admin processes over real Redis a
 
     const failures = outcomes.filter((o) => o.status !== 200);
     const lastFailure = failures.length > 0 ? Math.max(...failures.map((f) => f.at)) - killedAt : 0;
-    process.stdout.write(`kill -9 of a gateway: ${failures.length} failed of ${outcomes.length} requests (statuses ${[...new Set(failures.map((f) => f.status))].join(',') || '-'}); last failure ${lastFailure} ms after the kill\n`);
+    process.stdout.write(`kill -9 of a gateway: ${failures.length} failed of ${outcomes.length} requests (statuses ${[...new Set(failures.map((f) => f.status))].join(',') || '-'}); last failed request started ${lastFailure} ms after the kill\n`);
     // After the window, every request is served by the remaining upstream.
     const after = outcomes.filter((o) => o.at > killedAt + 3_000);
     expect(after.length).toBeGreaterThan(0);
