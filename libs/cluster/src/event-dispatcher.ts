@@ -1,6 +1,6 @@
 import type { ClusterEventHandler } from './cluster-bus';
 import type { ClusterEvent } from './cluster-event';
-import type { Logger } from './logger';
+import type { Logger } from '@piko/observability';
 
 /** The handler list both buses share; one handler that throws must not starve the others. */
 export class EventDispatcher {

@@ -4,7 +4,7 @@ import type { ClusterEvent } from './cluster-event';
 import type { ConnectionStatus } from './connection-status';
 import { ClusterClosedError } from './errors';
 import { EventDispatcher } from './event-dispatcher';
-import { type Logger, noopLogger } from './logger';
+import { type Logger, noopLogger } from '@piko/observability';
 
 /**
  * The single-process twin of NatsClusterBus. Delivery is asynchronous (a microtask later), as

@@ -6,7 +6,6 @@ export { EndpointCountMap } from './endpoint-count-map';
 export { BusUnavailableError, ClusterClosedError, ClusterError, InvalidEventError } from './errors';
 export { InMemoryClusterBus } from './in-memory-cluster-bus';
 export { InMemoryEndpointRegistry, type InMemoryEndpointRegistryOptions } from './in-memory-endpoint-registry';
-export { noopLogger, type Logger } from './logger';
 export { measurePropagation, measureRedisNatsPropagation, type PropagationOptions, type PropagationResult } from './measure-propagation';
 export { NatsClusterBus, type NatsClusterBusOptions } from './nats-cluster-bus';
 export type { NodeInfo, NodeRole, NodeState, RegistrySnapshot } from './node-info';

@@ -5,7 +5,7 @@ import { type ClusterEvent, parseClusterEvent } from './cluster-event';
 import type { ConnectionStatus } from './connection-status';
 import { BusUnavailableError } from './errors';
 import { EventDispatcher } from './event-dispatcher';
-import { type Logger, noopLogger } from './logger';
+import { type Logger, noopLogger } from '@piko/observability';
 
 export interface NatsClusterBusOptions {
   /** One or more `nats://host:port` URLs (a comma-separated string is split). */

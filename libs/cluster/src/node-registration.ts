@@ -3,7 +3,7 @@ import type { ClusterBus } from './cluster-bus';
 import type { ClusterEvent, NodeEvent } from './cluster-event';
 import type { ConnectionStatus } from './connection-status';
 import type { EndpointRegistry } from './endpoint-registry';
-import { type Logger, noopLogger } from './logger';
+import { type Logger, noopLogger } from '@piko/observability';
 import type { NodeInfo } from './node-info';
 
 /** The gateway's live upstream counts per endpoint (its upstream pool). */

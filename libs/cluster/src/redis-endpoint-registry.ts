@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ConnectionStatus } from './connection-status';
 import type { EndpointRegistry } from './endpoint-registry';
 import { ClusterClosedError, ClusterError } from './errors';
-import { type Logger, noopLogger } from './logger';
+import { type Logger, noopLogger } from '@piko/observability';
 import type { NodeInfo, NodeState, RegistrySnapshot } from './node-info';
 import { nodeInfoFromHash, nodeInfoToHash } from './node-info-codec';
 import { createRedisClient, type RedisClient } from './redis-client';

@@ -3,7 +3,7 @@ import type { ClusterBus } from './cluster-bus';
 import type { ClusterEvent } from './cluster-event';
 import type { ConnectionStatus } from './connection-status';
 import type { EndpointRegistry } from './endpoint-registry';
-import { type Logger, noopLogger } from './logger';
+import { type Logger, noopLogger } from '@piko/observability';
 import { RoutingState } from './routing-state';
 import type { Route } from './weighted-pick';
 

@@ -1,5 +1,5 @@
 import type { EndpointRegistry } from './endpoint-registry';
-import { type Logger, noopLogger } from './logger';
+import { type Logger, noopLogger } from '@piko/observability';
 
 export interface SweeperOptions {
   registry: EndpointRegistry;

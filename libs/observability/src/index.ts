@@ -1,5 +1,6 @@
 // @piko/observability: structured logs with redaction, Prometheus metrics, readiness.
 export type { Logger, LogFields, LogLevel } from './logger/logger';
+export { noopLogger } from './logger/noop-logger';
 export { createLogger, type LoggerOptions } from './logger/create-logger';
 export { redact, isSensitiveKey, REDACTED } from './logger/redact';
 export { subsystemMatch } from './logger/subsystem-match';

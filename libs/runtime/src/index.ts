@@ -6,3 +6,4 @@ export { advertiseAddr } from './advertise-addr';
 export { rejectUnsupported } from './unsupported-config';
 export { clusterRole } from './cluster-role';
 export { listen } from './listen';
+export { nodeRegistration } from './node-registration';

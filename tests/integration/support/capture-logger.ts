@@ -1,4 +1,4 @@
-import type { Logger } from '@piko/cluster';
+import type { Logger } from '@piko/observability';
 
 export interface LogRecord {
   level: 'debug' | 'info' | 'warn' | 'error';

@@ -100,34 +100,11 @@ export async function startSshClient({ registry, sshd, forwardArgs, waitPorts, n
  * client -> ssh -> (ssh channel) -> sshd -> target. Returns { ports, processes, description, stop() }.
  */
 export async function startSshLocalForward({ registry, tmpDir, targetPorts }) {
-  const sshd = await startSshd({ registry, tmpDir });
   const ports = [];
-  const forwardArgs = [];
-  for (const target of targetPorts) {
-    const port = await freePort();
-    ports.push(port);
-    forwardArgs.push('-L', `127.0.0.1:${port}:127.0.0.1:${target}`);
-  }
-  let ssh;
-  try {
-    ssh = await startSshClient({ registry, sshd, forwardArgs, waitPorts: ports, name: 'ssh-L' });
-  } catch (err) {
-    await sshd.stop();
-    throw err;
-  }
-  const cipher = negotiatedCipher();
-  return {
-    ports,
-    description: `ssh -L via sshd on 127.0.0.1:${sshd.port}${cipher ? ` (${cipher})` : ''}`,
-    processes: [
-      { name: 'sshd', pid: sshd.handle.pid, withDescendants: true },
-      { name: 'ssh', pid: ssh.pid },
-    ],
-    async stop() {
-      await registry.stop(ssh);
-      await sshd.stop();
-    },
-  };
+  for (let i = 0; i < targetPorts.length; i++) ports.push(await freePort());
+  const forwardArgs = targetPorts.flatMap((target, i) => ['-L', `127.0.0.1:${ports[i]}:127.0.0.1:${target}`]);
+  const tunnel = await startForwarding({ registry, tmpDir, forwardArgs, ports, name: 'ssh-L', kind: 'ssh -L' });
+  return { ports, ...tunnel };
 }
 
 /**
@@ -135,19 +112,25 @@ export async function startSshLocalForward({ registry, tmpDir, targetPorts }) {
  * Returns { port, processes: [{name, pid, withDescendants}], stop() }.
  */
 export async function startSshTunnel({ registry, tmpDir, upstreamPort }) {
-  const sshd = await startSshd({ registry, tmpDir });
   const port = await freePort();
+  const forwardArgs = ['-R', `127.0.0.1:${port}:127.0.0.1:${upstreamPort}`];
+  const tunnel = await startForwarding({ registry, tmpDir, forwardArgs, ports: [port], name: 'ssh', kind: 'ssh -R' });
+  return { port, ...tunnel };
+}
+
+/** A private sshd plus one ssh client with the given forwards, waited for until `ports` accept. */
+async function startForwarding({ registry, tmpDir, forwardArgs, ports, name, kind }) {
+  const sshd = await startSshd({ registry, tmpDir });
   let ssh;
   try {
-    ssh = await startSshClient({ registry, sshd, forwardArgs: ['-R', `127.0.0.1:${port}:127.0.0.1:${upstreamPort}`], waitPorts: [port] });
+    ssh = await startSshClient({ registry, sshd, forwardArgs, waitPorts: ports, name });
   } catch (err) {
     await sshd.stop();
     throw err;
   }
   const cipher = negotiatedCipher();
   return {
-    port,
-    description: `ssh -R via sshd on 127.0.0.1:${sshd.port}${cipher ? ` (${cipher})` : ''}`,
+    description: `${kind} via sshd on 127.0.0.1:${sshd.port}${cipher ? ` (${cipher})` : ''}`,
     // sshd forks a process per session: that child does the forwarding, so count descendants.
     processes: [
       { name: 'sshd', pid: sshd.handle.pid, withDescendants: true },

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, parseBindAddr, type ServerConfig } from '@piko/config';
-import { InMemoryClusterBus, InMemoryEndpointRegistry, NodeRegistration } from '@piko/cluster';
+import { ConfigError, type ServerConfig } from '@piko/config';
+import { InMemoryClusterBus, InMemoryEndpointRegistry } from '@piko/cluster';
 import {
   createUpstreamWsAdapter,
   gatewayOptions,
@@ -12,8 +12,9 @@ import {
   type UpstreamWsAdapter,
 } from '@piko/gateway';
 import { createMetrics, type Logger, Readiness } from '@piko/observability';
-import { NestLogger } from '@piko/ops';
+import { listenNest, NestLogger } from '@piko/ops';
 import { ProxyServer, proxyOptions } from '@piko/proxy';
+import { nodeRegistration } from '@piko/runtime';
 import { EmbeddedServerModule } from './embedded-server.module';
 
 export interface RunningServer {
@@ -41,14 +42,7 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
   const pool = new UpstreamPool();
   // The in-memory twins of Redis and NATS: the admin API reads the same registry a cluster would.
   const clusterRegistry = new InMemoryEndpointRegistry({ leaseTtlMs: config.cluster.registry.leaseTtl });
-  const registration = new NodeRegistration({
-    registry: clusterRegistry,
-    bus: new InMemoryClusterBus(logger),
-    node: { id: 'local', role: 'gateway', state: 'active', startedAt: Date.now() },
-    source: pool,
-    heartbeatIntervalMs: config.cluster.registry.heartbeatInterval,
-    logger: logger.child({ subsystem: 'cluster' }),
-  });
+  const registration = nodeRegistration(config, { registry: clusterRegistry, bus: new InMemoryClusterBus(logger) }, { id: 'local', role: 'gateway' }, logger, pool);
 
   const app = await NestFactory.create(
     EmbeddedServerModule.register({
@@ -62,9 +56,7 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
   app.useWebSocketAdapter(wsAdapter);
   await app.init();
 
-  const admin = parseBindAddr(config.admin.bindAddr);
-  await app.listen(admin.port, admin.host || '0.0.0.0');
-  const adminAddr = app.getHttpServer().address() as AddressInfo;
+  const adminAddr = await listenNest(app, config.admin.bindAddr);
   logger.child({ subsystem: 'admin' }).info('admin server listening', { addr: `${adminAddr.address}:${adminAddr.port}` });
 
   const upstreamListener = app.get(UpstreamListener);

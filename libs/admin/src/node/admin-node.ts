@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { EndpointCountMap, NodeRegistration, Sweeper } from '@piko/cluster';
-import { parseBindAddr, type ServerConfig } from '@piko/config';
+import { Sweeper } from '@piko/cluster';
+import type { ServerConfig } from '@piko/config';
 import { createMetrics, type Logger, Readiness } from '@piko/observability';
-import { NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, reportClusterHealth, type RunningRole } from '@piko/runtime';
+import { listenNest, NestLogger } from '@piko/ops';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole } from '@piko/runtime';
 import { AdminModule } from '../admin.module';
 
 export interface RunningAdmin extends RunningRole {
@@ -23,25 +23,15 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
     abortOnError: false,
   });
   await app.init();
-  const bind = parseBindAddr(config.admin.bindAddr);
-  await app.listen(bind.port, bind.host || '0.0.0.0');
-  const adminAddr = app.getHttpServer().address() as AddressInfo;
+  const adminAddr = await listenNest(app, config.admin.bindAddr);
   reportClusterHealth(readiness, registry, clients);
 
-  const registration = new NodeRegistration({
-    registry: clients.registry,
-    bus: clients.bus,
-    node: {
-      id,
-      role: 'admin',
-      state: 'active',
-      adminAddr: advertiseAddr(config.admin.advertiseAddr, config.admin.bindAddr, adminAddr.port),
-      startedAt: Date.now(),
-    },
-    source: new EndpointCountMap(),
-    heartbeatIntervalMs: config.cluster.registry.heartbeatInterval,
-    logger: log.child({ subsystem: 'cluster' }),
-  });
+  const registration = nodeRegistration(
+    config,
+    clients,
+    { id, role: 'admin', adminAddr: advertiseAddr(config.admin.advertiseAddr, config.admin.bindAddr, adminAddr.port) },
+    log,
+  );
   await registration.start();
   const sweeper = new Sweeper({ registry: clients.registry, intervalMs: config.cluster.registry.sweepInterval, logger: log });
   sweeper.start();

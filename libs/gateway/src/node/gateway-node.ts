@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { NodeRegistration, Sweeper } from '@piko/cluster';
-import { parseBindAddr, type ServerConfig } from '@piko/config';
+import { Sweeper } from '@piko/cluster';
+import type { ServerConfig } from '@piko/config';
 import { createMetrics, type Logger, Readiness } from '@piko/observability';
-import { NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, reportClusterHealth, type RunningRole } from '@piko/runtime';
+import { listenNest, NestLogger } from '@piko/ops';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole } from '@piko/runtime';
 import { createUpstreamWsAdapter } from '../create-upstream-ws-adapter';
 import { RelayServer } from '../relay/relay-server';
 import { UpstreamGateway } from '../upstream.gateway';
@@ -46,9 +46,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
   const wsAdapter = createUpstreamWsAdapter(app);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();
-  const ops = parseBindAddr(config.ops.bindAddr);
-  await app.listen(ops.port, ops.host || '0.0.0.0');
-  const opsAddr = app.getHttpServer().address() as AddressInfo;
+  const opsAddr = await listenNest(app, config.ops.bindAddr);
   reportClusterHealth(readiness, registry, clients);
 
   const relay = new RelayServer(pool, relayServerOptions(config), log.child({ subsystem: 'relay' }), registry);
@@ -56,21 +54,18 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
   const upstreamListener = app.get(UpstreamListener);
   const upstreamAddr = await upstreamListener.listen();
 
-  const registration = new NodeRegistration({
-    registry: clients.registry,
-    bus: clients.bus,
-    node: {
+  const registration = nodeRegistration(
+    config,
+    clients,
+    {
       id,
       role: 'gateway',
-      state: 'active',
       relayAddr: advertiseAddr(config.relay.advertiseAddr, config.relay.bindAddr, relayAddr.port),
       upstreamAddr: advertiseAddr(config.upstream.advertiseAddr, config.upstream.bindAddr, upstreamAddr.port),
-      startedAt: Date.now(),
     },
-    source: pool,
-    heartbeatIntervalMs: config.cluster.registry.heartbeatInterval,
-    logger: log.child({ subsystem: 'cluster' }),
-  });
+    log,
+    pool,
+  );
   await registration.start();
   const sweeper = new Sweeper({ registry: clients.registry, intervalMs: config.cluster.registry.sweepInterval, logger: log });
   sweeper.start();

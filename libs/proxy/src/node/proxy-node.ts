@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { EndpointCountMap, NodeRegistration, RoutingTable } from '@piko/cluster';
-import { parseBindAddr, type ServerConfig } from '@piko/config';
+import { RoutingTable } from '@piko/cluster';
+import type { ServerConfig } from '@piko/config';
 import { createMetrics, type Logger, Readiness } from '@piko/observability';
-import { NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, reportClusterHealth, type RunningRole } from '@piko/runtime';
+import { listenNest, NestLogger } from '@piko/ops';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole } from '@piko/runtime';
 import { ProxyServer } from '../proxy-server';
 import { ClusterUpstreamDialer } from '../relay/cluster-upstream-dialer';
 import { RelayClient } from '../relay/relay-client';
@@ -50,29 +50,18 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
     { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false },
   );
   await app.init();
-  const ops = parseBindAddr(config.ops.bindAddr);
-  await app.listen(ops.port, ops.host || '0.0.0.0');
-  const opsAddr = app.getHttpServer().address() as AddressInfo;
+  const opsAddr = await listenNest(app, config.ops.bindAddr);
   reportClusterHealth(readiness, registry, clients);
 
   await routing.start();
   const proxyServer = app.get(ProxyServer);
   const proxyAddr = await proxyServer.listen();
-  // Proxies register too (with no endpoints), so the cluster's membership lists every node.
-  const registration = new NodeRegistration({
-    registry: clients.registry,
-    bus: clients.bus,
-    node: {
-      id,
-      role: 'proxy',
-      state: 'active',
-      proxyAddr: advertiseAddr(config.proxy.advertiseAddr, config.proxy.bindAddr, proxyAddr.port),
-      startedAt: Date.now(),
-    },
-    source: new EndpointCountMap(),
-    heartbeatIntervalMs: config.cluster.registry.heartbeatInterval,
-    logger: log.child({ subsystem: 'cluster' }),
-  });
+  const registration = nodeRegistration(
+    config,
+    clients,
+    { id, role: 'proxy', proxyAddr: advertiseAddr(config.proxy.advertiseAddr, config.proxy.bindAddr, proxyAddr.port) },
+    log,
+  );
   await registration.start();
   readiness.markReady();
   log.info('proxy ready', { addr: `${proxyAddr.address}:${proxyAddr.port}` });
