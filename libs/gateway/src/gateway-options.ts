@@ -1,3 +1,5 @@
+import type { ServerTls } from '@piko/runtime';
+
 /** What the gateway needs from config, in its own terms (the app maps config keys onto it). */
 export interface GatewayOptions {
   /** `upstream.bind_addr` split into host ('' = all interfaces) and port. */
@@ -11,4 +13,6 @@ export interface GatewayOptions {
     acceptBacklog: number;
     streamOpenTimeout: number;
   };
+  /** `upstream.tls`: the port serves HTTPS/WSS with this (reloading) certificate; undefined = plain. */
+  tls?: ServerTls;
 }

@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { errorBody } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
-import { listen } from '@piko/runtime';
+import { createPortServer, listen } from '@piko/runtime';
 import type { GatewayOptions } from './gateway-options';
 import { GATEWAY_LOGGER, GATEWAY_OPTIONS } from './gateway.tokens';
 
@@ -13,18 +13,20 @@ import { GATEWAY_LOGGER, GATEWAY_OPTIONS } from './gateway.tokens';
  */
 @Injectable()
 export class UpstreamListener {
-  readonly server: Server = createServer((_req, res) => {
-    res.writeHead(404, { 'content-type': 'application/json' }).end(errorBody('not found'));
-  });
+  readonly server: Server;
 
   constructor(
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
     @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.server = createPortServer({}, options.tls, (_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(errorBody('not found'));
+    });
+  }
 
   async listen(): Promise<AddressInfo> {
     const address = await listen(this.server, this.options.host, this.options.port);
-    this.logger.info('upstream server listening', { addr: `${address.address}:${address.port}` });
+    this.logger.info('upstream server listening', { addr: `${address.address}:${address.port}`, tls: this.options.tls !== undefined });
     return address;
   }
 
@@ -32,5 +34,6 @@ export class UpstreamListener {
   async close(): Promise<void> {
     if (!this.server.listening) return;
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.options.tls?.detach(this.server);
   }
 }

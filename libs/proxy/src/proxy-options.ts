@@ -1,3 +1,5 @@
+import type { ServerTls } from '@piko/runtime';
+
 /** What the proxy needs from config, in its own terms (the app maps config keys onto it). */
 export interface ProxyOptions {
   /** `proxy.bind_addr` split into host ('' = all interfaces) and port. */
@@ -17,4 +19,6 @@ export interface ProxyOptions {
   readTimeoutMs: number;
   /** `proxy.http.write_timeout` in ms: a response still writing this long after its request arrived is cut; 0 = no limit. */
   writeTimeoutMs: number;
+  /** `proxy.tls`: the port serves HTTPS with this (reloading) certificate; undefined = plain HTTP. */
+  tls?: ServerTls;
 }

@@ -1,10 +1,10 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { isValidEndpointId } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
-import { listen } from '@piko/runtime';
+import { createPortServer, listen } from '@piko/runtime';
 import { endpointIdFromHeaders } from './endpoint-id';
 import { sendError, sendRawError } from './error-response';
 import { HttpForwarder } from './http-forwarder';
@@ -44,8 +44,8 @@ export class ProxyServer {
     @Inject(PROXY_METRICS) private readonly metrics: ProxyMetrics,
     @Inject(PROXY_LOGGER) private readonly logger: Logger,
   ) {
-    this.forwarder = new HttpForwarder({ timeoutMs: options.timeoutMs, tls: false }, logger);
-    this.server = createServer(
+    this.forwarder = new HttpForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined }, logger);
+    this.server = createPortServer(
       {
         maxHeaderSize: options.maxHeaderBytes,
         headersTimeout: options.readHeaderTimeoutMs,
@@ -54,6 +54,7 @@ export class ProxyServer {
         keepAliveTimeout: options.idleTimeoutMs,
         noDelay: true,
       },
+      options.tls,
       (req, res) => this.handle(req, res),
     );
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
@@ -62,7 +63,7 @@ export class ProxyServer {
 
   async listen(): Promise<AddressInfo> {
     const address = await listen(this.server, this.options.host, this.options.port);
-    this.logger.info('proxy server listening', { addr: `${address.address}:${address.port}` });
+    this.logger.info('proxy server listening', { addr: `${address.address}:${address.port}`, tls: this.options.tls !== undefined });
     return address;
   }
 
@@ -74,6 +75,7 @@ export class ProxyServer {
     this.server.closeAllConnections();
     for (const socket of this.upgraded) socket.destroy();
     await closed;
+    this.options.tls?.detach(this.server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -154,7 +156,7 @@ export class ProxyServer {
           this.tcpForwarder.forward(req, socket, head, stream);
         } else {
           this.metrics.upgradesTotal.inc();
-          forwardUpgrade(req, socket, head, stream, false);
+          forwardUpgrade(req, socket, head, stream, this.options.tls !== undefined);
         }
       },
       (err: Error) => {

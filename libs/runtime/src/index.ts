@@ -7,3 +7,4 @@ export { rejectUnsupported } from './unsupported-config';
 export { clusterRole } from './cluster-role';
 export { listen } from './listen';
 export { nodeRegistration } from './node-registration';
+export { createPortServer, ServerTls, serverTls, type ServerTlsFiles, type ServerTlsOptions } from './tls';

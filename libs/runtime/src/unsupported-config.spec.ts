@@ -8,13 +8,18 @@ describe('rejectUnsupported', () => {
     expect(() => rejectUnsupported(load([]))).not.toThrow();
   });
 
-  it('refuses auth or TLS on any port, naming each key', () => {
+  it('accepts TLS on every port: it is served', () => {
+    const config = load(['--proxy.tls.cert', 'c.pem', '--proxy.tls.key', 'k.pem', '--upstream.tls.cert', 'c.pem', '--upstream.tls.key', 'k.pem']);
+    expect(() => rejectUnsupported(config)).not.toThrow();
+  });
+
+  it('refuses auth on any port, naming each key', () => {
     const config = load(['--upstream.auth.hmac-secret-key', 'k', '--proxy.tls.cert', 'c.pem', '--proxy.tls.key', 'k.pem']);
     expect(() => rejectUnsupported(config)).toThrow(ConfigError);
     try {
       rejectUnsupported(config);
     } catch (err) {
-      expect((err as ConfigError).problems.map((p) => p.split(':').slice(0, 2).join(':'))).toEqual(['config: proxy.tls', 'config: upstream.auth']);
+      expect((err as ConfigError).problems.map((p) => p.split(':').slice(0, 2).join(':'))).toEqual(['config: upstream.auth']);
     }
   });
 });

@@ -1,15 +1,14 @@
-import { authEnabled, ConfigError, type ServerConfig, tlsEnabled } from '@piko/config';
+import { authEnabled, ConfigError, type ServerConfig } from '@piko/config';
 
 /**
  * Keys Go Piko has and this build accepts in its schema but does not act on yet: per-port JWT
- * auth and TLS. Starting anyway would run a port unauthenticated or in plain text while its
- * operator believes otherwise, so a config that sets any of them is refused, naming each key.
+ * auth (`*.tls` is served, see ./tls). Starting anyway would run a port unauthenticated while
+ * its operator believes otherwise, so a config that sets any of them is refused, naming each key.
  */
 export function rejectUnsupported(config: ServerConfig): void {
   const problems: string[] = [];
   for (const port of ['proxy', 'upstream', 'admin'] as const) {
     if (authEnabled(config[port].auth)) problems.push(`config: ${port}.auth: token verification is not supported by this build yet; refusing to start unauthenticated`);
-    if (tlsEnabled(config[port].tls)) problems.push(`config: ${port}.tls: TLS termination is not supported by this build yet; terminate TLS in front of Piko (ingress, load balancer)`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 }

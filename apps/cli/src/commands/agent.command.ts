@@ -1,9 +1,8 @@
-import { AgentConfig, ConfigError, loadConfig, normalizeListenerAddr, renderHelp } from '@piko/config';
+import { AgentConfig, clientTlsOptions, ConfigError, loadConfig, normalizeListenerAddr, renderHelp } from '@piko/config';
 import { isValidEndpointId } from '@piko/protocol';
 import { createLogger, onShutdownSignal } from '@piko/observability';
 import { type AgentListenerConfig, runAgent } from '../agent';
 import type { Command } from '../command';
-import { clientTlsOptions } from './client-tls';
 
 const USAGE = `Usage:
   piko agent http <endpoint> <addr> [flags]   forward HTTP from endpoint to a local service
@@ -48,7 +47,7 @@ export const agentCommand: Command = {
           url: config.connect.url,
           token: config.connect.token || undefined,
           timeoutMs: config.connect.timeout,
-          tls: clientTlsOptions(config.connect.tls),
+          tls: clientTlsOptions(config.connect.tls, 'connect.tls'),
         },
       },
       logger.child({ subsystem: 'agent' }),

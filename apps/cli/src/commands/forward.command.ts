@@ -1,10 +1,9 @@
 import { Dialer } from '@piko/client';
-import { ConfigError, ForwardConfig, loadConfig, renderHelp, trySplitHostPort } from '@piko/config';
+import { clientTlsOptions, ConfigError, ForwardConfig, loadConfig, renderHelp, trySplitHostPort } from '@piko/config';
 import { createLogger, onShutdownSignal } from '@piko/observability';
 import { isValidEndpointId } from '@piko/protocol';
 import type { Command } from '../command';
 import { type ForwardPort, TcpPortForwarder } from '../forward/tcp-forwarder';
-import { clientTlsOptions } from './client-tls';
 
 const USAGE = `Usage:
   piko forward tcp <addr> <endpoint> [flags]   listen on a local port, forward to an endpoint
@@ -41,7 +40,7 @@ export const forwardCommand: Command = {
     const dialer = new Dialer({
       url: config.connect.url,
       token: config.connect.token || undefined,
-      tls: clientTlsOptions(config.connect.tls),
+      tls: clientTlsOptions(config.connect.tls, 'connect.tls'),
       handshakeTimeout: config.connect.timeout,
     });
     const forwarders = ports.map((port) => new TcpPortForwarder(port, dialer, logger));

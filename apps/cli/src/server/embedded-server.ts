@@ -14,7 +14,7 @@ import {
 import { createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { ProxyServer, proxyOptions } from '@piko/proxy';
-import { nodeRegistration } from '@piko/runtime';
+import { nodeRegistration, serverTls } from '@piko/runtime';
 import { EmbeddedServerModule } from './embedded-server.module';
 
 export interface RunningServer {
@@ -37,6 +37,10 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
       'config: piko server runs every role in one process with the in-memory registry; for a cluster, run piko proxy, piko gateway and piko admin with cluster.nats_url and cluster.redis_url',
     ]);
   }
+  const tlsLogger = logger.child({ subsystem: 'tls' });
+  const adminTls = serverTls(config.admin.tls, 'admin.tls', tlsLogger);
+  const upstreamTls = serverTls(config.upstream.tls, 'upstream.tls', tlsLogger);
+  const proxyTls = serverTls(config.proxy.tls, 'proxy.tls', tlsLogger);
   const { registry } = createMetrics();
   const readiness = new Readiness();
   const pool = new UpstreamPool();
@@ -47,11 +51,12 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
   const app = await NestFactory.create(
     EmbeddedServerModule.register({
       admin: { readiness, registry, clusterRegistry },
-      gateway: { options: gatewayOptions(config), pool, logger, registry },
-      proxy: { options: proxyOptions(config), dialer: new LocalUpstreamDialer(pool), logger, registry },
+      gateway: { options: { ...gatewayOptions(config), tls: upstreamTls }, pool, logger, registry },
+      proxy: { options: { ...proxyOptions(config), tls: proxyTls }, dialer: new LocalUpstreamDialer(pool), logger, registry },
     }),
-    { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false },
+    { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: adminTls?.serverOptions() },
   );
+  adminTls?.attach(app.getHttpServer());
   const wsAdapter: UpstreamWsAdapter = createUpstreamWsAdapter(app);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();
@@ -84,6 +89,7 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
       await upstreamClosed;
       await registration.close();
       await app.close();
+      adminTls?.detach(app.getHttpServer());
       logger.info('shutdown complete');
     },
   };

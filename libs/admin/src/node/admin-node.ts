@@ -4,7 +4,7 @@ import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls } from '@piko/runtime';
 import { AdminModule } from '../admin.module';
 
 export interface RunningAdmin extends RunningRole {
@@ -18,10 +18,13 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
   const readiness = new Readiness();
   const id = nodeId(config.cluster, 'admin');
   const log = logger.child({ nodeId: id });
+  const adminTls = serverTls(config.admin.tls, 'admin.tls', log.child({ subsystem: 'tls' }));
   const app = await NestFactory.create(AdminModule.register({ readiness, registry, clusterRegistry: clients.registry }), {
     logger: new NestLogger(log.child({ subsystem: 'nest' })),
     abortOnError: false,
+    httpsOptions: adminTls?.serverOptions(),
   });
+  adminTls?.attach(app.getHttpServer());
   await app.init();
   const adminAddr = await listenNest(app, config.admin.bindAddr);
   reportClusterHealth(readiness, registry, clients);
@@ -46,6 +49,7 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
       await sweeper.stop();
       await registration.close();
       await app.close();
+      adminTls?.detach(app.getHttpServer());
       log.info('shutdown complete');
     },
   };

@@ -1,7 +1,11 @@
 import { IsNotEmpty, ValidateIf } from 'class-validator';
 import { BoolOption, StringOption } from '../lib/option.decorators';
 
-/** TLS when dialing a Piko server (Go Piko's agent/forward `connect.tls`). */
+/**
+ * TLS when dialing a Piko port (Go Piko's agent/forward `connect.tls` and its servers'
+ * `tls.client`): the client certificate for mutual TLS, the CAs that verify the server, and the
+ * name checked against the server's certificate.
+ */
 export class ClientTlsConfig {
   @StringOption(`
 Path to a PEM certificate to present to the server (mutual TLS).`)
@@ -22,4 +26,11 @@ Defaults to the system's root CAs.`)
 Accept any certificate the server presents, and any host name in it.
 For testing only.`)
   insecureSkipVerify = false;
+
+  @StringOption(`
+Server name to verify the server's certificate against (and to send as SNI),
+instead of the host dialed: for connecting by IP to a certificate issued for
+a host name.`)
+  serverName = '';
 }
+

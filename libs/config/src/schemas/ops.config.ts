@@ -1,5 +1,6 @@
 import { IsBindAddr } from '../lib/address.validators';
-import { StringOption } from '../lib/option.decorators';
+import { Section, StringOption } from '../lib/option.decorators';
+import { TlsConfig } from './tls.config';
 
 /**
  * Health, readiness and metrics for a standalone `piko proxy` or `piko gateway` (which have no
@@ -11,4 +12,7 @@ Host/port to serve /health, /ready and /metrics on when running the proxy or
 gateway on its own.`, { placeholder: 'addr' })
   @IsBindAddr()
   bindAddr = ':8004';
+
+  @Section(() => TlsConfig)
+  tls = new TlsConfig();
 }

@@ -1,5 +1,6 @@
 import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
-import { DurationOption, IntOption, StringOption } from '../lib/option.decorators';
+import { DurationOption, IntOption, Section, StringOption } from '../lib/option.decorators';
+import { RelayTlsConfig } from './relay-tls.config';
 
 /** The cluster-internal relay link: proxies open one stream per request to a gateway's relay port. */
 export class RelayConfig {
@@ -36,4 +37,7 @@ Proxy side: after a failed connect to a gateway, dials to it fail at once for
 this long instead of each waiting for a connect (a killed gateway stays in the
 registry until its lease expires).`)
   connectRetryHold = 1_000;
+
+  @Section(() => RelayTlsConfig)
+  tls = new RelayTlsConfig();
 }

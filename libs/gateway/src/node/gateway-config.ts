@@ -1,4 +1,5 @@
 import { parseBindAddr, type ServerConfig } from '@piko/config';
+import type { ServerTls } from '@piko/runtime';
 import type { GatewayOptions } from '../gateway-options';
 import type { RelayServerOptions } from '../relay/relay-server-options';
 
@@ -20,13 +21,14 @@ export function gatewayOptions(config: ServerConfig): GatewayOptions {
   };
 }
 
-/** Maps `relay.*` onto the relay server's options. */
-export function relayServerOptions(config: ServerConfig): RelayServerOptions {
+/** Maps `relay.*` onto the relay server's options (`tls`: the loaded `relay.tls`, if set). */
+export function relayServerOptions(config: ServerConfig, tls?: ServerTls): RelayServerOptions {
   const { host, port } = parseBindAddr(config.relay.bindAddr);
   return {
     host,
     port,
     headerTimeoutMs: config.relay.headerTimeout,
+    tls,
     mux: { maxStreams: config.relay.maxStreams, keepAliveInterval: config.upstream.mux.keepaliveInterval },
   };
 }

@@ -4,7 +4,7 @@ import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls } from '@piko/runtime';
 import { createUpstreamWsAdapter } from '../create-upstream-ws-adapter';
 import { RelayServer } from '../relay/relay-server';
 import { UpstreamGateway } from '../upstream.gateway';
@@ -35,21 +35,25 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
   const pool = new UpstreamPool();
   const id = nodeId(config.cluster, 'gateway');
   const log = logger.child({ nodeId: id });
+  const opsTls = serverTls(config.ops.tls, 'ops.tls', log.child({ subsystem: 'tls' }));
+  const upstreamTls = serverTls(config.upstream.tls, 'upstream.tls', log.child({ subsystem: 'tls' }));
+  const relayTls = serverTls(config.relay.tls, 'relay.tls', log.child({ subsystem: 'tls' }));
 
   const app = await NestFactory.create(
     GatewayNodeModule.register({
       ops: { readiness, registry },
-      gateway: { options: gatewayOptions(config), pool, logger: log, registry },
+      gateway: { options: { ...gatewayOptions(config), tls: upstreamTls }, pool, logger: log, registry },
     }),
-    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false },
+    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: opsTls?.serverOptions() },
   );
+  opsTls?.attach(app.getHttpServer());
   const wsAdapter = createUpstreamWsAdapter(app);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();
   const opsAddr = await listenNest(app, config.ops.bindAddr);
   reportClusterHealth(readiness, registry, clients);
 
-  const relay = new RelayServer(pool, relayServerOptions(config), log.child({ subsystem: 'relay' }), registry);
+  const relay = new RelayServer(pool, relayServerOptions(config, relayTls), log.child({ subsystem: 'relay' }), registry);
   const relayAddr = await relay.listen();
   const upstreamListener = app.get(UpstreamListener);
   const upstreamAddr = await upstreamListener.listen();
@@ -94,6 +98,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
       await registration.close();
       await sweeper.stop();
       await app.close();
+      opsTls?.detach(app.getHttpServer());
       log.info('shutdown complete');
     },
   };

@@ -1,4 +1,5 @@
 import type { SessionOptions } from '@piko/protocol';
+import type { ServerTls } from '@piko/runtime';
 
 /** What the relay server needs from config, in its own terms (the app maps `relay.*` keys onto it). */
 export interface RelayServerOptions {
@@ -9,4 +10,6 @@ export interface RelayServerOptions {
   headerTimeoutMs: number;
   /** Multiplexer settings for relay sessions (the server side of each proxy's connection). */
   mux?: Omit<SessionOptions, 'client' | 'logger'>;
+  /** `relay.tls`: the port serves TLS with this (reloading) certificate, mutual with `client_cas`; undefined = plain TCP. */
+  tls?: ServerTls;
 }

@@ -1,4 +1,5 @@
 import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import {
   RelayStatus,
@@ -54,13 +55,20 @@ export class RelayServer {
     registry?: Registry,
   ) {
     if (registry) this.metrics = new RelayServerMetrics(registry);
-    this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
+    const onConnection = (socket: net.Socket): void => this.onConnection(socket);
+    if (options.tls) {
+      const server = tls.createServer({ ...options.tls.serverOptions(), noDelay: true }, onConnection);
+      options.tls.attach(server);
+      this.server = server;
+    } else {
+      this.server = net.createServer({ noDelay: true }, onConnection);
+    }
   }
 
   async listen(): Promise<AddressInfo> {
     const address = await listen(this.server, this.options.host, this.options.port);
     this.server.on('error', (err) => this.logger.error('relay server error', { err: err.message }));
-    this.logger.info('relay server listening', { addr: `${address.address}:${address.port}` });
+    this.logger.info('relay server listening', { addr: `${address.address}:${address.port}`, tls: this.options.tls !== undefined });
     return address;
   }
 
@@ -112,6 +120,7 @@ export class RelayServer {
       : Promise.resolve();
     for (const session of this.sessions) session.close();
     await closed;
+    this.options.tls?.detach(this.server);
   }
 
   private onConnection(socket: net.Socket): void {

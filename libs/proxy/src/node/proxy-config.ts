@@ -1,4 +1,4 @@
-import { parseBindAddr, type ServerConfig } from '@piko/config';
+import { clientTlsOptions, parseBindAddr, type ServerConfig } from '@piko/config';
 import type { ProxyOptions } from '../proxy-options';
 import type { RelayClientOptions } from '../relay/relay-client-options';
 
@@ -20,12 +20,17 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
   };
 }
 
-/** Maps `relay.*` onto the relay client's options. */
+/**
+ * Maps `relay.*` onto the relay client's options. The relay is TLS when `relay.tls.cert` is set
+ * (one config for the cluster: gateways serve what proxies dial), verified with `relay.tls.client.*`.
+ * Throws ConfigError when a `relay.tls.client` file cannot be read.
+ */
 export function relayClientOptions(config: ServerConfig): RelayClientOptions {
   return {
     acceptTimeoutMs: config.relay.acceptTimeout,
     connectTimeoutMs: config.relay.connectTimeout,
     connectRetryHoldMs: config.relay.connectRetryHold,
+    tls: config.relay.tls.cert ? (clientTlsOptions(config.relay.tls.client, 'relay.tls.client') ?? {}) : undefined,
     mux: { maxStreams: config.relay.maxStreams, keepAliveInterval: config.upstream.mux.keepaliveInterval },
   };
 }

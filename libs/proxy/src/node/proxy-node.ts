@@ -4,7 +4,7 @@ import { RoutingTable } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls } from '@piko/runtime';
 import { ProxyServer } from '../proxy-server';
 import { ClusterUpstreamDialer } from '../relay/cluster-upstream-dialer';
 import { RelayClient } from '../relay/relay-client';
@@ -31,6 +31,8 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   const readiness = new Readiness();
   const id = nodeId(config.cluster, 'proxy');
   const log = logger.child({ nodeId: id });
+  const opsTls = serverTls(config.ops.tls, 'ops.tls', log.child({ subsystem: 'tls' }));
+  const proxyTls = serverTls(config.proxy.tls, 'proxy.tls', log.child({ subsystem: 'tls' }));
 
   const routing = new RoutingTable({
     registry: clients.registry,
@@ -45,10 +47,11 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   const app = await NestFactory.create(
     ProxyNodeModule.register({
       ops: { readiness, registry },
-      proxy: { options: proxyOptions(config), dialer, logger: log, registry },
+      proxy: { options: { ...proxyOptions(config), tls: proxyTls }, dialer, logger: log, registry },
     }),
-    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false },
+    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: opsTls?.serverOptions() },
   );
+  opsTls?.attach(app.getHttpServer());
   await app.init();
   const opsAddr = await listenNest(app, config.ops.bindAddr);
   reportClusterHealth(readiness, registry, clients);
@@ -78,6 +81,7 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
       await routing.close();
       relay.close();
       await app.close();
+      opsTls?.detach(app.getHttpServer());
       log.info('shutdown complete');
     },
   };

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { SessionOptions } from '@piko/protocol';
 
 /** What the relay client needs from config, in its own terms. */
@@ -16,6 +17,11 @@ export interface RelayClientOptions {
    * accept timeout already bounds the wait for the gateway, so a second per-stream timer buys nothing.
    */
   mux?: Omit<SessionOptions, 'client' | 'logger'>;
+  /**
+   * With this, relay connections are TLS (`relay.tls.client`: CAs, client certificate, server
+   * name); undefined = plain TCP. The connect timeout covers the TLS handshake too.
+   */
+  tls?: ConnectionOptions;
 }
 
 export const DEFAULT_RELAY_CLIENT_OPTIONS: RelayClientOptions = {

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import {
@@ -204,7 +205,10 @@ export class RelayClient {
       return Promise.reject(new RelayDialError((err as Error).message, 'ERR_RELAY_CONNECT', { cause: err }));
     }
     return new Promise<Session>((resolve, reject) => {
-      const socket = net.connect({ ...target, noDelay: true });
+      const secure = this.options.tls;
+      const socket = secure
+        ? tls.connect({ ...secure, ...target, servername: secure.servername ?? (net.isIP(target.host) ? undefined : target.host) })
+        : net.connect({ ...target, noDelay: true });
       const timer = setTimeout(() => {
         socket.destroy(new Error(`connect timed out after ${this.options.connectTimeoutMs} ms`));
       }, this.options.connectTimeoutMs);
@@ -213,7 +217,7 @@ export class RelayClient {
         reject(new RelayDialError(`cannot connect to gateway relay ${relayAddr}: ${err.message}`, 'ERR_RELAY_CONNECT', { cause: err }));
       };
       socket.once('error', onError);
-      socket.once('connect', () => {
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
         socket.setNoDelay(true);

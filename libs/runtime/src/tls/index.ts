@@ -1,0 +1,2 @@
+export { ServerTls, serverTls, type ServerTlsFiles, type ServerTlsOptions, type TlsFiles } from './server-tls';
+export { createPortServer } from './http-server';
