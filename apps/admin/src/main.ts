@@ -1,14 +1,7 @@
 import 'reflect-metadata';
 import { adminRole } from '@piko/admin';
+import { runMain } from '@piko/observability';
 import { runRole } from '@piko/runtime';
 
 // The container's entry point: the same role as `piko admin`, with the same flags and config.
-runRole(adminRole, process.argv.slice(2), process.env).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`piko: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+void runMain(() => runRole(adminRole, process.argv.slice(2), process.env));

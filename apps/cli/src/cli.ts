@@ -1,5 +1,6 @@
 import { PikoClientError } from '@piko/client';
 import { ConfigError } from '@piko/config';
+import { StartupError } from '@piko/observability';
 import type { CommandEntry } from './command';
 
 const COMMANDS: CommandEntry[] = [
@@ -26,7 +27,10 @@ function usage(): string {
   ].join('\n');
 }
 
-/** Dispatches to a subcommand. Config errors are the user's to fix: print them plainly, exit 2. */
+/**
+ * Dispatches to a subcommand and resolves to the exit code. Config errors are the user's to fix:
+ * printed plainly, exit 2. Start-up and connect failures: one line `piko <command>: …`, exit 1.
+ */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -45,8 +49,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
       process.stderr.write(`${err.message}\n`);
       return 2;
     }
-    // Connecting failed for good (bad token, server gone past connect.timeout): say so, no stack.
-    if (err instanceof PikoClientError) {
+    // Connecting failed for good (bad token, server gone past connect.timeout), or a local port
+    // could not be opened: say so in one line, no stack.
+    if (err instanceof PikoClientError || err instanceof StartupError) {
       process.stderr.write(`piko ${name}: ${err.message}\n`);
       return 1;
     }

@@ -1,12 +1,5 @@
 import 'reflect-metadata';
+import { runMain } from '@piko/observability';
 import { runCli } from './cli';
 
-runCli(process.argv.slice(2), process.env).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`piko: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+void runMain(() => runCli(process.argv.slice(2), process.env));

@@ -13,3 +13,6 @@ export {
   type ReadinessReport,
 } from './health/readiness';
 export { onShutdownSignal, type ShutdownSignalOptions } from './shutdown/on-shutdown-signal';
+export { runMain, type RunMainOptions } from './startup/run-main';
+export { bindPort } from './startup/bind-port';
+export { StartupError } from './startup/startup-error';

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, renderHelp, ServerConfig } from '@piko/config';
-import { createLogger, type Logger, onShutdownSignal } from '@piko/observability';
+import { createLogger, type Logger, onShutdownSignal, StartupError } from '@piko/observability';
 import { rejectUnsupported } from './unsupported-config';
 
 /** A started role (or set of roles) of one process, stopped gracefully within `grace_period`. */
@@ -10,13 +10,19 @@ export interface RunningRole {
 export interface RoleCommand {
   /** Usage text printed above the generated flag list for --help. */
   usage: string;
+  /** Starts the role; throws StartupError (e.g. from bindPort) for a failure the operator must fix. */
   start(config: ServerConfig, logger: Logger): Promise<RunningRole>;
 }
 
 /**
  * What every server process does, whether started as `piko <role>` or as its container's
  * `node dist/apps/<app>/main.js`: load and validate config (a bad key fails before any port
- * opens, exit 2), start, and on SIGTERM/SIGINT shut down gracefully (a second signal exits at once).
+ * opens: its message on stderr, exit 2), start (a port that cannot be opened: one line
+ * `piko: --proxy.bind-addr 127.0.0.1:8000: address already in use`, exit 1), and on
+ * SIGTERM/SIGINT shut down gracefully (a second signal exits at once).
+ *
+ * A non-zero result means start-up failed with some ports possibly already open: the caller
+ * must end the process (exitProcess) rather than wait for the event loop to empty.
  */
 export async function runRole(command: RoleCommand, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let role: RunningRole;
@@ -32,9 +38,15 @@ export async function runRole(command: RoleCommand, argv: string[], env: NodeJS.
     logger = createLogger({ level: config.log.level, subsystems: config.log.subsystems });
     role = await command.start(config, logger);
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return 2;
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof StartupError) {
+      process.stderr.write(`piko: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
   }
   await new Promise<void>((resolve) => onShutdownSignal(() => role.shutdown().then(resolve), logger));
   return 0;

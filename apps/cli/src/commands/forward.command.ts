@@ -1,6 +1,6 @@
 import { Dialer } from '@piko/client';
 import { clientTlsOptions, ConfigError, ForwardConfig, loadConfig, renderHelp, trySplitHostPort } from '@piko/config';
-import { createLogger, onShutdownSignal } from '@piko/observability';
+import { bindPort, createLogger, onShutdownSignal } from '@piko/observability';
 import { isValidEndpointId } from '@piko/protocol';
 import type { Command } from '../command';
 import { type ForwardPort, TcpPortForwarder } from '../forward/tcp-forwarder';
@@ -44,7 +44,8 @@ export const forwardCommand: Command = {
       handshakeTimeout: config.connect.timeout,
     });
     const forwarders = ports.map((port) => new TcpPortForwarder(port, dialer, logger));
-    await Promise.all(forwarders.map((f) => f.listen()));
+    // A local port already taken ends the command with `piko forward: local port 127.0.0.1:15432: address already in use`.
+    await Promise.all(forwarders.map((f, i) => bindPort('local port', `${ports[i].host || '127.0.0.1'}:${ports[i].port}`, () => f.listen())));
     await new Promise<void>((resolve) =>
       onShutdownSignal(() => Promise.all(forwarders.map((f) => f.close(true))).then(() => resolve()), logger),
     );

@@ -11,7 +11,7 @@ import {
   UpstreamPool,
   type UpstreamWsAdapter,
 } from '@piko/gateway';
-import { createMetrics, type Logger, Readiness } from '@piko/observability';
+import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { ProxyServer, proxyOptions } from '@piko/proxy';
 import { nodeRegistration, serverTls } from '@piko/runtime';
@@ -61,13 +61,13 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
   app.useWebSocketAdapter(wsAdapter);
   await app.init();
 
-  const adminAddr = await listenNest(app, config.admin.bindAddr);
+  const adminAddr = await bindPort('--admin.bind-addr', config.admin.bindAddr, () => listenNest(app, config.admin.bindAddr));
   logger.child({ subsystem: 'admin' }).info('admin server listening', { addr: `${adminAddr.address}:${adminAddr.port}` });
 
   const upstreamListener = app.get(UpstreamListener);
   const proxyServer = app.get(ProxyServer);
-  const upstreamAddr = await upstreamListener.listen();
-  const proxyAddr = await proxyServer.listen();
+  const upstreamAddr = await bindPort('--upstream.bind-addr', config.upstream.bindAddr, () => upstreamListener.listen());
+  const proxyAddr = await bindPort('--proxy.bind-addr', config.proxy.bindAddr, () => proxyServer.listen());
   await registration.start();
   readiness.markReady();
 

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
-import { createMetrics, type Logger, Readiness } from '@piko/observability';
+import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls } from '@piko/runtime';
 import { AdminModule } from '../admin.module';
@@ -26,7 +26,7 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
   });
   adminTls?.attach(app.getHttpServer());
   await app.init();
-  const adminAddr = await listenNest(app, config.admin.bindAddr);
+  const adminAddr = await bindPort('--admin.bind-addr', config.admin.bindAddr, () => listenNest(app, config.admin.bindAddr));
   reportClusterHealth(readiness, registry, clients);
 
   const registration = nodeRegistration(

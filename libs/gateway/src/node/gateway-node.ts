@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
-import { createMetrics, type Logger, Readiness } from '@piko/observability';
+import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls } from '@piko/runtime';
 import { createUpstreamWsAdapter } from '../create-upstream-ws-adapter';
@@ -50,13 +50,13 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
   const wsAdapter = createUpstreamWsAdapter(app);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();
-  const opsAddr = await listenNest(app, config.ops.bindAddr);
+  const opsAddr = await bindPort('--ops.bind-addr', config.ops.bindAddr, () => listenNest(app, config.ops.bindAddr));
   reportClusterHealth(readiness, registry, clients);
 
   const relay = new RelayServer(pool, relayServerOptions(config, relayTls), log.child({ subsystem: 'relay' }), registry);
-  const relayAddr = await relay.listen();
+  const relayAddr = await bindPort('--relay.bind-addr', config.relay.bindAddr, () => relay.listen());
   const upstreamListener = app.get(UpstreamListener);
-  const upstreamAddr = await upstreamListener.listen();
+  const upstreamAddr = await bindPort('--upstream.bind-addr', config.upstream.bindAddr, () => upstreamListener.listen());
 
   const registration = nodeRegistration(
     config,

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { RoutingTable } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
-import { createMetrics, type Logger, Readiness } from '@piko/observability';
+import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls } from '@piko/runtime';
 import { ProxyServer } from '../proxy-server';
@@ -53,12 +53,12 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   );
   opsTls?.attach(app.getHttpServer());
   await app.init();
-  const opsAddr = await listenNest(app, config.ops.bindAddr);
+  const opsAddr = await bindPort('--ops.bind-addr', config.ops.bindAddr, () => listenNest(app, config.ops.bindAddr));
   reportClusterHealth(readiness, registry, clients);
 
   await routing.start();
   const proxyServer = app.get(ProxyServer);
-  const proxyAddr = await proxyServer.listen();
+  const proxyAddr = await bindPort('--proxy.bind-addr', config.proxy.bindAddr, () => proxyServer.listen());
   const registration = nodeRegistration(
     config,
     clients,
