@@ -5,7 +5,7 @@ export interface ProxyOptions {
   /** `proxy.bind_addr` split into host ('' = all interfaces) and port. */
   host: string;
   port: number;
-  /** `proxy.timeout` in ms: wait for upstream response headers; 0 = none. Not applied to upgrades. */
+  /** `proxy.timeout` in ms: wait for upstream response headers (an upgrade's 101 too, not the upgraded connection); 0 = none. */
   timeoutMs: number;
   /** `proxy.access_log`: one info line per proxied request. */
   accessLog: boolean;

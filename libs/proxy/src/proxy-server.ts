@@ -13,7 +13,8 @@ import type { ProxyMetrics } from './proxy-metrics';
 import type { ProxyOptions } from './proxy-options';
 import { PROXY_LOGGER, PROXY_METRICS, PROXY_OPTIONS } from './proxy.tokens';
 import { UPSTREAM_DIALER, type UpstreamDialer } from './upstream-dialer';
-import { forwardUpgrade } from './websocket-forwarder';
+import { returnToHttpServer } from './connection-handback';
+import { UpgradeForwarder, type UpgradeOutcome } from './upgrade-forwarder';
 
 interface StatusMetrics {
   requests: { inc(): void };
@@ -34,6 +35,7 @@ export class ProxyServer {
   private readonly server: Server;
   private readonly forwarder: HttpForwarder;
   private readonly tcpForwarder = new TcpForwarder();
+  private readonly upgradeForwarder: UpgradeForwarder;
   private readonly upgraded = new Set<Duplex>();
   private inFlight = 0;
   private readonly byStatus = new Map<number, StatusMetrics>();
@@ -45,6 +47,7 @@ export class ProxyServer {
     @Inject(PROXY_LOGGER) private readonly logger: Logger,
   ) {
     this.forwarder = new HttpForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined }, logger);
+    this.upgradeForwarder = new UpgradeForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined });
     this.server = createPortServer(
       {
         maxHeaderSize: options.maxHeaderBytes,
@@ -137,7 +140,13 @@ export class ProxyServer {
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const started = performance.now();
     const tcp = TCP_ROUTE.exec(req.url ?? '');
+    // /_piko/ is Piko's own for upgrades too; its one upgrade route is the TCP one.
+    if (!tcp && req.url?.startsWith(RESERVED_PREFIX)) {
+      this.logUpgrade(req, undefined, started, { result: 'failed', status: 404, closeReason: 'reserved path' });
+      return sendRawError(socket, 404, 'not found');
+    }
     // Not URL-decoded: a valid endpoint ID has no characters that need escaping.
     const endpointId = tcp ? tcp[1] : this.endpointId(req);
     if (typeof endpointId !== 'string') return sendRawError(socket, 400, endpointId.error);
@@ -154,16 +163,44 @@ export class ProxyServer {
         if (tcp) {
           this.metrics.tcpConnectionsTotal.inc();
           this.tcpForwarder.forward(req, socket, head, stream);
-        } else {
-          this.metrics.upgradesTotal.inc();
-          forwardUpgrade(req, socket, head, stream, this.options.tls !== undefined);
+          return;
         }
+        this.upgradeForwarder.forward({
+          req,
+          socket,
+          head,
+          stream,
+          mayKeepAlive: () => this.server.listening,
+          handBack: (client, leftover) => {
+            this.upgraded.delete(client);
+            returnToHttpServer(this.server, client, leftover, this.options.idleTimeoutMs);
+          },
+          done: (outcome) => {
+            if (outcome.result === 'upgraded') this.metrics.upgradesTotal.inc();
+            this.logUpgrade(req, endpointId, started, outcome);
+          },
+        });
       },
       (err: Error) => {
         this.logger.warn('upstream unreachable', { endpointId, err: err.message, upgrade: true });
         sendRawError(socket, 502, 'upstream unreachable');
       },
     );
+  }
+
+  /** The access-log line of an upgrade request (`proxy.access_log`), written when it is over. */
+  private logUpgrade(req: IncomingMessage, endpointId: string | undefined, started: number, outcome: Partial<UpgradeOutcome>): void {
+    if (!this.options.accessLog) return;
+    this.logger.info('upgrade', {
+      method: req.method,
+      // Without the query: WebSocket clients in browsers cannot set headers, so tokens ride there.
+      path: req.url?.split('?', 1)[0],
+      host: req.headers.host,
+      upgrade: req.headers.upgrade,
+      endpointId,
+      ...outcome,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    });
   }
 
   private endpointId(req: IncomingMessage): string | { error: string } {
