@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import type { ManagedProcess } from '@piko/testing';
+import { readFileSync } from 'node:fs';
+import { type ManagedProcess, TestPki, waitFor } from '@piko/testing';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
 import { RawHttpConnection, type RawResponse } from './support/raw-http-client';
 import { type SeenRequest, UpgradeIgnoringService } from './support/upgrade-ignoring-service';
@@ -188,5 +189,53 @@ describe('declined upgrades stay HTTP (piko server + piko agent http, raw socket
     expect(second).toMatchObject({ name: 'other', url: '/h2c-second' });
     expect(second.headers['x-piko-internal']).toBeUndefined();
     expect(plain.seen.map((r) => r.url)).toEqual(['/h2c-first']);
+  });
+});
+
+// The same hand-back on a TLS proxy port: an HTTPS server's HTTP layer takes connections from its
+// 'secureConnection' event, not 'connection'.
+describe('declined upgrades stay HTTP on a TLS proxy port', () => {
+  let pki: TestPki;
+  let server: PikoServer;
+  let plain: UpgradeIgnoringService;
+  let other: UpgradeIgnoringService;
+  const agents: ManagedProcess[] = [];
+
+  beforeAll(async () => {
+    pki = TestPki.create();
+    const cert = pki.issue({ cn: 'proxy' });
+    plain = new UpgradeIgnoringService('plain');
+    other = new UpgradeIgnoringService('other');
+    const [plainPort, otherPort] = [await plain.listen(), await other.listen()];
+    server = await startPikoServer(['--proxy.tls.cert', cert.cert, '--proxy.tls.key', cert.key]);
+    agents.push(await startAgent('http', 'plain', String(plainPort), server.upstreamUrl));
+    agents.push(await startAgent('http', 'other', String(otherPort), server.upstreamUrl));
+    await waitFor('both endpoints registered', async () => {
+      const { endpoints } = (await (await fetch(`${server.adminUrl}/api/v1/endpoints`)).json()) as { endpoints: Record<string, unknown> };
+      return endpoints.plain && endpoints.other ? true : undefined;
+    });
+  });
+
+  afterAll(async () => {
+    for (const agent of agents) await agent.stop();
+    await server?.process.stop();
+    await plain?.close();
+    await other?.close();
+    pki?.remove();
+  });
+
+  it('routes and sanitises the request after a declined upgrade', async () => {
+    const ca = readFileSync(pki.ca.cert);
+    const tunnel = await RawHttpConnection.openTls(server.proxyPort, ca);
+    tunnel.send(upgradeRequest('/first'));
+    const first = await tunnel.readResponse();
+    expect(echoed(first)).toMatchObject({ name: 'plain', url: '/first' });
+    tunnel.send(spoofingRequest('other'));
+    const second = await tunnel.readResponse();
+    tunnel.destroy();
+    expect(echoed(second)).toMatchObject({ name: 'other', url: '/second' });
+    expect(echoed(second).headers['x-piko-internal']).toBeUndefined();
+    expect(echoed(second).headers['x-forwarded-for']).toBe('6.6.6.6, 127.0.0.1');
+    expect(echoed(second).headers['x-forwarded-proto']).toBe('https');
   });
 });

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 export interface RawResponse {
   /** The status line and header lines exactly as received. */
@@ -39,6 +40,14 @@ export class RawHttpConnection {
   static open(port: number): Promise<RawHttpConnection> {
     return new Promise((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => resolve(new RawHttpConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Over TLS, trusting `ca` (PEM). */
+  static openTls(port: number, ca: Buffer): Promise<RawHttpConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ port, host: '127.0.0.1', ca }, () => resolve(new RawHttpConnection(socket)));
       socket.once('error', reject);
     });
   }
