@@ -2,7 +2,11 @@
 //   dist/index.js  one CommonJS bundle of the SDK and the @piko/protocol code it uses (ws stays a
 //                  dependency, so applications share their copy);
 //   dist/types/    declarations from tsc (tsconfig.lib.json), with the workspace alias
-//                  '@piko/protocol' rewritten to the relative path of its emitted declarations.
+//                  '@piko/protocol' rewritten to the relative path of its emitted declarations,
+//                  and the entry point referencing Node's types (`/// <reference types="node" />`):
+//                  the declarations use node:stream, node:net, ..., and TypeScript 6 no longer
+//                  includes @types/* unless asked, so without it an application that has not
+//                  listed "node" in its tsconfig's `types` could not compile against the SDK.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -38,4 +42,6 @@ for (const file of walk(join(dist, 'types')).filter((f) => f.endsWith('.d.ts')))
   if (!rel.startsWith('.')) rel = `./${rel}`;
   writeFileSync(file, text.replaceAll("'@piko/protocol'", `'${rel}'`));
 }
+const entryTypes = join(here, JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')).types);
+writeFileSync(entryTypes, `/// <reference types="node" />\n${readFileSync(entryTypes, 'utf8')}`);
 console.log('built libs/client/dist/index.js and libs/client/dist/types/');
