@@ -134,6 +134,9 @@ describe('installing piko on another machine', () => {
     const installed = join(prefix, 'lib/node_modules/@piko/cli');
     expect(readdirSync(join(installed, 'node_modules')).filter((name) => !name.startsWith('.')).sort()).toEqual(['bufferutil', 'node-gyp-build']);
     expect(readFileSync(join(installed, 'THIRD-PARTY-NOTICES.md'), 'utf8')).toContain('## @nestjs/core@');
+    // The bundle's one external require, ws's optional bufferutil, finds the copy shipped inside.
+    const resolved = await run(process.execPath, ['-p', `require.resolve('bufferutil', { paths: [${JSON.stringify(join(installed, 'bin'))}] })`], work);
+    expect(resolved.stdout.trim()).toBe(join(installed, 'node_modules/bufferutil/index.js'));
     expect((await run(piko, ['--help'])).stdout).toContain('Usage: piko <command>');
 
     agents.push(await startAgent(piko, 'from-tarball', local.port, server.upstreamUrl));
