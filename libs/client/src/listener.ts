@@ -1,9 +1,9 @@
 import { EventEmitter } from 'events';
 import type { Duplex } from 'stream';
 import type { Session } from '@piko/protocol';
-import { backoffDelay } from './backoff';
 import { AbortError, ConnectError, ListenerClosedError } from './errors';
 import type { Logger } from './logger';
+import { ReconnectBackoff } from './reconnect-backoff';
 
 /** How a Listener (re)opens its session; supplied by Upstream. */
 export interface ListenerConnector {
@@ -16,7 +16,7 @@ export interface ListenerConnector {
 
 type ListenerState = 'connecting' | 'connected' | 'reconnecting' | 'closing' | 'closed';
 
-// A session that stayed up this long counts as healthy: the next drop starts the backoff over.
+// A session that dies sooner than this without a go-away counts as a failed connect (flapping).
 const HEALTHY_SESSION_MS = 5_000;
 
 /**
@@ -41,8 +41,7 @@ export class Listener extends EventEmitter {
   // Streams that arrived before anyone listened for 'connection' (Go's accept queue, in effect).
   private pending: Duplex[] = [];
   private readonly lifetime = new AbortController();
-  private attempt = 0;
-  private sessionStartedAt = 0;
+  private readonly backoff: ReconnectBackoff;
   private closePromise: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
   private readonly logger: Logger;
@@ -53,6 +52,11 @@ export class Listener extends EventEmitter {
   ) {
     super();
     this.logger = connector.logger.child({ endpointId });
+    this.backoff = new ReconnectBackoff({
+      minMs: connector.minReconnectBackoff,
+      maxMs: connector.maxReconnectBackoff,
+      healthyAfterMs: HEALTHY_SESSION_MS,
+    });
     this.on('newListener', (event: string) => {
       if (event === 'connection' && this.pending.length > 0) process.nextTick(() => this.flushPending());
     });
@@ -118,8 +122,12 @@ export class Listener extends EventEmitter {
   }
 
   private async connectWithRetry(signal: AbortSignal, waitFirst: boolean): Promise<Session> {
-    const { minReconnectBackoff: min, maxReconnectBackoff: max } = this.connector;
-    if (waitFirst) await sleep(backoffDelay(this.attempt++, min, max), signal);
+    if (waitFirst) {
+      const attempt = this.backoff.attempt;
+      const delay = this.backoff.next();
+      this.logger.info('reconnecting', { url: this.connector.url, attempt, backoffMs: Math.round(delay) });
+      await sleep(delay, signal);
+    }
     for (;;) {
       try {
         return await this.connector.connect(signal);
@@ -129,9 +137,11 @@ export class Listener extends EventEmitter {
           this.logger.error('connect failed; non-retryable', { url: this.connector.url, err: String(err) });
           throw err;
         }
-        const delay = backoffDelay(this.attempt++, min, max);
+        const attempt = this.backoff.attempt;
+        const delay = this.backoff.next();
         this.logger.warn('connect failed; retrying', {
           url: this.connector.url,
+          attempt,
           backoffMs: Math.round(delay),
           err: err.message,
         });
@@ -142,7 +152,7 @@ export class Listener extends EventEmitter {
 
   private attach(session: Session): void {
     this.session = session;
-    this.sessionStartedAt = Date.now();
+    this.backoff.connected();
     this.streamsBySession.set(session, 0);
     this.state = 'connected';
     this.logger.info('connected', { url: this.connector.url });
@@ -152,6 +162,7 @@ export class Listener extends EventEmitter {
       // The server is draining this connection: keep it for the streams already on it, and get a
       // fresh one now so the endpoint stays reachable.
       this.session = undefined;
+      this.backoff.disconnected(true);
       this.draining.add(session);
       this.closeDrainedSession(session);
       this.reconnect(new Error('server sent go-away'), false);
@@ -162,7 +173,7 @@ export class Listener extends EventEmitter {
       this.draining.delete(session);
       if (this.session === session) {
         this.session = undefined;
-        if (Date.now() - this.sessionStartedAt >= HEALTHY_SESSION_MS) this.attempt = 0;
+        this.backoff.disconnected(false);
         this.reconnect(err, true);
       }
       this.finishIfIdle();

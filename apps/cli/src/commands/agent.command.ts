@@ -12,8 +12,9 @@ const USAGE = `Usage:
 The agent dials out to Piko's upstream port (--connect.url) and registers each
 endpoint; requests for the endpoint are then forwarded to the local service.
 <addr> is a port ('3000', meaning localhost), host:port, or a URL
-('http://localhost:3000'). It reconnects with exponential backoff (100 ms to
-15 s, with jitter) whenever the connection drops.
+('http://localhost:3000'). Whenever the connection drops it reconnects with
+exponential backoff (100 ms doubling to 15 s, with jitter; at most 1 s apart
+for the first 30 s of an outage, and from 100 ms again after each connect).
 
 Examples:
   piko agent http my-service 3000
