@@ -33,6 +33,10 @@ describe('Dialer', () => {
       wss.handleUpgrade(req, socket, head, (ws) => {
         // Half-close mode, as the proxy's TcpForwarder: the echo ends only after the client's FIN.
         const duplex = webSocketDuplex(ws, { halfClose: true });
+        if (req.url?.includes('speaks-first')) {
+          // Written in the same tick as the 101, so it reaches the client in the same read.
+          duplex.write('banner\n');
+        }
         if (req.url?.includes('reply-after-eof')) {
           let received = 0;
           duplex.on('data', (chunk: Buffer) => (received += chunk.length));
@@ -67,6 +71,15 @@ describe('Dialer', () => {
     conn.write(Buffer.alloc(100_000));
     conn.end();
     expect((await readAll(conn)).toString()).toBe('got 100000 bytes');
+  });
+
+  it('keeps bytes the far end sent right behind the 101 (a server that speaks first)', async () => {
+    const dialer = new Dialer({ url });
+    for (let i = 0; i < 20; i++) {
+      const conn = await dialer.dial('speaks-first');
+      conn.end('bye');
+      expect((await readAll(conn)).toString()).toBe('banner\nbye');
+    }
   });
 
   it('rejects with UnauthorizedError on 401', async () => {

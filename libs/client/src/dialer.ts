@@ -30,12 +30,16 @@ export class Dialer {
    */
   async dial(endpointId: string, options: { signal?: AbortSignal } = {}): Promise<Duplex> {
     if (!isValidEndpointId(endpointId)) throw new InvalidEndpointIdError(endpointId);
-    const ws = await connectWebSocket(tcpDialUrl(this.options.url, endpointId), {
-      token: this.options.token,
-      tls: this.options.tls,
-      handshakeTimeout: this.options.handshakeTimeout,
-      signal: options.signal,
-    });
-    return webSocketDuplex(ws, { halfClose: true });
+    return connectWebSocket(
+      tcpDialUrl(this.options.url, endpointId),
+      {
+        token: this.options.token,
+        tls: this.options.tls,
+        handshakeTimeout: this.options.handshakeTimeout,
+        signal: options.signal,
+      },
+      // Wrapped inside the 'open' event: the far end may speak first (see connectWebSocket).
+      (ws) => webSocketDuplex(ws, { halfClose: true }),
+    );
   }
 }

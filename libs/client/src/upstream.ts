@@ -80,17 +80,17 @@ export class Upstream {
       logger: this.logger,
       connect: async (signal) => {
         this.logger.debug('connecting', { endpointId, url });
-        const ws = await connectWebSocket(url, {
-          token: this.options.token,
-          tls: this.options.tls,
-          handshakeTimeout: this.options.handshakeTimeout,
-          signal,
-        });
-        return new Session(webSocketDuplex(ws), {
-          logger: this.logger.child({ endpointId, subsystem: 'mux' }),
-          ...this.options.mux,
-          client: true,
-        });
+        return connectWebSocket(
+          url,
+          { token: this.options.token, tls: this.options.tls, handshakeTimeout: this.options.handshakeTimeout, signal },
+          // Inside the 'open' event, so a frame sent right behind the 101 is not lost (see connectWebSocket).
+          (ws) =>
+            new Session(webSocketDuplex(ws), {
+              logger: this.logger.child({ endpointId, subsystem: 'mux' }),
+              ...this.options.mux,
+              client: true,
+            }),
+        );
       },
     });
   }

@@ -18,15 +18,21 @@ const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const MAX_ERROR_BODY = 4096;
 
 /**
- * Opens a WebSocket to Piko and resolves once the upgrade succeeded. Failures become typed
- * errors: UnauthorizedError for 401/403, ConnectError (retryable or not) for everything else,
- * AbortError when `signal` aborts first.
+ * Opens a WebSocket to Piko and resolves with `adopt(ws)` once the upgrade succeeded. Failures
+ * become typed errors: UnauthorizedError for 401/403, ConnectError (retryable or not) for
+ * everything else, AbortError when `signal` aborts first.
+ *
+ * `adopt` runs synchronously inside ws's 'open' event and must attach the message listener there
+ * (webSocketDuplex does): bytes the peer sent right behind its 101, in the same TCP read, are
+ * emitted as messages on the next tick, before any promise continuation runs, and a message
+ * without a listener is gone. A server that speaks first (an SSH banner through `piko forward`)
+ * lost its first bytes that way on 1–3 % of connections.
  */
-export function connectWebSocket(url: string, options: WebSocketConnectOptions = {}): Promise<WebSocket> {
+export function connectWebSocket<T>(url: string, options: WebSocketConnectOptions, adopt: (ws: WebSocket) => T): Promise<T> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
 
-  return new Promise<WebSocket>((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     const headers: Record<string, string> = {};
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
     const ws = new WebSocket(url, {
@@ -41,7 +47,7 @@ export function connectWebSocket(url: string, options: WebSocketConnectOptions =
       generateMask: url.startsWith('wss:') ? zeroMask : undefined,
     });
     let settled = false;
-    const settle = (err: Error | undefined): void => {
+    const settle = (err: Error | undefined, adopted?: T): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
@@ -49,16 +55,17 @@ export function connectWebSocket(url: string, options: WebSocketConnectOptions =
         ws.terminate();
         reject(err);
       } else {
-        resolve(ws);
+        resolve(adopted as T);
       }
     };
     const onAbort = (): void => settle(new AbortError(signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
 
     ws.once('open', () => {
+      if (settled) return;
       // The caller owns error handling from here on; this listener only covered the handshake.
       ws.off('error', onError);
-      settle(undefined);
+      settle(undefined, adopt(ws));
     });
     const onError = (err: Error): void =>
       settle(new ConnectError(`connect ${redactUrl(url)}: ${err.message}`, true, undefined, { cause: err }));

@@ -84,7 +84,13 @@ export class UpstreamWsAdapter extends WsAdapter {
         : { status: 503, error: 'gateway is shutting down' };
       if (rejection) return reject(socket, rejection);
       paramsByRequest.set(request, params);
-      route.server.handleUpgrade(request, socket, head, (ws) => route.server.emit('connection', ws, request));
+      route.server.handleUpgrade(request, socket, head, (ws) => {
+        // Paused until the multiplexer's first read (webSocketDuplex resumes it): frames that came
+        // with the upgrade request are emitted on the next tick, and Nest reaching the gateway's
+        // handleConnection synchronously is its implementation's choice, not a promise.
+        ws.pause();
+        route.server.emit('connection', ws, request);
+      });
       return;
     }
     reject(socket, { status: 404, error: 'not found' });
