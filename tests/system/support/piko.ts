@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, ManagedProcess, waitFor } from '@piko/testing';
 
-export const PIKO_BIN = join(__dirname, '../../../dist/apps/cli/main.js');
+/**
+ * The CLI script the system tests run with `node`: the build's bundle, or the file named by
+ * PIKO_TEST_BIN, e.g. the `bin/piko.js` of an installed `npm run pack` tarball, to run the suite
+ * against what users install.
+ */
+export const PIKO_BIN = process.env.PIKO_TEST_BIN || join(__dirname, '../../../dist/apps/cli/main.js');
 
 function requireBuild(): void {
   if (!existsSync(PIKO_BIN)) throw new Error(`${PIKO_BIN} is missing: run \`npm run build\` first (npm test does)`);
