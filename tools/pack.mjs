@@ -59,6 +59,11 @@ function copyInstalledPackage(installPath, destinationRoot) {
   });
 }
 
+/**
+ * Writes dist/packages/piko-cli-<version>.tgz (see the top of this file).
+ * @returns {Promise<string>} the tarball's path
+ * @throws Error if dist/out-tsc is missing, the bundle requires an undeclared package, or npm pack fails
+ */
 async function packCli(lock) {
   const rootManifest = readJson(join(root, 'package.json'));
   const cliManifest = readJson(join(root, 'apps/cli/package.json'));
@@ -90,6 +95,12 @@ async function packCli(lock) {
   return tarball;
 }
 
+/**
+ * Builds libs/client and writes dist/packages/piko-client-<version>.tgz and client-deps/.
+ * @returns {{ tarball: string, deps: string[] }} the paths written
+ * @throws Error if the bundle requires an undeclared package, the lockfile's version of a
+ *   dependency is outside the range libs/client/package.json declares, or npm pack fails
+ */
 function packClient(lock) {
   const dir = join(root, 'libs/client');
   execFileSync(process.execPath, [join(dir, 'build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
