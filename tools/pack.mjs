@@ -13,6 +13,7 @@
 //   dist/packages/client-deps/*.tgz           the SDK's dependencies at the lockfile's versions,
 //       packed from node_modules, for a machine without the registry:
 //       `npm install ./piko-client-*.tgz ./client-deps/*.tgz`.
+//   and a `<tarball>.sha256` beside each of the two tarballs (`sha256sum -c` checks it).
 //
 // Why inline rather than declare the CLI's dependencies: npm installs a tarball's dependencies by
 // fetching each one's full registry metadata, which `npm ci` does not leave in the cache (it
@@ -31,6 +32,7 @@ import semver from 'semver';
 import { assertDeclared } from './pack/bundle-requires.mjs';
 import { bundleCli } from './pack/bundle-cli.mjs';
 import { lockedVersion, readLockfile, runtimeClosure } from './pack/lockfile.mjs';
+import { writeChecksum } from './pack/checksum.mjs';
 import { thirdPartyNotices } from './pack/notices.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -132,6 +134,7 @@ const stage = mkdtempSync(join(tmpdir(), 'piko-pack-'));
 try {
   const cli = await packCli(lock);
   const client = packClient(lock);
+  for (const file of [cli, client.tarball]) await writeChecksum(file);
   console.log(`packed ${cli}`);
   console.log(`packed ${client.tarball}, and its ${client.deps.length} dependencies in ${join(out, 'client-deps')}`);
 } finally {

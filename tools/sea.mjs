@@ -9,7 +9,7 @@
 //      executable starts without compiling the 6 MB script);
 //   3. postject injects the blob into a copy of the node binary and flips its SEA fuse.
 //
-// Output: dist/packages/piko-<platform>-<arch> and its THIRD-PARTY-NOTICES. The executable runs
+// Output: dist/packages/piko-<platform>-<arch>, its .THIRD-PARTY-NOTICES.md and .sha256. The executable runs
 // on machines of the same platform and architecture with the same C library as the node binary it
 // copies (glibc for the Debian/NodeSource builds); it needs nothing else installed.
 //
@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { inject } from 'postject';
 import { bundleCli } from './pack/bundle-cli.mjs';
+import { writeChecksum } from './pack/checksum.mjs';
 import { thirdPartyNotices } from './pack/notices.mjs';
 
 // Node's fixed sentinel: the binary holds `<fuse>:0`, which postject turns into `<fuse>:1`.
@@ -78,6 +79,7 @@ try {
     `\n\nThe executable is Node.js ${nodeVersion} (MIT License, https://github.com/nodejs/node/blob/${nodeVersion}/LICENSE, which also lists the libraries Node.js includes) with the piko program embedded.\n\n`,
   );
   writeFileSync(`${executable}.THIRD-PARTY-NOTICES.md`, notices);
+  await writeChecksum(executable);
   console.log(`built ${executable} (Node.js ${nodeVersion})`);
 } finally {
   rmSync(stage, { recursive: true, force: true });

@@ -123,6 +123,12 @@ describe('installing piko on another machine', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
+  it('each artifact has a checksum file that sha256sum -c accepts', async () => {
+    const artifacts = [`piko-cli-${version}.tgz`, `piko-client-${version}.tgz`, `piko-${process.platform}-${process.arch}`];
+    const checked = await run('sha256sum', ['-c', ...artifacts.map((file) => `${file}.sha256`)], packages);
+    expect(checked.stdout.trim().split('\n')).toEqual(artifacts.map((file) => `${file}: OK`));
+  });
+
   it('the CLI tarball installs offline into an empty prefix, and its agent serves a local service through the server', async () => {
     const tarball = join(packages, `piko-cli-${version}.tgz`);
     const prefix = join(work, 'cli');
