@@ -19,7 +19,9 @@ const moduleNameMapper = { '^@piko/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 
 const common = {
   rootDir: __dirname,
-  transform: { '^.+\\.ts$': swc },
+  // jose ships ES modules only; Node 20 require()s them, Jest's module system needs them compiled.
+  transform: { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper,
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],

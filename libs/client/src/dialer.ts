@@ -8,6 +8,7 @@ import { connectWebSocket } from './websocket-connect';
 export interface DialerOptions {
   /** URL of Piko's proxy port, e.g. `http://localhost:8000`; a path is kept as a prefix. */
   url: string;
+  /** Sent as `Authorization: Bearer <token>` on each dial (the proxy port's `proxy.auth`). */
   token?: string;
   tls?: ConnectionOptions;
   /** Milliseconds allowed for the connect handshake; default 60000. */

@@ -60,6 +60,12 @@ describe('Upstream', () => {
     expect(gateway.connections).toHaveLength(1);
     expect(gateway.connections[0].endpointId).toBe('my-endpoint');
     expect(gateway.connections[0].authorization).toBe('Bearer s3cret');
+    expect(gateway.connections[0].tenantId).toBeUndefined();
+  });
+
+  it('sends the tenant ID as x-piko-tenant-id when given', async () => {
+    await listen(upstream({ token: 's3cret', tenantId: 'team-a' }), 'tenant-endpoint');
+    expect(gateway.connections[0]).toMatchObject({ authorization: 'Bearer s3cret', tenantId: 'team-a' });
   });
 
   it('carries bytes both ways over a stream the gateway opens', async () => {

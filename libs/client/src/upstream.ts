@@ -16,6 +16,11 @@ export interface UpstreamOptions {
   url: string;
   /** Sent as `Authorization: Bearer <token>` on every connect. */
   token?: string;
+  /**
+   * Tenant whose keys verify `token` on the server (`upstream.tenants`), sent as
+   * `x-piko-tenant-id` on every connect (Go Piko's client.Upstream.TenantID).
+   */
+  tenantId?: string;
   /** TLS options for `https:`/`wss:` URLs (CA, client certificate, servername, ...). */
   tls?: ConnectionOptions;
   /** Milliseconds; default 100. */
@@ -82,7 +87,7 @@ export class Upstream {
         this.logger.debug('connecting', { endpointId, url });
         return connectWebSocket(
           url,
-          { token: this.options.token, tls: this.options.tls, handshakeTimeout: this.options.handshakeTimeout, signal },
+          { token: this.options.token, tenantId: this.options.tenantId, tls: this.options.tls, handshakeTimeout: this.options.handshakeTimeout, signal },
           // Inside the 'open' event, so a frame sent right behind the 101 is not lost (see connectWebSocket).
           (ws) =>
             new Session(webSocketDuplex(ws), {

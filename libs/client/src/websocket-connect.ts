@@ -4,7 +4,10 @@ import { WebSocket } from 'ws';
 import { AbortError, ConnectError, UnauthorizedError } from './errors';
 
 export interface WebSocketConnectOptions {
+  /** Sent as `Authorization: Bearer <token>` on the upgrade request (Go Piko's pkg/websocket/conn.go). */
   token?: string;
+  /** Sent as `x-piko-tenant-id` (Go Piko's WithTenantID). */
+  tenantId?: string;
   tls?: ConnectionOptions;
   signal?: AbortSignal;
   /** Milliseconds allowed for the TCP + TLS + upgrade handshake. */
@@ -35,6 +38,7 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
   return new Promise<T>((resolve, reject) => {
     const headers: Record<string, string> = {};
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
+    if (options.tenantId) headers['x-piko-tenant-id'] = options.tenantId;
     const ws = new WebSocket(url, {
       ...options.tls,
       headers,

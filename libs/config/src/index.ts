@@ -32,6 +32,7 @@ export { ClusterConfig } from './schemas/cluster.config';
 export { RegistryConfig } from './schemas/registry.config';
 export { AuthConfig, authEnabled } from './schemas/auth.config';
 export { JwksConfig } from './schemas/jwks.config';
+export { TenantConfig } from './schemas/tenant.config';
 export { TlsConfig, tlsEnabled } from './schemas/tls.config';
 export { clientTlsOptions } from './lib/client-tls-options';
 export { ClientTlsConfig } from './schemas/client-tls.config';

@@ -8,13 +8,18 @@ import { errorBody } from '@piko/protocol';
 export interface UpgradeRejection {
   status: number;
   error: string;
+  /** Extra response headers, e.g. `www-authenticate` on a 401. */
+  headers?: Record<string, string>;
 }
 
 export interface UpstreamWsAdapterOptions {
   /** Largest WebSocket message accepted (bytes). A yamux frame never needs more than its window. */
   maxPayload: number;
-  /** Runs before the upgrade completes, so a bad endpoint ID or token gets an HTTP status, not a closed socket. */
-  beforeUpgrade(request: IncomingMessage, params: Record<string, string>): UpgradeRejection | undefined;
+  /**
+   * Runs before the upgrade completes, so a bad endpoint ID or token gets an HTTP status, not a
+   * closed socket. May be async (token verification); it must not reject.
+   */
+  beforeUpgrade(request: IncomingMessage, params: Record<string, string>): UpgradeRejection | undefined | Promise<UpgradeRejection | undefined>;
 }
 
 interface Route {
@@ -79,17 +84,27 @@ export class UpstreamWsAdapter extends WsAdapter {
       const match = route.pattern.exec(pathname);
       if (!match) continue;
       const params = Object.fromEntries(route.names.map((name, i) => [name, safeDecode(match[i + 1])]));
-      const rejection = this.accepting
-        ? this.options.beforeUpgrade(request, params)
-        : { status: 503, error: 'gateway is shutting down' };
-      if (rejection) return reject(socket, rejection);
-      paramsByRequest.set(request, params);
-      route.server.handleUpgrade(request, socket, head, (ws) => {
-        // Paused until the multiplexer's first read (webSocketDuplex resumes it): frames that came
-        // with the upgrade request are emitted on the next tick, and Nest reaching the gateway's
-        // handleConnection synchronously is its implementation's choice, not a promise.
-        ws.pause();
-        route.server.emit('connection', ws, request);
+      const complete = (rejection: UpgradeRejection | undefined): void => {
+        if (rejection) return reject(socket, rejection);
+        if (socket.destroyed) return;
+        paramsByRequest.set(request, params);
+        route.server.handleUpgrade(request, socket, head, (ws) => {
+          // Paused until the multiplexer's first read (webSocketDuplex resumes it): frames that came
+          // with the upgrade request are emitted on the next tick, and Nest reaching the gateway's
+          // handleConnection synchronously is its implementation's choice, not a promise.
+          ws.pause();
+          route.server.emit('connection', ws, request);
+        });
+      };
+      if (!this.accepting) return complete({ status: 503, error: 'gateway is shutting down' });
+      const rejection = this.options.beforeUpgrade(request, params);
+      if (!(rejection instanceof Promise)) return complete(rejection);
+      // The client may reset while the token is verified; nothing else listens for that yet.
+      const ignore = (): void => undefined;
+      socket.on('error', ignore);
+      void rejection.then((result) => {
+        socket.off('error', ignore);
+        complete(this.accepting ? result : { status: 503, error: 'gateway is shutting down' });
       });
       return;
     }
@@ -105,10 +120,12 @@ function safeDecode(value: string): string {
   }
 }
 
-function reject(socket: Duplex, { status, error }: UpgradeRejection): void {
+function reject(socket: Duplex, { status, error, headers = {} }: UpgradeRejection): void {
+  if (socket.destroyed) return;
   const body = errorBody(error);
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Inject } from '@nestjs/common';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
+import { atTime } from '@piko/auth';
 import { Session, webSocketDuplex } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import type { GatewayOptions } from './gateway-options';
@@ -10,6 +11,7 @@ import { GatewayMetrics } from './gateway-metrics';
 import { GATEWAY_LOGGER, GATEWAY_METRICS, GATEWAY_OPTIONS } from './gateway.tokens';
 import { type UpstreamConnection, UpstreamPool } from './upstream-pool';
 import { upgradeParams } from './upstream-ws.adapter';
+import { upstreamToken } from './upstream-auth';
 import { retireUpstreams } from './retire-upstream';
 
 export const UPSTREAM_PATH = '/piko/v1/upstream/:endpointId';
@@ -30,7 +32,8 @@ export class UpstreamGateway implements OnGatewayConnection {
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
     const { endpointId } = upgradeParams(request);
     const remoteAddr = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
-    const logger = this.logger.child({ endpointId, remoteAddr });
+    const token = upstreamToken(request);
+    const logger = this.logger.child({ endpointId, remoteAddr, ...(token?.tenantId ? { tenantId: token.tenantId } : {}) });
     const session = new Session(webSocketDuplex(ws), { client: false, ...this.options.mux, logger });
     const connection: UpstreamConnection = {
       id: randomUUID(),
@@ -41,7 +44,18 @@ export class UpstreamGateway implements OnGatewayConnection {
     };
     // A stream the upstream opens towards us has no meaning in Piko's protocol: refuse it.
     session.on('stream', (stream) => stream.destroy());
+    // As Go Piko: the session ends when the token that opened it expires (unless
+    // disable_disconnect_on_expiry), in-flight streams included; the upstream must reconnect with a fresh token.
+    const cancelExpiry =
+      token?.disconnectAt === undefined
+        ? undefined
+        : atTime(token.disconnectAt, () => {
+            logger.info('upstream token expired');
+            session.goAway();
+            session.close();
+          });
     session.once('close', (err?: Error) => {
+      cancelExpiry?.();
       this.pool.remove(connection);
       this.metrics.upstreams.dec();
       logger.info('upstream disconnected', err ? { reason: err.message } : {});

@@ -2,7 +2,7 @@
 export type { Logger, LogFields, LogLevel } from './logger/logger';
 export { noopLogger } from './logger/noop-logger';
 export { createLogger, type LoggerOptions } from './logger/create-logger';
-export { redact, isSensitiveKey, REDACTED } from './logger/redact';
+export { redact, redactText, isSensitiveKey, REDACTED } from './logger/redact';
 export { subsystemMatch } from './logger/subsystem-match';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics/create-metrics';
 export {

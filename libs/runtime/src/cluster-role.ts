@@ -15,7 +15,11 @@ export function clusterRole(
     usage,
     async start(config, logger) {
       const clients = createClusterClients(config, logger, true);
-      const node = await start(config, logger, clients);
+      // A start that fails (a bad auth key, say) must not leave Redis/NATS clients holding the process open.
+      const node = await start(config, logger, clients).catch(async (err: unknown) => {
+        await clients.close().catch(() => undefined);
+        throw err;
+      });
       return {
         async shutdown() {
           await node.shutdown();

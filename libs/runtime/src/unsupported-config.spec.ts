@@ -13,13 +13,17 @@ describe('rejectUnsupported', () => {
     expect(() => rejectUnsupported(config)).not.toThrow();
   });
 
-  it('refuses auth on any port, naming each key', () => {
-    const config = load(['--upstream.auth.hmac-secret-key', 'k', '--proxy.tls.cert', 'c.pem', '--proxy.tls.key', 'k.pem']);
+  it('accepts upstream auth: it is enforced', () => {
+    expect(() => rejectUnsupported(load(['--upstream.auth.hmac-secret-key', 'k']))).not.toThrow();
+  });
+
+  it('refuses auth on the proxy and admin ports, naming each key', () => {
+    const config = load(['--admin.auth.hmac-secret-key', 'k', '--proxy.auth.hmac-secret-key', 'k', '--upstream.auth.hmac-secret-key', 'k']);
     expect(() => rejectUnsupported(config)).toThrow(ConfigError);
     try {
       rejectUnsupported(config);
     } catch (err) {
-      expect((err as ConfigError).problems.map((p) => p.split(':').slice(0, 2).join(':'))).toEqual(['config: upstream.auth']);
+      expect((err as ConfigError).problems.map((p) => p.split(':').slice(0, 2).join(':'))).toEqual(['config: proxy.auth', 'config: admin.auth']);
     }
   });
 });

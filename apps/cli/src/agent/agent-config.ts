@@ -16,6 +16,8 @@ export interface AgentConnectConfig {
   /** Piko's upstream URL, e.g. `http://localhost:8001`. */
   url: string;
   token?: string;
+  /** Tenant whose keys verify `token` (`connect.tenant_id`, sent as `x-piko-tenant-id`). */
+  tenantId?: string;
   /** Milliseconds to keep retrying the first connect of each listener at start-up; 0 = forever. Default 30000. */
   timeoutMs?: number;
   tls?: ConnectionOptions;

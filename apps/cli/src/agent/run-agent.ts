@@ -25,6 +25,7 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
   const upstream = new Upstream({
     url: config.connect.url,
     token: config.connect.token,
+    tenantId: config.connect.tenantId,
     tls: config.connect.tls,
     logger,
   });

@@ -47,6 +47,7 @@ export const agentCommand: Command = {
         connect: {
           url: config.connect.url,
           token: config.connect.token || undefined,
+          tenantId: config.connect.tenantId || undefined,
           timeoutMs: config.connect.timeout,
           tls: clientTlsOptions(config.connect.tls, 'connect.tls'),
         },

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
+import { loadAuthenticator } from '@piko/auth';
 import { ConfigError, type ServerConfig } from '@piko/config';
 import { InMemoryClusterBus, InMemoryEndpointRegistry } from '@piko/cluster';
 import {
@@ -41,6 +42,8 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
   const adminTls = serverTls(config.admin.tls, 'admin.tls', tlsLogger);
   const upstreamTls = serverTls(config.upstream.tls, 'upstream.tls', tlsLogger);
   const proxyTls = serverTls(config.proxy.tls, 'proxy.tls', tlsLogger);
+  // Before any port opens: a bad key or JWKS file stops the process (ConfigError).
+  const upstreamAuth = await loadAuthenticator(config, 'upstream', logger);
   const { registry } = createMetrics();
   const readiness = new Readiness();
   const pool = new UpstreamPool();
@@ -57,7 +60,7 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
     { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: adminTls?.serverOptions() },
   );
   adminTls?.attach(app.getHttpServer());
-  const wsAdapter: UpstreamWsAdapter = createUpstreamWsAdapter(app);
+  const wsAdapter: UpstreamWsAdapter = createUpstreamWsAdapter(app, upstreamAuth);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();
 

@@ -13,6 +13,7 @@ export interface UpstreamConnection {
   session: Session;
   ws: WebSocket;
   authorization: string | undefined;
+  tenantId: string | undefined;
 }
 
 /** Emits 'attempt' on every upgrade attempt and 'upstream' (UpstreamConnection) on every accepted one. */
@@ -105,6 +106,7 @@ export class FakeGateway extends EventEmitter {
         session,
         ws,
         authorization: req.headers.authorization,
+        tenantId: req.headers['x-piko-tenant-id'] as string | undefined,
       };
       this.connections.push(conn);
       for (const waiter of this.waiters.splice(0)) waiter(conn);

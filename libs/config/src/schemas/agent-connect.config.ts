@@ -13,6 +13,11 @@ replaced by ws(s) to connect.`, { placeholder: 'url' })
   @StringOption('Token (JWT) to authenticate with the Piko server.')
   token = '';
 
+  @StringOption(`
+Tenant ID of the agent (optional), sent as x-piko-tenant-id: the server then
+verifies the token with that tenant's keys (upstream.tenants).`)
+  tenantId = '';
+
   @DurationOption(`
 Timeout connecting to the Piko server at start. Once connected, the agent
 keeps reconnecting whenever the connection drops.`)

@@ -1,9 +1,10 @@
-import { BoolOption, Section, StringOption } from '../lib/option.decorators';
+import { BoolOption, DurationOption, Section, StringOption } from '../lib/option.decorators';
 import { JwksConfig } from './jwks.config';
 
 /**
- * How a port verifies client JWTs (Go Piko's `auth` block, one per port). Authentication is on
- * when any verification key or a JWKS endpoint is set.
+ * How a port verifies client JWTs (Go Piko's `auth` block, pkg/auth/config.go, one per port and
+ * one per upstream tenant). Authentication is on when any verification key or a JWKS endpoint is
+ * set. `leeway` and `require_endpoints` are this build's additions (see docs/security.md).
  */
 export class AuthConfig {
   @StringOption(`
@@ -11,11 +12,11 @@ Secret key to verify HMAC-signed (HS256/384/512) JWTs.`)
   hmacSecretKey = '';
 
   @StringOption(`
-PEM public key to verify RSA-signed (RS*) JWTs.`)
+PEM public key to verify RSA-signed (RS256/384/512, PS256/384/512) JWTs.`)
   rsaPublicKey = '';
 
   @StringOption(`
-PEM public key to verify ECDSA-signed (ES*) JWTs.`)
+PEM public key to verify ECDSA-signed (ES256/384/512) JWTs.`)
   ecdsaPublicKey = '';
 
   @StringOption(`
@@ -30,6 +31,19 @@ Required 'iss' claim. If empty the claim is not checked.`)
 Whether to keep a client connected after its token expires. The expiry is
 still checked when the client connects.`)
   disableDisconnectOnExpiry = false;
+
+  @DurationOption(`
+Clock skew allowed when checking a token's 'exp' and 'nbf' claims (Go Piko
+allows none). An upstream whose token expired is disconnected this long after
+its 'exp'.`)
+  leeway = 5_000;
+
+  @BoolOption(`
+Require every token to carry a non-empty 'piko.endpoints' claim. Without it
+(Go Piko's behaviour) a token with no such claim may serve or reach every
+endpoint. Set it when tokens are issued to parties that must not register or
+reach each other's endpoints.`)
+  requireEndpoints = false;
 
   @Section(() => JwksConfig)
   jwks = new JwksConfig();

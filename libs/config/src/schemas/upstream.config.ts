@@ -1,7 +1,8 @@
 import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
-import { Section, StringOption } from '../lib/option.decorators';
+import { Section, SectionList, StringOption } from '../lib/option.decorators';
 import { AuthConfig } from './auth.config';
 import { MuxConfig } from './mux.config';
+import { TenantConfig } from './tenant.config';
 import { TlsConfig } from './tls.config';
 
 /** The upstream port, where agents and SDK upstreams connect (Go Piko's `upstream`). */
@@ -22,6 +23,12 @@ Upstream address to advertise to other nodes, such as '10.26.104.45:8001'.`, { p
 
   @Section(() => TlsConfig)
   tls = new TlsConfig();
+
+  @SectionList(() => TenantConfig, `
+Tenants, each with its own verification keys (YAML only). An upstream names
+its tenant with the x-piko-tenant-id header (the agent's connect.tenant_id);
+once a tenant is configured, upstreams without one are refused.`)
+  tenants: TenantConfig[] = [];
 
   @Section(() => MuxConfig)
   mux = new MuxConfig();

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
+import { loadAuthenticator } from '@piko/auth';
 import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
@@ -38,6 +39,8 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
   const opsTls = serverTls(config.ops.tls, 'ops.tls', log.child({ subsystem: 'tls' }));
   const upstreamTls = serverTls(config.upstream.tls, 'upstream.tls', log.child({ subsystem: 'tls' }));
   const relayTls = serverTls(config.relay.tls, 'relay.tls', log.child({ subsystem: 'tls' }));
+  // Before any port opens: a bad key or JWKS file stops the process (ConfigError).
+  const upstreamAuth = await loadAuthenticator(config, 'upstream', log);
 
   const app = await NestFactory.create(
     GatewayNodeModule.register({
@@ -47,7 +50,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
     { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: opsTls?.serverOptions() },
   );
   opsTls?.attach(app.getHttpServer());
-  const wsAdapter = createUpstreamWsAdapter(app);
+  const wsAdapter = createUpstreamWsAdapter(app, upstreamAuth);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();
   const opsAddr = await bindPort('--ops.bind-addr', config.ops.bindAddr, () => listenNest(app, config.ops.bindAddr));

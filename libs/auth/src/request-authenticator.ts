@@ -1,0 +1,49 @@
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from '@piko/observability';
+import { AuthError } from './auth-error';
+import { bearerCredential, type BearerCredential, tenantIdFromHeaders } from './bearer-credential';
+import type { TenantVerifier } from './tenant-verifier';
+import { endpointPermitted, type VerifiedToken } from './verified-token';
+
+export type AuthResult =
+  | { ok: true; token: VerifiedToken; credential: BearerCredential }
+  | { ok: false; error: AuthError };
+
+/**
+ * Authenticates an HTTP request of one port (Go Piko's middleware.Auth, pkg/middleware/auth.go):
+ * reads the bearer token and tenant ID, verifies them, and optionally checks the endpoint. Each
+ * refusal is logged at warn with its reason; tokens never are.
+ */
+export class RequestAuthenticator {
+  constructor(
+    private readonly verifier: TenantVerifier,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * @param endpointId when given, the token must permit it (else 'endpoint not permitted')
+   * @returns never rejects: a refusal is `{ ok: false, error }` with Go Piko's message
+   */
+  async authenticate(req: IncomingMessage, endpointId?: string): Promise<AuthResult> {
+    try {
+      const credential = bearerCredential(req.headers);
+      const tenantId = tenantIdFromHeaders(req.headers);
+      const token = await this.verifier.verify(credential.token, tenantId);
+      if (endpointId !== undefined && !endpointPermitted(token, endpointId)) {
+        throw new AuthError(
+          'endpoint not permitted',
+          token.endpoints.length === 0 ? 'the token has no piko.endpoints claim and auth.require_endpoints is set' : `token endpoints: ${token.endpoints.join(',')}`,
+        );
+      }
+      return { ok: true, token, credential };
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      this.logger.warn(`auth: ${err.message}`, {
+        ...(err.detail ? { reason: err.detail } : {}),
+        ...(endpointId !== undefined ? { endpointId } : {}),
+        remoteAddr: req.socket.remoteAddress,
+      });
+      return { ok: false, error: err };
+    }
+  }
+}
