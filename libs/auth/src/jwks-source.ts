@@ -72,16 +72,21 @@ export class JwksSource {
     if (!this.keys) await this.reload();
     else if (Date.now() - this.loadedAt > this.cacheTtlMs) void this.reload().catch(() => undefined);
     try {
-      return await this.keys!(header, token);
+      return await this.currentKeys()(header, token);
     } catch (err) {
       if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
       // A reload already under way (a stale set, say) may bring the key; else reload unless one just ran.
       if (this.pending) await this.pending.catch(() => undefined);
       else if (Date.now() - this.lastAttempt >= this.cooldownMs) await this.reload();
       else throw err;
-      return this.keys!(header, token);
+      return this.currentKeys()(header, token);
     }
   };
+
+  private currentKeys(): JWTVerifyGetKey {
+    if (!this.keys) throw new Error('load JWKS: no key set loaded yet');
+    return this.keys;
+  }
 
   /** Loads the set now (one load at a time); on failure keeps the previous set and rethrows. */
   reload(): Promise<void> {

@@ -5,8 +5,14 @@ import { ConfigError, loadConfig, ServerConfig, TenantConfig } from '@piko/confi
 import { noopLogger } from '@piko/observability';
 import { bearerCredential, removeCredential } from './bearer-credential';
 import { loadAuthenticator } from './load-authenticator';
+import type { RequestAuthenticator } from './request-authenticator';
 
 const load = (argv: string[]) => loadConfig(ServerConfig, { argv, env: {} }).config;
+async function loaded(config: ServerConfig, port: 'proxy' | 'upstream'): Promise<RequestAuthenticator> {
+  const auth = await loadAuthenticator(config, port, noopLogger);
+  if (!auth) throw new Error(`${port} has no authenticator`);
+  return auth;
+}
 const sign = (key: string, claims: Record<string, unknown> = {}) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(key));
 
 function request(headers: Record<string, string>): IncomingMessage {
@@ -56,7 +62,7 @@ describe('loadAuthenticator', () => {
   });
 
   it('verifies, checks the endpoint, and never rejects', async () => {
-    const auth = (await loadAuthenticator(load(['--proxy.auth.hmac-secret-key', 'k']), 'proxy', noopLogger))!;
+    const auth = await loaded(load(['--proxy.auth.hmac-secret-key', 'k']), 'proxy');
     const token = await sign('k', { piko: { endpoints: ['mine'] } });
     expect(await auth.authenticate(request({ Authorization: `Bearer ${token}` }), 'mine')).toMatchObject({ ok: true });
     expect(await auth.authenticate(request({ Authorization: `Bearer ${token}` }), 'theirs')).toMatchObject({ ok: false, error: { message: 'endpoint not permitted', status: 401 } });
@@ -70,7 +76,7 @@ describe('loadAuthenticator', () => {
     const tenant = Object.assign(new TenantConfig(), { id: 'a' });
     tenant.auth.hmacSecretKey = 'tenant-a-key';
     config.upstream.tenants = [tenant];
-    const auth = (await loadAuthenticator(config, 'upstream', noopLogger))!;
+    const auth = await loaded(config, 'upstream');
     const tenantToken = await sign('tenant-a-key');
     const defaultToken = await sign('default-key');
     expect(await auth.authenticate(request({ Authorization: `Bearer ${tenantToken}`, 'x-piko-tenant-id': 'a' }))).toMatchObject({ ok: true, token: { tenantId: 'a' } });
