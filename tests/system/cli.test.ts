@@ -39,11 +39,18 @@ describe('the piko command', () => {
     expect(stderr).toContain('unknown key proxy.tiemout');
   });
 
-  it('refuses auth and TLS settings it would not enforce', async () => {
-    const { code, stderr } = await piko(['server', '--upstream.auth.hmac-secret-key', 'secret']);
+  it('refuses auth settings it would not enforce', async () => {
+    const { code, stderr } = await piko(['server', '--proxy.auth.hmac-secret-key', 'secret']);
     expect(code).toBe(2);
-    expect(stderr).toContain('upstream.auth');
+    expect(stderr).toContain('proxy.auth');
     expect(stderr).not.toContain('secret\n');
+  });
+
+  it('stops before any port opens on an auth key that does not parse, naming it', async () => {
+    const { code, stderr } = await piko(['server', '--upstream.auth.rsa-public-key', 'not a pem', '--upstream.auth.hmac-secret-key', 'secret']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('config: upstream.auth.rsa_public_key:');
+    expect(stderr).not.toContain('secret');
   });
 
   it('cluster roles require Redis and NATS', async () => {
