@@ -24,6 +24,7 @@ const needs = [
   { what: 'Go sprig sources (chart render)', ok: () => existsSync('/usr/share/gocode/src/github.com/Masterminds/sprig'), apt: 'golang-github-masterminds-sprig-dev' },
   { what: 'Go yaml.v3 sources (chart render)', ok: () => existsSync('/usr/share/gocode/src/gopkg.in/yaml.v3'), apt: 'golang-gopkg-yaml.v3-dev' },
   { what: 'curl', ok: () => runs('curl', ['--version']), apt: 'curl' },
+  { what: 'script (a terminal for the banner test)', ok: () => runs('script', ['--version']), apt: 'bsdutils' },
   { what: 'openssl (test certificates)', ok: () => runs('openssl', ['version']), apt: 'openssl' },
   { what: 'psql', ok: () => runs('psql', ['--version']), apt: 'postgresql-client' },
   { what: 'PostgreSQL server', ok: postgresBin, apt: 'postgresql' },

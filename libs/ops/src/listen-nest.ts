@@ -10,11 +10,15 @@ import { parseBindAddr } from '@piko/config';
  * error itself before rejecting, and the caller (runRole) already reports it as the one line an
  * operator needs. `app.close()` still closes the server (Nest's adapter closes it unconditionally).
  *
+ * Every Nest app of ours starts serving here, so this is also where Express's `X-Powered-By:
+ * Express` header is turned off: clients need nothing from it, and it tells a scanner what to try.
+ *
  * @throws the listen error (EADDRINUSE, EACCES, …) as Node raises it; bindPort() names the flag.
  */
 export async function listenNest(app: INestApplication, bindAddr: string): Promise<AddressInfo> {
   const { host, port } = parseBindAddr(bindAddr);
   await app.init();
+  (app.getHttpAdapter().getInstance() as { disable?(setting: string): unknown }).disable?.('x-powered-by');
   const server = app.getHttpServer() as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,5 +1,6 @@
 import { runRole } from '@piko/runtime';
 import type { Command } from '../command';
+import { serverBanner } from '../server/banner';
 import { startEmbeddedServer } from '../server/embedded-server';
 
 const USAGE = `Usage: piko server [flags]
@@ -17,5 +18,20 @@ Examples:
 `;
 
 export const serverCommand: Command = {
-  run: (argv, env) => runRole({ usage: USAGE, start: startEmbeddedServer }, argv, env),
+  run: (argv, env) =>
+    runRole(
+      {
+        usage: USAGE,
+        async start(config, logger) {
+          const server = await startEmbeddedServer(config, logger);
+          // For a person at a terminal (`npm start`): where things are and what to run next, on
+          // stdout after the JSON start-up lines (stderr). Not in a container or a pipe, where
+          // only the JSON lines belong.
+          if (process.stdout.isTTY) process.stdout.write(serverBanner(config, server));
+          return server;
+        },
+      },
+      argv,
+      env,
+    ),
 };
