@@ -1,9 +1,11 @@
-import { connect } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
+import { connect, createServer, type Server } from 'node:net';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, type JWTPayload } from 'jose';
-import { ManagedProcess, waitFor } from '@piko/testing';
+import WebSocket from 'ws';
+import { freePort, ManagedProcess, waitFor } from '@piko/testing';
 import { curl } from './support/curl';
 import { PIKO_BIN, type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
 import { UpstreamService } from './support/upstream-service';
@@ -14,11 +16,20 @@ jest.setTimeout(120_000);
 // built processes. Tokens are minted here with jose, as an operator's issuer would.
 const UPSTREAM_KEY = 'upstream-signing-key-for-tests';
 const TENANT_KEY = 'tenant-a-signing-key-for-tests';
+// The proxy port verifies ES256 tokens with a PEM public key (a different family end to end).
+const proxyKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const PROXY_PUBLIC_PEM = proxyKeys.publicKey.export({ type: 'spki', format: 'pem' }) as string;
 const now = () => Math.floor(Date.now() / 1000);
 
 const minted: string[] = [];
 async function mint(key: string, claims: JWTPayload = {}, alg = 'HS256'): Promise<string> {
   const token = await new SignJWT(claims).setProtectedHeader({ alg }).sign(new TextEncoder().encode(key));
+  minted.push(token);
+  return token;
+}
+
+async function mintProxy(claims: JWTPayload = {}): Promise<string> {
+  const token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).sign(proxyKeys.privateKey);
   minted.push(token);
   return token;
 }
@@ -46,6 +57,24 @@ function rawUpgrade(port: number, path: string, headers: Record<string, string> 
       socket.destroy();
       resolve(data);
     }, 5_000).unref();
+  });
+}
+
+/** A TCP echo service (the local service behind `piko agent tcp`). */
+async function echoServer(): Promise<{ server: Server; port: number }> {
+  const server = createServer((socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+/** Sends `text` to a local port and resolves with what comes back before the connection ends. */
+function roundTrip(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    let data = '';
+    socket.on('data', (chunk) => (data += chunk.toString()));
+    socket.on('close', () => resolve(data));
+    socket.on('error', reject);
   });
 }
 
@@ -207,5 +236,110 @@ describe('upstream tenants (upstream.tenants, connect.tenant_id)', () => {
     const { code, logs } = await refusedAgent('tenant-refused', port, server.upstreamUrl, await args());
     expect(code).not.toBe(0);
     expect(logs).toContain(error);
+  });
+});
+
+describe('proxy port authentication (proxy.auth)', () => {
+  let server: PikoServer;
+  let service: UpstreamService;
+  let servicePort: number;
+  let echo: { server: Server; port: number };
+  const processes: ManagedProcess[] = [];
+  let token: string;
+
+  beforeAll(async () => {
+    service = new UpstreamService('proxied');
+    servicePort = await service.listen();
+    echo = await echoServer();
+    server = await startPikoServer(['--proxy.auth.ecdsa-public-key', PROXY_PUBLIC_PEM, '--proxy.auth.leeway', '0s']);
+    processes.push(await startAgent('http', 'web', String(servicePort), server.upstreamUrl));
+    processes.push(await startAgent('tcp', 'echo', String(echo.port), server.upstreamUrl));
+    token = await mintProxy({ exp: now() + 3600, piko: { endpoints: ['web', 'echo'] } });
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await server?.process.stop();
+    await service?.close();
+    echo?.server.close();
+  });
+
+  const get = (headers: string[]) => curl([...headers.flatMap((h) => ['-H', h]), '-H', 'x-piko-endpoint: web', `${server.proxyUrl}/path`]);
+
+  it("answers requests without a valid token 401 with Go Piko's bodies", async () => {
+    expect(await get([])).toEqual({ status: 401, body: '{"error":"missing authorization"}\n' });
+    expect(await get(['Authorization: Basic dXNlcjpwYXNz'])).toEqual({ status: 401, body: '{"error":"unsupported auth type"}\n' });
+    expect(await get([`Authorization: Bearer ${await mint('hmac-is-not-configured-here')}`])).toEqual({ status: 401, body: '{"error":"invalid token"}\n' });
+    expect(await get([`Authorization: Bearer ${await mintProxy({ exp: now() - 60 })}`])).toEqual({ status: 401, body: '{"error":"expired token"}\n' });
+    expect(await get([`Authorization: Bearer ${await mintProxy({ nbf: now() + 3600 })}`])).toEqual({ status: 401, body: '{"error":"invalid token"}\n' });
+    // The proxy port has no tenants (Go Piko): a tenant ID is unknown.
+    expect(await get([`Authorization: Bearer ${token}`, 'x-piko-tenant-id: team-a'])).toEqual({ status: 401, body: '{"error":"unknown tenant"}\n' });
+    // Auth runs before routing, as Go Piko's middleware: no token and no endpoint is still 401.
+    expect(await curl([`${server.proxyUrl}/`])).toEqual({ status: 401, body: '{"error":"missing authorization"}\n' });
+    // With a token, the usual routing errors come back.
+    expect(await curl(['-H', `Authorization: Bearer ${token}`, `${server.proxyUrl}/`])).toEqual({ status: 400, body: '{"error":"missing endpoint id"}\n' });
+  });
+
+  it('refuses an endpoint the token does not name', async () => {
+    const other = await mintProxy({ piko: { endpoints: ['somewhere-else'] } });
+    expect(await get([`Authorization: Bearer ${other}`])).toEqual({ status: 401, body: '{"error":"endpoint not permitted"}\n' });
+  });
+
+  it("removes the Piko credential before the request reaches the service, keeping the service's own Authorization", async () => {
+    // The same request straight to the service shows what the client sent.
+    const direct = JSON.parse((await curl(['-H', `Authorization: Bearer ${token}`, '-H', 'Cookie: c=1', `http://127.0.0.1:${servicePort}/path`])).body);
+    expect(direct.headers.authorization).toBe(`Bearer ${token}`);
+
+    const viaAuthorization = await get([`Authorization: Bearer ${token}`, 'Cookie: c=1']);
+    expect(viaAuthorization.status).toBe(200);
+    const seen = JSON.parse(viaAuthorization.body).headers;
+    expect(seen.authorization).toBeUndefined();
+    expect(seen.cookie).toBe('c=1');
+
+    const viaPikoHeader = await get([`x-piko-authorization: Bearer ${token}`, 'Authorization: Basic c2VydmljZTpwYXNz']);
+    expect(viaPikoHeader.status).toBe(200);
+    const seen2 = JSON.parse(viaPikoHeader.body).headers;
+    expect(seen2['x-piko-authorization']).toBeUndefined();
+    expect(seen2.authorization).toBe('Basic c2VydmljZTpwYXNz');
+    expect(JSON.stringify(seen2)).not.toContain(token.split('.')[2]);
+  });
+
+  it('authenticates WebSocket upgrades before any 101', async () => {
+    const refused = await rawUpgrade(server.proxyPort, '/ws', { 'x-piko-endpoint': 'web' });
+    expect(refused).toMatch(/^HTTP\/1\.1 401 Unauthorized\r\n/);
+    expect(refused.endsWith('{"error":"missing authorization"}\n')).toBe(true);
+
+    const ws = new WebSocket(`${server.proxyUrl.replace('http', 'ws')}/ws`, { headers: { 'x-piko-endpoint': 'web', 'x-piko-authorization': `Bearer ${token}` } });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const echoed = new Promise<string>((resolve) => ws.once('message', (data) => resolve(data.toString())));
+    ws.send('hello through auth');
+    expect(await echoed).toBe('hello through auth');
+    ws.close();
+  });
+
+  it('authenticates the TCP route (/_piko/v1/tcp/:id): piko forward needs its token', async () => {
+    const refused = await rawUpgrade(server.proxyPort, '/_piko/v1/tcp/echo');
+    expect(refused).toMatch(/^HTTP\/1\.1 401 .*\{"error":"missing authorization"\}\n$/s);
+    const notPermitted = await rawUpgrade(server.proxyPort, '/_piko/v1/tcp/echo', { Authorization: `Bearer ${await mintProxy({ piko: { endpoints: ['web'] } })}` });
+    expect(notPermitted).toMatch(/^HTTP\/1\.1 401 .*\{"error":"endpoint not permitted"\}\n$/s);
+
+    const withoutToken = await freePort();
+    const forwardRefused = ManagedProcess.start('piko forward (no token)', 'node', [PIKO_BIN, 'forward', 'tcp', String(withoutToken), 'echo', '--connect.url', server.proxyUrl]);
+    processes.push(forwardRefused);
+    await forwardRefused.waitForOutput(`${withoutToken}`);
+    expect(await roundTrip(withoutToken, 'should not pass')).toBe('');
+    await forwardRefused.waitForOutput('missing authorization');
+
+    const withToken = await freePort();
+    const forward = ManagedProcess.start('piko forward', 'node', [PIKO_BIN, 'forward', 'tcp', String(withToken), 'echo', '--connect.url', server.proxyUrl, '--connect.token', token]);
+    processes.push(forward);
+    await forward.waitForOutput(`${withToken}`);
+    expect(await roundTrip(withToken, 'hello tcp')).toBe('hello tcp');
+  });
+
+  it("keeps tokens and keys out of the server's and forward's logs", () => {
+    expect(server.process.logs).toContain('auth: missing authorization');
+    expectNoSecrets(server.process.logs);
+    for (const p of processes) expectNoSecrets(p.logs);
   });
 });

@@ -40,9 +40,9 @@ describe('the piko command', () => {
   });
 
   it('refuses auth settings it would not enforce', async () => {
-    const { code, stderr } = await piko(['server', '--proxy.auth.hmac-secret-key', 'secret']);
+    const { code, stderr } = await piko(['server', '--admin.auth.hmac-secret-key', 'secret']);
     expect(code).toBe(2);
-    expect(stderr).toContain('proxy.auth');
+    expect(stderr).toContain('admin.auth');
     expect(stderr).not.toContain('secret\n');
   });
 

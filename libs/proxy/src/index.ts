@@ -1,6 +1,7 @@
 export { ProxyModule, type ProxyModuleDeps } from './proxy.module';
 export { ProxyServer } from './proxy-server';
 export type { ProxyOptions } from './proxy-options';
+export { ProxyAuth } from './proxy-auth';
 export { UPSTREAM_DIALER, type UpstreamDialer } from './upstream-dialer';
 export { endpointIdFromHeaders } from './endpoint-id';
 export { RelayClient, type RelayDialResult } from './relay/relay-client';

@@ -1,3 +1,4 @@
+import type { ProxyAuth } from './proxy-auth';
 import type { ServerTls } from '@piko/runtime';
 
 /** What the proxy needs from config, in its own terms (the app maps config keys onto it). */
@@ -21,4 +22,6 @@ export interface ProxyOptions {
   writeTimeoutMs: number;
   /** `proxy.tls`: the port serves HTTPS with this (reloading) certificate; undefined = plain HTTP. */
   tls?: ServerTls;
+  /** `proxy.auth`: every request, upgrade and TCP connection needs a token; undefined = open. */
+  auth?: ProxyAuth;
 }

@@ -58,9 +58,12 @@ export class ProxyServer {
         noDelay: true,
       },
       options.tls,
-      (req, res) => this.handle(req, res),
+      // proxy.auth (proxy-auth.ts) runs before each handler, as Go Piko's middleware before its routes.
+      (req, res) => (options.auth ? options.auth.request(req, res, () => this.handle(req, res)) : this.handle(req, res)),
     );
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.handleUpgrade(req, socket, head));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      options.auth ? options.auth.upgrade(socket, req, () => this.handleUpgrade(req, socket, head)) : this.handleUpgrade(req, socket, head),
+    );
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.handleClientError(err, socket));
   }
 

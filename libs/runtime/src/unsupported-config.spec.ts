@@ -13,17 +13,17 @@ describe('rejectUnsupported', () => {
     expect(() => rejectUnsupported(config)).not.toThrow();
   });
 
-  it('accepts upstream auth: it is enforced', () => {
-    expect(() => rejectUnsupported(load(['--upstream.auth.hmac-secret-key', 'k']))).not.toThrow();
+  it('accepts upstream and proxy auth: they are enforced', () => {
+    expect(() => rejectUnsupported(load(['--upstream.auth.hmac-secret-key', 'k', '--proxy.auth.hmac-secret-key', 'k']))).not.toThrow();
   });
 
-  it('refuses auth on the proxy and admin ports, naming each key', () => {
+  it('refuses auth on the admin port, naming the key', () => {
     const config = load(['--admin.auth.hmac-secret-key', 'k', '--proxy.auth.hmac-secret-key', 'k', '--upstream.auth.hmac-secret-key', 'k']);
     expect(() => rejectUnsupported(config)).toThrow(ConfigError);
     try {
       rejectUnsupported(config);
     } catch (err) {
-      expect((err as ConfigError).problems.map((p) => p.split(':').slice(0, 2).join(':'))).toEqual(['config: proxy.auth', 'config: admin.auth']);
+      expect((err as ConfigError).problems.map((p) => p.split(':').slice(0, 2).join(':'))).toEqual(['config: admin.auth']);
     }
   });
 });

@@ -14,7 +14,7 @@ import {
 } from '@piko/gateway';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { ProxyServer, proxyOptions } from '@piko/proxy';
+import { ProxyAuth, ProxyServer, proxyOptions } from '@piko/proxy';
 import { nodeRegistration, serverTls } from '@piko/runtime';
 import { EmbeddedServerModule } from './embedded-server.module';
 
@@ -44,6 +44,7 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
   const proxyTls = serverTls(config.proxy.tls, 'proxy.tls', tlsLogger);
   // Before any port opens: a bad key or JWKS file stops the process (ConfigError).
   const upstreamAuth = await loadAuthenticator(config, 'upstream', logger);
+  const proxyAuth = await loadAuthenticator(config, 'proxy', logger);
   const { registry } = createMetrics();
   const readiness = new Readiness();
   const pool = new UpstreamPool();
@@ -55,7 +56,7 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
     EmbeddedServerModule.register({
       admin: { readiness, registry, clusterRegistry },
       gateway: { options: { ...gatewayOptions(config), tls: upstreamTls }, pool, logger, registry },
-      proxy: { options: { ...proxyOptions(config), tls: proxyTls }, dialer: new LocalUpstreamDialer(pool), logger, registry },
+      proxy: { options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth) }, dialer: new LocalUpstreamDialer(pool), logger, registry },
     }),
     { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: adminTls?.serverOptions() },
   );

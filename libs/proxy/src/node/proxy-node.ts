@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
+import { loadAuthenticator } from '@piko/auth';
 import { RoutingTable } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
@@ -9,6 +10,7 @@ import { ProxyServer } from '../proxy-server';
 import { ClusterUpstreamDialer } from '../relay/cluster-upstream-dialer';
 import { RelayClient } from '../relay/relay-client';
 import { proxyOptions, relayClientOptions } from './proxy-config';
+import { ProxyAuth } from '../proxy-auth';
 import { ProxyNodeModule } from './proxy-node.module';
 import { RoutingMetrics } from './routing-metrics';
 
@@ -33,6 +35,8 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   const log = logger.child({ nodeId: id });
   const opsTls = serverTls(config.ops.tls, 'ops.tls', log.child({ subsystem: 'tls' }));
   const proxyTls = serverTls(config.proxy.tls, 'proxy.tls', log.child({ subsystem: 'tls' }));
+  // Before any port opens: a bad key or JWKS file stops the process (ConfigError).
+  const proxyAuth = await loadAuthenticator(config, 'proxy', log);
 
   const routing = new RoutingTable({
     registry: clients.registry,
@@ -47,7 +51,7 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   const app = await NestFactory.create(
     ProxyNodeModule.register({
       ops: { readiness, registry },
-      proxy: { options: { ...proxyOptions(config), tls: proxyTls }, dialer, logger: log, registry },
+      proxy: { options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth) }, dialer, logger: log, registry },
     }),
     { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: opsTls?.serverOptions() },
   );
