@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { freePort, ManagedProcess, waitFor } from '@piko/testing';
 import { curl } from './support/curl';
 import { PIKO_BIN, type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
+import { TestCluster } from './support/cluster';
 import { UpstreamService } from './support/upstream-service';
 
 jest.setTimeout(120_000);
@@ -341,5 +342,112 @@ describe('proxy port authentication (proxy.auth)', () => {
     expect(server.process.logs).toContain('auth: missing authorization');
     expectNoSecrets(server.process.logs);
     for (const p of processes) expectNoSecrets(p.logs);
+  });
+});
+
+describe('admin port authentication (admin.auth)', () => {
+  const ADMIN_KEY = 'admin-signing-key-for-tests';
+  let server: PikoServer;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    server = await startPikoServer(['--admin.auth.hmac-secret-key', ADMIN_KEY]);
+    adminToken = await mint(ADMIN_KEY, { exp: now() + 3600 });
+  });
+
+  afterAll(async () => {
+    await server?.process.stop();
+  });
+
+  const admin = (path: string, headers: string[] = []) => curl([...headers.flatMap((h) => ['-H', h]), `${server.adminUrl}${path}`]);
+
+  it('answers the API 401 without a token, 200 with one', async () => {
+    for (const path of ['/api/v1/endpoints', '/api/v1/nodes']) {
+      expect(await admin(path)).toEqual({ status: 401, body: '{"error":"missing authorization"}\n' });
+      expect(await admin(path, [`Authorization: Bearer ${await mint('not-the-admin-key')}`])).toEqual({ status: 401, body: '{"error":"invalid token"}\n' });
+      expect((await admin(path, [`Authorization: Bearer ${adminToken}`])).status).toBe(200);
+    }
+    // Auth runs before routing (Go Piko): an unknown path without a token is 401, not 404.
+    expect((await admin('/nope')).status).toBe(401);
+    expect((await admin('/nope', [`Authorization: Bearer ${adminToken}`])).status).toBe(404);
+  });
+
+  it('protects /metrics (as Go Piko) and leaves /health and /ready open for probes', async () => {
+    expect((await admin('/metrics')).status).toBe(401);
+    const metrics = await admin('/metrics', [`Authorization: Bearer ${adminToken}`]);
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('# HELP');
+    expect(await admin('/health')).toMatchObject({ status: 200 });
+    expect((await admin('/ready')).status).toBe(200);
+  });
+
+  it('keeps the admin key and tokens out of the logs', () => {
+    expect(server.process.logs).toContain('auth: missing authorization');
+    expect(server.process.logs).not.toContain(ADMIN_KEY);
+    expectNoSecrets(server.process.logs);
+  });
+});
+
+describe('cluster roles: piko gateway enforces upstream.auth, piko proxy proxy.auth, piko admin (and ops ports) admin.auth', () => {
+  const ADMIN_KEY = 'cluster-admin-key-for-tests';
+  const CLIENT_KEY = 'cluster-client-key-for-tests';
+  let cluster: TestCluster;
+  let service: UpstreamService;
+  let servicePort: number;
+  const agents: ManagedProcess[] = [];
+
+  beforeAll(async () => {
+    service = new UpstreamService('clustered');
+    servicePort = await service.listen();
+    // One config for every role, as a Helm chart would give them.
+    cluster = await TestCluster.start([
+      '--upstream.auth.hmac-secret-key', UPSTREAM_KEY,
+      '--upstream.auth.require-endpoints',
+      '--proxy.auth.hmac-secret-key', CLIENT_KEY,
+      '--admin.auth.hmac-secret-key', ADMIN_KEY,
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.stop()));
+    await cluster?.stop();
+    await service?.close();
+  });
+
+  it('carries an authenticated request from an authenticated agent through proxy, relay and gateway', async () => {
+    const gateway = await cluster.gateway('gateway-1');
+    const proxy = await cluster.proxy('proxy-1');
+    const adminNode = await cluster.admin('admin-1');
+
+    const refused = await refusedAgent('clustered-svc', servicePort, gateway.url, ['--connect.token', await mint(UPSTREAM_KEY)]);
+    expect(refused.logs).toContain('endpoint not permitted');
+
+    const upstreamToken = await mint(UPSTREAM_KEY, { piko: { endpoints: ['clustered-svc'] } });
+    agents.push(await startAgent('http', 'clustered-svc', String(servicePort), gateway.url, ['--connect.token', upstreamToken]));
+    const clientToken = await mint(CLIENT_KEY, { piko: { endpoints: ['clustered-svc'] } });
+    const call = (headers: string[]) => curl([...headers.flatMap((h) => ['-H', h]), '-H', 'x-piko-endpoint: clustered-svc', `${proxy.url}/`]);
+    expect(await call([])).toEqual({ status: 401, body: '{"error":"missing authorization"}\n' });
+    // The upstream token is not a client token: each port has its own key.
+    expect(await call([`Authorization: Bearer ${upstreamToken}`])).toEqual({ status: 401, body: '{"error":"invalid token"}\n' });
+    const ok = await waitFor('the route through the cluster', async () => {
+      const res = await call([`Authorization: Bearer ${clientToken}`]);
+      return res.status === 200 ? res : undefined;
+    }, 20_000);
+    expect(JSON.parse(ok.body)).toMatchObject({ name: 'clustered' });
+    expect(JSON.parse(ok.body).headers.authorization).toBeUndefined();
+
+    const adminToken = await mint(ADMIN_KEY);
+    expect((await curl([`${adminNode.url}/api/v1/endpoints`])).status).toBe(401);
+    const endpoints = await curl(['-H', `Authorization: Bearer ${adminToken}`, `${adminNode.url}/api/v1/endpoints`]);
+    expect(endpoints.status).toBe(200);
+    expect(JSON.parse(endpoints.body).endpoints).toHaveProperty('clustered-svc');
+
+    // Every node's ops port: probes open, /metrics behind admin.auth.
+    for (const node of [gateway, proxy]) {
+      expect((await curl([`${node.opsUrl}/ready`])).status).toBe(200);
+      expect((await curl([`${node.opsUrl}/metrics`])).status).toBe(401);
+      expect((await curl(['-H', `Authorization: Bearer ${adminToken}`, `${node.opsUrl}/metrics`])).status).toBe(200);
+    }
+    for (const node of cluster.nodes) expectNoSecrets(node.process.logs);
   });
 });

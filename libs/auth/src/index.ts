@@ -16,3 +16,4 @@ export { RequestAuthenticator, type AuthResult } from './request-authenticator';
 export { loadAuthenticator, type AuthPort } from './load-authenticator';
 export { sendAuthError, sendRawAuthError } from './auth-response';
 export { atTime } from './expiry-timer';
+export { httpAuthMiddleware, PROBE_PATHS } from './http-auth-middleware';

@@ -3,7 +3,6 @@ export { runRole, type RoleCommand, type RunningRole } from './run-role';
 export { createClusterClients, reportClusterHealth, type ClusterClients } from './cluster-clients';
 export { nodeId } from './node-id';
 export { advertiseAddr } from './advertise-addr';
-export { rejectUnsupported } from './unsupported-config';
 export { clusterRole } from './cluster-role';
 export { listen } from './listen';
 export { nodeRegistration } from './node-registration';

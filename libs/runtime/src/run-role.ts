@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig, renderHelp, ServerConfig } from '@piko/config';
 import { createLogger, type Logger, onShutdownSignal, StartupError } from '@piko/observability';
-import { rejectUnsupported } from './unsupported-config';
 
 /** A started role (or set of roles) of one process, stopped gracefully within `grace_period`. */
 export interface RunningRole {
@@ -34,7 +33,6 @@ export async function runRole(command: RoleCommand, argv: string[], env: NodeJS.
       return 0;
     }
     if (positionals.length > 0) throw new ConfigError([`config: unexpected arguments: ${positionals.join(' ')}`]);
-    rejectUnsupported(config);
     logger = createLogger({ level: config.log.level, subsystems: config.log.subsystems });
     role = await command.start(config, logger);
   } catch (err) {

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { loadAuthenticator } from '@piko/auth';
+import { httpAuthMiddleware, loadAuthenticator } from '@piko/auth';
 import { ConfigError, type ServerConfig } from '@piko/config';
 import { InMemoryClusterBus, InMemoryEndpointRegistry } from '@piko/cluster';
 import {
@@ -45,6 +45,7 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
   // Before any port opens: a bad key or JWKS file stops the process (ConfigError).
   const upstreamAuth = await loadAuthenticator(config, 'upstream', logger);
   const proxyAuth = await loadAuthenticator(config, 'proxy', logger);
+  const adminAuth = await loadAuthenticator(config, 'admin', logger);
   const { registry } = createMetrics();
   const readiness = new Readiness();
   const pool = new UpstreamPool();
@@ -61,6 +62,8 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
     { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: adminTls?.serverOptions() },
   );
   adminTls?.attach(app.getHttpServer());
+  // admin.auth, before init so it runs ahead of every route of the admin port.
+  if (adminAuth) app.use(httpAuthMiddleware(adminAuth));
   const wsAdapter: UpstreamWsAdapter = createUpstreamWsAdapter(app, upstreamAuth);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();

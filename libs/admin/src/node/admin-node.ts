@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
+import { httpAuthMiddleware, loadAuthenticator } from '@piko/auth';
 import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
@@ -19,12 +20,16 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
   const id = nodeId(config.cluster, 'admin');
   const log = logger.child({ nodeId: id });
   const adminTls = serverTls(config.admin.tls, 'admin.tls', log.child({ subsystem: 'tls' }));
+  // Before any port opens: a bad key or JWKS file stops the process (ConfigError).
+  const adminAuth = await loadAuthenticator(config, 'admin', log);
   const app = await NestFactory.create(AdminModule.register({ readiness, registry, clusterRegistry: clients.registry }), {
     logger: new NestLogger(log.child({ subsystem: 'nest' })),
     abortOnError: false,
     httpsOptions: adminTls?.serverOptions(),
   });
   adminTls?.attach(app.getHttpServer());
+  // Before init, so it runs ahead of every route.
+  if (adminAuth) app.use(httpAuthMiddleware(adminAuth));
   await app.init();
   const adminAddr = await bindPort('--admin.bind-addr', config.admin.bindAddr, () => listenNest(app, config.admin.bindAddr));
   reportClusterHealth(readiness, registry, clients);

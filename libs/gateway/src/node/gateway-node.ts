@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { loadAuthenticator } from '@piko/auth';
+import { httpAuthMiddleware, loadAuthenticator } from '@piko/auth';
 import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
@@ -50,6 +50,9 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
     { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: opsTls?.serverOptions() },
   );
   opsTls?.attach(app.getHttpServer());
+  // admin.auth guards this node's ops port (/metrics) as Go Piko's guards every node's admin port.
+  const opsAuth = await loadAuthenticator(config, 'admin', log);
+  if (opsAuth) app.use(httpAuthMiddleware(opsAuth));
   const wsAdapter = createUpstreamWsAdapter(app, upstreamAuth);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { loadAuthenticator } from '@piko/auth';
+import { httpAuthMiddleware, loadAuthenticator } from '@piko/auth';
 import { RoutingTable } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
@@ -56,6 +56,9 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
     { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: opsTls?.serverOptions() },
   );
   opsTls?.attach(app.getHttpServer());
+  // admin.auth guards this node's ops port (/metrics) as Go Piko's guards every node's admin port.
+  const opsAuth = await loadAuthenticator(config, 'admin', log);
+  if (opsAuth) app.use(httpAuthMiddleware(opsAuth));
   await app.init();
   const opsAddr = await bindPort('--ops.bind-addr', config.ops.bindAddr, () => listenNest(app, config.ops.bindAddr));
   reportClusterHealth(readiness, registry, clients);
