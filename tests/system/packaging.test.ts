@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, ManagedProcess } from '@piko/testing';
@@ -48,11 +48,29 @@ async function startLocalService(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-/** `piko agent http` from an installed package, registered with `upstreamUrl`. */
-async function startAgent(command: string, endpointId: string, port: number, upstreamUrl: string): Promise<ManagedProcess> {
-  const agent = ManagedProcess.start(`${command} agent`, command, ['agent', 'http', endpointId, `127.0.0.1:${port}`, '--connect.url', upstreamUrl], isolatedEnv());
+/** `piko agent http|tcp` from an installed package, registered with `upstreamUrl`. */
+async function startAgent(command: string, endpointId: string, port: number, upstreamUrl: string, protocol: 'http' | 'tcp' = 'http'): Promise<ManagedProcess> {
+  const agent = ManagedProcess.start(`${command} agent`, command, ['agent', protocol, endpointId, `127.0.0.1:${port}`, '--connect.url', upstreamUrl], isolatedEnv());
   await agent.waitForOutput(/"msg":"connected"/, 60_000);
   return agent;
+}
+
+/** A local TCP echo service that answers once the client half-closes. */
+async function startEchoService(): Promise<{ server: NetServer; port: number }> {
+  const server = createNetServer({ allowHalfOpen: true }, (socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** Sends `data`, half-closes, and reads the reply to EOF. */
+function exchange(port: number, data: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.end(data));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('end', () => resolve(Buffer.concat(chunks).toString()));
+    socket.once('error', reject);
+  });
 }
 
 /** curl through the proxy and straight to the service answer the same. */
@@ -177,7 +195,7 @@ describe('installing piko on another machine', () => {
     expect(esm.stdout.trim()).toBe('function function function');
   });
 
-  it('the single executable runs alone: --help, `agent http` against the server, and `server` itself', async () => {
+  it('the single executable runs alone: --help, `agent http`, `agent tcp` and `forward tcp` against the server, and `server` itself', async () => {
     const dir = join(work, 'sea');
     mkdirSync(dir);
     const piko = join(dir, 'piko');
@@ -191,6 +209,21 @@ describe('installing piko on another machine', () => {
 
     agents.push(await startAgent(piko, 'from-executable', local.port, server.upstreamUrl));
     await expectTunnelMatchesDirect(server.proxyUrl, 'from-executable', local.port);
+
+    // Raw TCP both ways: `agent tcp` in front of an echo service, `forward tcp` to it.
+    const echo = await startEchoService();
+    try {
+      agents.push(await startAgent(piko, 'echo-executable', echo.port, server.upstreamUrl, 'tcp'));
+      const forwardPort = await freePort();
+      const forward = ManagedProcess.start('piko forward (executable)', piko, ['forward', 'tcp', String(forwardPort), 'echo-executable', '--connect.url', server.proxyUrl]);
+      agents.push(forward);
+      await forward.waitForOutput(/"msg":"forwarding"/, 60_000);
+      const message = 'bytes through forward, proxy, agent and back\n';
+      expect(await exchange(echo.port, message)).toBe(message);
+      expect(await exchange(forwardPort, message)).toBe(message);
+    } finally {
+      await new Promise((resolve) => echo.server.close(resolve));
+    }
 
     // The server roles too (Nest, inlined): the executable's server with the executable's agent.
     const [proxyPort, upstreamPort, adminPort] = [await freePort(), await freePort(), await freePort()];
