@@ -12,6 +12,11 @@ export interface GatewayOptions {
     maxStreamWindow: number;
     acceptBacklog: number;
     streamOpenTimeout: number;
+    /** Flood limits (ms, bytes, frames/s): see SessionOptions. */
+    maxQueuedControlBytes: number;
+    queuedControlTimeout: number;
+    maxFrameRate: number;
+    frameBurst: number;
   };
   /** `upstream.tls`: the port serves HTTPS/WSS with this (reloading) certificate; undefined = plain. */
   tls?: ServerTls;

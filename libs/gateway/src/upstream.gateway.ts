@@ -34,7 +34,9 @@ export class UpstreamGateway implements OnGatewayConnection {
     const remoteAddr = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
     const token = upstreamToken(request);
     const logger = this.logger.child({ endpointId, remoteAddr, ...(token?.tenantId ? { tenantId: token.tenantId } : {}) });
-    const session = new Session(webSocketDuplex(ws), { client: false, ...this.options.mux, logger });
+    // A stream the upstream opens towards us has no meaning in Piko's protocol: each SYN is
+    // answered with RST without allocating a stream, so a flood of them costs little.
+    const session = new Session(webSocketDuplex(ws), { client: false, ...this.options.mux, refuseInboundStreams: true, logger });
     const connection: UpstreamConnection = {
       id: randomUUID(),
       endpointId,
@@ -42,8 +44,6 @@ export class UpstreamGateway implements OnGatewayConnection {
       connectedAt: new Date(),
       session,
     };
-    // A stream the upstream opens towards us has no meaning in Piko's protocol: refuse it.
-    session.on('stream', (stream) => stream.destroy());
     // As Go Piko: the session ends when the token that opened it expires (unless
     // disable_disconnect_on_expiry), in-flight streams included; the upstream must reconnect with a fresh token.
     const cancelExpiry =

@@ -16,6 +16,8 @@ function toBuffer(data: RawData): Buffer {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** After our close frame, how long the peer has to answer with its own before the socket is cut (ms). */
+const CLOSE_GRACE_MS = 2_000;
 
 export interface WebSocketDuplexOptions {
   /**
@@ -83,6 +85,9 @@ export function webSocketDuplex(ws: WebSocket, options: WebSocketDuplexOptions =
       // In half-close mode, giving up before both FINs is abortive, like a TCP reset.
       if (err || (halfClose && !(localFin && remoteFin))) ws.terminate();
       else if (ws.readyState === ws.OPEN) ws.close(1000);
+      // ws waits 30 s for the peer's close frame, reading (and dropping) whatever the peer sends
+      // meanwhile; a peer that keeps flooding instead of closing is cut off sooner.
+      if (ws.readyState === ws.CLOSING) setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
       const waiting = sendWaiting;
       sendWaiting = null;
       waiting?.();

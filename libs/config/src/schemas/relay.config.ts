@@ -40,4 +40,25 @@ registry until its lease expires).`)
 
   @Section(() => RelayTlsConfig)
   tls = new RelayTlsConfig();
+
+  // Flood protection on both ends of the relay link: see docs/architecture.md "Hostile peers".
+
+  @IntOption(`
+Bytes of control frames queued for the other end of a relay connection, above which
+the connection is no longer read from.`, { min: 4096 })
+  maxQueuedControlBytes = 4_194_304;
+
+  @DurationOption(`
+A relay connection whose other end leaves max-queued-control-bytes unread this long
+is closed with a protocol error. 0 waits for as long as it takes.`)
+  queuedControlTimeout = 5_000;
+
+  @IntOption(`
+Frames per second the other end of a relay connection may send on average; beyond
+that plus frame-burst the connection is closed with a protocol error. 0 disables.`, { min: 0 })
+  maxFrameRate = 300_000;
+
+  @IntOption(`
+Frames the other end of a relay connection may send at once above max-frame-rate.`, { min: 1 })
+  frameBurst = 600_000;
 }

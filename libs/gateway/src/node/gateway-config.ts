@@ -17,6 +17,10 @@ export function gatewayOptions(config: ServerConfig): GatewayOptions {
       maxStreamWindow: mux.maxStreamWindow,
       acceptBacklog: mux.acceptBacklog,
       streamOpenTimeout: mux.streamOpenTimeout,
+      maxQueuedControlBytes: mux.maxQueuedControlBytes,
+      queuedControlTimeout: mux.queuedControlTimeout,
+      maxFrameRate: mux.maxFrameRate,
+      frameBurst: mux.frameBurst,
     },
   };
 }
@@ -29,6 +33,13 @@ export function relayServerOptions(config: ServerConfig, tls?: ServerTls): Relay
     port,
     headerTimeoutMs: config.relay.headerTimeout,
     tls,
-    mux: { maxStreams: config.relay.maxStreams, keepAliveInterval: config.upstream.mux.keepaliveInterval },
+    mux: {
+      maxStreams: config.relay.maxStreams,
+      keepAliveInterval: config.upstream.mux.keepaliveInterval,
+      maxQueuedControlBytes: config.relay.maxQueuedControlBytes,
+      queuedControlTimeout: config.relay.queuedControlTimeout,
+      maxFrameRate: config.relay.maxFrameRate,
+      frameBurst: config.relay.frameBurst,
+    },
   };
 }

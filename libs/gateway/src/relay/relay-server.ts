@@ -2,6 +2,7 @@ import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import {
+  RateLimitedLog,
   RelayStatus,
   Session,
   encodeRelayResponse,
@@ -130,25 +131,28 @@ export class RelayServer {
     this.sessions.add(session);
     this.metrics?.sessions.inc();
     logger.info('relay session opened');
-    session.on('stream', (stream: YamuxStream) => this.onStream(stream, logger));
+    // A proxy (or anything that reaches this port) can cause a warning per stream: rate-limited.
+    const warnings = new RateLimitedLog(logger);
+    session.on('stream', (stream: YamuxStream) => this.onStream(stream, logger, warnings));
     session.once('close', (err?: Error) => {
+      warnings.flush();
       this.sessions.delete(session);
       this.metrics?.sessions.dec();
       logger.info('relay session closed', err ? { reason: err.message } : {});
     });
   }
 
-  private onStream(stream: YamuxStream, logger: Logger): void {
+  private onStream(stream: YamuxStream, logger: Logger, warnings: RateLimitedLog): void {
     // Errors here are resets from the proxy or a failed session; the splice and the header
     // reader act on them, this listener only keeps them from being unhandled.
     stream.on('error', (err: Error) => logger.debug('relay stream error', { streamId: stream.id, err: err.message }));
     this.active++;
     if (this.draining) return this.refuse(stream, RelayStatus.Draining);
     readRelayRequest(stream, this.options.headerTimeoutMs).then(
-      ({ endpointId }) => this.route(stream, endpointId, logger),
+      ({ endpointId }) => this.route(stream, endpointId, logger, warnings),
       (err: RelayHeaderError) => {
         if (err.code === 'ERR_RELAY_VERSION') {
-          logger.warn('relay stream refused: bad header', { streamId: stream.id, err: err.message });
+          warnings.warn('relay stream refused: bad header', { streamId: stream.id, err: err.message });
           return this.refuse(stream, RelayStatus.BadRequest);
         }
         logger.debug('relay stream failed before its header', { streamId: stream.id, err: err.message });
@@ -159,9 +163,9 @@ export class RelayServer {
     );
   }
 
-  private route(stream: YamuxStream, endpointId: string, logger: Logger): void {
+  private route(stream: YamuxStream, endpointId: string, logger: Logger, warnings: RateLimitedLog): void {
     if (!isValidEndpointId(endpointId)) {
-      logger.warn('relay stream refused: invalid endpoint id', { streamId: stream.id });
+      warnings.warn('relay stream refused: invalid endpoint id', { streamId: stream.id });
       return this.refuse(stream, RelayStatus.BadRequest);
     }
     // Checked again: the server may have started draining while the header was on its way.

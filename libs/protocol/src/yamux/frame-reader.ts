@@ -20,18 +20,73 @@ export class FrameReader {
   /** Payload bytes of the current Data frame still to come; -1 while reading a header. */
   private remaining = -1;
   private stopped = false;
+  private paused = false;
+  /** Input received, or left unparsed, while paused; parsed in order on resume(). */
+  private held: Buffer[] = [];
+  /** Inside parse(): a resume() from a handler only clears the flag, the running loop goes on. */
+  private parsing = false;
 
   constructor(private readonly handler: FrameHandler) {}
 
   /** Stops parsing (the session is closing); later chunks are ignored. */
   stop(): void {
     this.stopped = true;
+    this.held = [];
+  }
+
+  /**
+   * Stops handing on frames after the current one (the session's send queue is full): the rest
+   * of the chunk being parsed, and any chunk pushed meanwhile, waits for resume().
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Bytes received but not parsed yet (held while paused). */
+  get heldBytes(): number {
+    let n = 0;
+    for (const b of this.held) n += b.length;
+    return n;
+  }
+
+  /** Parses what was held, in order, until done or paused again. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.parsing) return;
+    while (this.held.length > 0 && !this.paused && !this.stopped) this.parse(this.held.shift() as Buffer);
   }
 
   push(chunk: Buffer): void {
+    if (this.stopped) return;
+    if (this.paused || this.held.length > 0) {
+      this.held.push(chunk);
+      return;
+    }
+    this.parse(chunk);
+  }
+
+  private parse(chunk: Buffer): void {
+    this.parsing = true;
+    try {
+      this.parseChunk(chunk);
+    } finally {
+      this.parsing = false;
+    }
+  }
+
+  private parseChunk(chunk: Buffer): void {
     let offset = 0;
     const end = chunk.length;
     while (offset < end && !this.stopped) {
+      if (this.paused) {
+        this.held.unshift(chunk.subarray(offset));
+        return;
+      }
       if (this.remaining > 0) {
         const take = Math.min(this.remaining, end - offset);
         const piece = offset === 0 && take === end ? chunk : chunk.subarray(offset, offset + take);

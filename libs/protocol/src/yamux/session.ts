@@ -9,8 +9,10 @@ import {
   StreamsExhaustedError,
   TooManyStreamsError,
 } from '../errors';
-import { Flag, FrameHeader, FrameType, GoAwayCode, INITIAL_STREAM_WINDOW } from './frame';
+import { Flag, FrameHeader, FrameType, GoAwayCode, HEADER_SIZE, INITIAL_STREAM_WINDOW } from './frame';
+import { RateLimitedLog } from '../rate-limited-log';
 import { FrameBatch } from './frame-batch';
+import { FrameBudget } from './frame-budget';
 import { FrameHandler, FrameReader } from './frame-reader';
 import { ProtocolLogger, ResolvedSessionOptions, SessionOptions, resolveSessionOptions } from './session-options';
 import { YamuxStream } from './stream';
@@ -52,6 +54,19 @@ export class Session extends EventEmitter {
   private writeWaiters: Array<(err?: Error | null) => void> = [];
   private drainTimer: NodeJS.Timeout | null = null;
   private keepAliveTimer: NodeJS.Timeout | null = null;
+  /** Warnings a peer can cause once per frame, kept from flooding the log. */
+  private readonly warnings: RateLimitedLog;
+  private readonly budget: FrameBudget;
+  // Control-frame accounting (see maxQueuedControlBytes): control bytes in the batch, and in
+  // the connection's write buffer, which drains in order: each flush leaves a mark (the total
+  // bytes written once it is out, and its control bytes), released once the buffer is past it.
+  private batchControlBytes = 0;
+  private bytesWritten = 0;
+  private controlInConn = 0;
+  private controlMarks: number[] = [];
+  private controlMarkHead = 0;
+  private readPaused = false;
+  private readPauseTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly conn: Duplex,
@@ -61,9 +76,11 @@ export class Session extends EventEmitter {
     this.opts = resolveSessionOptions(options);
     this.nextStreamId = this.opts.client ? 1 : 2;
     this.reader = new FrameReader(this.frameHandler());
+    this.warnings = new RateLimitedLog(this.opts.logger);
+    this.budget = new FrameBudget(this.opts.maxFrameRate, this.opts.frameBurst);
     // Frames are coalesced per loop turn already; Nagle would only add latency on top.
     (conn as Partial<{ setNoDelay(v: boolean): void }>).setNoDelay?.(true);
-    conn.on('data', (chunk: Buffer) => this.reader.push(chunk));
+    conn.on('data', (chunk: Buffer) => this.onChunk(chunk));
     conn.on('drain', () => this.onDrain());
     conn.on('end', () => this.close());
     conn.on('close', () => this.close());
@@ -90,6 +107,17 @@ export class Session extends EventEmitter {
 
   get remoteGoAway(): boolean {
     return this.remoteGoAwayReceived;
+  }
+
+  /** Control-frame bytes queued and not yet taken by the connection (see maxQueuedControlBytes). */
+  get queuedControlBytes(): number {
+    this.releaseWrittenControl();
+    return this.batchControlBytes + this.controlInConn;
+  }
+
+  /** True while reading is paused because too many control frames wait to be sent. */
+  get isReadPaused(): boolean {
+    return this.readPaused;
   }
 
   /** Opens a stream; the SYN goes out with this loop turn's frames, so data written at once shares its message. */
@@ -139,6 +167,8 @@ export class Session extends EventEmitter {
     this.reader.stop();
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     if (this.drainTimer) clearTimeout(this.drainTimer);
+    if (this.readPauseTimer) clearTimeout(this.readPauseTimer);
+    this.warnings.flush();
     for (const ping of this.pings.values()) {
       clearTimeout(ping.timer);
       ping.reject(new SessionClosedError());
@@ -179,6 +209,11 @@ export class Session extends EventEmitter {
   _sendFrame(type: FrameType, flags: number, streamId: number, length: number): void {
     if (this.closed) return;
     this.batch.header(type, flags, streamId, length);
+    this.batchControlBytes += HEADER_SIZE;
+    // Cheap test first: controlInConn is only an upper bound until released.
+    if (!this.readPaused && this.batchControlBytes + this.controlInConn > this.opts.maxQueuedControlBytes) {
+      this.checkControlQueue();
+    }
     this.scheduleFlush();
   }
 
@@ -218,7 +253,15 @@ export class Session extends EventEmitter {
     };
   }
 
+  private onChunk(chunk: Buffer): void {
+    if (this.budget.enabled) this.budget.refill();
+    this.reader.push(chunk);
+  }
+
   private onHeader(h: FrameHeader): void {
+    if (this.budget.enabled && !this.budget.take()) {
+      return this.violation(`more than ${this.budget.ratePerSecond} frames/s (burst ${this.budget.burst})`);
+    }
     if (h.version !== 0) return this.violation(`bad protocol version ${h.version}`);
     switch (h.type) {
       case FrameType.Data:
@@ -243,7 +286,7 @@ export class Session extends EventEmitter {
     if (this.closed) return;
     if (!stream) {
       // Normal after we reset a stream: frames already in flight are dropped (payload discarded).
-      this.opts.logger.debug('yamux frame for unknown stream dropped', { streamId: h.streamId, type: h.type });
+      this.warnings.debug('yamux frame for unknown stream dropped', { streamId: h.streamId, type: h.type });
       return;
     }
     if (h.flags & Flag.ACK) stream._onAck();
@@ -280,18 +323,22 @@ export class Session extends EventEmitter {
       this.violation(`SYN for already open stream ${id}`);
       return undefined;
     }
+    if (this.opts.refuseInboundStreams) {
+      this.resetUnaccepted(id, 'inbound streams refused');
+      return undefined;
+    }
     if (this.localGoAway) {
       this.resetUnaccepted(id, 'go-away sent');
       return undefined;
     }
     if (this.streams.size >= this.opts.maxStreams) {
-      this.opts.logger.warn('yamux too many streams, resetting new stream', { streamId: id, limit: this.opts.maxStreams });
+      this.warnings.warn('yamux too many streams, resetting new stream', { streamId: id, limit: this.opts.maxStreams });
       this.resetUnaccepted(id, 'too many streams');
       return undefined;
     }
     const listening = this.listenerCount('stream') > 0 && this.backlog.length === 0;
     if (!listening && this.backlog.length >= this.opts.acceptBacklog) {
-      this.opts.logger.warn('yamux accept backlog full, resetting new stream', { streamId: id });
+      this.warnings.warn('yamux accept backlog full, resetting new stream', { streamId: id, limit: this.opts.acceptBacklog });
       this.resetUnaccepted(id, 'backlog full');
       return undefined;
     }
@@ -303,7 +350,7 @@ export class Session extends EventEmitter {
   }
 
   private resetUnaccepted(id: number, why: string): void {
-    this.opts.logger.debug('yamux refusing stream', { streamId: id, reason: why });
+    this.warnings.debug('yamux refusing stream', { streamId: id, reason: why });
     this._sendFrame(FrameType.WindowUpdate, Flag.RST, id, 0);
   }
 
@@ -344,6 +391,11 @@ export class Session extends EventEmitter {
   private violation(reason: string): void {
     if (this.closed) return;
     this.opts.logger.warn('yamux protocol violation, closing session', { reason });
+    // Nothing more it sends will be parsed. A peer that is not reading what we send (the write
+    // buffer is backed up) will not see the GoAway soon either: stop reading from it, so its flood
+    // is pushed back by the kernel instead of costing a read per chunk until the connection is cut.
+    // A peer that reads gets the GoAway and the close promptly, so its connection is drained.
+    if (this.conn.writableLength > 0 || this.readPaused) this.conn.pause();
     this._sendFrame(FrameType.GoAway, 0, 0, GoAwayCode.ProtocolError);
     this.close(new ProtocolViolationError(reason));
   }
@@ -376,10 +428,22 @@ export class Session extends EventEmitter {
   /** Writes everything queued this loop turn as few conn writes as possible (one writev when corked). */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.batch.length === 0) return;
+    if (this.batch.length === 0) {
+      if (this.readPaused) this.checkControlQueue();
+      return;
+    }
+    const bytes = this.batch.length;
     const bufs = this.batch.take();
+    const control = this.batchControlBytes;
+    this.batchControlBytes = 0;
     const conn = this.conn;
     if (conn.destroyed || conn.writableEnded) return;
+    this.releaseWrittenControl();
+    this.bytesWritten += bytes;
+    if (control > 0) {
+      this.controlMarks.push(this.bytesWritten, control);
+      this.controlInConn += control;
+    }
     if (bufs.length === 1) {
       conn.write(bufs[0]);
     } else {
@@ -397,6 +461,7 @@ export class Session extends EventEmitter {
       }, this.opts.connectionWriteTimeout);
       this.drainTimer.unref();
     }
+    if (this.readPaused) this.checkControlQueue();
   }
 
   private onDrain(): void {
@@ -407,6 +472,75 @@ export class Session extends EventEmitter {
     const waiters = this.writeWaiters;
     this.writeWaiters = [];
     for (const cb of waiters) cb();
+    if (this.readPaused) this.checkControlQueue();
+  }
+
+  // ---- read-side backpressure (maxQueuedControlBytes) ------------------------------------
+
+  /** Forgets the control bytes of flushes the connection has passed on (its buffer drains in order). */
+  private releaseWrittenControl(): void {
+    const marks = this.controlMarks;
+    if (this.controlMarkHead === marks.length) return;
+    const passedOn = this.bytesWritten - this.conn.writableLength;
+    let head = this.controlMarkHead;
+    while (head < marks.length && marks[head] <= passedOn) {
+      this.controlInConn -= marks[head + 1];
+      head += 2;
+    }
+    if (head === marks.length) {
+      marks.length = 0;
+      head = 0;
+    } else if (head >= 1024) {
+      marks.splice(0, head);
+      head = 0;
+    }
+    this.controlMarkHead = head;
+  }
+
+  /**
+   * Pauses reading while the control queue is above its limit, and resumes once it is down to
+   * half of it (hysteresis, so a peer reading slowly is not paused and resumed per frame). Like
+   * hashicorp/yamux, whose receive loop blocks while its send channel is full, but bounded in
+   * time: queuedControlTimeout later the session ends with GoAway(protocol error).
+   */
+  private checkControlQueue(): void {
+    if (this.closed) return;
+    const queued = this.queuedControlBytes;
+    const limit = this.opts.maxQueuedControlBytes;
+    if (!this.readPaused && queued > limit) this.pauseReading(queued);
+    else if (this.readPaused && queued <= limit / 2) this.resumeReading();
+  }
+
+  private pauseReading(queued: number): void {
+    this.readPaused = true;
+    this.reader.pause();
+    this.conn.pause();
+    this.opts.logger.debug('yamux control frames queued over the limit, reading paused', {
+      queuedBytes: queued,
+      limit: this.opts.maxQueuedControlBytes,
+    });
+    const timeoutMs = this.opts.queuedControlTimeout;
+    if (timeoutMs > 0) {
+      this.readPauseTimer = setTimeout(() => {
+        this.readPauseTimer = null;
+        this.violation(
+          `peer did not read ${this.queuedControlBytes} bytes of queued control frames within ${timeoutMs} ms (limit ${this.opts.maxQueuedControlBytes})`,
+        );
+      }, timeoutMs);
+      this.readPauseTimer.unref();
+    }
+    // A flush may already have emptied the queue with nothing left to drain: look again then.
+    this.scheduleFlush();
+  }
+
+  private resumeReading(): void {
+    this.readPaused = false;
+    if (this.readPauseTimer) {
+      clearTimeout(this.readPauseTimer);
+      this.readPauseTimer = null;
+    }
+    this.conn.resume();
+    this.reader.resume();
   }
 
   private shutdownConn(): void {

@@ -31,6 +31,13 @@ export function relayClientOptions(config: ServerConfig): RelayClientOptions {
     connectTimeoutMs: config.relay.connectTimeout,
     connectRetryHoldMs: config.relay.connectRetryHold,
     tls: config.relay.tls.cert ? (clientTlsOptions(config.relay.tls.client, 'relay.tls.client') ?? {}) : undefined,
-    mux: { maxStreams: config.relay.maxStreams, keepAliveInterval: config.upstream.mux.keepaliveInterval },
+    mux: {
+      maxStreams: config.relay.maxStreams,
+      keepAliveInterval: config.upstream.mux.keepaliveInterval,
+      maxQueuedControlBytes: config.relay.maxQueuedControlBytes,
+      queuedControlTimeout: config.relay.queuedControlTimeout,
+      maxFrameRate: config.relay.maxFrameRate,
+      frameBurst: config.relay.frameBurst,
+    },
   };
 }
