@@ -46,9 +46,15 @@ describe('loadConfig defaults', () => {
       maxStreamWindow: 262_144,
       acceptBacklog: 256,
       streamOpenTimeout: 75_000,
+      // Flood limits (ours, not Go Piko's).
+      maxQueuedControlBytes: 1_048_576,
+      queuedControlTimeout: 5_000,
+      maxFrameRate: 100_000,
+      frameBurst: 200_000,
     });
     expect(config.admin.bindAddr).toBe(':8002');
     expect(config.relay.bindAddr).toBe(':8003');
+    expect(config.relay).toMatchObject({ maxQueuedControlBytes: 4_194_304, queuedControlTimeout: 5_000, maxFrameRate: 300_000, frameBurst: 600_000 });
     expect(config.ops.bindAddr).toBe(':8004');
     expect(config.cluster).toMatchObject({
       rebalancingThreshold: 0.2,
