@@ -52,7 +52,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
     // Connecting failed for good (bad token, server gone past connect.timeout), or a local port
     // could not be opened: say so in one line, no stack.
     if (err instanceof PikoClientError || err instanceof StartupError) {
-      process.stderr.write(`piko ${name}: ${err.message}\n`);
+      const hint = err instanceof PikoClientError && err.code === 'PIKO_WRONG_PORT' ? '; check --connect.url' : '';
+      process.stderr.write(`piko ${name}: ${err.message}${hint}\n`);
       return 1;
     }
     throw err;

@@ -38,6 +38,7 @@ export class Dialer {
         tls: this.options.tls,
         handshakeTimeout: this.options.handshakeTimeout,
         signal: options.signal,
+        port: 'proxy',
       },
       // Wrapped inside the 'open' event: the far end may speak first (see connectWebSocket).
       (ws) => webSocketDuplex(ws, { halfClose: true }),

@@ -41,12 +41,28 @@ export class InvalidEndpointIdError extends PikoClientError {
   }
 }
 
-/** The operation was cancelled through its AbortSignal; `cause` is the signal's reason. */
+/**
+ * The operation was cancelled through its AbortSignal; `cause` is the signal's reason. When it
+ * gave up retrying, `lastError` is the last failure and the message names it, e.g.
+ * `connect ws://127.0.0.1:8001/piko/v1/upstream/my-service: connect ECONNREFUSED 127.0.0.1:8001 (gave up: timed out)`.
+ */
 export class AbortError extends PikoClientError {
   override readonly name = 'AbortError';
-  constructor(reason?: unknown) {
-    super('ABORT_ERR', 'the operation was aborted', { cause: reason });
+  constructor(
+    reason?: unknown,
+    readonly lastError?: Error,
+  ) {
+    super('ABORT_ERR', lastError ? `${lastError.message} (gave up: ${abortReasonText(reason)})` : 'the operation was aborted', { cause: reason });
   }
+}
+
+function abortReasonText(reason: unknown): string {
+  // AbortSignal.timeout() aborts with a DOMException named TimeoutError, abort() with one named
+  // AbortError (a DOMException is not always `instanceof Error`: compare shapes).
+  const { name, message } = (typeof reason === 'object' && reason !== null ? reason : {}) as { name?: unknown; message?: unknown };
+  if (name === 'TimeoutError') return 'timed out';
+  if (name !== 'AbortError' && typeof message === 'string' && message) return message;
+  return 'aborted';
 }
 
 /** The listener was closed (by close() or shutdown()) before it could connect. */

@@ -122,6 +122,8 @@ export class Listener extends EventEmitter {
   }
 
   private async connectWithRetry(signal: AbortSignal, waitFirst: boolean): Promise<Session> {
+    // The last failure, so that giving up (the signal aborts) names its URL and cause.
+    let lastError: Error | undefined;
     if (waitFirst) {
       const attempt = this.backoff.attempt;
       const delay = this.backoff.next();
@@ -132,11 +134,12 @@ export class Listener extends EventEmitter {
       try {
         return await this.connector.connect(signal);
       } catch (err) {
-        if (signal.aborted) throw abortReason(signal);
+        if (signal.aborted) throw abortReason(signal, lastError ?? (err instanceof AbortError ? err.lastError : undefined));
         if (!(err instanceof ConnectError) || !err.retryable) {
           this.logger.error('connect failed; non-retryable', { url: this.connector.url, err: String(err) });
           throw err;
         }
+        lastError = err;
         const attempt = this.backoff.attempt;
         const delay = this.backoff.next();
         this.logger.warn('connect failed; retrying', {
@@ -145,7 +148,7 @@ export class Listener extends EventEmitter {
           backoffMs: Math.round(delay),
           err: err.message,
         });
-        await sleep(delay, signal);
+        await sleep(delay, signal, lastError);
       }
     }
   }
@@ -260,12 +263,12 @@ export class Listener extends EventEmitter {
   }
 }
 
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof ListenerClosedError ? signal.reason : new AbortError(signal.reason);
+function abortReason(signal: AbortSignal, lastError?: Error): Error {
+  return signal.reason instanceof ListenerClosedError ? signal.reason : new AbortError(signal.reason, lastError);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
+function sleep(ms: number, signal: AbortSignal, lastError?: Error): Promise<void> {
+  if (signal.aborted) return Promise.reject(abortReason(signal, lastError));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
@@ -273,7 +276,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }, ms);
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(abortReason(signal));
+      reject(abortReason(signal, lastError));
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });

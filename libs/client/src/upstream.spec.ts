@@ -194,7 +194,34 @@ describe('Upstream', () => {
       .catch((e: unknown) => e);
     await logs.waitFor((l) => l.msg === 'connect failed; retrying', 2);
     controller.abort();
-    expect(await result).toBeInstanceOf(AbortError);
+    const err = await result;
+    expect(err).toBeInstanceOf(AbortError);
+    // Giving up names the URL and the last cause, not just "aborted".
+    expect((err as AbortError).message).toBe(
+      `connect ws://127.0.0.1:${port}/piko/v1/upstream/nobody: connect ECONNREFUSED 127.0.0.1:${port} (gave up: aborted)`,
+    );
+  });
+
+  it('a timeout that ends the retries says so', async () => {
+    gateway.refuseWith = { status: 503, message: 'draining' };
+    const result = upstream().listen('busy', { signal: AbortSignal.timeout(50) }).catch((e: unknown) => e);
+    const err = (await result) as AbortError;
+    expect(err).toBeInstanceOf(AbortError);
+    expect(err.message).toMatch(/^connect ws:\/\/127\.0\.0\.1:\d+\/piko\/v1\/upstream\/busy: (503: draining|no response) \(gave up: timed out\)$/);
+  });
+
+  it.each([
+    [400, 'missing endpoint id', /not Piko's upstream port: it answered 400 "missing endpoint id" as Piko's proxy port does/],
+    [502, 'no available upstreams', /not Piko's upstream port: it answered 502 "no available upstreams" as Piko's proxy port does/],
+    [404, 'Not Found', /not Piko's upstream port: it answered 404 "Not Found"/],
+  ])('a %i %j (not the upstream port) fails at once, saying so', async (status, message, expected) => {
+    gateway.refuseWith = { status, message };
+    const err = (await upstream().listen('lost').catch((e: unknown) => e)) as ConnectError;
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(err.code).toBe('PIKO_WRONG_PORT');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(expected);
+    expect(gateway.attempts).toBe(1);
   });
 
   it('refuses a URL that is not http(s) or ws(s) up front', () => {

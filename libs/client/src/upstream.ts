@@ -87,7 +87,7 @@ export class Upstream {
         this.logger.debug('connecting', { endpointId, url });
         return connectWebSocket(
           url,
-          { token: this.options.token, tenantId: this.options.tenantId, tls: this.options.tls, handshakeTimeout: this.options.handshakeTimeout, signal },
+          { token: this.options.token, tenantId: this.options.tenantId, tls: this.options.tls, handshakeTimeout: this.options.handshakeTimeout, signal, port: 'upstream' },
           // Inside the 'open' event, so a frame sent right behind the 101 is not lost (see connectWebSocket).
           (ws) =>
             new Session(webSocketDuplex(ws), {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'http';
 import type { ConnectionOptions } from 'tls';
 import { WebSocket } from 'ws';
 import { AbortError, ConnectError, UnauthorizedError } from './errors';
+import { type PikoPort, wrongPortReason } from './wrong-port';
 
 export interface WebSocketConnectOptions {
   /** Sent as `Authorization: Bearer <token>` on the upgrade request (Go Piko's pkg/websocket/conn.go). */
@@ -10,6 +11,8 @@ export interface WebSocketConnectOptions {
   tenantId?: string;
   tls?: ConnectionOptions;
   signal?: AbortSignal;
+  /** The Piko port the URL should name; a refusal that shows it names another says so (wrong-port.ts). */
+  port?: PikoPort;
   /** Milliseconds allowed for the TCP + TLS + upgrade handshake. */
   handshakeTimeout?: number;
 }
@@ -62,7 +65,8 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
         resolve(adopted as T);
       }
     };
-    const onAbort = (): void => settle(new AbortError(signal?.reason));
+    // Aborted mid-handshake: say where it was waiting (a host that drops packets never answers).
+    const onAbort = (): void => settle(new AbortError(signal?.reason, new ConnectError(`connect ${redactUrl(url)}: no response`, true)));
     signal?.addEventListener('abort', onAbort, { once: true });
 
     ws.once('open', () => {
@@ -76,15 +80,18 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
     ws.on('error', onError);
     ws.once('unexpected-response', (_req, res: IncomingMessage) => {
       readErrorBody(res)
-        .then((body) => settle(statusError(url, res.statusCode ?? 0, body)))
-        .catch((err: Error) => settle(statusError(url, res.statusCode ?? 0, err.message)));
+        .then((body) => settle(statusError(url, res.statusCode ?? 0, body, options.port)))
+        .catch((err: Error) => settle(statusError(url, res.statusCode ?? 0, err.message, options.port)));
     });
   });
 }
 
-function statusError(url: string, status: number, body: string): ConnectError {
+function statusError(url: string, status: number, body: string, port: PikoPort | undefined): ConnectError {
   const message = `connect ${redactUrl(url)}: ${status}${body ? `: ${body}` : ''}`;
   if (status === 401 || status === 403) return new UnauthorizedError(message, status);
+  const wrongPort = port && wrongPortReason(port, status, body);
+  // Never retried: the same URL reaches the same wrong server.
+  if (wrongPort) return new ConnectError(`connect ${redactUrl(url)}: ${wrongPort}`, false, status, { code: 'PIKO_WRONG_PORT' });
   return new ConnectError(message, RETRYABLE_STATUSES.has(status), status);
 }
 

@@ -17,6 +17,16 @@ export class BusUnavailableError extends ClusterError {
   }
 }
 
+/**
+ * The registry's Redis cannot be reached (or did not answer in time). The message names the URL
+ * (password redacted) and the cause: `redis redis://:***@10.0.0.5:6379: connect ECONNREFUSED 10.0.0.5:6379`.
+ */
+export class RegistryUnavailableError extends ClusterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ERR_REGISTRY_UNAVAILABLE', options);
+  }
+}
+
 /** The registry or bus was used after `close()`. */
 export class ClusterClosedError extends ClusterError {
   constructor(what: string) {

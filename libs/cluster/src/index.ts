@@ -3,7 +3,8 @@ export { parseClusterEvent, type ClusterEvent, type EndpointEvent, type NodeEven
 export type { ConnectionStatus, ConnectionStatusSource } from './connection-status';
 export type { EndpointRegistry } from './endpoint-registry';
 export { EndpointCountMap } from './endpoint-count-map';
-export { BusUnavailableError, ClusterClosedError, ClusterError, InvalidEventError } from './errors';
+export { BusUnavailableError, ClusterClosedError, ClusterError, InvalidEventError, RegistryUnavailableError } from './errors';
+export { redactUrl } from './redact-url';
 export { InMemoryClusterBus } from './in-memory-cluster-bus';
 export { InMemoryEndpointRegistry, type InMemoryEndpointRegistryOptions } from './in-memory-endpoint-registry';
 export { measurePropagation, measureRedisNatsPropagation, type PropagationOptions, type PropagationResult } from './measure-propagation';

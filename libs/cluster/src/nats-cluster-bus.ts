@@ -5,6 +5,7 @@ import { type ClusterEvent, parseClusterEvent } from './cluster-event';
 import type { ConnectionStatus } from './connection-status';
 import { BusUnavailableError } from './errors';
 import { EventDispatcher } from './event-dispatcher';
+import { describeClientError, redactUrl } from './redact-url';
 import { type Logger, noopLogger } from '@piko/observability';
 
 export interface NatsClusterBusOptions {
@@ -27,6 +28,9 @@ export interface NatsClusterBusOptions {
 export class NatsClusterBus extends EventEmitter implements ClusterBus {
   readonly subjects: { endpoint: string; node: string; all: string };
   private readonly servers: string[];
+  /** The servers as logs and errors show them: passwords and tokens redacted. */
+  private readonly displayUrl: string;
+  private lastError: string | undefined;
   private readonly reconnectTimeWaitMs: number;
   private readonly logger: Logger;
   private readonly dispatcher: EventDispatcher;
@@ -43,6 +47,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
     const prefix = options.subjectPrefix ?? 'piko.events';
     this.subjects = { endpoint: `${prefix}.endpoint`, node: `${prefix}.node`, all: `${prefix}.*` };
     this.servers = (Array.isArray(options.servers) ? options.servers : options.servers.split(',')).map((s) => s.trim()).filter(Boolean);
+    this.displayUrl = this.servers.map(redactUrl).join(',');
     this.reconnectTimeWaitMs = options.reconnectTimeWaitMs ?? 250;
     this.logger = (options.logger ?? noopLogger).child({ component: 'nats-bus' });
     this.dispatcher = new EventDispatcher(this.logger);
@@ -55,7 +60,9 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
 
   async publish(event: ClusterEvent): Promise<void> {
     const connection = this.connection;
-    if (!connection || connection.isClosed()) throw new BusUnavailableError();
+    if (!connection || connection.isClosed()) {
+      throw new BusUnavailableError(`nats ${this.displayUrl}: not connected${this.lastError ? ` (${this.lastError})` : ''}`);
+    }
     const subject = event.type === 'endpoint' ? this.subjects.endpoint : this.subjects.node;
     try {
       connection.publish(subject, JSON.stringify(event));
@@ -103,7 +110,12 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
         this.attach(connection);
         return;
       } catch (err) {
-        this.logger.debug('nats connect failed; retrying', { err: (err as Error).message, servers: this.servers });
+        // Retried every reconnectTimeWaitMs: a new cause is logged with the URL, its repeats at debug.
+        const cause = describeClientError(err);
+        const repeat = cause === this.lastError;
+        this.lastError = cause;
+        if (repeat) this.logger.debug('nats connect failed; retrying', { url: this.displayUrl, err: cause });
+        else this.logger.warn('cannot reach nats; retrying', { url: this.displayUrl, err: cause });
         await new Promise<void>((resolve) => (this.retryTimer = setTimeout(resolve, this.reconnectTimeWaitMs)));
       }
     }
@@ -119,7 +131,8 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
       if (this.closing) return;
       // With unlimited reconnects this only happens on fatal errors (e.g. authorization):
       // start over rather than stay silent forever.
-      this.logger.error('nats connection closed; connecting again', { err: err ? err.message : undefined });
+      this.lastError = err ? describeClientError(err) : undefined;
+      this.logger.error('nats connection closed; connecting again', { url: this.displayUrl, err: this.lastError });
       this.connection = undefined;
       this.setStatus('reconnecting');
       void this.connectLoop();
@@ -131,7 +144,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
       if (this.closing) return;
       if (status.type === 'disconnect' || status.type === 'reconnecting') this.setStatus('reconnecting');
       else if (status.type === 'reconnect') this.setStatus('connected');
-      else if (status.type === 'error') this.logger.warn('nats async error', { err: String(status.data) });
+      else if (status.type === 'error') this.logger.warn('nats async error', { url: this.displayUrl, err: String(status.data) });
     }
   }
 
@@ -155,8 +168,10 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
   private setStatus(status: ConnectionStatus): void {
     if (status === this.currentStatus) return;
     this.currentStatus = status;
-    if (status === 'connected') this.logger.info('nats connected', { servers: this.servers });
-    else if (status === 'reconnecting') this.logger.warn('nats connection lost; reconnecting', { servers: this.servers });
+    if (status === 'connected') {
+      this.lastError = undefined;
+      this.logger.info('nats connected', { url: this.displayUrl });
+    } else if (status === 'reconnecting') this.logger.warn('nats connection lost; reconnecting', { url: this.displayUrl });
     else this.logger.info('nats disconnected');
     this.emit('status', status);
   }

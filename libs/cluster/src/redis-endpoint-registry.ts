@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { ConnectionStatus } from './connection-status';
 import type { EndpointRegistry } from './endpoint-registry';
-import { ClusterClosedError, ClusterError } from './errors';
+import { ClusterClosedError, ClusterError, RegistryUnavailableError } from './errors';
+import { describeClientError, redactUrl } from './redact-url';
 import { type Logger, noopLogger } from '@piko/observability';
 import type { NodeInfo, NodeState, RegistrySnapshot } from './node-info';
 import { nodeInfoFromHash, nodeInfoToHash } from './node-info-codec';
@@ -46,6 +47,8 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
   private currentStatus: ConnectionStatus;
   private lastError: string | undefined;
   private closed = false;
+  /** The URL as logs and errors show it: password redacted. */
+  private readonly displayUrl: string;
 
   constructor(options: RedisEndpointRegistryOptions) {
     super();
@@ -54,13 +57,17 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
     this.keys = new RedisKeys(options.keyPrefix);
     this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
     this.logger = (options.logger ?? noopLogger).child({ component: 'redis-registry' });
+    this.displayUrl = options.url ? redactUrl(options.url) : 'redis';
     this.currentStatus = this.mapStatus();
     for (const event of ['ready', 'connect', 'close', 'reconnecting', 'end']) this.client.on(event, () => this.updateStatus());
     this.client.on('error', (err: Error) => {
-      // ioredis repeats the error on every reconnect attempt: the status change is logged once,
-      // the repeats only at debug level.
-      this.lastError = err.message;
-      this.logger.debug('redis client error', { err: err.message });
+      // ioredis repeats the error on every reconnect attempt: a new cause is logged (with the URL,
+      // so an operator sees which Redis and why), its repeats only at debug level.
+      const cause = describeClientError(err);
+      const repeat = cause === this.lastError;
+      this.lastError = cause;
+      if (repeat) this.logger.debug('redis client error', { url: this.displayUrl, err: cause });
+      else this.logger.warn('cannot reach redis; retrying', { url: this.displayUrl, err: cause });
     });
   }
 
@@ -70,78 +77,92 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
 
   async registerNode(node: NodeInfo): Promise<void> {
     this.assertOpen();
-    const key = this.keys.node(node.id);
-    await exec(
-      await this.client.multi().del(key).hset(key, nodeInfoToHash(node)).pexpire(key, this.leaseTtlMs).sadd(this.keys.nodes(), node.id).exec(),
-    );
+    return this.run(async () => {
+      const key = this.keys.node(node.id);
+      await exec(
+        await this.client.multi().del(key).hset(key, nodeInfoToHash(node)).pexpire(key, this.leaseTtlMs).sadd(this.keys.nodes(), node.id).exec(),
+      );
+    });
   }
 
   async refreshLease(nodeId: string): Promise<boolean> {
     this.assertOpen();
-    return (await this.client.pexpire(this.keys.node(nodeId), this.leaseTtlMs)) === 1;
+    return this.run(async () => (await this.client.pexpire(this.keys.node(nodeId), this.leaseTtlMs)) === 1);
   }
 
   async setNodeState(nodeId: string, state: NodeState): Promise<void> {
     this.assertOpen();
-    await this.client.eval(SET_STATE_IF_LIVE, 1, this.keys.node(nodeId), state);
+    return this.run(async () => {
+      await this.client.eval(SET_STATE_IF_LIVE, 1, this.keys.node(nodeId), state);
+    });
   }
 
   async setEndpointCount(nodeId: string, endpointId: string, count: number): Promise<void> {
     this.assertOpen();
-    const key = this.keys.endpoints(nodeId);
-    if (count > 0) await this.client.hset(key, endpointId, String(count));
-    else await this.client.hdel(key, endpointId);
+    return this.run(async () => {
+      const key = this.keys.endpoints(nodeId);
+      if (count > 0) await this.client.hset(key, endpointId, String(count));
+      else await this.client.hdel(key, endpointId);
+    });
   }
 
   async replaceEndpoints(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void> {
     this.assertOpen();
-    const key = this.keys.endpoints(nodeId);
-    const fields: Record<string, string> = {};
-    for (const [endpointId, count] of counts) if (count > 0) fields[endpointId] = String(count);
-    const multi = this.client.multi().del(key);
-    if (Object.keys(fields).length > 0) multi.hset(key, fields);
-    await exec(await multi.exec());
+    return this.run(async () => {
+      const key = this.keys.endpoints(nodeId);
+      const fields: Record<string, string> = {};
+      for (const [endpointId, count] of counts) if (count > 0) fields[endpointId] = String(count);
+      const multi = this.client.multi().del(key);
+      if (Object.keys(fields).length > 0) multi.hset(key, fields);
+      await exec(await multi.exec());
+    });
   }
 
   async removeNode(nodeId: string): Promise<void> {
     this.assertOpen();
-    await exec(
-      await this.client.multi().del(this.keys.node(nodeId)).del(this.keys.endpoints(nodeId)).srem(this.keys.nodes(), nodeId).exec(),
-    );
+    return this.run(async () => {
+      await exec(
+        await this.client.multi().del(this.keys.node(nodeId)).del(this.keys.endpoints(nodeId)).srem(this.keys.nodes(), nodeId).exec(),
+      );
+    });
   }
 
   async snapshot(): Promise<RegistrySnapshot> {
     this.assertOpen();
-    const nodeIds = await this.client.smembers(this.keys.nodes());
-    const snapshot: RegistrySnapshot = { nodes: new Map(), endpoints: new Map() };
-    if (nodeIds.length === 0) return snapshot;
-    const pipeline = this.client.pipeline();
-    for (const nodeId of nodeIds) pipeline.hgetall(this.keys.node(nodeId)).hgetall(this.keys.endpoints(nodeId));
-    const results = (await exec(await pipeline.exec())) as Record<string, string>[];
-    nodeIds.forEach((nodeId, i) => {
-      const node = nodeInfoFromHash(results[2 * i]);
-      if (!node) return; // no live lease: its entries are ignored until swept
-      snapshot.nodes.set(nodeId, node);
-      for (const [endpointId, raw] of Object.entries(results[2 * i + 1])) {
-        const count = Number(raw);
-        if (!Number.isInteger(count) || count <= 0) continue;
-        let owners = snapshot.endpoints.get(endpointId);
-        if (!owners) snapshot.endpoints.set(endpointId, (owners = new Map()));
-        owners.set(nodeId, count);
-      }
+    return this.run(async () => {
+      const nodeIds = await this.client.smembers(this.keys.nodes());
+      const snapshot: RegistrySnapshot = { nodes: new Map(), endpoints: new Map() };
+      if (nodeIds.length === 0) return snapshot;
+      const pipeline = this.client.pipeline();
+      for (const nodeId of nodeIds) pipeline.hgetall(this.keys.node(nodeId)).hgetall(this.keys.endpoints(nodeId));
+      const results = (await exec(await pipeline.exec())) as Record<string, string>[];
+      nodeIds.forEach((nodeId, i) => {
+        const node = nodeInfoFromHash(results[2 * i]);
+        if (!node) return; // no live lease: its entries are ignored until swept
+        snapshot.nodes.set(nodeId, node);
+        for (const [endpointId, raw] of Object.entries(results[2 * i + 1])) {
+          const count = Number(raw);
+          if (!Number.isInteger(count) || count <= 0) continue;
+          let owners = snapshot.endpoints.get(endpointId);
+          if (!owners) snapshot.endpoints.set(endpointId, (owners = new Map()));
+          owners.set(nodeId, count);
+        }
+      });
+      return snapshot;
     });
-    return snapshot;
   }
 
   async sweep(): Promise<number> {
     this.assertOpen();
-    const nodeIds = await this.client.smembers(this.keys.nodes());
-    let swept = 0;
-    for (const nodeId of nodeIds) {
-      const result = await this.client.eval(SWEEP_IF_DEAD, 3, this.keys.node(nodeId), this.keys.endpoints(nodeId), this.keys.nodes(), nodeId);
-      if (result === 1) swept++;
-    }
-    return swept;
+    return this.run(async () => {
+      const nodeIds = await this.client.smembers(this.keys.nodes());
+      let swept = 0;
+      for (const nodeId of nodeIds) {
+        const result = await this.client.eval(SWEEP_IF_DEAD, 3, this.keys.node(nodeId), this.keys.endpoints(nodeId), this.keys.nodes(), nodeId);
+        if (result === 1) swept++;
+      }
+      return swept;
+    });
   }
 
   async close(): Promise<void> {
@@ -175,10 +196,32 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
   private setStatus(status: ConnectionStatus): void {
     if (status === this.currentStatus) return;
     this.currentStatus = status;
-    if (status === 'connected') this.logger.info('redis connected');
-    else if (status === 'reconnecting') this.logger.warn('redis connection lost; reconnecting', { err: this.lastError });
+    if (status === 'connected') {
+      // A later failure, even with the same cause, is news again.
+      this.lastError = undefined;
+      this.logger.info('redis connected', { url: this.displayUrl });
+    }
+    else if (status === 'reconnecting') this.logger.warn('redis connection lost; reconnecting', { url: this.displayUrl, err: this.lastError });
     else this.logger.info('redis disconnected');
     this.emit('status', status);
+  }
+
+  /**
+   * Runs a command; a failure because Redis is away (the client's "max retries per request",
+   * "Connection is closed", a command timeout) becomes a RegistryUnavailableError naming the URL
+   * and the cause, instead of the client library's internals. Other errors (a script error, a
+   * wrong type) pass through.
+   */
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      if (!(err instanceof Error) || err instanceof ClusterError) throw err;
+      const away = this.client.status !== 'ready' || err.name === 'MaxRetriesPerRequestError' || /Command timed out|Connection is closed|Stream isn't writeable/i.test(err.message);
+      if (!away) throw err;
+      const cause = this.client.status === 'ready' || !this.lastError ? describeClientError(err).replace(/^Command timed out$/, 'command timed out') : this.lastError;
+      throw new RegistryUnavailableError(`redis ${this.displayUrl}: ${cause}`, { cause: err });
+    }
   }
 
   private assertOpen(): void {

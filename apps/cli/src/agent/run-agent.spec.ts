@@ -74,6 +74,10 @@ describe('runAgent', () => {
         },
         new RecordingLogger(),
       ),
-    ).rejects.toMatchObject({ code: 'ABORT_ERR' });
+    ).rejects.toMatchObject({
+      code: 'PIKO_CONNECT_FAILED',
+      // The URL, the cause and the limit that ended the retries; not "the operation was aborted".
+      message: `connect ws://127.0.0.1:${port}/piko/v1/upstream/web: connect ECONNREFUSED 127.0.0.1:${port} (gave up after 0.3 s: --connect.timeout)`,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { Upstream, type Logger } from '@piko/client';
+import { AbortError, ConnectError, Upstream, type Logger } from '@piko/client';
 import type { AgentConfig } from './agent-config';
 import { HttpAgentListener } from './http-agent-listener';
 import { TcpAgentListener } from './tcp-agent-listener';
@@ -50,6 +50,12 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     for (const ln of listeners) ln.shutdown();
+    // Gave up retrying: name the last failure (its URL and cause) and the limit that ended it.
+    if (failed.reason instanceof AbortError && failed.reason.lastError && signal?.aborted) {
+      throw new ConnectError(`${failed.reason.lastError.message} (gave up after ${connectTimeout / 1000} s: --connect.timeout)`, false, undefined, {
+        cause: failed.reason,
+      });
+    }
     throw failed.reason;
   }
 

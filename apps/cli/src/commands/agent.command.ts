@@ -3,6 +3,7 @@ import { isValidEndpointId } from '@piko/protocol';
 import { createLogger, onShutdownSignal } from '@piko/observability';
 import { type AgentListenerConfig, runAgent } from '../agent';
 import type { Command } from '../command';
+import { unknownSubcommand } from './unknown-subcommand';
 
 const USAGE = `Usage:
   piko agent http <endpoint> <addr> [flags]   forward HTTP from endpoint to a local service
@@ -30,8 +31,12 @@ export const agentCommand: Command = {
     const [sub, ...rest] = argv;
     if (!SUBCOMMANDS.includes(sub as Subcommand)) {
       const help = sub === undefined || sub === '--help' || sub === '-h';
-      (help ? process.stdout : process.stderr).write(`${USAGE}\n${renderHelp(AgentConfig)}`);
-      return help && sub !== undefined ? 0 : 2;
+      if (!help) {
+        process.stderr.write(`${unknownSubcommand('agent', sub, SUBCOMMANDS)}\n\n${USAGE}`);
+        return 2;
+      }
+      process.stdout.write(`${USAGE}\n${renderHelp(AgentConfig)}`);
+      return sub !== undefined ? 0 : 2;
     }
     const { config, positionals, help } = loadConfig(AgentConfig, { argv: rest, env });
     if (help) {

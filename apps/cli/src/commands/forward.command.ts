@@ -3,6 +3,7 @@ import { clientTlsOptions, ConfigError, ForwardConfig, loadConfig, renderHelp, t
 import { bindPort, createLogger, onShutdownSignal } from '@piko/observability';
 import { isValidEndpointId } from '@piko/protocol';
 import type { Command } from '../command';
+import { unknownSubcommand } from './unknown-subcommand';
 import { type ForwardPort, TcpPortForwarder } from '../forward/tcp-forwarder';
 
 const USAGE = `Usage:
@@ -27,8 +28,12 @@ export const forwardCommand: Command = {
     const [sub, ...rest] = argv;
     if (!SUBCOMMANDS.includes(sub as Subcommand)) {
       const help = sub === '--help' || sub === '-h';
-      (help ? process.stdout : process.stderr).write(`${USAGE}\n${renderHelp(ForwardConfig)}`);
-      return help ? 0 : 2;
+      if (help) {
+        process.stdout.write(`${USAGE}\n${renderHelp(ForwardConfig)}`);
+        return 0;
+      }
+      process.stderr.write(sub === undefined ? `${USAGE}\n${renderHelp(ForwardConfig)}` : `${unknownSubcommand('forward', sub, SUBCOMMANDS)}\n\n${USAGE}`);
+      return 2;
     }
     const { config, positionals, help } = loadConfig(ForwardConfig, { argv: rest, env });
     if (help) {
