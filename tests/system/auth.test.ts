@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, type JWTPayload } from 'jose';
 import WebSocket from 'ws';
+import { Dialer, UnauthorizedError, Upstream } from '@piko/client';
 import { freePort, ManagedProcess, waitFor } from '@piko/testing';
 import { curl } from './support/curl';
 import { PIKO_BIN, type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
@@ -182,6 +183,22 @@ describe('upstream port authentication (upstream.auth)', () => {
     await agent.waitForOutput('expired token', 30_000);
   });
 
+  it('the SDK sends its token as a Bearer credential on the upgrade: accepted when valid, UnauthorizedError when not', async () => {
+    const good = new Upstream({ url: server.upstreamUrl, token: await mint(UPSTREAM_KEY, { piko: { endpoints: ['sdk-svc'] } }) });
+    const listener = await good.listenAndForward('sdk-svc', portA);
+    try {
+      await waitForRoute(server.proxyUrl, 'sdk-svc');
+      expect(JSON.parse((await curl(['-H', 'x-piko-endpoint: sdk-svc', `${server.proxyUrl}/`])).body).name).toBe('service-a');
+    } finally {
+      await listener.close();
+    }
+    const bad = new Upstream({ url: server.upstreamUrl, token: await mint(UPSTREAM_KEY, { piko: { endpoints: ['other'] } }) });
+    const err = await bad.listen('sdk-svc').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnauthorizedError);
+    expect((err as UnauthorizedError).status).toBe(401);
+    expect((err as Error).message).toContain('endpoint not permitted');
+  });
+
   it("keeps keys and tokens out of the server's and agents' logs", () => {
     expect(server.process.logs).toContain('auth: invalid token');
     expectNoSecrets(server.process.logs);
@@ -336,6 +353,20 @@ describe('proxy port authentication (proxy.auth)', () => {
     processes.push(forward);
     await forward.waitForOutput(`${withToken}`);
     expect(await roundTrip(withToken, 'hello tcp')).toBe('hello tcp');
+  });
+
+  it("the SDK's Dialer sends its token on the TCP route", async () => {
+    const refused = await new Dialer({ url: server.proxyUrl }).dial('echo').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UnauthorizedError);
+    const conn = await new Dialer({ url: server.proxyUrl, token }).dial('echo');
+    const echoed = new Promise<string>((resolve) => {
+      let data = '';
+      conn.on('data', (chunk: Buffer) => (data += chunk.toString()));
+      conn.on('end', () => resolve(data));
+    });
+    conn.end('hello dialer');
+    expect(await echoed).toBe('hello dialer');
+    conn.destroy();
   });
 
   it("keeps tokens and keys out of the server's and forward's logs", () => {
