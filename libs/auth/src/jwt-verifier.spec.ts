@@ -1,11 +1,11 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
 import { AuthError } from './auth-error';
 import { JwtVerifier, type JwtVerifierOptions, parsePublicKey } from './jwt-verifier';
 import { endpointPermitted } from './verified-token';
 
 const SECRET = 'a-shared-secret-for-tests';
-const secret = new TextEncoder().encode(SECRET);
+const secret = createSecretKey(Buffer.from(SECRET));
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });

@@ -3,6 +3,7 @@ import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AuthError } from './auth-error';
 import type { JwksSource } from './jwks-source';
 import type { VerifiedToken } from './verified-token';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
 const RSA_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
@@ -10,7 +11,8 @@ const ECDSA_ALGS = ['ES256', 'ES384', 'ES512'];
 
 /** Verification keys and claim rules of one `auth` block, already parsed (see loadVerifier). */
 export interface JwtVerifierOptions {
-  hmacSecretKey?: Uint8Array;
+  /** A secret KeyObject (createSecretKey): jose converts it once and caches it; raw bytes would be re-imported per token. */
+  hmacSecretKey?: KeyObject;
   rsaPublicKey?: KeyObject;
   ecdsaPublicKey?: KeyObject;
   /** When set it is the only key source (Go Piko refuses JWKS together with other keys). */
@@ -34,6 +36,7 @@ export interface JwtVerifierOptions {
 export class JwtVerifier {
   private readonly algorithms: string[] | undefined;
   private readonly getKey: JWTVerifyGetKey;
+  private readonly cache = new VerifiedTokenCache();
 
   constructor(private readonly options: JwtVerifierOptions) {
     if (options.jwks) {
@@ -63,6 +66,8 @@ export class JwtVerifier {
    *   for anything else (bad signature, algorithm, audience, issuer, `nbf` in the future, bad claims)
    */
   async verify(token: string): Promise<VerifiedToken> {
+    const cached = this.cache.get(token);
+    if (cached) return cached;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.getKey, {
@@ -76,9 +81,15 @@ export class JwtVerifier {
       throw new AuthError('invalid token', (err as Error).message);
     }
     const endpoints = pikoEndpoints(payload);
-    const disconnectAt =
-      typeof payload.exp === 'number' && !this.options.disableDisconnectOnExpiry ? payload.exp * 1000 + this.options.leewayMs : undefined;
-    return { disconnectAt, endpoints, requireEndpoints: this.options.requireEndpoints, tenantId: undefined };
+    const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 + this.options.leewayMs : undefined;
+    const verified: VerifiedToken = {
+      disconnectAt: this.options.disableDisconnectOnExpiry ? undefined : expiresAt,
+      endpoints,
+      requireEndpoints: this.options.requireEndpoints,
+      tenantId: undefined,
+    };
+    this.cache.set(token, verified, expiresAt);
+    return verified;
   }
 }
 

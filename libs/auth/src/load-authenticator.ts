@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { type AuthConfig, authEnabled, ConfigError, type ServerConfig } from '@piko/config';
 import type { Logger } from '@piko/observability';
 import { JwksSource } from './jwks-source';
@@ -58,7 +59,7 @@ async function loadVerifier(auth: AuthConfig, keyPath: string, logger: Logger, p
   }
   if (problems.length > before) return undefined;
   return new JwtVerifier({
-    hmacSecretKey: auth.hmacSecretKey ? new TextEncoder().encode(auth.hmacSecretKey) : undefined,
+    hmacSecretKey: auth.hmacSecretKey ? createSecretKey(Buffer.from(auth.hmacSecretKey, 'utf8')) : undefined,
     rsaPublicKey,
     ecdsaPublicKey,
     jwks,
