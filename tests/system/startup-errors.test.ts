@@ -74,6 +74,18 @@ describe('piko server: a port in use', () => {
   });
 });
 
+describe('config errors found at start', () => {
+  it.each([
+    [['gateway'], 'config: cluster.redis_url and cluster.nats_url are required for this role (--cluster.redis-url, --cluster.nats-url)'],
+    [['proxy', '--cluster.nats-url', 'nats://127.0.0.1:4222'], 'config: cluster.redis_url is required when cluster.nats_url is set'],
+    [['server', 'extra'], 'config: unexpected arguments: extra'],
+  ])('piko %j: one line, one "config:" prefix, exit 2', async (args, line) => {
+    const { code, stderr } = await run(PIKO_BIN, args);
+    expect(code).toBe(2);
+    expect(plainLines(stderr)).toEqual([line]);
+  });
+});
+
 describe('agent and forward', () => {
   it('piko forward: a local port in use is named, exit 1', async () => {
     const taken = await occupy();

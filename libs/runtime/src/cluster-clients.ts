@@ -27,7 +27,7 @@ export function createClusterClients(config: ServerConfig, logger: Logger, requi
   const { natsUrl, redisUrl, registry } = config.cluster;
   if (!natsUrl && !redisUrl) {
     if (requireDistributed) {
-      throw new ConfigError(['config: cluster.redis_url and cluster.nats_url are required for this role (--cluster.redis-url, --cluster.nats-url)']);
+      throw new ConfigError(['cluster.redis_url and cluster.nats_url are required for this role (--cluster.redis-url, --cluster.nats-url)']);
     }
     return {
       registry: new InMemoryEndpointRegistry({ leaseTtlMs: registry.leaseTtl }),
@@ -37,7 +37,7 @@ export function createClusterClients(config: ServerConfig, logger: Logger, requi
     };
   }
   if (!natsUrl || !redisUrl) {
-    throw new ConfigError([`config: cluster.${natsUrl ? 'redis_url' : 'nats_url'} is required when cluster.${natsUrl ? 'nats_url' : 'redis_url'} is set`]);
+    throw new ConfigError([`cluster.${natsUrl ? 'redis_url' : 'nats_url'} is required when cluster.${natsUrl ? 'nats_url' : 'redis_url'} is set`]);
   }
   const redis = new RedisEndpointRegistry({
     url: redisUrl,

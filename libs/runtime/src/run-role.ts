@@ -32,7 +32,7 @@ export async function runRole(command: RoleCommand, argv: string[], env: NodeJS.
       process.stdout.write(`${command.usage}\n${renderHelp(ServerConfig)}`);
       return 0;
     }
-    if (positionals.length > 0) throw new ConfigError([`config: unexpected arguments: ${positionals.join(' ')}`]);
+    if (positionals.length > 0) throw new ConfigError([`unexpected arguments: ${positionals.join(' ')}`]);
     logger = createLogger({ level: config.log.level, subsystems: config.log.subsystems });
     role = await command.start(config, logger);
   } catch (err) {

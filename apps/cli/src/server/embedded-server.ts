@@ -35,7 +35,7 @@ export interface RunningServer {
 export async function startEmbeddedServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   if (config.cluster.natsUrl || config.cluster.redisUrl) {
     throw new ConfigError([
-      'config: piko server runs every role in one process with the in-memory registry; for a cluster, run piko proxy, piko gateway and piko admin with cluster.nats_url and cluster.redis_url',
+      'piko server runs every role in one process with the in-memory registry; for a cluster, run piko proxy, piko gateway and piko admin with cluster.nats_url and cluster.redis_url',
     ]);
   }
   const tlsLogger = logger.child({ subsystem: 'tls' });
