@@ -16,6 +16,7 @@ export {
   ListOption,
   Section,
   SectionList,
+  SectionOrBoolean,
   StringOption,
 } from './lib/option.decorators';
 export type { OptionKind, OptionMeta, SchemaClass } from './lib/option-metadata';
@@ -39,6 +40,12 @@ export { ClientTlsConfig } from './schemas/client-tls.config';
 export { RelayTlsConfig } from './schemas/relay-tls.config';
 export { LogConfig, LOG_LEVELS, type LogLevel } from './schemas/log.config';
 export { AgentConfig } from './schemas/agent.config';
+export { AgentServerConfig } from './schemas/agent-server.config';
+export { AccessLogConfig, AccessLogHeadersConfig, applyAccessLogBoolean } from './schemas/access-log.config';
+export { HttpClientConfig } from './schemas/http-client.config';
+export { RebalanceConfig } from './schemas/rebalance.config';
+export { MIGRATION_DOC, refuseKeys, refusedKeyFor, type RefusedKey } from './lib/refused-keys';
+export { suggest } from './lib/suggest';
 export { AgentConnectConfig } from './schemas/agent-connect.config';
 export { ListenerConfig, LISTENER_PROTOCOLS, type ListenerProtocol } from './schemas/listener.config';
 export { ForwardConfig } from './schemas/forward.config';

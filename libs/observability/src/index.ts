@@ -16,3 +16,11 @@ export { onShutdownSignal, type ShutdownSignalOptions } from './shutdown/on-shut
 export { runMain, type RunMainOptions } from './startup/run-main';
 export { bindPort } from './startup/bind-port';
 export { StartupError } from './startup/startup-error';
+export {
+  canonicalHeaderName,
+  createHeaderFilter,
+  isCredentialHeader,
+  type HeaderLists,
+  type HeaderValue,
+  type LoggedHeaders,
+} from './access-log/access-log-headers';

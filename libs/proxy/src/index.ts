@@ -19,3 +19,4 @@ export { pickWeighted } from './relay/weighted-pick';
 export { startProxyNode, type RunningProxy } from './node/proxy-node';
 export { proxyOptions } from './node/proxy-config';
 export { proxyRole } from './node/proxy-role';
+export { ProxyAccessLog, type AccessLogOptions } from './access-log';

@@ -1,5 +1,6 @@
 import type { ProxyAuth } from './proxy-auth';
 import type { ServerTls } from '@piko/runtime';
+import type { AccessLogOptions } from './access-log';
 
 /** What the proxy needs from config, in its own terms (the app maps config keys onto it). */
 export interface ProxyOptions {
@@ -8,8 +9,8 @@ export interface ProxyOptions {
   port: number;
   /** `proxy.timeout` in ms: wait for upstream response headers (an upgrade's 101 too, not the upgraded connection); 0 = none. */
   timeoutMs: number;
-  /** `proxy.access_log`: one info line per proxied request. */
-  accessLog: boolean;
+  /** `proxy.access_log` (level, disable, header lists): see ProxyAccessLog. */
+  accessLog: AccessLogOptions;
   /** `proxy.http.max_header_bytes`: larger request heads get 431. */
   maxHeaderBytes: number;
   /** `proxy.http.read_header_timeout` in ms: a client must send its whole request head within this. */

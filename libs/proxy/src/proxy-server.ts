@@ -6,6 +6,7 @@ import { isValidEndpointId } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import { createPortServer, listen } from '@piko/runtime';
 import { endpointIdFromHeaders } from './endpoint-id';
+import { ProxyAccessLog } from './access-log';
 import { sendError, sendRawError } from './error-response';
 import { HttpForwarder } from './http-forwarder';
 import { TCP_ROUTE, TcpForwarder } from './tcp-forwarder';
@@ -34,6 +35,7 @@ const RESERVED_PREFIX = '/_piko/';
 export class ProxyServer {
   private readonly server: Server;
   private readonly forwarder: HttpForwarder;
+  private readonly accessLog: ProxyAccessLog;
   private readonly tcpForwarder = new TcpForwarder();
   private readonly upgradeForwarder: UpgradeForwarder;
   private readonly upgraded = new Set<Duplex>();
@@ -48,6 +50,7 @@ export class ProxyServer {
   ) {
     this.forwarder = new HttpForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined }, logger);
     this.upgradeForwarder = new UpgradeForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined });
+    this.accessLog = new ProxyAccessLog(options.accessLog, logger.child({ subsystem: 'proxy.access' }));
     this.server = createPortServer(
       {
         maxHeaderSize: options.maxHeaderBytes,
@@ -96,16 +99,7 @@ export class ProxyServer {
       const metrics = this.statusMetrics(status);
       metrics.requests.inc();
       metrics.duration.observe((performance.now() - started) / 1000);
-      if (this.options.accessLog) {
-        this.logger.info('request', {
-          method: req.method,
-          path: req.url,
-          host: req.headers.host,
-          status,
-          durationMs: Math.round((performance.now() - started) * 100) / 100,
-          complete: res.writableFinished,
-        });
-      }
+      this.accessLog.request(req, res, performance.now() - started);
     });
 
     if (req.url?.startsWith(RESERVED_PREFIX)) return sendError(res, 404, 'not found');
@@ -193,8 +187,8 @@ export class ProxyServer {
 
   /** The access-log line of an upgrade request (`proxy.access_log`), written when it is over. */
   private logUpgrade(req: IncomingMessage, endpointId: string | undefined, started: number, outcome: Partial<UpgradeOutcome>): void {
-    if (!this.options.accessLog) return;
-    this.logger.info('upgrade', {
+    // proxy.access_log's level and disable apply, a 5xx at warn at least (see ProxyAccessLog).
+    this.accessLog.write('upgrade', outcome.status ?? 0, {
       method: req.method,
       // Without the query: WebSocket clients in browsers cannot set headers, so tokens ride there.
       path: req.url?.split('?', 1)[0],

@@ -1,4 +1,5 @@
 import type { Logger } from '@piko/client';
+import { createHeaderFilter, type HeaderLists, type LogLevel } from '@piko/observability';
 
 export interface AccessLogEntry {
   method: string;
@@ -14,16 +15,62 @@ export interface AccessLogEntry {
   upgrade?: boolean;
 }
 
+/** A listener's `access_log` (Go Piko's log.AccessLogConfig): see AgentAccessLog. */
+export interface AccessLogOptions {
+  disable: boolean;
+  level: LogLevel;
+  requestHeaders: HeaderLists;
+  responseHeaders: HeaderLists;
+}
+
+/** Go's defaults: every request at info, every header (credentials redacted here). */
+export const DEFAULT_ACCESS_LOG: AccessLogOptions = {
+  disable: false,
+  level: 'info',
+  requestHeaders: { allowList: [], blockList: [] },
+  responseHeaders: { allowList: [], blockList: [] },
+};
+
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
 /**
- * Logs one proxied stream the way Go Piko's access-log middleware grades a request: server
- * errors at warn always, everything else at info when the access log is on, else debug. Only the
- * fields below are logged: never headers, so Authorization and cookies cannot leak.
+ * One listener's access log, after Go Piko's pkg/middleware/logger.go (HTTP) and
+ * agent/tcpproxy/server.go (TCP). HTTP: one record per stream at `level`, at warn at least for a
+ * 5xx, none at all when disabled, with the request and response headers filtered by the lists
+ * (credential headers always "[REDACTED]"). TCP: one record per connection at `level`, at debug
+ * when disabled (as Go does).
  */
-export function logAccess(logger: Logger, accessLog: boolean, entry: AccessLogEntry): void {
-  const fields = { ...entry, durationMs: Math.round(entry.durationMs * 1000) / 1000 };
-  if (entry.status >= 500) logger.warn('request', fields);
-  else if (accessLog) logger.info('request', fields);
-  else logger.debug('request', fields);
+export class AgentAccessLog {
+  private readonly requestHeaders: ReturnType<typeof createHeaderFilter>;
+  private readonly responseHeaders: ReturnType<typeof createHeaderFilter>;
+
+  constructor(readonly options: AccessLogOptions = DEFAULT_ACCESS_LOG) {
+    this.requestHeaders = createHeaderFilter(options.requestHeaders);
+    this.responseHeaders = createHeaderFilter(options.responseHeaders);
+  }
+
+  /** Whether HTTP records carry headers at all (so the splice keeps a copy of the heads). */
+  get wantsHeaders(): boolean {
+    return !this.options.disable;
+  }
+
+  /** Logs one proxied HTTP stream. Header pairs are as read from the wire (see HeadTap). */
+  request(logger: Logger, entry: AccessLogEntry, requestHeaders: Iterable<[string, string]> = [], responseHeaders: Iterable<[string, string]> = []): void {
+    if (this.options.disable) return;
+    const level = entry.status >= 500 && RANK[this.options.level] < RANK.warn ? 'warn' : this.options.level;
+    const fields: Record<string, unknown> = {
+      ...entry,
+      durationMs: Math.round(entry.durationMs * 1000) / 1000,
+      requestHeaders: this.requestHeaders(requestHeaders),
+      responseHeaders: this.responseHeaders(responseHeaders),
+    };
+    logger[level]('request', fields);
+  }
+
+  /** Logs one forwarded TCP connection. */
+  connection(logger: Logger, fields: Record<string, unknown>): void {
+    logger[this.options.disable ? 'debug' : this.options.level]('connection', fields);
+  }
 }
 
 /** The path without its query string: query strings often carry tokens. */

@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from 'tls';
+import type { AccessLogOptions } from './access-log';
 
 /** One endpoint the agent registers, mirroring Go Piko's `listeners[]` entries. */
 export interface AgentListenerConfig {
@@ -6,10 +7,14 @@ export interface AgentListenerConfig {
   protocol: 'http' | 'tcp';
   /** Local service: a port (`3000`), `host:port`, or a URL (`http://localhost:3000/prefix`, `https://...`). */
   addr: string;
-  /** Log every request at info (otherwise debug; 5xx responses are always logged at warn). */
-  accessLog?: boolean;
+  /** Go Piko's `access_log` (level, disable, header lists); default: every request at info. See AgentAccessLog. */
+  accessLog?: AccessLogOptions;
   /** Milliseconds to wait for the local service's response headers (HTTP) or TCP connect; 0 = none. Default 10000. */
   timeoutMs?: number;
+  /** `http_client.keep_alive_timeout` in ms: TCP keep-alive probes on each connection to the service; 0 = system default. */
+  keepAliveMs?: number;
+  /** `listeners[].tls`: how to verify (and authenticate to) an https:// local service. */
+  tls?: ConnectionOptions;
 }
 
 export interface AgentConnectConfig {

@@ -5,6 +5,7 @@ import type { Duplex } from 'stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Upstream } from '@piko/client';
 import { HttpAgentListener } from './http-agent-listener';
+import { type AccessLogOptions, DEFAULT_ACCESS_LOG } from './access-log';
 import { RecordingLogger, StubGateway } from './testing/stub-gateway';
 
 const FIVE_MIB = 5 * 1024 * 1024;
@@ -129,13 +130,15 @@ describe('HttpAgentListener', () => {
     return Buffer.concat(chunks);
   }
 
-  async function startAgent(options: { addr?: string; timeoutMs?: number; accessLog?: boolean } = {}): Promise<HttpAgentListener> {
+  async function startAgent(options: { addr?: string; timeoutMs?: number; accessLog?: boolean | AccessLogOptions } = {}): Promise<HttpAgentListener> {
+    // The boolean of Go Piko before v0.8: true logs at info, false at debug.
+    const accessLog = typeof options.accessLog === 'object' ? options.accessLog : { ...DEFAULT_ACCESS_LOG, level: options.accessLog ? ('info' as const) : ('debug' as const) };
     const upstream = new Upstream({ url: gateway.url, logger });
     const agent = new HttpAgentListener(
       {
         endpointId: 'my-app',
         addr: options.addr ?? String(servicePort),
-        accessLog: options.accessLog ?? false,
+        accessLog,
         timeoutMs: options.timeoutMs ?? 10_000,
         logger,
       },
@@ -341,6 +344,19 @@ describe('HttpAgentListener', () => {
     expect(everything).not.toContain('header-secret');
     expect(everything).not.toContain('cookie-secret');
     expect(everything).not.toContain('query-secret');
+  });
+
+  it('logs the request and response headers the lists allow, credentials redacted', async () => {
+    await startAgent({
+      accessLog: { ...DEFAULT_ACCESS_LOG, requestHeaders: { allowList: ['X-Request-Id', 'Authorization'], blockList: [] }, responseHeaders: { allowList: [], blockList: ['Date'] } },
+    });
+    await sendRaw('GET /hello HTTP/1.1\r\nHost: h\r\nX-Request-Id: r-1\r\nAuthorization: Bearer header-secret\r\nUser-Agent: t\r\nConnection: close\r\n\r\n');
+    const line = await logger.waitFor((l) => l.msg === 'request');
+    expect(line.fields.requestHeaders).toEqual({ 'X-Request-Id': ['r-1'], Authorization: ['[REDACTED]'] });
+    const responseHeaders = line.fields.responseHeaders as Record<string, string[]>;
+    expect(responseHeaders['Content-Type']).toBeDefined();
+    expect(responseHeaders.Date).toBeUndefined();
+    expect(JSON.stringify(logger.lines)).not.toContain('header-secret');
   });
 
   it('logs requests at debug only when the access log is off', async () => {

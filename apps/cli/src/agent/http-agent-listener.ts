@@ -1,5 +1,7 @@
 import type { Duplex } from 'stream';
+import type { ConnectionOptions } from 'tls';
 import type { Listener, Logger, Upstream } from '@piko/client';
+import { AgentAccessLog, type AccessLogOptions } from './access-log';
 import { spliceHttpStream, type HttpStreamSpliceOptions } from './http-stream-splice';
 import { parseTargetUrl } from './target-url';
 
@@ -7,10 +9,14 @@ export interface HttpAgentListenerOptions {
   endpointId: string;
   /** The local service: a port, host:port or http(s) URL (a URL's path becomes a prefix). */
   addr: string;
-  accessLog: boolean;
+  accessLog: AccessLogOptions;
   /** Milliseconds to wait for the service's first response byte after the last request byte; 0 = no limit. */
   timeoutMs: number;
   logger: Logger;
+  /** TCP keep-alive probe interval on each service connection, ms; 0 or absent = system default. */
+  keepAliveMs?: number;
+  /** TLS options for an https:// service (CA, client certificate, rejectUnauthorized). */
+  tls?: ConnectionOptions;
 }
 
 /**
@@ -31,8 +37,10 @@ export class HttpAgentListener {
     this.splice = {
       target: parseTargetUrl(options.addr),
       timeoutMs: options.timeoutMs,
-      accessLog: options.accessLog,
+      accessLog: new AgentAccessLog(options.accessLog),
       logger: this.logger,
+      keepAliveMs: options.keepAliveMs,
+      tls: options.tls,
     };
   }
 

@@ -2,7 +2,8 @@ import * as net from 'net';
 import type { Duplex } from 'stream';
 import * as tls from 'tls';
 import { createCachedLookup, type Logger } from '@piko/client';
-import { logAccess, pathOf } from './access-log';
+import { type AgentAccessLog, pathOf } from './access-log';
+import { HeadTap } from './head-tap';
 import { rawHttpResponse } from './raw-http-response';
 import { MAX_REQUEST_LINE_BYTES, RequestLine, hasPathPrefix, parseStatus } from './request-line';
 import { targetHost, targetPort } from './target-url';
@@ -12,8 +13,12 @@ export interface HttpStreamSpliceOptions {
   target: URL;
   /** Milliseconds without a response byte, counted from the last request byte, before a 504; 0 = none. */
   timeoutMs: number;
-  accessLog: boolean;
+  accessLog: AgentAccessLog;
   logger: Logger;
+  /** `http_client.keep_alive_timeout`: TCP keep-alive probe interval on the service connection, ms; 0 = system default. */
+  keepAliveMs?: number;
+  /** The listener's `tls` (CA, client certificate, insecure_skip_verify) for an https:// service. */
+  tls?: tls.ConnectionOptions;
 }
 
 // Go Piko's agent error bodies (json.Encoder adds the trailing newline).
@@ -61,6 +66,9 @@ class HttpStreamSplice {
   private status = 0;
   private bytesIn = 0;
   private bytesOut = 0;
+  // Copies of the request and response heads, for the access log's headers only.
+  private readonly requestHead: HeadTap | undefined;
+  private readonly responseHead: HeadTap | undefined;
 
   constructor(
     private readonly stream: Duplex,
@@ -72,6 +80,7 @@ class HttpStreamSplice {
     const secure = target.protocol === 'https:';
     // allowHalfOpen is honoured by tls.connect (passed on to the TLSSocket) though not in its typings.
     const tlsOptions: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
+      ...options.tls,
       host,
       port,
       servername: net.isIP(host) ? undefined : host,
@@ -81,6 +90,11 @@ class HttpStreamSplice {
     };
     this.socket = secure ? tls.connect(tlsOptions) : net.connect({ host, port, allowHalfOpen: true, lookup });
     this.socket.setNoDelay(true);
+    if (options.keepAliveMs) this.socket.setKeepAlive(true, options.keepAliveMs);
+    if (options.accessLog.wantsHeaders) {
+      this.requestHead = new HeadTap();
+      this.responseHead = new HeadTap();
+    }
     this.timer = timeoutMs > 0 ? setTimeout(() => this.onTimeout(), timeoutMs) : undefined;
 
     this.socket.once(secure ? 'secureConnect' : 'connect', () => this.onConnect());
@@ -104,6 +118,7 @@ class HttpStreamSplice {
 
   private onRequestData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
+    this.requestHead?.push(chunk);
     // Counted from the last request byte, so an upload never times out while it flows.
     if (this.awaitingResponse) this.timer?.refresh();
     if (this.head || this.answered) return;
@@ -153,6 +168,7 @@ class HttpStreamSplice {
       clearTimeout(this.timer);
     }
     this.bytesOut += chunk.length;
+    this.responseHead?.push(chunk);
     if (this.statusProbe) {
       this.statusProbe = this.statusProbe.length === 0 ? chunk : Buffer.concat([this.statusProbe, chunk]);
       const status = parseStatus(this.statusProbe);
@@ -219,14 +235,19 @@ class HttpStreamSplice {
       logger.debug('stream closed without a request');
       return;
     }
-    logAccess(logger, accessLog, {
-      method: this.requestLine?.method ?? '',
-      path: pathOf(this.requestLine?.target),
-      status: this.status,
-      durationMs: performance.now() - this.started,
-      bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
-      ...(this.status === 101 ? { upgrade: true } : {}),
-    });
+    accessLog.request(
+      logger,
+      {
+        method: this.requestLine?.method ?? '',
+        path: pathOf(this.requestLine?.target),
+        status: this.status,
+        durationMs: performance.now() - this.started,
+        bytesIn: this.bytesIn,
+        bytesOut: this.bytesOut,
+        ...(this.status === 101 ? { upgrade: true } : {}),
+      },
+      this.requestHead?.headers(),
+      this.responseHead?.headers(),
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { AbortError, ConnectError, Upstream, type Logger } from '@piko/client';
+import { DEFAULT_ACCESS_LOG } from './access-log';
 import type { AgentConfig } from './agent-config';
 import { HttpAgentListener } from './http-agent-listener';
 import { TcpAgentListener } from './tcp-agent-listener';
@@ -31,13 +32,15 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
   });
   const listeners = config.listeners.map((ln) =>
     ln.protocol === 'tcp'
-      ? new TcpAgentListener({ endpointId: ln.endpointId, addr: ln.addr, accessLog: ln.accessLog ?? false, logger }, upstream)
+      ? new TcpAgentListener({ endpointId: ln.endpointId, addr: ln.addr, accessLog: ln.accessLog ?? DEFAULT_ACCESS_LOG, logger }, upstream)
       : new HttpAgentListener(
           {
             endpointId: ln.endpointId,
             addr: ln.addr,
-            accessLog: ln.accessLog ?? false,
+            accessLog: ln.accessLog ?? DEFAULT_ACCESS_LOG,
             timeoutMs: ln.timeoutMs ?? 10_000,
+            keepAliveMs: ln.keepAliveMs,
+            tls: ln.tls,
             logger,
           },
           upstream,

@@ -1,12 +1,14 @@
 import type { Duplex } from 'stream';
 import { forwardConnection, parseHostPort, type Listener, type Logger, type Upstream } from '@piko/client';
+import { AgentAccessLog, type AccessLogOptions } from './access-log';
 import { parseTargetUrl, targetHost, targetPort } from './target-url';
 
 export interface TcpAgentListenerOptions {
   endpointId: string;
   /** The local service: a port or host:port (a URL's host and port are used as well). */
   addr: string;
-  accessLog: boolean;
+  /** Go's TCP access log: each connection at `level`, or at debug when `disable` is set. */
+  accessLog: AccessLogOptions;
   logger: Logger;
 }
 
@@ -14,6 +16,7 @@ export interface TcpAgentListenerOptions {
 export class TcpAgentListener {
   private readonly logger: Logger;
   private readonly target: { host: string; port: number };
+  private readonly accessLog: AgentAccessLog;
   private listener: Listener | undefined;
 
   constructor(
@@ -22,6 +25,7 @@ export class TcpAgentListener {
   ) {
     this.logger = options.logger.child({ endpointId: options.endpointId, protocol: 'tcp' });
     this.target = toHostPort(options.addr);
+    this.accessLog = new AgentAccessLog(options.accessLog);
   }
 
   get endpointId(): string {
@@ -53,8 +57,7 @@ export class TcpAgentListener {
         bytesIn: socket.bytesWritten,
         bytesOut: socket.bytesRead,
       };
-      if (this.options.accessLog) this.logger.info('connection', fields);
-      else this.logger.debug('connection', fields);
+      this.accessLog.connection(this.logger, fields);
     });
   }
 }

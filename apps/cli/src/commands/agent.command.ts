@@ -1,7 +1,18 @@
-import { AgentConfig, clientTlsOptions, ConfigError, loadConfig, normalizeListenerAddr, renderHelp } from '@piko/config';
+import {
+  type AccessLogConfig,
+  AgentConfig,
+  clientTlsOptions,
+  ConfigError,
+  type HttpClientConfig,
+  loadConfig,
+  normalizeListenerAddr,
+  parseBindAddr,
+  renderHelp,
+} from '@piko/config';
 import { isValidEndpointId } from '@piko/protocol';
-import { createLogger, onShutdownSignal } from '@piko/observability';
+import { createLogger, type Logger, onShutdownSignal } from '@piko/observability';
 import { type AgentListenerConfig, runAgent } from '../agent';
+import { type RunningAgentServer, startAgentServer } from '../agent/agent-server';
 import type { Command } from '../command';
 import { unknownSubcommand } from './unknown-subcommand';
 
@@ -16,6 +27,10 @@ endpoint; requests for the endpoint are then forwarded to the local service.
 ('http://localhost:3000'). Whenever the connection drops it reconnects with
 exponential backoff (100 ms doubling to 15 s, with jitter; at most 1 s apart
 for the first 30 s of an outage, and from 100 ms again after each connect).
+
+As in Go Piko, 'agent http' and 'agent tcp' run only the listener their
+arguments name: listeners in a --config.path file are not started (the file's
+other keys, such as connect and log, still apply). Use 'agent start' for them.
 
 Examples:
   piko agent http my-service 3000
@@ -43,9 +58,18 @@ export const agentCommand: Command = {
       process.stdout.write(`${USAGE}\n${renderHelp(AgentConfig)}`);
       return 0;
     }
-    const listeners = listenersOf(sub as Subcommand, positionals, config);
-
     const logger = createLogger({ level: config.log.level, subsystems: config.log.subsystems });
+    const listeners = listenersOf(sub as Subcommand, positionals, config, logger);
+    const connectTls = clientTlsOptions(config.connect.tls, 'connect.tls');
+
+    // Go starts its agent server after the listeners; opening it first fails a taken port before any connect.
+    let server: RunningAgentServer | undefined;
+    if (config.server.enabled) {
+      const { host, port } = parseBindAddr(config.server.bindAddr);
+      server = await startAgentServer(host, port, logger.child({ subsystem: 'server' })).catch((err: Error) => {
+        throw new ConfigError([`server.bind_addr: cannot listen on ${config.server.bindAddr}: ${err.message}`]);
+      });
+    }
     const agent = await runAgent(
       {
         listeners,
@@ -54,30 +78,46 @@ export const agentCommand: Command = {
           token: config.connect.token || undefined,
           tenantId: config.connect.tenantId || undefined,
           timeoutMs: config.connect.timeout,
-          tls: clientTlsOptions(config.connect.tls, 'connect.tls'),
+          tls: connectTls,
         },
       },
       logger.child({ subsystem: 'agent' }),
       { gracePeriodMs: config.gracePeriod },
+    ).catch(async (err: unknown) => {
+      await server?.close();
+      throw err;
+    });
+    await new Promise<void>((resolve) =>
+      onShutdownSignal(
+        () =>
+          agent
+            .close()
+            .then(() => server?.close())
+            .then(resolve),
+        logger,
+      ),
     );
-    await new Promise<void>((resolve) => onShutdownSignal(() => agent.close().then(resolve), logger));
     return 0;
   },
 };
 
-/** The YAML's listeners plus, for `http`/`tcp`, the one named by the arguments. */
-function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig): AgentListenerConfig[] {
-  const fromYaml: AgentListenerConfig[] = config.listeners.map((l) => ({
-    endpointId: l.endpointId,
-    addr: l.addr,
-    protocol: l.protocol,
-    accessLog: l.accessLog,
-    timeoutMs: l.timeout,
-  }));
+/**
+ * `agent start`: the YAML's listeners. `agent http|tcp`: only the one named by the arguments,
+ * with the --access-log.*, --timeout and --http-client.* flags; as Go Piko's cli/agent/http.go
+ * does, the file's listeners are discarded (and a warning says so).
+ */
+function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig, logger: Logger): AgentListenerConfig[] {
   if (sub === 'start') {
     if (positionals.length > 0) throw new ConfigError([`agent start takes no arguments (got ${positionals.join(' ')})`]);
-    if (fromYaml.length === 0) throw new ConfigError(['agent start: no listeners configured (set listeners in --config.path)']);
-    return fromYaml;
+    if (config.listeners.length === 0) throw new ConfigError(['agent start: no listeners configured (set listeners in --config.path)']);
+    return config.listeners.map((l, i) => ({
+      endpointId: l.endpointId,
+      addr: l.addr,
+      protocol: l.protocol,
+      timeoutMs: l.timeout,
+      ...listenerExtras(l.accessLog, l.httpClient),
+      tls: l.protocol === 'http' ? clientTlsOptions(l.tls, `listeners[${i}].tls`) : undefined,
+    }));
   }
   if (positionals.length !== 2) {
     throw new ConfigError([`agent ${sub}: expected <endpoint> <addr> (got ${positionals.length} arguments)`]);
@@ -85,5 +125,14 @@ function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig
   const [endpointId, addr] = positionals;
   if (!isValidEndpointId(endpointId)) throw new ConfigError([`agent ${sub}: invalid endpoint id ${JSON.stringify(endpointId)}`]);
   normalizeListenerAddr(addr); // throws a ConfigError naming the address when it is not one
-  return [...fromYaml, { endpointId, addr, protocol: sub, accessLog: config.accessLog, timeoutMs: config.timeout }];
+  if (config.listeners.length > 0) {
+    logger.warn(`agent ${sub} runs only the listener its arguments name, as Go Piko does; the config file's listeners are not started (use 'piko agent start' for them)`, {
+      ignoredListeners: config.listeners.map((l) => l.endpointId),
+    });
+  }
+  return [{ endpointId, addr, protocol: sub, timeoutMs: config.timeout, ...listenerExtras(config.accessLog, config.httpClient) }];
+}
+
+function listenerExtras(accessLog: AccessLogConfig, httpClient: HttpClientConfig): Pick<AgentListenerConfig, 'accessLog' | 'keepAliveMs'> {
+  return { accessLog, keepAliveMs: httpClient.keepAliveTimeout };
 }

@@ -15,7 +15,7 @@ import {
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { ProxyAuth, ProxyServer, proxyOptions } from '@piko/proxy';
-import { nodeRegistration, serverTls } from '@piko/runtime';
+import { nodeId, nodeRegistration, serverTls } from '@piko/runtime';
 import { EmbeddedServerModule } from './embedded-server.module';
 
 export interface RunningServer {
@@ -51,7 +51,9 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
   const pool = new UpstreamPool();
   // The in-memory twins of Redis and NATS: the admin API reads the same registry a cluster would.
   const clusterRegistry = new InMemoryEndpointRegistry({ leaseTtlMs: config.cluster.registry.leaseTtl });
-  const registration = nodeRegistration(config, { registry: clusterRegistry, bus: new InMemoryClusterBus(logger) }, { id: 'local', role: 'gateway' }, logger, pool);
+  // cluster.node_id / node_id_prefix as Go Piko takes them; with neither, the one node is 'local'.
+  const id = config.cluster.nodeId || config.cluster.nodeIdPrefix ? nodeId(config.cluster, 'server') : 'local';
+  const registration = nodeRegistration(config, { registry: clusterRegistry, bus: new InMemoryClusterBus(logger) }, { id, role: 'gateway' }, logger, pool);
 
   const app = await NestFactory.create(
     EmbeddedServerModule.register({

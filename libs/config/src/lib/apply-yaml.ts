@@ -1,5 +1,7 @@
 import { convertYaml } from './convert-value';
 import { optionsOf, sectionType, type SchemaClass } from './option-metadata';
+import { isEmptyValue, refusedKeyFor, refusedProblem } from './refused-keys';
+import { suggest } from './suggest';
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -16,6 +18,7 @@ export function applyYaml(
   doc: unknown,
   path: string,
   problems: string[],
+  root: SchemaClass = schema,
 ): void {
   if (!isMapping(doc)) {
     problems.push(`${path || '(root)'}: must be a mapping (got ${JSON.stringify(doc)})`);
@@ -26,7 +29,13 @@ export function applyYaml(
     const keyPath = path ? `${path}.${key}` : key;
     const meta = options.get(key);
     if (!meta) {
-      problems.push(`unknown key ${keyPath}`);
+      const refused = refusedKeyFor(root, keyPath);
+      if (refused) {
+        if (!(refused.allowEmpty && isEmptyValue(raw))) problems.push(refusedProblem(keyPath, refused));
+        continue;
+      }
+      const near = suggest(key, [...options.keys()]);
+      problems.push(`unknown key ${keyPath}${near ? `; did you mean ${path ? `${path}.` : ''}${near}?` : ''}`);
       continue;
     }
     // A key left empty in YAML (`tls:`) keeps the default, as it does for Go's decoder.
@@ -37,7 +46,10 @@ export function applyYaml(
       const current = target[meta.property];
       const instance = isMapping(current) ? current : (new child() as Record<string, unknown>);
       target[meta.property] = instance;
-      applyYaml(instance, child, raw, keyPath, problems);
+      // The boolean an older Go Piko took here (`access_log: false`).
+      if (meta.booleanForm && typeof raw === 'boolean') meta.booleanForm(instance as never, raw);
+      else if (meta.booleanForm && !isMapping(raw)) problems.push(`${keyPath}: must be true or false, or a mapping (got ${JSON.stringify(raw)})`);
+      else applyYaml(instance, child, raw, keyPath, problems, root);
       continue;
     }
     if (meta.kind === 'sectionList') {
@@ -48,7 +60,7 @@ export function applyYaml(
       const child = sectionType(meta);
       target[meta.property] = raw.map((item, index) => {
         const instance = new child() as Record<string, unknown>;
-        applyYaml(instance, child, item, `${keyPath}[${index}]`, problems);
+        applyYaml(instance, child, item, `${keyPath}[${index}]`, problems, root);
         return instance;
       });
       continue;

@@ -7,8 +7,9 @@ export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   readonly problems: readonly string[];
 
+  /** `problems` one per line; each is prefixed `config: ` in the message once, never twice. */
   constructor(problems: string[]) {
-    super(problems.map((p) => `config: ${p}`).join('\n'));
+    super(problems.map((p) => (p.startsWith('config: ') ? p : `config: ${p}`)).join('\n'));
     this.name = 'ConfigError';
     this.problems = problems;
   }

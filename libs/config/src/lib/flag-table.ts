@@ -10,6 +10,11 @@ export interface FlagSpec {
   meta: OptionMeta;
   /** The value a fresh schema instance holds (the default shown in help). */
   defaultValue: unknown;
+  /**
+   * For the boolean flag of a section an older Go Piko took as a boolean (`--proxy.access-log`):
+   * applies the flag's value to the section instance at `propertyPath`.
+   */
+  applyToSection?: (section: never, value: boolean) => void;
 }
 
 /**
@@ -36,6 +41,16 @@ function walk(
     if (meta.kind === 'section') {
       const child = sectionType(meta);
       const childInstance = (value as Record<string, unknown> | undefined) ?? (new child() as Record<string, unknown>);
+      if (meta.booleanForm) {
+        out.push({
+          name: [...names, flagName(meta.key)].join('.'),
+          keyPath: [...keys, meta.key].join('.'),
+          propertyPath: [...props, meta.property],
+          meta: { ...meta, kind: 'bool' },
+          defaultValue: undefined,
+          applyToSection: meta.booleanForm,
+        });
+      }
       walk(child, childInstance, [...names, flagName(meta.key)], [...keys, meta.key], [...props, meta.property], out);
       continue;
     }

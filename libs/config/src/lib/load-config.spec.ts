@@ -29,7 +29,13 @@ describe('loadConfig defaults', () => {
     expect(help).toBe(false);
     expect(positionals).toEqual([]);
     expect(config).toBeInstanceOf(ServerConfig);
-    expect(config.proxy).toMatchObject({ bindAddr: ':8000', advertiseAddr: '', timeout: 30_000, accessLog: true });
+    expect(config.proxy).toMatchObject({ bindAddr: ':8000', advertiseAddr: '', timeout: 30_000 });
+    expect(config.proxy.accessLog).toEqual({
+      level: 'info',
+      disable: false,
+      requestHeaders: { allowList: [], blockList: [] },
+      responseHeaders: { allowList: [], blockList: [] },
+    });
     expect(config.proxy.http).toEqual({
       readTimeout: 0,
       readHeaderTimeout: 10_000,
@@ -56,10 +62,8 @@ describe('loadConfig defaults', () => {
     expect(config.relay.bindAddr).toBe(':8003');
     expect(config.relay).toMatchObject({ maxQueuedControlBytes: 4_194_304, queuedControlTimeout: 5_000, maxFrameRate: 300_000, frameBurst: 600_000 });
     expect(config.ops.bindAddr).toBe(':8004');
+    expect(config.upstream.rebalance).toEqual({ threshold: 0, shedRate: 0.005, minConns: 50, checkInterval: 1_000 });
     expect(config.cluster).toMatchObject({
-      rebalancingThreshold: 0.2,
-      rebalancingRate: 0.005,
-      rebalancingCheckInterval: 5_000,
       resyncInterval: 30_000,
       natsUrl: '',
       redisUrl: '',
@@ -74,7 +78,10 @@ describe('loadConfig defaults', () => {
     const agent = loadConfig(AgentConfig, { argv: [], env: {} }).config;
     expect(agent.listeners).toEqual([]);
     expect(agent.connect).toMatchObject({ url: 'http://localhost:8001', token: '', timeout: 30_000 });
-    expect(agent).toMatchObject({ accessLog: true, timeout: 15_000 });
+    expect(agent).toMatchObject({ timeout: 10_000 });
+    expect(agent.accessLog).toMatchObject({ level: 'info', disable: false });
+    expect(agent.httpClient).toEqual({ keepAliveTimeout: 30_000, idleConnTimeout: 90_000, maxIdleConns: 100, disableCompression: false });
+    expect(agent.server).toEqual({ enabled: false, bindAddr: ':5000' });
     expect(agent.gracePeriod).toBe(60_000);
     const forward = loadConfig(ForwardConfig, { argv: [], env: {} }).config;
     expect(forward.ports).toEqual([]);
@@ -101,22 +108,22 @@ describe('loadConfig flags', () => {
   });
 
   it('treats a lone boolean flag as true and takes =false', () => {
-    expect(loadConfig(ServerConfig, { argv: ['--proxy.access-log=false'], env: {} }).config.proxy.accessLog).toBe(false);
-    const { config, positionals } = loadConfig(AgentConfig, { argv: ['--access-log', 'pos'], env: {} });
-    expect(config.accessLog).toBe(true);
+    expect(loadConfig(ServerConfig, { argv: ['--proxy.access-log.disable'], env: {} }).config.proxy.accessLog.disable).toBe(true);
+    const { config, positionals } = loadConfig(AgentConfig, { argv: ['--http-client.disable-compression', 'pos'], env: {} });
+    expect(config.httpClient.disableCompression).toBe(true);
     // A boolean flag never swallows the next argument.
     expect(positionals).toEqual(['pos']);
   });
 
   it('parses durations, ints and floats', () => {
     const { config } = loadConfig(ServerConfig, {
-      argv: ['--proxy.timeout', '1m30s', '--grace-period=500ms', '--upstream.mux.max-streams', '10', '--cluster.rebalancing-rate', '0.5'],
+      argv: ['--proxy.timeout', '1m30s', '--grace-period=500ms', '--upstream.mux.max-streams', '10', '--upstream.rebalance.shed-rate', '0.5'],
       env: {},
     });
     expect(config.proxy.timeout).toBe(90_000);
     expect(config.gracePeriod).toBe(500);
     expect(config.upstream.mux.maxStreams).toBe(10);
-    expect(config.cluster.rebalancingRate).toBe(0.5);
+    expect(config.upstream.rebalance.shedRate).toBe(0.5);
   });
 
   it('takes lists comma-separated and repeated', () => {
@@ -136,9 +143,10 @@ describe('loadConfig flags', () => {
   });
 
   it('rejects an unknown flag, a short flag and a flag missing its value', () => {
-    expect(problemsOf(() => loadConfig(ServerConfig, { argv: ['--proxy.bindaddr', 'x', '-v', '--proxy.timeout'], env: {} }))).toEqual([
-      'unknown flag --proxy.bindaddr',
+    expect(problemsOf(() => loadConfig(ServerConfig, { argv: ['--proxy.bindaddr', 'x', '-v', '--nothing-like-it', '--proxy.timeout'], env: {} }))).toEqual([
+      'unknown flag --proxy.bindaddr; did you mean --proxy.bind-addr?',
       'unknown flag -v',
+      'unknown flag --nothing-like-it',
       'flag --proxy.timeout needs a value',
     ]);
   });
@@ -150,7 +158,7 @@ describe('loadConfig flags', () => {
           '--proxy.timeout=abc',
           '--proxy.access-log=maybe',
           '--upstream.mux.max-streams=ten',
-          '--cluster.rebalancing-rate=lots',
+          '--upstream.rebalance.shed-rate=lots',
           '--log.level=loud',
           '--proxy.bind-addr=nope',
           '--upstream.mux.max-streams=0',
@@ -162,7 +170,7 @@ describe('loadConfig flags', () => {
       '--proxy.timeout: must be a duration like 30s (got "abc")',
       '--proxy.access-log: must be true or false (got "maybe")',
       '--upstream.mux.max-streams: must be an integer (got "ten")',
-      '--cluster.rebalancing-rate: must be a number (got "lots")',
+      '--upstream.rebalance.shed-rate: must be a number (got "lots")',
       'proxy.bind_addr: must be host:port, such as :8000 or 127.0.0.1:8000 (got "nope")',
       'upstream.mux.max_streams: must be at least 1 (got 0)',
       'log.level: must be one of debug, info, warn, error (got "loud")',
@@ -219,7 +227,8 @@ grace_period: 2m
 
   it('reads snake_case keys as Go Piko writes them', () => {
     const { config } = withYaml(ServerConfig, yaml);
-    expect(config.proxy).toMatchObject({ bindAddr: '127.0.0.1:7000', timeout: 45_000, accessLog: false });
+    expect(config.proxy).toMatchObject({ bindAddr: '127.0.0.1:7000', timeout: 45_000 });
+    expect(config.proxy.accessLog).toMatchObject({ level: 'debug', disable: false });
     expect(config.proxy.http).toMatchObject({ idleTimeout: 3_600_000, maxHeaderBytes: 2048, readTimeout: 0 });
     expect(config.proxy.auth.hmacSecretKey).toBe('s3cret');
     expect(config.proxy.auth.jwks).toEqual({ endpoint: 'https://example.com/jwks.json', cacheTtl: 600_000, timeout: 10_000 });
@@ -235,7 +244,7 @@ grace_period: 2m
   it('lets flags override YAML, leaving the rest of the file in force', () => {
     const { config } = withYaml(ServerConfig, yaml, ['--proxy.timeout', '5s', '--log.subsystems', 'admin', '--proxy.access-log']);
     expect(config.proxy.timeout).toBe(5_000);
-    expect(config.proxy.accessLog).toBe(true);
+    expect(config.proxy.accessLog.level).toBe('info');
     expect(config.log.subsystems).toEqual(['admin']);
     expect(config.proxy.bindAddr).toBe('127.0.0.1:7000');
   });
@@ -285,13 +294,13 @@ grace_period: 2m
 
   it('rejects unknown keys at any depth, naming the full path', () => {
     const problems = problemsOf(() => withYaml(ServerConfig, 'proxy:\n  bindaddr: x\n  http:\n    nope: 1\nbogus: true\n'));
-    expect(problems).toEqual(['unknown key proxy.bindaddr', 'unknown key proxy.http.nope', 'unknown key bogus']);
+    expect(problems).toEqual(['unknown key proxy.bindaddr; did you mean proxy.bind_addr?', 'unknown key proxy.http.nope', 'unknown key bogus']);
   });
 
   it('rejects camelCase and kebab-case keys (YAML is snake_case)', () => {
     expect(problemsOf(() => withYaml(ServerConfig, 'proxy:\n  bindAddr: x\n  access-log: true\n'))).toEqual([
-      'unknown key proxy.bindAddr',
-      'unknown key proxy.access-log',
+      'unknown key proxy.bindAddr; did you mean proxy.bind_addr?',
+      'unknown key proxy.access-log; did you mean proxy.access_log?',
     ]);
   });
 
@@ -310,7 +319,6 @@ proxy:
     cert: /c.pem
 upstream: 8001
 cluster:
-  rebalancing_rate: high
   nats_url: "http://x"
   redis_url: "localhost:6379"
 log:
@@ -325,11 +333,10 @@ grace_period: [1]
     );
     expect(problems).toEqual([
       'proxy.timeout: must be a duration like 30s (got "abc")',
-      'proxy.access_log: must be true or false (got "yes")',
+      'proxy.access_log: must be true or false, or a mapping (got "yes")',
       'proxy.http.max_header_bytes: must be an integer (got 1.5)',
       'proxy.http.read_timeout: must be a duration like 30s (got 30)',
       'upstream: must be a mapping (got 8001)',
-      'cluster.rebalancing_rate: must be a number (got "high")',
       'log.subsystems: must be a list (got "proxy")',
       'grace_period: must be a duration like 30s (got [1])',
       'proxy.tls.key: is required when cert is set',
@@ -389,8 +396,10 @@ connect:
 `,
     );
     expect(config.listeners).toHaveLength(2);
-    expect(config.listeners[0]).toMatchObject({ endpointId: 'my-endpoint', addr: '3000', protocol: 'http', accessLog: true, timeout: 15_000 });
-    expect(config.listeners[1]).toMatchObject({ endpointId: 'db', addr: 'localhost:5432', protocol: 'tcp', accessLog: false, timeout: 60_000 });
+    expect(config.listeners[0]).toMatchObject({ endpointId: 'my-endpoint', addr: '3000', protocol: 'http', timeout: 15_000 });
+    expect(config.listeners[0].accessLog).toMatchObject({ level: 'info', disable: false });
+    expect(config.listeners[1]).toMatchObject({ endpointId: 'db', addr: 'localhost:5432', protocol: 'tcp', timeout: 60_000 });
+    expect(config.listeners[1].accessLog).toMatchObject({ level: 'debug', disable: false });
     expect(config.connect).toMatchObject({ url: 'https://piko.example.com:8001', token: 'abc' });
     expect(config.connect.tls.rootCas).toBe('/ca.pem');
   });

@@ -34,7 +34,7 @@ export interface LoadedConfig<T> {
  */
 export function loadConfig<T extends object>(schema: SchemaClass<T>, options: LoadConfigOptions): LoadedConfig<T> {
   const table = buildFlagTable(schema);
-  const argv = parseArgv(options.argv, table);
+  const argv = parseArgv(options.argv, table, schema);
   const config = new schema();
   if (argv.help) return { config, positionals: argv.positionals, help: true, configPath: argv.configPath };
 
@@ -46,6 +46,11 @@ export function loadConfig<T extends object>(schema: SchemaClass<T>, options: Lo
 
   for (const { spec, value } of argv.assignments) {
     let target = config as Record<string, unknown>;
+    if (spec.applyToSection) {
+      for (const property of spec.propertyPath) target = target[property] as Record<string, unknown>;
+      spec.applyToSection(target as never, value as boolean);
+      continue;
+    }
     for (const property of spec.propertyPath.slice(0, -1)) target = target[property] as Record<string, unknown>;
     target[spec.propertyPath[spec.propertyPath.length - 1]] = value;
   }

@@ -17,6 +17,12 @@ export interface OptionMeta {
   type?: () => SchemaClass;
   /** Placeholder shown in help after the flag name, such as 'addr'. */
   placeholder?: string;
+  /**
+   * For a 'section' that an older Go Piko took as a boolean (`access_log: true`): how a boolean
+   * applies to the section's instance. The section then also accepts `true`/`false` in YAML and
+   * gets a boolean flag of its own name (`--proxy.access-log=false`), described by `description`.
+   */
+  booleanForm?: (target: never, value: boolean) => void;
 }
 
 const registry = new WeakMap<object, OptionMeta[]>();

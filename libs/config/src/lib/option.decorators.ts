@@ -92,6 +92,14 @@ export function Section(type: () => SchemaClass, extras: OptionExtras = {}): Pro
   return option('section', '', { type, ...extras }, [ValidateNested()]);
 }
 
+/**
+ * A section that an older Go Piko took as a boolean: a YAML mapping or `true`/`false`, and a
+ * boolean flag of its own besides its members' flags. `apply` sets the section from the boolean.
+ */
+export function SectionOrBoolean<T>(type: () => SchemaClass<T>, description: string, apply: (target: T, value: boolean) => void): PropertyDecorator {
+  return option('section', description, { type, booleanForm: apply as (target: never, value: boolean) => void }, [ValidateNested()]);
+}
+
 /** A list of groups (such as the agent's listeners): YAML only, as in Go Piko. */
 export function SectionList(type: () => SchemaClass, description: string, extras: OptionExtras = {}): PropertyDecorator {
   return option('sectionList', description, { type, ...extras }, [

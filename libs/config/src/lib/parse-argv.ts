@@ -1,5 +1,10 @@
 import { convertFlag } from './convert-value';
 import type { FlagSpec } from './flag-table';
+import type { SchemaClass } from './option-metadata';
+import { refusedKeyFor, refusedProblem } from './refused-keys';
+import { suggest } from './suggest';
+
+const LOADER_FLAGS = ['config.path', 'config.expand-env', 'help'];
 
 export interface ParsedArgv {
   /** Flag assignments in command-line order, already converted to the option's type. */
@@ -16,7 +21,7 @@ export interface ParsedArgv {
  * ('--proxy.access-log') or with '=' ('--proxy.access-log=false'); lists comma-separated or
  * repeated; flags and positionals interleaved; '--' ends the flags.
  */
-export function parseArgv(argv: readonly string[], table: readonly FlagSpec[]): ParsedArgv {
+export function parseArgv(argv: readonly string[], table: readonly FlagSpec[], schema?: SchemaClass): ParsedArgv {
   const byName = new Map(table.map((spec) => [spec.name, spec]));
   const out: ParsedArgv = { assignments: [], positionals: [], expandEnv: false, help: false, problems: [] };
   const listsSeen = new Set<string>();
@@ -36,7 +41,8 @@ export function parseArgv(argv: readonly string[], table: readonly FlagSpec[]): 
       continue;
     }
     if (!arg.startsWith('--')) {
-      out.problems.push(`unknown flag ${arg}`);
+      // '-config.path x': Go's pflag takes single-dash long flags only as shorthands, so does not either.
+      out.problems.push(unknownFlag(arg, arg.replace(/^-+/, ''), table).problem);
       continue;
     }
 
@@ -48,7 +54,17 @@ export function parseArgv(argv: readonly string[], table: readonly FlagSpec[]): 
     if (inline === undefined && isBool) inline = 'true';
     const known = name === 'config.path' || name === 'config.expand-env' || byName.has(name);
     if (!known) {
-      out.problems.push(`unknown flag --${name}`);
+      const refused = schema ? refusedKeyFor(schema, name.replace(/-/g, '_')) : undefined;
+      if (refused) {
+        out.problems.push(refusedProblem(`--${name}`, refused));
+        // Its value, if it takes one, is no positional argument.
+        if (eq < 0 && refused.flagTakesValue !== false && i + 1 < argv.length && !argv[i + 1].startsWith('-')) i++;
+      } else {
+        const unknown = unknownFlag(`--${name}`, name, table);
+        out.problems.push(unknown.problem);
+        // '--proxy.bind_addr :8000': the ':8000' belongs to the mistyped flag, not to the positionals.
+        if (eq < 0 && unknown.takesValue && i + 1 < argv.length && !argv[i + 1].startsWith('-')) i++;
+      }
       continue;
     }
     if (inline === undefined) {
@@ -89,4 +105,12 @@ export function parseArgv(argv: readonly string[], table: readonly FlagSpec[]): 
     out.assignments.push({ spec, value: converted.value });
   }
   return out;
+}
+
+/** The problem line for an unknown flag, with the nearest known flag when one is close. */
+function unknownFlag(arg: string, name: string, table: readonly FlagSpec[]): { problem: string; takesValue: boolean } {
+  const near = suggest(name, [...table.map((spec) => spec.name), ...LOADER_FLAGS]);
+  const spec = near === undefined ? undefined : table.find((s) => s.name === near);
+  const takesValue = near === 'config.path' || (spec !== undefined && spec.meta.kind !== 'bool');
+  return { problem: `unknown flag ${arg}${near ? `; did you mean --${near}?` : ''}`, takesValue };
 }

@@ -30,7 +30,9 @@ describe('renderHelp', () => {
     expect(help).toContain('  --proxy.bind-addr addr  (default ":8000")\n');
     expect(help).toContain('  --proxy.timeout duration  (default 30s)\n');
     expect(help).toContain('  --proxy.http.idle-timeout duration  (default 5m)\n');
-    expect(help).toContain('  --proxy.access-log  (default true)\n');
+    expect(help).toContain('  --proxy.access-log\n');
+    expect(help).toContain('  --proxy.access-log.level debug|info|warn|error  (default "info")\n');
+    expect(help).toContain('  --upstream.rebalance.threshold float  (default 0)\n');
     expect(help).toContain('  --upstream.mux.max-streams int  (default 4096)\n');
     expect(help).toContain('  --grace-period duration  (default 1m)\n');
     expect(help).toContain('  --log.level debug|info|warn|error  (default "info")\n');
@@ -44,6 +46,8 @@ describe('renderHelp', () => {
       if (name === 'help' || name === 'config.path' || name === 'config.expand-env') continue;
       const spec = table.find((s) => s.name === name);
       if (!spec) throw new Error(`help lists --${name}, which the loader does not know`);
+      // The boolean form of a section (--proxy.access-log) has no default of its own.
+      if (spec.applyToSection) continue;
       const value = spec.defaultValue;
       const text =
         spec.meta.kind === 'duration' ? formatDuration(value as number) : Array.isArray(value) ? value.join(',') : String(value);

@@ -1,7 +1,9 @@
 import { IsNotEmpty } from 'class-validator';
 import { IsUpstreamAddr } from '../lib/address.validators';
-import { BoolOption, DurationOption, EnumOption, Section, StringOption } from '../lib/option.decorators';
+import { DurationOption, EnumOption, Section, SectionOrBoolean, StringOption } from '../lib/option.decorators';
+import { AccessLogConfig, applyAccessLogBoolean } from './access-log.config';
 import { ClientTlsConfig } from './client-tls.config';
+import { HttpClientConfig } from './http-client.config';
 
 export const LISTENER_PROTOCOLS = ['http', 'tcp'] as const;
 export type ListenerProtocol = (typeof LISTENER_PROTOCOLS)[number];
@@ -21,11 +23,19 @@ URL ('http://localhost:3000').`)
   @EnumOption(LISTENER_PROTOCOLS, "Protocol to forward: 'http' or 'tcp'.")
   protocol: ListenerProtocol = 'http';
 
-  @BoolOption('Whether to log each forwarded request.')
-  accessLog = true;
+  @SectionOrBoolean(() => AccessLogConfig, `
+Log each forwarded request at info ('true') or at debug ('false'), as Go Piko
+before v0.8 took it; or a mapping of level, disable and header lists.`, applyAccessLogBoolean)
+  accessLog = new AccessLogConfig();
 
-  @DurationOption('Timeout forwarding a request to the local service.')
+  @DurationOption(`
+Timeout forwarding a request to the local service: connecting, and waiting for
+its response after the request was sent. 0 means no timeout (Go Piko requires
+one).`)
   timeout = 15_000;
+
+  @Section(() => HttpClientConfig)
+  httpClient = new HttpClientConfig();
 
   @Section(() => ClientTlsConfig)
   tls = new ClientTlsConfig();

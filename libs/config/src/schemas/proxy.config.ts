@@ -1,5 +1,6 @@
 import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
-import { BoolOption, DurationOption, Section, StringOption } from '../lib/option.decorators';
+import { DurationOption, Section, SectionOrBoolean, StringOption } from '../lib/option.decorators';
+import { AccessLogConfig, applyAccessLogBoolean } from './access-log.config';
 import { AuthConfig } from './auth.config';
 import { HttpConfig } from './http.config';
 import { TlsConfig } from './tls.config';
@@ -24,9 +25,10 @@ Timeout forwarding a request to the upstream. When the upstream does not
 respond in time the client gets '504 Gateway Timeout'.`)
   timeout = 30_000;
 
-  @BoolOption(`
-Whether to log every proxied request and connection.`)
-  accessLog = true;
+  @SectionOrBoolean(() => AccessLogConfig, `
+Log each proxied request at info ('true') or at debug ('false'): the boolean
+of Go Piko before v0.8. Its access-log.* flags set the same log in full.`, applyAccessLogBoolean)
+  accessLog = new AccessLogConfig();
 
   @Section(() => HttpConfig)
   http = new HttpConfig();

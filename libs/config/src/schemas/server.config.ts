@@ -1,4 +1,6 @@
+import { IsGracePeriod } from '../lib/grace-period';
 import { DurationOption, Section } from '../lib/option.decorators';
+import { refuseKeys } from '../lib/refused-keys';
 import { AdminConfig } from './admin.config';
 import { ClusterConfig } from './cluster.config';
 import { LogConfig } from './log.config';
@@ -33,5 +35,28 @@ export class ServerConfig {
   @DurationOption(`
 Maximum time after SIGTERM or SIGINT to shut down gracefully: finish
 in-flight requests, close upstream connections and leave the cluster.`)
+  @IsGracePeriod()
   gracePeriod = 60_000;
 }
+
+const CLUSTER = `Go Piko's gossip cluster does not exist here: nodes share state through NATS and Redis. Set cluster.nats_url and cluster.redis_url and run piko proxy, piko gateway and piko admin (piko server runs alone)`;
+const TLS_ENABLED = 'is not a Go Piko v0.9 key (Go Piko removed it in v0.7): TLS is on when cert and key are set; remove it';
+const TLS_CLIENT = `Go Piko's TLS between server nodes: here proxies reach gateways over the relay link (relay.*), plain TCP meant for the cluster's private network, and nodes never dial each other's proxy port`;
+
+// Go Piko v0.9 server keys with no meaning in this build, each with what replaces it.
+refuseKeys(ServerConfig, [
+  { path: 'cluster.join', reason: CLUSTER, allowEmpty: true },
+  { path: 'cluster.join_timeout', reason: CLUSTER },
+  { path: 'cluster.abort_if_join_fails', reason: CLUSTER, flagTakesValue: false },
+  { path: 'cluster.gossip', reason: `${CLUSTER}. The gateway's relay port (relay.bind_addr) uses :8003, Go's gossip port` },
+  ...(['proxy', 'upstream', 'admin'] as const).flatMap((port) => [
+    { path: `${port}.tls.enabled`, reason: TLS_ENABLED, flagTakesValue: false },
+    { path: `${port}.tls.client`, reason: TLS_CLIENT, allowEmpty: true },
+  ]),
+  { path: 'upstream.tenants', reason: 'tenants (experimental in Go Piko) are not supported by this build yet', allowEmpty: true },
+  // This project's own earlier names, from an unreleased Go Piko branch.
+  { path: 'cluster.rebalancing_threshold', reason: 'renamed upstream.rebalance.threshold, as Go Piko v0.9 names it' },
+  { path: 'cluster.rebalancing_rate', reason: 'renamed upstream.rebalance.shed_rate (now a fraction of the cluster average per second, as in Go Piko v0.9)' },
+  { path: 'cluster.rebalancing_min_conns', reason: 'renamed upstream.rebalance.min_conns, as Go Piko v0.9 names it' },
+  { path: 'cluster.rebalancing_check_interval', reason: 'renamed upstream.rebalance.check_interval' },
+]);

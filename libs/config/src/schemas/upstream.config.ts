@@ -3,6 +3,7 @@ import { Section, SectionList, StringOption } from '../lib/option.decorators';
 import { AuthConfig } from './auth.config';
 import { MuxConfig } from './mux.config';
 import { TenantConfig } from './tenant.config';
+import { RebalanceConfig } from './rebalance.config';
 import { TlsConfig } from './tls.config';
 
 /** The upstream port, where agents and SDK upstreams connect (Go Piko's `upstream`). */
@@ -20,6 +21,9 @@ Upstream address to advertise to other nodes, such as '10.26.104.45:8001'.`, { p
 
   @Section(() => AuthConfig)
   auth = new AuthConfig();
+
+  @Section(() => RebalanceConfig)
+  rebalance = new RebalanceConfig();
 
   @Section(() => TlsConfig)
   tls = new TlsConfig();

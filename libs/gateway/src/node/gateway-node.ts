@@ -79,7 +79,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
   await registration.start();
   const sweeper = new Sweeper({ registry: clients.registry, intervalMs: config.cluster.registry.sweepInterval, logger: log });
   sweeper.start();
-  const rebalancer = new Rebalancer(pool, clients.registry, id, config.cluster, log.child({ subsystem: 'rebalance' }));
+  const rebalancer = new Rebalancer(pool, clients.registry, id, config.upstream.rebalance, log.child({ subsystem: 'rebalance' }));
   rebalancer.start();
   readiness.markReady();
   log.info('gateway ready', { relay: `${relayAddr.address}:${relayAddr.port}`, upstream: `${upstreamAddr.address}:${upstreamAddr.port}` });

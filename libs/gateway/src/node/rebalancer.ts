@@ -1,15 +1,20 @@
 import type { EndpointRegistry } from '@piko/cluster';
-import type { ClusterConfig } from '@piko/config';
+import type { RebalanceConfig } from '@piko/config';
 import type { Logger } from '@piko/observability';
 import { retireUpstreams } from '../retire-upstream';
 import type { UpstreamConnection, UpstreamPool } from '../upstream-pool';
 
+/** How long a moved upstream's old session may keep serving its in-flight streams. */
+const RETIRE_GRACE_MS = 30_000;
+
 /**
- * Go Piko's rebalancing: a gateway with more upstream connections than the cluster average by
- * more than `rebalancing_threshold` sheds `rebalancing_rate` of them per second (go-away, so they
- * reconnect through the load balancer and spread out), never dropping below the average, and
- * never when it has fewer than `rebalancing_min_conns`. The counts come from the registry, so a
- * gateway started while traffic flows receives upstreams without anyone restarting them.
+ * Go Piko v0.9's rebalancing (`upstream.rebalance`, server/upstream/server.go `Rebalance`): a
+ * gateway whose upstream connections exceed the cluster average by at least `threshold` (a
+ * fraction of the average) sheds up to `shed_rate` × the average per second (go-away, so they
+ * reconnect through the load balancer and spread out), never when it has fewer than `min_conns`.
+ * Unlike Go it never sheds below the average. Off when `threshold` is 0, as in Go. The counts
+ * come from the registry, so a gateway started while traffic flows receives upstreams without
+ * anyone restarting them. Checked every `check_interval` (Go: every second).
  */
 export class Rebalancer {
   private timer: NodeJS.Timeout | undefined;
@@ -21,13 +26,13 @@ export class Rebalancer {
     private readonly pool: UpstreamPool,
     private readonly registry: EndpointRegistry,
     private readonly nodeId: string,
-    private readonly config: ClusterConfig,
+    private readonly config: RebalanceConfig,
     private readonly logger: Logger,
   ) {}
 
   start(): void {
-    if (this.config.rebalancingThreshold <= 0 || this.config.rebalancingRate <= 0) return;
-    this.timer = setInterval(() => void this.check(), this.config.rebalancingCheckInterval);
+    if (this.config.threshold <= 0 || this.config.shedRate <= 0) return;
+    this.timer = setInterval(() => void this.check(), this.config.checkInterval);
     this.timer.unref();
   }
 
@@ -42,17 +47,18 @@ export class Rebalancer {
     try {
       const candidates = this.pool.connections().filter((c) => !this.retiring.has(c));
       const local = candidates.length;
-      if (local < this.config.rebalancingMinConns) return 0;
+      if (local === 0 || local < this.config.minConns) return 0;
       const average = await this.clusterAverage();
-      if (average === undefined || local <= average * (1 + this.config.rebalancingThreshold)) return 0;
-      const perCheck = Math.ceil(local * this.config.rebalancingRate * (this.config.rebalancingCheckInterval / 1000));
+      if (average === undefined || average === 0 || (local - average) / average < this.config.threshold) return 0;
+      // Go: at most shed_rate of the cluster average per second, so every node sheds at the same pace.
+      const perCheck = Math.ceil(average * this.config.shedRate * (this.config.checkInterval / 1000));
       const shed = Math.min(Math.floor(local - average), perCheck);
       if (shed <= 0) return 0;
       // The newest connections go first: they are the likeliest to be a reconnect storm's overflow.
       const victims = candidates.sort((a, b) => b.connectedAt.getTime() - a.connectedAt.getTime()).slice(0, shed);
       for (const victim of victims) this.retiring.add(victim);
       this.logger.info('rebalancing upstreams', { local, average: Math.round(average * 10) / 10, shed: victims.length });
-      void retireUpstreams(this.pool, victims, Date.now() + this.config.rebalancingCheckInterval * 6);
+      void retireUpstreams(this.pool, victims, Date.now() + RETIRE_GRACE_MS);
       return victims.length;
     } catch (err) {
       this.logger.warn('rebalance check failed', { err: (err as Error).message });

@@ -10,7 +10,11 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
     host,
     port,
     timeoutMs: config.proxy.timeout,
-    accessLog: config.proxy.accessLog,
+    accessLog: {
+      ...config.proxy.accessLog,
+      // With log.subsystems set any level may be written, so every record is built.
+      processLevel: config.log.subsystems.length > 0 ? undefined : config.log.level,
+    },
     maxHeaderBytes: http.maxHeaderBytes,
     // Go: a zero read_header_timeout falls back to read_timeout.
     readHeaderTimeoutMs: http.readHeaderTimeout || http.readTimeout,

@@ -1,0 +1,53 @@
+import { ArrayMaxSize, ValidateIf } from 'class-validator';
+import { BoolOption, EnumOption, ListOption, Section } from '../lib/option.decorators';
+import { LOG_LEVELS, type LogLevel } from './log.config';
+
+/**
+ * Which headers an access log record carries (Go Piko's `AccessLogHeaderConfig`, pkg/log). With
+ * neither list set every header is logged; credential headers (Authorization, Cookie and the
+ * like) are always logged as "[REDACTED]", even when allow-listed.
+ */
+export class AccessLogHeadersConfig {
+  @ListOption(`
+The ONLY headers to log (case-insensitive). Set at most one of allow-list and
+block-list.`)
+  allowList: string[] = [];
+
+  @ListOption(`
+Headers never to log (case-insensitive). Set at most one of allow-list and
+block-list.`)
+  @ValidateIf((o: AccessLogHeadersConfig) => o.allowList.length > 0)
+  @ArrayMaxSize(0, { message: 'cannot be set together with allow_list (Go Piko refuses both too): keep one' })
+  blockList: string[] = [];
+}
+
+/**
+ * An access log (Go Piko v0.9's `log.AccessLogConfig`): one record per request, at `level`
+ * (server errors at least at warn), unless `disable` is set. Go Piko before v0.8 took a boolean
+ * here; `true` and `false` are still accepted and mean `level: info` and `level: debug`, as the
+ * boolean meant in Go (a request was then logged at info, or else at debug).
+ */
+export class AccessLogConfig {
+  @EnumOption(LOG_LEVELS, `
+Log level of access log records: 'debug', 'info', 'warn' or 'error'. Records of
+responses with a 5xx status are logged at warn at least.`)
+  level: LogLevel = 'info';
+
+  @Section(() => AccessLogHeadersConfig)
+  requestHeaders = new AccessLogHeadersConfig();
+
+  @Section(() => AccessLogHeadersConfig)
+  responseHeaders = new AccessLogHeadersConfig();
+
+  @BoolOption(`
+Disable the access log, so requests are not logged at all.`)
+  disable = false;
+}
+
+/**
+ * The old boolean form (`access_log: false`, `--proxy.access-log=false`): true logs each request
+ * at info, false at debug. The header lists and `disable` are left as they are.
+ */
+export function applyAccessLogBoolean(target: AccessLogConfig, value: boolean): void {
+  target.level = value ? 'info' : 'debug';
+}

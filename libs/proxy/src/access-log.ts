@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHeaderFilter, type HeaderLists, type LogFields, type Logger, type LogLevel } from '@piko/observability';
+
+/** `proxy.access_log` in the proxy's own terms (Go Piko's log.AccessLogConfig). */
+export interface AccessLogOptions {
+  /** `disable`: no access log record at all. */
+  disable: boolean;
+  /** `level`: the level of each record; responses with a 5xx status are logged at warn at least. */
+  level: LogLevel;
+  requestHeaders: HeaderLists;
+  responseHeaders: HeaderLists;
+  /**
+   * The lowest level the process logs at all (`log.level`), or undefined when `log.subsystems`
+   * may enable any level: records below it are not even built, which keeps the request path
+   * cheap when access logs are at debug.
+   */
+  processLevel?: LogLevel;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/**
+ * The proxy's access log, after Go Piko's pkg/middleware/logger.go: one record per request when
+ * it is over (method, host, path without the query string, status, duration, filtered request
+ * and response headers), at `level`, at warn at least for a 5xx; nothing when disabled. Paths
+ * under /_piko are Piko's own and not logged, as in Go. Credential headers are always logged as
+ * "[REDACTED]" (see createHeaderFilter).
+ */
+export class ProxyAccessLog {
+  private readonly requestHeaders: ReturnType<typeof createHeaderFilter>;
+  private readonly responseHeaders: ReturnType<typeof createHeaderFilter>;
+
+  constructor(
+    private readonly options: AccessLogOptions,
+    private readonly logger: Logger,
+  ) {
+    this.requestHeaders = createHeaderFilter(options.requestHeaders);
+    this.responseHeaders = createHeaderFilter(options.responseHeaders);
+  }
+
+  /** The level a record of this status is written at, or undefined when it would not be written. */
+  levelFor(status: number): LogLevel | undefined {
+    if (this.options.disable) return undefined;
+    const level = status >= 500 && RANK[this.options.level] < RANK.warn ? 'warn' : this.options.level;
+    const floor = this.options.processLevel;
+    return floor !== undefined && RANK[level] < RANK[floor] ? undefined : level;
+  }
+
+  /** Writes the record of one finished request. */
+  request(req: IncomingMessage, res: ServerResponse, durationMs: number): void {
+    const path = pathOf(req.url);
+    if (path.startsWith('/_piko/')) return;
+    const level = this.levelFor(res.statusCode);
+    if (level === undefined) return;
+    this.logger[level]('request', {
+      proto: `HTTP/${req.httpVersion}`,
+      method: req.method,
+      host: req.headers.host,
+      path,
+      status: res.statusCode,
+      durationMs: Math.round(durationMs * 100) / 100,
+      complete: res.writableFinished,
+      requestHeaders: this.requestHeaders(pairs(req.rawHeaders)),
+      responseHeaders: this.responseHeaders(Object.entries(res.getHeaders()) as [string, string | number | string[]][]),
+    });
+  }
+
+  /** Writes any other access record (an upgrade, a TCP connection) with the same level rules. */
+  write(msg: string, status: number, fields: LogFields): void {
+    const level = this.levelFor(status);
+    if (level !== undefined) this.logger[level](msg, fields);
+  }
+}
+
+/** The path without its query string: query strings often carry tokens (Go logs URL.Path too). */
+function pathOf(url: string | undefined): string {
+  if (!url) return '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function* pairs(raw: readonly string[]): Iterable<[string, string]> {
+  for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i], raw[i + 1]];
+}
