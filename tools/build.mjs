@@ -26,6 +26,9 @@ const alias = Object.fromEntries(
   Object.entries(paths).map(([name, [source]]) => [name, join(outTsc, source.replace(/\.ts$/, '.js'))]),
 );
 
+// `piko --version`: the version in package.json when this build ran.
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
 await Promise.all(
   apps.map((app) =>
     esbuild.build({
@@ -38,6 +41,7 @@ await Promise.all(
       packages: 'external',
       alias,
       sourcemap: true,
+      define: { __PIKO_VERSION__: JSON.stringify(version) },
       logLevel: 'warning',
     }),
   ),

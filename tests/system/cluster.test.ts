@@ -192,7 +192,7 @@ describe('cluster: separate proxy, gateway and admin processes over real Redis a
   });
 
   it('a gateway started while traffic flows receives upstreams by rebalancing', async () => {
-    const rebalance = ['--cluster.rebalancing-threshold', '0.2', '--cluster.rebalancing-rate', '0.5', '--cluster.rebalancing-check-interval', '500ms', '--cluster.rebalancing-min-conns', '2'];
+    const rebalance = ['--upstream.rebalance.threshold', '0.2', '--upstream.rebalance.shed-rate', '0.5', '--upstream.rebalance.check-interval', '500ms', '--upstream.rebalance.min-conns', '2'];
     const g1 = await cluster.gateway('gateway-1', rebalance);
     const p1 = await cluster.proxy('proxy-1');
     const gateways = [g1];

@@ -98,11 +98,11 @@ describe('agent and forward', () => {
     }
   });
 
-  it('piko agent: an unreadable TLS file is named with its key, exit 2', async () => {
+  it('piko agent: an unreadable TLS file is named with its key and flag, exit 2', async () => {
     const missing = join(__dirname, 'no-such-ca.pem');
     const { code, stderr } = await run(PIKO_BIN, ['agent', 'http', 'my-service', '3000', '--connect.tls.root-cas', missing]);
     expect(code).toBe(2);
-    expect(plainLines(stderr)).toEqual([`config: connect.tls.root_cas: cannot read ${missing}: ENOENT`]);
+    expect(plainLines(stderr)).toEqual([`config: connect.tls.root_cas (--connect.tls.root-cas): cannot read ${missing}: ENOENT`]);
   });
 });
 

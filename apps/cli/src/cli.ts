@@ -12,6 +12,14 @@ const COMMANDS: CommandEntry[] = [
   { name: 'forward', summary: 'Forward local TCP ports to endpoints through the proxy', load: async () => (await import('./commands/forward.command')).forwardCommand },
 ];
 
+// Replaced by the build (tools/build.mjs) with package.json's version; absent when run from source.
+declare const __PIKO_VERSION__: string | undefined;
+
+/** This build's version, from package.json at build time ('dev' when not built). */
+export function pikoVersion(): string {
+  return typeof __PIKO_VERSION__ === 'string' ? __PIKO_VERSION__ : 'dev';
+}
+
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
@@ -22,7 +30,7 @@ function usage(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run 'piko <command> --help' for a command's flags.",
+    "Run 'piko <command> --help' for a command's flags; 'piko --version' (or 'piko version') for the version.",
     '',
   ].join('\n');
 }
@@ -36,6 +44,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    // Cobra's --version line, as Go Piko prints it ('piko version v0.9.0'); `piko version` is the same here.
+    process.stdout.write(`piko version ${pikoVersion()}\n`);
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {

@@ -46,6 +46,23 @@ export class ProxyAccessLog {
     return floor !== undefined && RANK[level] < RANK[floor] ? undefined : level;
   }
 
+  /**
+   * Call when a request arrives: the forwarder writes the upstream's response head with
+   * writeHead(status, message, rawHeaders), which Node does not keep where getHeaders() finds it,
+   * so the headers given to writeHead are noted here for the record (only when records are on).
+   */
+  watch(res: ServerResponse): void {
+    // 599: the highest level any record can have; none written means nothing to note.
+    if (this.levelFor(599) === undefined) return;
+    const writeHead = res.writeHead;
+    const noted = responseHeadersNoted;
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      const headers = args.find((a) => Array.isArray(a) || (typeof a === 'object' && a !== null));
+      if (Array.isArray(headers)) noted.set(this, headers as readonly unknown[]);
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    } as ServerResponse['writeHead'];
+  }
+
   /** Writes the record of one finished request. */
   request(req: IncomingMessage, res: ServerResponse, durationMs: number): void {
     const path = pathOf(req.url);
@@ -61,7 +78,7 @@ export class ProxyAccessLog {
       durationMs: Math.round(durationMs * 100) / 100,
       complete: res.writableFinished,
       requestHeaders: this.requestHeaders(pairs(req.rawHeaders)),
-      responseHeaders: this.responseHeaders(Object.entries(res.getHeaders()) as [string, string | number | string[]][]),
+      responseHeaders: this.responseHeaders(responseHeaderPairs(res)),
     });
   }
 
@@ -81,4 +98,21 @@ function pathOf(url: string | undefined): string {
 
 function* pairs(raw: readonly string[]): Iterable<[string, string]> {
   for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i], raw[i + 1]];
+}
+
+// The raw header list each response's writeHead was given (see ProxyAccessLog.watch).
+const responseHeadersNoted = new WeakMap<ServerResponse, readonly unknown[]>();
+
+/** The response's headers: as noted from writeHead's raw list (flat or [name, value] pairs), else getHeaders(). */
+function* responseHeaderPairs(res: ServerResponse): Iterable<[string, string | number | string[]]> {
+  const raw = responseHeadersNoted.get(res);
+  if (!raw) {
+    yield* Object.entries(res.getHeaders()) as [string, string | number | string[]][];
+    return;
+  }
+  if (raw.every((item) => Array.isArray(item))) {
+    for (const [name, value] of raw as [string, string][]) yield [name, value];
+    return;
+  }
+  yield* pairs(raw.map(String));
 }

@@ -90,6 +90,7 @@ export class ProxyServer {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     this.inFlight++;
+    this.accessLog.watch(res);
     // proxy.http.write_timeout, Go's WriteTimeout: a deadline for the whole response, off by default.
     const deadline = this.options.writeTimeoutMs > 0 ? setTimeout(() => res.destroy(), this.options.writeTimeoutMs) : undefined;
     res.once('close', () => {

@@ -10,7 +10,7 @@ import {
   renderHelp,
 } from '@piko/config';
 import { isValidEndpointId } from '@piko/protocol';
-import { createLogger, type Logger, onShutdownSignal } from '@piko/observability';
+import { bindPort, createLogger, type Logger, onShutdownSignal } from '@piko/observability';
 import { type AgentListenerConfig, runAgent } from '../agent';
 import { type RunningAgentServer, startAgentServer } from '../agent/agent-server';
 import type { Command } from '../command';
@@ -66,9 +66,7 @@ export const agentCommand: Command = {
     let server: RunningAgentServer | undefined;
     if (config.server.enabled) {
       const { host, port } = parseBindAddr(config.server.bindAddr);
-      server = await startAgentServer(host, port, logger.child({ subsystem: 'server' })).catch((err: Error) => {
-        throw new ConfigError([`server.bind_addr: cannot listen on ${config.server.bindAddr}: ${err.message}`]);
-      });
+      server = await bindPort('--server.bind-addr', config.server.bindAddr, () => startAgentServer(host, port, logger.child({ subsystem: 'server' })));
     }
     const agent = await runAgent(
       {

@@ -20,7 +20,7 @@ export function clientTlsOptions(tls: ClientTlsConfig, key: string): ConnectionO
     try {
       return readFileSync(path);
     } catch (err) {
-      problems.push(`${key}.${name}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      problems.push(`${keyAndFlag(`${key}.${name}`)}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       return undefined;
     }
   };
@@ -30,7 +30,7 @@ export function clientTlsOptions(tls: ClientTlsConfig, key: string): ConnectionO
     ca: read('root_cas', tls.rootCas),
     rejectUnauthorized: !tls.insecureSkipVerify,
   };
-  if (options.ca && !options.ca.includes('-----BEGIN CERTIFICATE-----')) problems.push(`${key}.root_cas: ${tls.rootCas} holds no PEM certificate`);
+  if (options.ca && !options.ca.includes('-----BEGIN CERTIFICATE-----')) problems.push(`${keyAndFlag(`${key}.root_cas`)}: ${tls.rootCas} holds no PEM certificate`);
   if (tls.serverName) {
     options.servername = tls.serverName;
     // Verify against server_name instead of the host dialed (Go's tls.Config.ServerName does both).
@@ -38,4 +38,9 @@ export function clientTlsOptions(tls: ClientTlsConfig, key: string): ConnectionO
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return options;
+}
+
+/** 'connect.tls.root_cas' -> 'connect.tls.root_cas (--connect.tls.root-cas)': the key and the flag that set it. List items have no flag. */
+function keyAndFlag(keyPath: string): string {
+  return keyPath.includes('[') ? keyPath : `${keyPath} (--${keyPath.replace(/_/g, '-')})`;
 }

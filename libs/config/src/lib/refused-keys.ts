@@ -14,7 +14,7 @@ export interface RefusedKey {
   reason: string;
   /** Whether its flag takes a value (`--cluster.join x`) rather than being a boolean. Default true. */
   flagTakesValue?: boolean;
-  /** Accept it silently when it is empty ('', [], {}, null): it then asks for nothing. */
+  /** Accept it silently when it is empty ('', false, [], {}, null): it then asks for nothing. */
   allowEmpty?: boolean;
 }
 
@@ -36,9 +36,9 @@ export function refusedProblem(where: string, key: RefusedKey): string {
   return `${where}: ${key.reason} (see ${MIGRATION_DOC})`;
 }
 
-/** Whether a YAML value asks for nothing: '', null, [], {} (recursively), as an `allowEmpty` key may be. */
+/** Whether a YAML value asks for nothing: '', false, null, [], {} (recursively), as an `allowEmpty` key may be. */
 export function isEmptyValue(value: unknown): boolean {
-  if (value === null || value === undefined || value === '') return true;
+  if (value === null || value === undefined || value === '' || value === false) return true;
   if (Array.isArray(value)) return value.length === 0;
   if (typeof value === 'object') return Object.values(value as Record<string, unknown>).every(isEmptyValue);
   return false;

@@ -41,7 +41,7 @@ in-flight requests, close upstream connections and leave the cluster.`)
 
 const CLUSTER = `Go Piko's gossip cluster does not exist here: nodes share state through NATS and Redis. Set cluster.nats_url and cluster.redis_url and run piko proxy, piko gateway and piko admin (piko server runs alone)`;
 const TLS_ENABLED = 'is not a Go Piko v0.9 key (Go Piko removed it in v0.7): TLS is on when cert and key are set; remove it';
-const TLS_CLIENT = `Go Piko's TLS between server nodes: here proxies reach gateways over the relay link (relay.*), plain TCP meant for the cluster's private network, and nodes never dial each other's proxy port`;
+const TLS_CLIENT = `Go Piko's client TLS for forwarding between server nodes: here proxies reach gateways over the relay link, so set relay.tls (cert, key, client_cas) and relay.tls.client instead`;
 
 // Go Piko v0.9 server keys with no meaning in this build, each with what replaces it.
 refuseKeys(ServerConfig, [
