@@ -142,7 +142,7 @@ describe('a Go Piko v0.9 server.yaml and agent.yaml with every key', () => {
       'agent',
       'http',
       'from-args',
-      String(servicePort),
+      `127.0.0.1:${servicePort}`,
       '--config.path',
       fixture('agent-v0.9.yaml'),
       '--config.expand-env',
@@ -154,6 +154,7 @@ describe('a Go Piko v0.9 server.yaml and agent.yaml with every key', () => {
     ]);
     agents.push(agent);
     await agent.waitForOutput('the config file\'s listeners are not started');
+    await agent.waitForOutput('"msg":"forwarding endpoint"');
     await waitForRoute(server.proxyUrl, 'from-args');
     const res = await fetch(`${server.proxyUrl}/x`, { headers: { 'x-piko-endpoint': 'from-args', 'x-request-id': 'req-2', cookie: 'a=cookie-secret' } });
     expect(res.status).toBe(200);

@@ -68,6 +68,8 @@ export async function bundleCli({ root, outfile, nativeAddons }) {
     plugins: [absentModules(absent)],
     // Nest and our error messages use class names; keep them readable in stack traces too.
     keepNames: true,
+    // `piko --version`, as tools/build.mjs sets it.
+    define: { __PIKO_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) },
     banner: { js: '#!/usr/bin/env node' },
     legalComments: 'none',
     metafile: true,
