@@ -55,5 +55,4 @@ refuseKeys(AgentConfig, [
     reason: 'connecting to Piko through an HTTP proxy is not supported by this build yet; let the agent reach the upstream port directly',
     allowEmpty: true,
   },
-  { path: 'connect.tenant_id', reason: 'tenants (experimental in Go Piko) are not supported by this build yet', allowEmpty: true },
 ]);

@@ -53,7 +53,6 @@ refuseKeys(ServerConfig, [
     { path: `${port}.tls.enabled`, reason: TLS_ENABLED, flagTakesValue: false },
     { path: `${port}.tls.client`, reason: TLS_CLIENT, allowEmpty: true },
   ]),
-  { path: 'upstream.tenants', reason: 'tenants (experimental in Go Piko) are not supported by this build yet', allowEmpty: true },
   // This project's own earlier names, from an unreleased Go Piko branch.
   { path: 'cluster.rebalancing_threshold', reason: 'renamed upstream.rebalance.threshold, as Go Piko v0.9 names it' },
   { path: 'cluster.rebalancing_rate', reason: 'renamed upstream.rebalance.shed_rate (now a fraction of the cluster average per second, as in Go Piko v0.9)' },
