@@ -95,4 +95,16 @@ describe('loadAuthenticator', () => {
       'admin.auth.jwks.endpoint',
     ]);
   });
+
+  it('logs refusals with their reason but never the token, and rate-limits a flood of them', async () => {
+    const lines: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
+    const logger = { ...noopLogger, warn: (msg: string, fields?: Record<string, unknown>) => void lines.push({ msg, fields }), child: () => logger };
+    const auth = await loadAuthenticator(load(['--proxy.auth.hmac-secret-key', 'k']), 'proxy', logger);
+    if (!auth) throw new Error('no authenticator');
+    const bad = await sign('wrong-key');
+    for (let i = 0; i < 50; i++) await auth.authenticate(request({ Authorization: `Bearer ${bad}` }), 'e');
+    expect(lines.length).toBeLessThanOrEqual(6);
+    expect(lines[0]).toMatchObject({ msg: 'auth: invalid token', fields: { endpointId: 'e' } });
+    expect(JSON.stringify(lines)).not.toContain(bad.split('.')[2]);
+  });
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '@piko/observability';
+import { RateLimitedLog } from '@piko/protocol';
 import { AuthError } from './auth-error';
 import { bearerCredential, type BearerCredential, tenantIdFromHeaders } from './bearer-credential';
 import type { TenantVerifier } from './tenant-verifier';
@@ -12,13 +13,18 @@ export type AuthResult =
 /**
  * Authenticates an HTTP request of one port (Go Piko's middleware.Auth, pkg/middleware/auth.go):
  * reads the bearer token and tenant ID, verifies them, and optionally checks the endpoint. Each
- * refusal is logged at warn with its reason; tokens never are.
+ * refusal is logged at warn with its reason (rate-limited per reason: anyone can send bad
+ * tokens as fast as they like); tokens never are.
  */
 export class RequestAuthenticator {
+  private readonly refusals: RateLimitedLog;
+
   constructor(
     private readonly verifier: TenantVerifier,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.refusals = new RateLimitedLog(logger);
+  }
 
   /**
    * @param endpointId when given, the token must permit it (else 'endpoint not permitted')
@@ -38,7 +44,7 @@ export class RequestAuthenticator {
       return { ok: true, token, credential };
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
-      this.logger.warn(`auth: ${err.message}`, {
+      this.refusals.warn(`auth: ${err.message}`, {
         ...(err.detail ? { reason: err.detail } : {}),
         ...(endpointId !== undefined ? { endpointId } : {}),
         remoteAddr: req.socket.remoteAddress,
