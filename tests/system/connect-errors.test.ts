@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
-import { freePort, ManagedProcess } from '@piko/testing';
+import { freePort, ManagedProcess, TestPki } from '@piko/testing';
 import { PIKO_BIN, type PikoServer, startPikoServer } from './support/piko';
 
 // Connect errors say what to fix: the agent pointed at the wrong Piko port says so; a connect
@@ -60,6 +60,15 @@ describe('piko agent pointed at the wrong place', () => {
     expect(stderr).not.toContain('the operation was aborted');
   });
 
+  it('https:// to a plain port: says the port does not speak TLS', async () => {
+    const { code, stderr } = await piko(['agent', 'http', 'my-service', '3000', '--connect.url', `https://127.0.0.1:${server.upstreamPort}`, '--connect.timeout', '1s']);
+    expect(code).toBe(1);
+    expect(plainLines(stderr)).toEqual([
+      `piko agent: connect wss://127.0.0.1:${server.upstreamPort}/piko/v1/upstream/my-service: TLS handshake failed: ` +
+        'the server does not speak TLS on this port (dial it with http://) (gave up after 1 s: --connect.timeout)',
+    ]);
+  });
+
   it("piko forward at the upstream port: each dial failure says it is not Piko's proxy port", async () => {
     const localPort = await freePort();
     const forward = ManagedProcess.start('piko forward', 'node', [PIKO_BIN, 'forward', 'tcp', String(localPort), 'my-db', '--connect.url', server.upstreamUrl]);
@@ -74,6 +83,25 @@ describe('piko agent pointed at the wrong place', () => {
       );
     } finally {
       await forward.stop();
+    }
+  });
+});
+
+describe('piko agent dialing a TLS upstream port with http://', () => {
+  it('says the server hung up and suggests https://', async () => {
+    const pki = TestPki.create();
+    const cert = pki.issue({ cn: 'upstream' });
+    const server = await startPikoServer(['--upstream.tls.cert', cert.cert, '--upstream.tls.key', cert.key]);
+    try {
+      const { code, stderr } = await piko(['agent', 'http', 'my-service', '3000', '--connect.url', server.upstreamUrl, '--connect.timeout', '1s']);
+      expect(code).toBe(1);
+      expect(plainLines(stderr)).toEqual([
+        `piko agent: connect ws://127.0.0.1:${server.upstreamPort}/piko/v1/upstream/my-service: socket hang up: ` +
+          'the server closed the connection without answering (a TLS port dialed with http://?) (gave up after 1 s: --connect.timeout)',
+      ]);
+    } finally {
+      await server.process.stop();
+      pki.remove();
     }
   });
 });

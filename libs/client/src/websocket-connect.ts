@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'http';
 import type { ConnectionOptions } from 'tls';
 import { WebSocket } from 'ws';
+import { describeConnectCause } from './connect-cause';
 import { AbortError, ConnectError, UnauthorizedError } from './errors';
 import { type PikoPort, wrongPortReason } from './wrong-port';
 
@@ -75,8 +76,9 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
       ws.off('error', onError);
       settle(undefined, adopt(ws));
     });
+    // Retryable, as Go Piko's client retries every failure without a response.
     const onError = (err: Error): void =>
-      settle(new ConnectError(`connect ${redactUrl(url)}: ${err.message}`, true, undefined, { cause: err }));
+      settle(new ConnectError(`connect ${redactUrl(url)}: ${describeConnectCause(err, url, options.port)}`, true, undefined, { cause: err }));
     ws.on('error', onError);
     ws.once('unexpected-response', (_req, res: IncomingMessage) => {
       readErrorBody(res)
