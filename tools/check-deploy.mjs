@@ -364,12 +364,25 @@ function checkPikoConfigs(objects, source) {
           fail(where, `relay.advertise_addr ${config.relay.advertiseAddr} is not the pod IP with the relay port`);
         }
         if (!config.cluster.natsUrl || !config.cluster.redisUrl) fail(where, 'cluster.nats_url and cluster.redis_url must be set');
+        checkRelayTrust(c.args[0], config, where);
         const grace = pod.terminationGracePeriodSeconds ?? 30;
         if (grace * 1000 <= config.gracePeriod) fail(where, `terminationGracePeriodSeconds ${grace} is not above grace_period ${config.gracePeriod} ms`);
       }
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The relay link is authenticated (a secret or mutual TLS) and a gateway's relay port is not bound to every interface. */
+function checkRelayTrust(role, config, where) {
+  if (role !== 'proxy' && role !== 'gateway') return;
+  const { secret, tls } = config.relay;
+  const mutual = role === 'gateway' ? tls.clientCas : tls.cert && tls.client.cert;
+  if (!secret && !mutual) fail(where, 'relay.secret (or relay mutual TLS) is not set: the node would refuse to start');
+  if (role === 'gateway') {
+    const host = configLib.trySplitHostPort(config.relay.bindAddr)?.host ?? '';
+    if (host === '' || host === '0.0.0.0' || host === '::') fail(where, `relay.bind_addr ${config.relay.bindAddr} listens on every interface; bind the pod/container address`);
   }
 }
 
@@ -384,10 +397,12 @@ function checkCompose() {
     fail('docker-compose.yml', 'docker-compose is missing. Install with: apt-get update && apt-get install -y docker-compose');
     return;
   }
-  const quiet = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { cwd: root, encoding: 'utf8' });
+  // The compose file requires the relay secret from the environment; any value of the right shape checks it.
+  const env = { ...process.env, PIKO_RELAY_SECRET: 'check-deploy-relay-secret-0123456789' };
+  const quiet = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { cwd: root, encoding: 'utf8', env });
   if (quiet.status !== 0) return fail('docker-compose.yml', `docker-compose config -q failed: ${quiet.stderr.trim()}`);
   notes.push('docker-compose -f docker-compose.yml config -q: ok');
-  const resolved = spawnSync('docker-compose', ['-f', composeFile, 'config'], { cwd: root, encoding: 'utf8' });
+  const resolved = spawnSync('docker-compose', ['-f', composeFile, 'config'], { cwd: root, encoding: 'utf8', env });
   const services = parseYaml(resolved.stdout).services;
   const names = new Set(Object.keys(services));
   const hosts = new Set([...names, ...Object.values(services).flatMap((s) => [s.hostname, ...Object.values(s.networks ?? {}).flatMap((n) => n?.aliases ?? [])])]);
@@ -418,6 +433,7 @@ function checkCompose() {
       const host = new URL(url.trim()).hostname;
       if (!hosts.has(host)) fail(where, `${url} names no compose service`);
     }
+    checkRelayTrust(s.command[0], config, where);
     if (s.command[0] === 'gateway') {
       const host = config.relay.advertiseAddr.split(':')[0];
       if (!hosts.has(host)) fail(where, `relay.advertise_addr ${config.relay.advertiseAddr} names no compose host`);

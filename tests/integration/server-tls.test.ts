@@ -42,7 +42,7 @@ function exchange(port: number, options: { ca: Buffer; cert?: Buffer; key?: Buff
 async function servedCn(port: number, ca: Buffer): Promise<string> {
   const result = await exchange(port, { ca });
   if (!result.response.startsWith('HTTP/1.1 200')) throw new Error(`no response: ${result.error?.message}`);
-  return result.cert?.subject.CN ?? '';
+  return String(result.cert?.subject.CN ?? '');
 }
 
 /** One request on a given keep-alive agent; resolves with the local port of the connection used. */

@@ -13,6 +13,8 @@ import { Session, type YamuxStream } from '@piko/protocol';
 import { ClusterUpstreamDialer, DEFAULT_RELAY_CLIENT_OPTIONS, RelayClient, type GatewayRoute } from '@piko/proxy';
 
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+/** The relay link's shared secret of these in-process gateways and proxies. */
+const RELAY_SECRET = randomBytes(32);
 
 function readAll(stream: Duplex | IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -38,7 +40,7 @@ class Gateway {
 
   static async start(name: string, port = 0): Promise<Gateway> {
     const pool = new UpstreamPool();
-    const relay = new RelayServer(pool, { host: '127.0.0.1', port, headerTimeoutMs: 5_000, mux: { keepAliveInterval: 0 } }, silent);
+    const relay = new RelayServer(pool, { host: '127.0.0.1', port, headerTimeoutMs: 5_000, secret: RELAY_SECRET, mux: { keepAliveInterval: 0 } }, silent);
     const started = new Gateway(name, pool, relay);
     started.relayAddr = `127.0.0.1:${(await relay.listen()).port}`;
     return started;
@@ -97,7 +99,7 @@ describe('relay link: ClusterUpstreamDialer → RelayClient → RelayServer → 
   let client: RelayClient;
 
   beforeEach(() => {
-    client = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, mux: { keepAliveInterval: 0 } }, silent);
+    client = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, secret: RELAY_SECRET, mux: { keepAliveInterval: 0 } }, silent);
   });
   afterEach(async () => {
     client.close();

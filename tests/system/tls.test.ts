@@ -32,7 +32,7 @@ function curl(args: string[]): Promise<CurlOutcome> {
 function servedCn(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-      const cn = socket.getPeerCertificate().subject.CN;
+      const cn = String(socket.getPeerCertificate().subject.CN);
       socket.destroy();
       resolve(cn);
     });

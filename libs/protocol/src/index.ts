@@ -43,3 +43,14 @@ export {
   readRelayResponse,
 } from './relay/relay-header';
 export type { RelayRequest } from './relay/relay-header';
+export {
+  RELAY_HANDSHAKE_MAGIC,
+  RELAY_HANDSHAKE_VERSION,
+  RelayAuthMethod,
+  RelayHandshakeError,
+  RelayHandshakeStatus,
+  relayClientHandshake,
+  relayServerHandshake,
+  type RelayClientAuth,
+  type RelayServerAuth,
+} from './relay/relay-handshake';

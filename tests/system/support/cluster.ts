@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { freePort, ManagedProcess, NatsServer, RedisServer, waitFor } from '@piko/testing';
 import { PIKO_BIN } from './piko';
 
@@ -8,35 +10,49 @@ export interface ClusterNode {
   opsPort: number;
   url: string;
   opsUrl: string;
+  /** A gateway's relay port. */
+  relayPort?: number;
+}
+
+export interface TestClusterOptions {
+  /** Give every node `--relay.secret` (default true; false for a relay authenticated by mutual TLS only). */
+  relaySecret?: boolean;
+  /** The CA of the ops ports' certificate, when they serve TLS: readiness is then checked over https with it. */
+  opsCa?: string;
 }
 
 /** Real Redis and NATS plus `piko proxy|gateway|admin` processes, started as a user would. */
 export class TestCluster {
   readonly nodes: ClusterNode[] = [];
+  /** The relay link's shared secret, given to every node (a node's own args may override it). */
+  readonly relaySecret = randomBytes(32).toString('hex');
 
   private constructor(
     readonly redis: RedisServer,
     readonly nats: NatsServer,
     private readonly extraArgs: string[],
+    private readonly options: TestClusterOptions = {},
   ) {}
 
-  static async start(extraArgs: string[] = []): Promise<TestCluster> {
+  static async start(extraArgs: string[] = [], options: TestClusterOptions = {}): Promise<TestCluster> {
     const [redis, nats] = await Promise.all([RedisServer.start(), NatsServer.start()]);
-    return new TestCluster(redis, nats, extraArgs);
+    return new TestCluster(redis, nats, extraArgs, options);
   }
 
   private clusterArgs(): string[] {
-    return ['--cluster.redis-url', this.redis.url, '--cluster.nats-url', this.nats.url, '--log.level', 'warn', ...this.extraArgs];
+    return ['--cluster.redis-url', this.redis.url, '--cluster.nats-url', this.nats.url, '--log.level', 'warn', ...(this.options.relaySecret === false ? [] : ['--relay.secret', this.relaySecret]), ...this.extraArgs];
   }
 
   async gateway(name: string, args: string[] = []): Promise<ClusterNode> {
     const [port, relayPort, opsPort] = [await freePort(), await freePort(), await freePort()];
-    return this.startNode(name, 'gateway', port, opsPort, [
+    const node = await this.startNode(name, 'gateway', port, opsPort, [
       '--upstream.bind-addr', `127.0.0.1:${port}`,
       '--relay.bind-addr', `127.0.0.1:${relayPort}`,
       '--ops.bind-addr', `127.0.0.1:${opsPort}`,
       ...args,
     ]);
+    node.relayPort = relayPort;
+    return node;
   }
 
   async proxy(name: string, args: string[] = []): Promise<ClusterNode> {
@@ -56,9 +72,21 @@ export class TestCluster {
 
   private async startNode(name: string, role: string, port: number, opsPort: number, args: string[]): Promise<ClusterNode> {
     const process = ManagedProcess.start(name, 'node', [PIKO_BIN, role, ...this.clusterArgs(), ...args]);
-    const node = { process, port, opsPort, url: `http://127.0.0.1:${port}`, opsUrl: `http://127.0.0.1:${opsPort}` };
+    const opsCa = this.options.opsCa;
+    const node: ClusterNode = { process, port, opsPort, url: `http://127.0.0.1:${port}`, opsUrl: `${opsCa ? 'https' : 'http'}://127.0.0.1:${opsPort}` };
     this.nodes.push(node);
-    await waitFor(`${name} ready`, async () => ((await fetch(`${node.opsUrl}/ready`)).ok ? true : undefined), 15_000);
+    const ready = opsCa ? () => curlOk(`${node.opsUrl}/ready`, opsCa) : async () => (await fetch(`${node.opsUrl}/ready`)).ok;
+    await waitFor(`${name} ready`, async () => {
+      if (!process.running) throw new Error(`${name} exited:\n${process.logs}`);
+      return (await ready()) ? true : undefined;
+    }, 15_000);
     return node;
   }
+}
+
+/** Whether curl, trusting `ca`, gets a 200 from `url`. */
+function curlOk(url: string, ca: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', '--cacert', ca, url], (err, stdout) => resolve(!err && stdout === '200'));
+  });
 }

@@ -1,6 +1,7 @@
 // Piko in cluster mode, started as an operator would: a throwaway Redis (registry) and NATS (bus),
 // `piko gateway` and `piko proxy` as separate processes, agents dialling a gateway's upstream port.
 // A request travels client -> proxy -> (relay link, yamux over TCP) -> gateway -> agent -> upstream.
+import { randomBytes } from 'node:crypto';
 import { ENDPOINT_HEADER, ENDPOINT_ID, assertPikoBuilt, nodeArgs, startPikoAgent, supportedFlags } from './piko.mjs';
 import { freePort, httpGet, log, sleep, waitForHttp } from './processes.mjs';
 import { startNats, startRedis } from './services.mjs';
@@ -13,6 +14,9 @@ export class UpstreamsNotConnectedError extends Error {
     this.code = 'UPSTREAMS_NOT_CONNECTED';
   }
 }
+
+/** The relay link's shared secret for this run's cluster (every proxy and gateway must have it). */
+const BENCH_RELAY_SECRET = randomBytes(32).toString('hex');
 
 /** `piko gateway` on free loopback ports; resolves once GET /ready on its ops port answers 200. */
 export async function startPikoGateway({ registry, root, nodeOptions, redisUrl, natsUrl, name = 'piko-gateway' }) {
@@ -27,6 +31,7 @@ export async function startPikoGateway({ registry, root, nodeOptions, redisUrl, 
     '--cluster.node-id-prefix', `${name}-`,
     '--upstream.bind-addr', `127.0.0.1:${upstreamPort}`,
     '--relay.bind-addr', `127.0.0.1:${relayPort}`,
+    '--relay.secret', BENCH_RELAY_SECRET,
     '--ops.bind-addr', `127.0.0.1:${opsPort}`,
     '--log.level', 'warn',
   ];
@@ -48,6 +53,7 @@ export async function startPikoProxy({ registry, root, nodeOptions, redisUrl, na
     '--cluster.nats-url', natsUrl,
     '--cluster.node-id-prefix', `${name}-`,
     '--proxy.bind-addr', `127.0.0.1:${proxyPort}`,
+    '--relay.secret', BENCH_RELAY_SECRET,
     '--ops.bind-addr', `127.0.0.1:${opsPort}`,
     '--log.level', 'warn',
     ...(await supportedFlags(cli, ['proxy'], ['--proxy.access-log=false'])),

@@ -56,6 +56,7 @@ proxy:
     - {name: proxy, containerPort: 8000}
     - {name: ops, containerPort: 8004}
   servicePort: proxy
+  relaySecret: true
   advertiseArgs:
     - --proxy.advertise-addr=$(POD_IP):8000
   config:
@@ -70,12 +71,14 @@ gateway:
     - {name: relay, containerPort: 8003}
     - {name: ops, containerPort: 8004}
   servicePort: upstream
+  relaySecret: true
   advertiseArgs:
     - --upstream.advertise-addr=$(POD_IP):8001
+    # The relay port binds the pod IP only (never every interface), and is what proxies dial.
+    - --relay.bind-addr=$(POD_IP):8003
     - --relay.advertise-addr=$(POD_IP):8003
   config:
     upstream: {bind_addr: ":8001"}
-    relay: {bind_addr: ":8003"}
     ops: {bind_addr: ":8004"}
 admin:
   command: admin

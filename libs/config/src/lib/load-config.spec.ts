@@ -59,7 +59,7 @@ describe('loadConfig defaults', () => {
       frameBurst: 200_000,
     });
     expect(config.admin.bindAddr).toBe(':8002');
-    expect(config.relay.bindAddr).toBe(':8003');
+    expect(config.relay.bindAddr).toBe('127.0.0.1:8003');
     expect(config.relay).toMatchObject({ maxQueuedControlBytes: 4_194_304, queuedControlTimeout: 5_000, maxFrameRate: 300_000, frameBurst: 600_000 });
     expect(config.ops.bindAddr).toBe(':8004');
     expect(config.upstream.rebalance).toEqual({ threshold: 0, shedRate: 0.005, minConns: 50, checkInterval: 1_000 });

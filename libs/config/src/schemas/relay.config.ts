@@ -1,3 +1,4 @@
+import { MinLength, ValidateIf } from 'class-validator';
 import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
 import { DurationOption, IntOption, Section, StringOption } from '../lib/option.decorators';
 import { RelayTlsConfig } from './relay-tls.config';
@@ -5,9 +6,12 @@ import { RelayTlsConfig } from './relay-tls.config';
 /** The cluster-internal relay link: proxies open one stream per request to a gateway's relay port. */
 export class RelayConfig {
   @StringOption(`
-Host/port the gateway listens on for relay links from proxies.`, { placeholder: 'addr' })
+Host/port the gateway listens on for relay links from proxies: this host's or
+pod's own address, such as '10.26.104.45:8003' (the pod IP in Kubernetes).
+Loopback by default, so a gateway never opens its relay port on every interface
+unless told to (':8003').`, { placeholder: 'addr' })
   @IsBindAddr()
-  bindAddr = ':8003';
+  bindAddr = '127.0.0.1:8003';
 
   @StringOption(`
 Relay address proxies dial, such as the pod IP '10.26.104.45:8003'.
@@ -37,6 +41,19 @@ Proxy side: after a failed connect to a gateway, dials to it fail at once for
 this long instead of each waiting for a connect (a killed gateway stays in the
 registry until its lease expires).`)
   connectRetryHold = 1_000;
+
+  @StringOption(`
+Shared secret of the cluster's relay link, the same on every proxy and gateway
+(at least 16 characters; 32 random bytes, hex-encoded, recommended). Each relay
+connection starts with an HMAC-SHA256 challenge-response on it, both ways, so
+a gateway serves only proxies of this cluster and a proxy sends traffic only to
+gateways of this cluster. Required unless the relay is mutual TLS
+(relay.tls.client_cas on gateways, relay.tls.client.cert on proxies). Put it in
+the config file with --config.expand-env ('\${PIKO_RELAY_SECRET}') rather than
+on the command line.`)
+  @ValidateIf((o: RelayConfig) => o.secret !== '')
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  secret = '';
 
   @Section(() => RelayTlsConfig)
   tls = new RelayTlsConfig();

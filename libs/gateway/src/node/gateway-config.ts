@@ -1,4 +1,4 @@
-import { parseBindAddr, type ServerConfig } from '@piko/config';
+import { ConfigError, parseBindAddr, type ServerConfig } from '@piko/config';
 import type { ServerTls } from '@piko/runtime';
 import type { GatewayOptions } from '../gateway-options';
 import type { RelayServerOptions } from '../relay/relay-server-options';
@@ -25,14 +25,23 @@ export function gatewayOptions(config: ServerConfig): GatewayOptions {
   };
 }
 
-/** Maps `relay.*` onto the relay server's options (`tls`: the loaded `relay.tls`, if set). */
+/**
+ * Maps `relay.*` onto the relay server's options (`tls`: the loaded `relay.tls`, if set). Throws
+ * ConfigError when the relay would be unauthenticated: neither `relay.secret` nor mutual TLS.
+ */
 export function relayServerOptions(config: ServerConfig, tls?: ServerTls): RelayServerOptions {
   const { host, port } = parseBindAddr(config.relay.bindAddr);
+  if (!config.relay.secret && !tls?.mutual) {
+    throw new ConfigError([
+      'relay.secret is required (or relay.tls with client_cas): without it the relay port would splice any connection onto any upstream. Set the same secret on every proxy and gateway.',
+    ]);
+  }
   return {
     host,
     port,
     headerTimeoutMs: config.relay.headerTimeout,
     tls,
+    secret: config.relay.secret ? Buffer.from(config.relay.secret, 'utf8') : undefined,
     mux: {
       maxStreams: config.relay.maxStreams,
       keepAliveInterval: config.upstream.mux.keepaliveInterval,

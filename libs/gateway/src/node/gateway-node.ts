@@ -41,6 +41,8 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
   const relayTls = serverTls(config.relay.tls, 'relay.tls', log.child({ subsystem: 'tls' }));
   // Before any port opens: a bad key or JWKS file stops the process (ConfigError).
   const upstreamAuth = await loadAuthenticator(config, 'upstream', log);
+  // Checked before any port opens: an unauthenticated relay is a config error (relay.secret).
+  const relayOptions = relayServerOptions(config, relayTls);
 
   const app = await NestFactory.create(
     GatewayNodeModule.register({
@@ -59,7 +61,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
   const opsAddr = await bindPort('--ops.bind-addr', config.ops.bindAddr, () => listenNest(app, config.ops.bindAddr));
   reportClusterHealth(readiness, registry, clients);
 
-  const relay = new RelayServer(pool, relayServerOptions(config, relayTls), log.child({ subsystem: 'relay' }), registry);
+  const relay = new RelayServer(pool, relayOptions, log.child({ subsystem: 'relay' }), registry);
   const relayAddr = await bindPort('--relay.bind-addr', config.relay.bindAddr, () => relay.listen());
   const upstreamListener = app.get(UpstreamListener);
   const upstreamAddr = await bindPort('--upstream.bind-addr', config.upstream.bindAddr, () => upstreamListener.listen());

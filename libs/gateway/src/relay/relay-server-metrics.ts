@@ -8,6 +8,7 @@ export class RelayServerMetrics {
   readonly streamsTotal: Counter<'result'>;
   readonly sessions: Gauge;
   readonly activeStreams: Gauge;
+  readonly handshakeFailures: Counter<'reason'>;
 
   constructor(registry: Registry) {
     this.streamsTotal = new Counter({
@@ -24,6 +25,12 @@ export class RelayServerMetrics {
     this.activeStreams = new Gauge({
       name: 'piko_relay_server_active_streams',
       help: 'Relay streams currently spliced onto an upstream stream.',
+      registers: [registry],
+    });
+    this.handshakeFailures = new Counter({
+      name: 'piko_relay_server_handshake_failures_total',
+      help: 'Relay connections refused before their session started, by reason (bad_hello, method, proof, error).',
+      labelNames: ['reason'],
       registers: [registry],
     });
   }

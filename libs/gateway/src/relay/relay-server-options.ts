@@ -12,4 +12,10 @@ export interface RelayServerOptions {
   mux?: Omit<SessionOptions, 'client' | 'logger'>;
   /** `relay.tls`: the port serves TLS with this (reloading) certificate, mutual with `client_cas`; undefined = plain TCP. */
   tls?: ServerTls;
+  /**
+   * `relay.secret`: proxies must prove they know it (HMAC challenge-response, see
+   * relay-handshake.ts in @piko/protocol) before their connection carries anything. Without it,
+   * `tls` must be mutual (`client_cas`): the certificate is the proof. One of the two is required.
+   */
+  secret?: Buffer;
 }

@@ -2,10 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Registry } from 'prom-client';
-import { RelayStatus, type YamuxStream } from '@piko/protocol';
+import net from 'node:net';
+import { RelayHandshakeStatus, RelayStatus, type YamuxStream } from '@piko/protocol';
 import { UpstreamPool } from '../upstream-pool';
 import { RelayServer } from './relay-server';
-import { TestRelayPeer, TestUpstream, echo, silentLogger } from './testing/relay-test-peers';
+import { TEST_RELAY_SECRET, TestRelayPeer, TestUpstream, echo, silentLogger } from './testing/relay-test-peers';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -50,7 +51,7 @@ describe('RelayServer', () => {
   beforeEach(async () => {
     pool = new UpstreamPool();
     registry = new Registry();
-    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000 }, silentLogger, registry);
+    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000, secret: TEST_RELAY_SECRET }, silentLogger, registry);
     port = (await server.listen()).port;
   });
 
@@ -96,9 +97,44 @@ describe('RelayServer', () => {
     expect(await streamsTotal('bad_request')).toBe(3);
   });
 
+  it('refuses a connection that skips the handshake or proves the wrong secret: nothing reaches an upstream', async () => {
+    const u = await upstream('my-service');
+    // A hand-written yamux client, as in the finding: a SYN and data for stream 1 straight away.
+    const raw = net.connect(port, '127.0.0.1');
+    await once(raw, 'connect');
+    const header = Buffer.concat([Buffer.from([1, 0, 10]), Buffer.from('my-service')]);
+    const syn = Buffer.alloc(12);
+    syn.writeUInt8(0, 0); // version
+    syn.writeUInt8(0, 1); // type DATA
+    syn.writeUInt16BE(1, 2); // flags SYN
+    syn.writeUInt32BE(1, 4); // stream 1
+    syn.writeUInt32BE(header.length, 8);
+    raw.write(Buffer.concat([syn, header, Buffer.from('GET / HTTP/1.1\r\n\r\n')]));
+    const answer: Buffer[] = [];
+    raw.on('data', (chunk: Buffer) => answer.push(chunk));
+    await once(raw, 'close');
+    expect(Buffer.concat(answer)[0]).toBe(RelayHandshakeStatus.BadHello);
+
+    await expect(TestRelayPeer.connect(port, Buffer.from('another-cluster-secret'))).rejects.toMatchObject({ code: 'ERR_RELAY_AUTH_PROOF' });
+
+    await u.settle();
+    expect(u.streams).toHaveLength(0);
+    // The proxy side checks the gateway's proof first and hangs up: the gateway counts an error.
+    const byReason = async () => {
+      const failures = await registry.getSingleMetric('piko_relay_server_handshake_failures_total')?.get();
+      return Object.fromEntries(failures?.values.map((v) => [v.labels.reason, v.value]) ?? []);
+    };
+    while (Object.keys(await byReason()).length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await byReason()).toEqual({ bad_hello: 1, error: 1 });
+  });
+
+  it('cannot be built without a secret or mutual TLS', () => {
+    expect(() => new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000 }, silentLogger)).toThrow(/secret or mutual TLS/);
+  });
+
   it('resets a stream whose header never comes', async () => {
     await server.close();
-    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 30 }, silentLogger);
+    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 30, secret: TEST_RELAY_SECRET }, silentLogger);
     port = (await server.listen()).port;
     const p = await peer();
     const stream = p.session.open();

@@ -1,5 +1,5 @@
 import net, { type AddressInfo } from 'node:net';
-import tls from 'node:tls';
+import tls, { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import {
   RateLimitedLog,
@@ -7,6 +7,8 @@ import {
   Session,
   encodeRelayResponse,
   isValidEndpointId,
+  RelayHandshakeError,
+  relayServerHandshake,
   readRelayRequest,
   type RelayHeaderError,
   type YamuxStream,
@@ -42,6 +44,10 @@ const RESULT_FOR_STATUS: Record<RelayStatus, RelayStreamResult> = {
 export class RelayServer {
   private readonly server: net.Server;
   private readonly sessions = new Set<Session>();
+  /** Connections still proving themselves: no session yet. */
+  private readonly handshaking = new Set<net.Socket>();
+  private refusedSinceWarning = 0;
+  private lastRefusalWarning = 0;
   private draining = false;
   /** Streams between 'stream' and the end of their splice (or refusal). */
   private active = 0;
@@ -49,12 +55,19 @@ export class RelayServer {
   private readonly metrics?: RelayServerMetrics;
 
   /** With a `registry`, the relay metrics (streams by result, sessions, active streams) are registered in it. */
+  /**
+   * Throws TypeError when the options leave the link unauthenticated (no `secret` and no mutual
+   * `tls`): the relay port would splice any connection onto any upstream.
+   */
   constructor(
     private readonly upstreams: RelayUpstreams,
     private readonly options: RelayServerOptions,
     private readonly logger: Logger,
     registry?: Registry,
   ) {
+    if (!options.secret && !options.tls?.mutual) {
+      throw new TypeError('relay server needs a secret or mutual TLS: an unauthenticated relay port accepts anyone');
+    }
     if (registry) this.metrics = new RelayServerMetrics(registry);
     const onConnection = (socket: net.Socket): void => this.onConnection(socket);
     if (options.tls) {
@@ -120,13 +133,59 @@ export class RelayServer {
       ? new Promise<void>((resolve) => this.server.close(() => resolve()))
       : Promise.resolve();
     for (const session of this.sessions) session.close();
+    for (const socket of this.handshaking) socket.destroy();
     await closed;
     this.options.tls?.detach(this.server);
   }
 
+  /**
+   * A new connection proves itself (relay-handshake.ts) before a session exists: until then no
+   * yamux frame is read, so no stream can reach an upstream.
+   */
   private onConnection(socket: net.Socket): void {
     const remoteAddr = `${socket.remoteAddress}:${socket.remotePort}`;
     const logger = this.logger.child({ remoteAddr });
+    // Errors during the handshake reject it; afterwards the session owns the socket's errors.
+    const onError = (err: Error): void => logger.debug('relay connection error during handshake', { err: err.message });
+    socket.on('error', onError);
+    this.handshaking.add(socket);
+    const peerVerified = socket instanceof TLSSocket && socket.authorized;
+    relayServerHandshake(socket, { secret: this.options.secret, peerVerified }, this.options.headerTimeoutMs).then(
+      () => {
+        this.handshaking.delete(socket);
+        socket.off('error', onError);
+        if (this.draining && !this.server.listening) return void socket.destroy();
+        this.startSession(socket, logger);
+      },
+      (err: RelayHandshakeError) => {
+        this.handshaking.delete(socket);
+        const reason = err.code === 'ERR_RELAY_AUTH_BAD_HELLO' ? 'bad_hello' : err.code === 'ERR_RELAY_AUTH_METHOD' ? 'method' : err.code === 'ERR_RELAY_AUTH_PROOF' ? 'proof' : 'error';
+        this.metrics?.handshakeFailures.inc({ reason });
+        this.warnRefused(remoteAddr, err);
+        // A refusal was answered and the socket ended: give the answer a moment to leave, then cut.
+        if (err instanceof RelayHandshakeError && err.status !== undefined) setTimeout(() => socket.destroy(), 1_000).unref();
+        else socket.destroy();
+      },
+    );
+  }
+
+  /** At most one warning per 10 s: a scanner must not flood the log (the metric counts them all). */
+  private warnRefused(remoteAddr: string, err: Error): void {
+    const now = Date.now();
+    if (now - this.lastRefusalWarning < 10_000) {
+      this.refusedSinceWarning++;
+      return;
+    }
+    this.logger.warn('relay connection refused before its session: not authenticated', {
+      remoteAddr,
+      err: err.message,
+      ...(this.refusedSinceWarning > 0 ? { alsoRefusedSinceLastWarning: this.refusedSinceWarning } : {}),
+    });
+    this.refusedSinceWarning = 0;
+    this.lastRefusalWarning = now;
+  }
+
+  private startSession(socket: net.Socket, logger: Logger): void {
     const session = new Session(socket, { ...this.options.mux, client: false, logger });
     this.sessions.add(session);
     this.metrics?.sessions.inc();

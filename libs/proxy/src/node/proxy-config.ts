@@ -1,4 +1,4 @@
-import { clientTlsOptions, parseBindAddr, type ServerConfig } from '@piko/config';
+import { clientTlsOptions, ConfigError, parseBindAddr, type ServerConfig } from '@piko/config';
 import type { ProxyOptions } from '../proxy-options';
 import type { RelayClientOptions } from '../relay/relay-client-options';
 
@@ -27,13 +27,21 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
 /**
  * Maps `relay.*` onto the relay client's options. The relay is TLS when `relay.tls.cert` is set
  * (one config for the cluster: gateways serve what proxies dial), verified with `relay.tls.client.*`.
- * Throws ConfigError when a `relay.tls.client` file cannot be read.
+ * Throws ConfigError when a `relay.tls.client` file cannot be read, or when the link would be
+ * unauthenticated: neither `relay.secret` nor a relay TLS client certificate.
  */
 export function relayClientOptions(config: ServerConfig): RelayClientOptions {
+  const { secret, tls } = config.relay;
+  if (!secret && !(tls.cert && tls.client.cert)) {
+    throw new ConfigError([
+      'relay.secret is required (or relay.tls with relay.tls.client.cert): gateways accept only authenticated relay links. Set the same secret on every proxy and gateway.',
+    ]);
+  }
   return {
     acceptTimeoutMs: config.relay.acceptTimeout,
     connectTimeoutMs: config.relay.connectTimeout,
     connectRetryHoldMs: config.relay.connectRetryHold,
+    secret: secret ? Buffer.from(secret, 'utf8') : undefined,
     tls: config.relay.tls.cert ? (clientTlsOptions(config.relay.tls.client, 'relay.tls.client') ?? {}) : undefined,
     mux: {
       maxStreams: config.relay.maxStreams,

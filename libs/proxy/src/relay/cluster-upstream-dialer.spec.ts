@@ -5,7 +5,7 @@ import { RelayStatus } from '@piko/protocol';
 import { ClusterUpstreamDialer, type GatewayRoute } from './cluster-upstream-dialer';
 import { RelayClient } from './relay-client';
 import { DEFAULT_RELAY_CLIENT_OPTIONS } from './relay-client-options';
-import { TestRelayGateway, recordingLogger } from './testing/test-relay-gateway';
+import { TEST_RELAY_SECRET, TestRelayGateway, recordingLogger } from './testing/test-relay-gateway';
 import { pickWeighted } from './weighted-pick';
 
 function readAll(stream: Duplex): Promise<Buffer> {
@@ -62,7 +62,7 @@ describe('ClusterUpstreamDialer', () => {
 
   beforeEach(() => {
     logger = recordingLogger();
-    client = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, mux: { keepAliveInterval: 0 } }, logger);
+    client = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, secret: TEST_RELAY_SECRET, mux: { keepAliveInterval: 0 } }, logger);
   });
 
   afterEach(async () => {

@@ -22,6 +22,12 @@ export interface RelayClientOptions {
    * name); undefined = plain TCP. The connect timeout covers the TLS handshake too.
    */
   tls?: ConnectionOptions;
+  /**
+   * `relay.secret`: each connection proves it to the gateway, and checks the gateway's proof,
+   * before any stream is opened (relay-handshake.ts in @piko/protocol). Without it the link
+   * relies on a TLS client certificate (`tls.cert`), which the gateway verifies.
+   */
+  secret?: Buffer;
 }
 
 export const DEFAULT_RELAY_CLIENT_OPTIONS: RelayClientOptions = {

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { RelayStatus } from '@piko/protocol';
 import { RelayClient } from './relay-client';
 import { DEFAULT_RELAY_CLIENT_OPTIONS, type RelayClientOptions } from './relay-client-options';
-import { TestRelayGateway, recordingLogger } from './testing/test-relay-gateway';
+import { TEST_RELAY_SECRET, TestRelayGateway, recordingLogger } from './testing/test-relay-gateway';
 
 /** Reads to the end without `for await`, which would destroy (reset) the duplex when done. */
 function readAll(stream: Duplex): Promise<Buffer> {
@@ -45,7 +45,7 @@ describe('RelayClient', () => {
   }
 
   function client(options: Partial<RelayClientOptions> = {}, registry?: Registry): RelayClient {
-    const c = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, mux: { keepAliveInterval: 0 }, ...options }, recordingLogger(), registry);
+    const c = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, secret: TEST_RELAY_SECRET, mux: { keepAliveInterval: 0 }, ...options }, recordingLogger(), registry);
     clients.push(c);
     return c;
   }
@@ -63,6 +63,24 @@ describe('RelayClient', () => {
     expect((await readAll(stream)).toString()).toBe('ping');
     expect(g.seen).toEqual(['my-service']);
     expect(c.connections()).toEqual([{ relayAddr: g.relayAddr, state: 'connected', streams: expect.any(Number) }]);
+  });
+
+  it('sends nothing to a relay that cannot prove the cluster secret (a fake relay at a forged address)', async () => {
+    const fake = await gateway();
+    fake.secret = Buffer.from('a-secret-of-another-cluster');
+    const c = client();
+    await expect(c.dial(fake.relayAddr, 'my-service')).rejects.toMatchObject({ code: 'ERR_RELAY_AUTH' });
+    // The handshake failed before any session: no stream was opened, no header was sent.
+    expect(fake.seen).toEqual([]);
+  });
+
+  it('a gateway refuses a proxy with the wrong secret before any stream', async () => {
+    const g = await gateway();
+    const c = client({ secret: Buffer.from('a-secret-of-another-cluster') });
+    await expect(c.dial(g.relayAddr, 'my-service')).rejects.toMatchObject({ code: 'ERR_RELAY_AUTH' });
+    expect(g.seen).toEqual([]);
+    while (g.refused === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(g.refused).toBe(1);
   });
 
   it("hands Node's HTTP client a stream it can use as its socket", async () => {
@@ -127,7 +145,7 @@ describe('RelayClient', () => {
     const first = await gateway();
     const port = first.port;
     const logger = recordingLogger();
-    const c = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, mux: { keepAliveInterval: 0 } }, logger);
+    const c = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, secret: TEST_RELAY_SECRET, mux: { keepAliveInterval: 0 } }, logger);
     clients.push(c);
     (await accepted(c.dial(first.relayAddr, 'ep'))).destroy();
 

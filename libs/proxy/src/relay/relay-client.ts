@@ -7,6 +7,7 @@ import {
   RelayStatus,
   Session,
   encodeRelayRequest,
+  relayClientHandshake,
   readRelayResponse,
   type YamuxStream,
 } from '@piko/protocol';
@@ -218,16 +219,26 @@ export class RelayClient {
       };
       socket.once('error', onError);
       socket.once(secure ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        socket.off('error', onError);
         socket.setNoDelay(true);
-        resolve(
-          new Session(socket, {
-            streamOpenTimeout: 0,
-            ...this.options.mux,
-            client: true,
-            logger: this.logger.child({ relayAddr }),
-          }),
+        // The connect timer also bounds the handshake: a fake or stuck relay cannot hold a dial.
+        relayClientHandshake(socket, { secret: this.options.secret }, 0).then(
+          () => {
+            clearTimeout(timer);
+            socket.off('error', onError);
+            resolve(
+              new Session(socket, {
+                streamOpenTimeout: 0,
+                ...this.options.mux,
+                client: true,
+                logger: this.logger.child({ relayAddr }),
+              }),
+            );
+          },
+          (err: Error) => {
+            clearTimeout(timer);
+            socket.destroy();
+            reject(new RelayDialError(`gateway relay ${relayAddr} not authenticated: ${err.message}`, 'ERR_RELAY_AUTH', { cause: err }));
+          },
         );
       });
     });

@@ -7,10 +7,14 @@ import {
   Session,
   encodeRelayRequest,
   readRelayResponse,
+  relayClientHandshake,
   type YamuxStream,
 } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import type { UpstreamConnection, UpstreamPool } from '../../upstream-pool';
+
+/** The relay secret of the test RelayServers and peers. */
+export const TEST_RELAY_SECRET = Buffer.from('test-relay-secret-0123456789');
 
 export const silentLogger: Logger = {
   debug: () => undefined,
@@ -103,9 +107,16 @@ export class TestRelayPeer {
     private readonly socket: net.Socket,
   ) {}
 
-  static async connect(port: number): Promise<TestRelayPeer> {
+  /** Connects and proves `secret` (default TEST_RELAY_SECRET); rejects if the gateway refuses. */
+  static async connect(port: number, secret: Buffer = TEST_RELAY_SECRET): Promise<TestRelayPeer> {
     const socket = net.connect(port, '127.0.0.1');
     await once(socket, 'connect');
+    try {
+      await relayClientHandshake(socket, { secret }, 5_000);
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
     return new TestRelayPeer(new Session(socket, { client: true, keepAliveInterval: 0 }), socket);
   }
 

@@ -1,12 +1,20 @@
 // Test-only stand-in for a gateway's relay port (not exported from the lib): speaks the relay
 // link's wire format (yamux server over TCP, relay header, status byte) and lets a test choose
-// each answer. Accepted streams are handled by `onAccepted` (an echo by default).
+// each answer. Accepted streams are handled by `onAccepted` (an echo by default). Connections
+// prove themselves with TEST_RELAY_SECRET first (the relay handshake), or with `secret`.
 import { once } from 'node:events';
 import net from 'node:net';
-import { RelayStatus, Session, encodeRelayResponse, readRelayRequest, type YamuxStream } from '@piko/protocol';
+import { RelayStatus, Session, encodeRelayResponse, readRelayRequest, relayServerHandshake, type YamuxStream } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 
+/** The relay secret the test peers share. */
+export const TEST_RELAY_SECRET = Buffer.from('test-relay-secret-0123456789');
+
 export class TestRelayGateway {
+  /** The secret connections must prove (the handshake runs before the session). */
+  secret = TEST_RELAY_SECRET;
+  /** Connections refused by the handshake. */
+  refused = 0;
   /** The answer to each header; `undefined` means never answer. */
   answer: (endpointId: string) => RelayStatus | undefined = () => RelayStatus.Accepted;
   onAccepted: (stream: YamuxStream, endpointId: string) => void = (stream) => stream.pipe(stream);
@@ -46,6 +54,17 @@ export class TestRelayGateway {
 
   private onConnection(socket: net.Socket): void {
     this.connections++;
+    socket.on('error', () => undefined);
+    relayServerHandshake(socket, { secret: this.secret, peerVerified: false }, 5_000).then(
+      () => this.startSession(socket),
+      () => {
+        this.refused++;
+        setTimeout(() => socket.destroy(), 100);
+      },
+    );
+  }
+
+  private startSession(socket: net.Socket): void {
     const session = new Session(socket, { client: false, keepAliveInterval: 0 });
     this.sessions.add(session);
     session.once('close', () => this.sessions.delete(session));
