@@ -129,6 +129,7 @@ describe('cluster roles that cannot reach Redis or NATS', () => {
       '--cluster.nats-url', natsUrl,
       '--upstream.bind-addr', '127.0.0.1:0',
       '--relay.bind-addr', '127.0.0.1:0',
+      '--relay.secret', 'connect-errors-relay-secret',
       '--ops.bind-addr', '127.0.0.1:0',
       // A sweep at once: a registry command that fails while Redis is away.
       '--cluster.registry.sweep-interval', '100ms',
