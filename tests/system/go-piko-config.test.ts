@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort, ManagedProcess, waitFor } from '@piko/testing';
 import { PIKO_BIN, type PikoServer, startPikoServer, waitForRoute } from './support/piko';
@@ -32,6 +33,17 @@ function records(logs: string): Record<string, unknown>[] {
 }
 
 const MIGRATION = '(see docs/migrating-from-go-piko.md)';
+
+/** Whether a TCP connection to 127.0.0.1:port is accepted (true) or refused (false). */
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 describe("Go Piko's documented server.yaml files", () => {
   it('docs/server/server.md: refused, naming each key Go v0.9 does not have or that means nothing here', async () => {
@@ -199,6 +211,21 @@ describe('Go Piko flags and habits', () => {
     const zero = await piko(['agent', 'http', 'x', '3000', '--grace-period', '0s']);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/^config: grace_period: must be more than 0, as in Go Piko/);
+  });
+
+  it('forward tcp with --config.path opens only its own port, as Go Piko does, and says so', async () => {
+    const [argPort, filePort] = [await freePort(), await freePort()];
+    const file = join(tmpdir(), `piko-forward-${process.pid}.yaml`);
+    writeFileSync(file, `ports:\n  - addr: "127.0.0.1:${filePort}"\n    endpoint_id: from-file\n`);
+    const forward = ManagedProcess.start('piko forward tcp', 'node', [PIKO_BIN, 'forward', 'tcp', `127.0.0.1:${argPort}`, 'from-args', '--config.path', file]);
+    try {
+      await forward.waitForOutput("the config file's ports are not opened");
+      await waitFor('the argument port listening', async () => ((await connects(argPort)) ? true : undefined));
+      expect(await connects(filePort)).toBe(false);
+      expect(forward.logs).toContain(`127.0.0.1:${filePort} -> from-file`);
+    } finally {
+      await forward.stop();
+    }
   });
 
   it('refuses --cluster.join and the gossip flags, saying what replaces them', async () => {

@@ -1,6 +1,6 @@
 import { Dialer } from '@piko/client';
 import { clientTlsOptions, ConfigError, ForwardConfig, loadConfig, renderHelp, trySplitHostPort } from '@piko/config';
-import { bindPort, createLogger, onShutdownSignal } from '@piko/observability';
+import { bindPort, createLogger, type Logger, onShutdownSignal } from '@piko/observability';
 import { isValidEndpointId } from '@piko/protocol';
 import type { Command } from '../command';
 import { unknownSubcommand } from './unknown-subcommand';
@@ -9,6 +9,9 @@ import { type ForwardPort, TcpPortForwarder } from '../forward/tcp-forwarder';
 const USAGE = `Usage:
   piko forward tcp <addr> <endpoint> [flags]   listen on a local port, forward to an endpoint
   piko forward start --config.path forward.yaml  every port in the YAML file's 'ports'
+
+As in Go Piko, 'forward tcp' opens only the port its arguments name: ports in a
+--config.path file are not opened (its other keys still apply).
 
 Each connection to the local port is carried through Piko's proxy port
 (--connect.url) as a WebSocket to /_piko/v1/tcp/<endpoint>, and from there down
@@ -40,8 +43,8 @@ export const forwardCommand: Command = {
       process.stdout.write(`${USAGE}\n${renderHelp(ForwardConfig)}`);
       return 0;
     }
-    const ports = portsOf(sub as Subcommand, positionals, config);
     const logger = createLogger({ level: config.log.level, subsystems: config.log.subsystems }).child({ subsystem: 'forward' });
+    const ports = portsOf(sub as Subcommand, positionals, config, logger);
     const dialer = new Dialer({
       url: config.connect.url,
       token: config.connect.token || undefined,
@@ -58,7 +61,11 @@ export const forwardCommand: Command = {
   },
 };
 
-function portsOf(sub: Subcommand, positionals: string[], config: ForwardConfig): ForwardPort[] {
+/**
+ * `forward start`: the file's ports. `forward tcp <addr> <endpoint>`: only the one its arguments
+ * name; as Go Piko's cli/forward/tcp.go does, the file's ports are discarded (a warning says so).
+ */
+function portsOf(sub: Subcommand, positionals: string[], config: ForwardConfig, logger: Logger): ForwardPort[] {
   const parse = (addr: string, endpointId: string, where: string): ForwardPort => {
     const hostPort = /^\d+$/.test(addr) ? { host: '127.0.0.1', port: Number(addr) } : trySplitHostPort(addr);
     if (!hostPort) throw new ConfigError([`${where}: invalid address ${JSON.stringify(addr)} (want a port or host:port)`]);
@@ -72,5 +79,10 @@ function portsOf(sub: Subcommand, positionals: string[], config: ForwardConfig):
     return fromYaml;
   }
   if (positionals.length !== 2) throw new ConfigError([`forward tcp: expected <addr> <endpoint> (got ${positionals.length} arguments)`]);
-  return [...fromYaml, parse(positionals[0], positionals[1], 'forward tcp')];
+  if (fromYaml.length > 0) {
+    logger.warn("forward tcp forwards only the port its arguments name, as Go Piko does; the config file's ports are not opened (use 'piko forward start' for them)", {
+      ignoredPorts: config.ports.map((p) => `${p.addr} -> ${p.endpointId}`),
+    });
+  }
+  return [parse(positionals[0], positionals[1], 'forward tcp')];
 }
