@@ -77,7 +77,8 @@ async function packCli(lock) {
   const native = ['bufferutil'];
   const manifest = {
     name: cliManifest.name,
-    version: cliManifest.version,
+    // The version `piko --version` prints (tools/build.mjs and bundle-cli.mjs read the same field).
+    version: rootManifest.version,
     description: cliManifest.description,
     license: rootManifest.license,
     private: true,

@@ -73,7 +73,7 @@ try {
     renameSync(`${executable}.partial`, executable);
   }
 
-  const { version } = JSON.parse(readFileSync(join(root, 'apps/cli/package.json'), 'utf8'));
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const notices = thirdPartyNotices(root, metafile, `piko ${version} (single executable)`).replace(
     '\n\n',
     `\n\nThe executable is Node.js ${nodeVersion} (MIT License, https://github.com/nodejs/node/blob/${nodeVersion}/LICENSE, which also lists the libraries Node.js includes) with the piko program embedded.\n\n`,

@@ -16,7 +16,8 @@ jest.setTimeout(240_000);
 
 const root = join(__dirname, '../..');
 const packages = join(root, 'dist/packages');
-const { version } = JSON.parse(readFileSync(join(root, 'apps/cli/package.json'), 'utf8')) as { version: string };
+// The version `piko --version` prints and the CLI tarball's name carries.
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 
 /** The environment without what would let an installed package find this repository's files. */
 function isolatedEnv(): NodeJS.ProcessEnv {
@@ -162,6 +163,7 @@ describe('installing piko on another machine', () => {
     const resolved = await run(process.execPath, ['-p', `require.resolve('bufferutil', { paths: [${JSON.stringify(join(installed, 'bin'))}] })`], work);
     expect(resolved.stdout.trim()).toBe(join(installed, 'node_modules/bufferutil/index.js'));
     expect((await run(piko, ['--help'])).stdout).toContain('Usage: piko <command>');
+    expect((await run(piko, ['--version'])).stdout).toBe(`piko version ${version}\n`);
 
     agents.push(await startAgent(piko, 'from-tarball', local.port, server.upstreamUrl));
     await expectTunnelMatchesDirect(server.proxyUrl, 'from-tarball', local.port);
@@ -195,7 +197,7 @@ describe('installing piko on another machine', () => {
     expect(esm.stdout.trim()).toBe('function function function');
   });
 
-  it('the single executable runs alone: --help, `agent http`, `agent tcp` and `forward tcp` against the server, and `server` itself', async () => {
+  it('the single executable runs alone: --help, --version, `agent http`, `agent tcp` and `forward tcp` against the server, and `server` itself', async () => {
     const dir = join(work, 'sea');
     mkdirSync(dir);
     const piko = join(dir, 'piko');
@@ -206,6 +208,7 @@ describe('installing piko on another machine', () => {
     const help = await run(piko, ['--help'], dir);
     expect(help.stdout).toContain('Usage: piko <command>');
     expect(help.stderr).toBe(''); // no SEA warning about require(), no experimental warning
+    expect(await run(piko, ['--version'], dir)).toEqual({ stdout: `piko version ${version}\n`, stderr: '' });
 
     agents.push(await startAgent(piko, 'from-executable', local.port, server.upstreamUrl));
     await expectTunnelMatchesDirect(server.proxyUrl, 'from-executable', local.port);
