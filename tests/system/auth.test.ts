@@ -183,6 +183,28 @@ describe('upstream port authentication (upstream.auth)', () => {
     await agent.waitForOutput('expired token', 30_000);
   });
 
+  it('survives clients that reset while their token is being verified', async () => {
+    const token = await mint(UPSTREAM_KEY, { piko: { endpoints: ['reset-svc'] } });
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        new Promise<void>((resolve) => {
+          const socket = connect(server.upstreamPort, '127.0.0.1', () => {
+            socket.write(
+              `GET /piko/v1/upstream/reset-svc HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+                `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer ${i % 2 ? token : 'x.y.z'}\r\n\r\n`,
+            );
+            socket.resetAndDestroy();
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => resolve());
+        }),
+      ),
+    );
+    // Still up: the upstream port answers the next client.
+    expect(await rawUpgrade(server.upstreamPort, '/piko/v1/upstream/reset-svc')).toMatch(/^HTTP\/1\.1 401 /);
+    expect(server.process.running).toBe(true);
+  });
+
   it('the SDK sends its token as a Bearer credential on the upgrade: accepted when valid, UnauthorizedError when not', async () => {
     const good = new Upstream({ url: server.upstreamUrl, token: await mint(UPSTREAM_KEY, { piko: { endpoints: ['sdk-svc'] } }) });
     const listener = await good.listenAndForward('sdk-svc', portA);
@@ -353,6 +375,26 @@ describe('proxy port authentication (proxy.auth)', () => {
     processes.push(forward);
     await forward.waitForOutput(`${withToken}`);
     expect(await roundTrip(withToken, 'hello tcp')).toBe('hello tcp');
+  });
+
+  it('survives clients that reset while their token is being verified', async () => {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        new Promise<void>((resolve) => {
+          const socket = connect(server.proxyPort, '127.0.0.1', () => {
+            // A plain request, an upgrade to an endpoint, an upgrade the proxy answers 400 (no endpoint), bad tokens.
+            const upgrade = i % 3 ? 'Connection: Upgrade\r\nUpgrade: websocket\r\n' : '';
+            const endpoint = i % 3 === 2 ? '' : 'x-piko-endpoint: web\r\n';
+            socket.write(`GET / HTTP/1.1\r\nHost: x\r\n${endpoint}${upgrade}Authorization: Bearer ${i % 5 ? token : 'x.y.z'}\r\n\r\n`);
+            socket.resetAndDestroy();
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => resolve());
+        }),
+      ),
+    );
+    expect(server.process.running).toBe(true);
+    expect((await get([`Authorization: Bearer ${token}`])).status).toBe(200);
   });
 
   it("the SDK's Dialer sends its token on the TCP route", async () => {

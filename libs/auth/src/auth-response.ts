@@ -20,6 +20,9 @@ export function sendAuthError(res: ServerResponse, error: AuthError): void {
 
 /** The same answer written raw on an upgrade's socket (no ServerResponse exists), then closed. */
 export function sendRawAuthError(socket: Duplex, error: AuthError): void {
+  // A client that resets before reading the answer makes the write fail; nothing else listens on
+  // an upgrade's socket, and an unhandled 'error' would end the process.
+  socket.on('error', () => undefined);
   const body = errorBody(error.message);
   socket.end(
     `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\ncontent-type: application/json\r\n` +

@@ -122,6 +122,9 @@ function safeDecode(value: string): string {
 
 function reject(socket: Duplex, { status, error, headers = {} }: UpgradeRejection): void {
   if (socket.destroyed) return;
+  // A client that resets before reading the answer makes the write fail; that is its business,
+  // and nothing else listens on this socket any more (an unhandled 'error' would end the process).
+  socket.on('error', () => undefined);
   const body = errorBody(error);
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(

@@ -21,6 +21,9 @@ export function sendError(res: ServerResponse, status: number, message: string):
 
 /** The same error, written raw on a socket that has no ServerResponse (an upgrade, a malformed request). */
 export function sendRawError(socket: Duplex, status: number, message: string): void {
+  // A client that resets before reading the answer makes the write fail; nothing else listens on
+  // an upgrade's socket, and an unhandled 'error' would end the process.
+  socket.on('error', () => undefined);
   const body = errorBody(message);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\n` +

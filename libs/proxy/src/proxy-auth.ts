@@ -38,11 +38,11 @@ export class ProxyAuth {
 
   /** The upgrade handler, behind auth: a refused upgrade gets a plain 401 response, never a 101. */
   upgrade(socket: Duplex, req: IncomingMessage, next: () => void): void {
-    // The client may reset while the token is verified; nothing else listens on the socket yet.
-    const ignore = (): void => undefined;
-    socket.on('error', ignore);
+    // The client may reset while the token is verified, or while the handler answers it; Node
+    // leaves no 'error' listener on an upgrade's socket, and an unhandled one ends the process.
+    // The forwarders add their own once they take the socket; this one stays as a floor.
+    socket.on('error', () => undefined);
     void this.authorize(req).then((error) => {
-      socket.off('error', ignore);
       if (socket.destroyed) return;
       if (error) sendRawAuthError(socket, error);
       else next();
