@@ -31,6 +31,7 @@ const needs = [
   { what: 'sshd', ok: () => existsSync('/usr/sbin/sshd'), apt: 'openssh-server' },
   { what: 'ssh', ok: () => runs('ssh', ['-V']), apt: 'openssh-client' },
   { what: 'docker-compose (config check only)', ok: () => runs('docker-compose', ['--version']), apt: 'docker-compose' },
+  { what: 'g++ (the fuzzer\'s glibc compatibility shim, tools/fuzz)', ok: () => runs('g++', ['--version']), apt: 'g++' },
 ];
 
 const missing = needs.filter((n) => !n.ok());

@@ -13,6 +13,7 @@ export {
   encodeHeader,
 } from './yamux/frame';
 export type { FrameHeader } from './yamux/frame';
+export { FrameReader, type FrameHandler } from './yamux/frame-reader';
 export { RateLimitedLog, type LevelLogger, type RateLimitedLogOptions } from './rate-limited-log';
 export { webSocketDuplex, type WebSocketDuplexOptions } from './websocket-duplex';
 export {
