@@ -3,7 +3,8 @@ import { connect, createServer, type Server } from 'node:net';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT, type JWTPayload } from 'jose';
+import { exportJWK, SignJWT, type JWTPayload } from 'jose';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import WebSocket from 'ws';
 import { Dialer, UnauthorizedError, Upstream } from '@piko/client';
 import { freePort, ManagedProcess, waitFor } from '@piko/testing';
@@ -522,5 +523,59 @@ describe('cluster roles: piko gateway enforces upstream.auth, piko proxy proxy.a
       expect((await curl(['-H', `Authorization: Bearer ${adminToken}`, `${node.opsUrl}/metrics`])).status).toBe(200);
     }
     for (const node of cluster.nodes) expectNoSecrets(node.process.logs);
+  });
+});
+
+describe('JWKS (upstream.auth.jwks.endpoint) with key rotation, on the built server', () => {
+  let jwksServer: HttpServer;
+  let jwksBody = '';
+  let server: PikoServer;
+  let service: UpstreamService;
+  let port: number;
+  const agents: ManagedProcess[] = [];
+  const key1 = { kid: 'key-1', ...generateKeyPairSync('rsa', { modulusLength: 2048 }) };
+  const key2 = { kid: 'key-2', ...generateKeyPairSync('rsa', { modulusLength: 2048 }) };
+  const publish = async (...keys: Array<typeof key1>) => {
+    jwksBody = JSON.stringify({ keys: await Promise.all(keys.map(async (k) => ({ ...(await exportJWK(k.publicKey)), kid: k.kid, alg: 'RS256', use: 'sig' }))) });
+  };
+  const signWith = async (k: typeof key1, endpoint: string) => {
+    const token = await new SignJWT({ piko: { endpoints: [endpoint] } }).setProtectedHeader({ alg: 'RS256', kid: k.kid }).setExpirationTime('1h').sign(k.privateKey);
+    minted.push(token);
+    return token;
+  };
+
+  beforeAll(async () => {
+    await publish(key1);
+    jwksServer = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwksBody));
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}/.well-known/jwks.json`;
+    service = new UpstreamService('jwks-service');
+    port = await service.listen();
+    server = await startPikoServer(['--upstream.auth.jwks.endpoint', jwksUrl, '--upstream.auth.jwks.cache-ttl', '1s']);
+  });
+
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.stop()));
+    await server?.process.stop();
+    await service?.close();
+    jwksServer?.close();
+  });
+
+  it('verifies with the published key, picks up a rotated key without a restart, and drops the retired one', async () => {
+    agents.push(await startAgent('http', 'jwks-a', String(port), server.upstreamUrl, ['--connect.token', await signWith(key1, 'jwks-a')]));
+    await waitForRoute(server.proxyUrl, 'jwks-a');
+
+    // Rotation: the issuer publishes key-2 only and signs with it.
+    await publish(key2);
+    agents.push(await startAgent('http', 'jwks-b', String(port), server.upstreamUrl, ['--connect.token', await signWith(key2, 'jwks-b')]));
+    await waitForRoute(server.proxyUrl, 'jwks-b');
+
+    // key-1 is no longer published: once the set has been reloaded (cache_ttl 1s), a new key-1 token fails.
+    const retired = await signWith(key1, 'jwks-c');
+    const refusal = await waitFor('the retired key to be refused', async () => {
+      const answer = await rawUpgrade(server.upstreamPort, '/piko/v1/upstream/jwks-c', { Authorization: `Bearer ${retired}` });
+      return answer.startsWith('HTTP/1.1 401') ? answer : undefined;
+    }, 20_000);
+    expect(refusal.endsWith('{"error":"invalid token"}\n')).toBe(true);
   });
 });
