@@ -1,6 +1,8 @@
+import net from 'node:net';
 import WebSocket from 'ws';
 import type { ManagedProcess } from '@piko/testing';
-import { Flag, FrameType, HEADER_SIZE, encodeHeader } from '@piko/protocol';
+import { Flag, FrameType, HEADER_SIZE, encodeHeader, relayClientHandshake } from '@piko/protocol';
+import { type ClusterNode, TestCluster } from './support/cluster';
 import { peakRssBytes } from './support/peak-rss';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
 import { UpstreamService } from './support/upstream-service';
@@ -188,5 +190,81 @@ describe('hostile yamux peers on the upstream port of piko server', () => {
     expect(await violationOf('hostile-syn')).toMatch(/more than 100000 frames\/s \(burst 200000\)/);
     // Hundreds of thousands of refused SYNs, a handful of warn lines (the violation, the refusal summaries).
     expect(logBytes - logBefore).toBeLessThan(64 * 1024);
+  });
+});
+
+// The relay link (cluster): a relay-port client that knows the cluster's relay secret (say, a
+// compromised proxy) floods stream opens over relay.max_streams and never reads. Before the
+// limits this wrote one warning per frame (539 MB of logs in 12 s).
+describe('a hostile client on a gateway relay port', () => {
+  let cluster: TestCluster;
+  let gateway: ClusterNode;
+  let proxy: ClusterNode;
+  let service: UpstreamService;
+  let agent: ManagedProcess;
+  let gatewayLogBytes = 0;
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start();
+    gateway = await cluster.gateway('gateway', ['--relay.max-streams', '8']);
+    const count = (chunk: Buffer) => (gatewayLogBytes += chunk.length);
+    gateway.process.child.stdout?.on('data', count);
+    gateway.process.child.stderr?.on('data', count);
+    proxy = await cluster.proxy('proxy');
+    service = new UpstreamService('good');
+    agent = await startAgent('http', 'good', String(await service.listen()), gateway.url, ['--access-log=false']);
+    await waitForRoute(proxy.url, 'good');
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await cluster?.stop();
+    await service?.close();
+  });
+
+  it('a SYN flood over relay.max_streams that never reads: few log lines, bounded memory, closed, the proxy keeps serving', async () => {
+    const pid = gateway.process.pid ?? 0;
+    const before = peakRssBytes(pid);
+    const logBefore = gatewayLogBytes;
+    const serving = keepServing(proxy.url, 'good');
+
+    const socket = net.connect(gateway.relayPort ?? 0, '127.0.0.1');
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    await relayClientHandshake(socket, { secret: Buffer.from(cluster.relaySecret, 'utf8') }, 10_000);
+    socket.pause(); // from here on, nothing the gateway sends is read
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    let isClosed = false;
+    void closed.then(() => (isClosed = true));
+    let id = 1;
+    let sent = 0;
+    while (!isClosed && sent < FLOOD_CAP_BYTES) {
+      const msg = frames(16_384, () => {
+        const h = encodeHeader(FrameType.WindowUpdate, Flag.SYN, id, 0);
+        id += 2;
+        return h;
+      });
+      sent += msg.length;
+      if (!socket.write(msg)) await new Promise((resolve) => setTimeout(resolve, 5));
+      // Keep the flood's own buffer small: wait while the kernel is full.
+      while (!isClosed && socket.writableLength > 4 * MIB) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await closed;
+    const served = await serving.stop();
+
+    expect(sent).toBeLessThan(FLOOD_CAP_BYTES); // the gateway closed it
+    expect(sent / HEADER_SIZE).toBeGreaterThan(100_000); // far more SYNs than max_streams (8)
+    expect(served.failed).toEqual([]);
+    expect(served.ok).toBeGreaterThan(0);
+    expect(peakRssBytes(pid) - before).toBeLessThan(100 * MIB);
+    await gateway.process.waitForOutput(/yamux protocol violation/);
+    const violations = gateway.process.logs.split('\n').filter((l) => l.includes('yamux protocol violation'));
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toMatch(/peer did not read|frames\/s/);
+    // The refusals: the first 5 warnings, then summaries, not one line per SYN.
+    const refusals = gateway.process.logs.split('\n').filter((l) => l.includes('too many streams'));
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(refusals.length).toBeLessThanOrEqual(8);
+    expect(gatewayLogBytes - logBefore).toBeLessThan(64 * 1024);
   });
 });
