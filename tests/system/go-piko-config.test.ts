@@ -143,7 +143,11 @@ describe('a Go Piko v0.9 server.yaml and agent.yaml with every key', () => {
     // server.enabled: Go's /metrics, and /health.
     const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toMatch(/^process_cpu_user_seconds_total/m);
+    const text = await metrics.text();
+    expect(text).toMatch(/^process_cpu_user_seconds_total/m);
+    // Go's agent request metrics (agent/reverseproxy/metrics.go).
+    expect(text).toMatch(/^piko_agent_requests_total\{status="200",method="GET",endpoint="go-agent-http"\} [1-9]/m);
+    expect(text).toMatch(/^piko_agent_requests_in_flight\{endpoint="go-agent-http"\} 0$/m);
     const health = await fetch(`http://127.0.0.1:${metricsPort}/health`);
     expect(await health.json()).toEqual({ status: 'ok' });
   });

@@ -1,5 +1,6 @@
 import type { Logger } from '@piko/client';
 import { createHeaderFilter, type HeaderLists, type LogLevel } from '@piko/observability';
+import type { AgentMetrics } from './agent-metrics';
 
 export interface AccessLogEntry {
   method: string;
@@ -44,7 +45,11 @@ export class AgentAccessLog {
   private readonly requestHeaders: ReturnType<typeof createHeaderFilter>;
   private readonly responseHeaders: ReturnType<typeof createHeaderFilter>;
 
-  constructor(readonly options: AccessLogOptions = DEFAULT_ACCESS_LOG) {
+  /** `metrics`, when the agent server runs: each request is also counted there for `endpoint`. */
+  constructor(
+    readonly options: AccessLogOptions = DEFAULT_ACCESS_LOG,
+    private readonly metrics?: { registry: AgentMetrics; endpoint: string },
+  ) {
     this.requestHeaders = createHeaderFilter(options.requestHeaders);
     this.responseHeaders = createHeaderFilter(options.responseHeaders);
   }
@@ -56,6 +61,7 @@ export class AgentAccessLog {
 
   /** Logs one proxied HTTP stream. Header pairs are as read from the wire (see HeadTap). */
   request(logger: Logger, entry: AccessLogEntry, requestHeaders: Iterable<[string, string]> = [], responseHeaders: Iterable<[string, string]> = []): void {
+    this.metrics?.registry.observe(this.metrics.endpoint, entry);
     if (this.options.disable) return;
     const level = entry.status >= 500 && RANK[this.options.level] < RANK.warn ? 'warn' : this.options.level;
     const fields: Record<string, unknown> = {

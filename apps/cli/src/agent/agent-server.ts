@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMetrics, type Logger } from '@piko/observability';
+import type { Logger, Metrics } from '@piko/observability';
 
 /** A started agent metrics server; close() stops it (open scrapes are cut). */
 export interface RunningAgentServer {
@@ -10,13 +10,13 @@ export interface RunningAgentServer {
 
 /**
  * Go Piko v0.9's agent server (`server.enabled`, `server.bind_addr`; agent/server/server.go): an
- * HTTP port of the agent's own with Prometheus metrics on GET /metrics (here the process's
- * metrics: CPU, memory, event loop, GC) and, beyond Go, GET /health answering 200
+ * HTTP port of the agent's own with Prometheus metrics on GET /metrics (`metrics`: Go's agent
+ * request metrics, see AgentMetrics, and the process's: CPU, memory, event loop, GC) and, beyond
+ * Go, GET /health answering 200
  * `{"status":"ok"}` while the process runs. Anything else is 404 `{"error":"not found"}`.
  * Rejects with the listen error (EADDRINUSE, EACCES) so the CLI can name the address.
  */
-export async function startAgentServer(host: string, port: number, logger: Logger): Promise<RunningAgentServer> {
-  const metrics = createMetrics({ defaultLabels: { service: 'agent' } });
+export async function startAgentServer(host: string, port: number, metrics: Metrics, logger: Logger): Promise<RunningAgentServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method === 'GET' && path === '/metrics') {

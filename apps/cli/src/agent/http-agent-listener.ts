@@ -2,6 +2,7 @@ import type { Duplex } from 'stream';
 import type { ConnectionOptions } from 'tls';
 import type { Listener, Logger, Upstream } from '@piko/client';
 import { AgentAccessLog, type AccessLogOptions } from './access-log';
+import type { AgentMetrics } from './agent-metrics';
 import { spliceHttpStream, type HttpStreamSpliceOptions } from './http-stream-splice';
 import { parseTargetUrl } from './target-url';
 
@@ -17,6 +18,8 @@ export interface HttpAgentListenerOptions {
   keepAliveMs?: number;
   /** TLS options for an https:// service (CA, client certificate, rejectUnauthorized). */
   tls?: ConnectionOptions;
+  /** Go's agent request metrics, when the agent server runs (`server.enabled`). */
+  metrics?: AgentMetrics;
 }
 
 /**
@@ -37,7 +40,7 @@ export class HttpAgentListener {
     this.splice = {
       target: parseTargetUrl(options.addr),
       timeoutMs: options.timeoutMs,
-      accessLog: new AgentAccessLog(options.accessLog),
+      accessLog: new AgentAccessLog(options.accessLog, options.metrics && { registry: options.metrics, endpoint: options.endpointId }),
       logger: this.logger,
       keepAliveMs: options.keepAliveMs,
       tls: options.tls,
@@ -51,7 +54,14 @@ export class HttpAgentListener {
   /** Connects to Piko; resolves once the endpoint is registered (see Upstream.listen). */
   async start(signal?: AbortSignal): Promise<void> {
     this.listener = await this.upstream.listen(this.options.endpointId, { signal });
-    this.listener.on('connection', (stream: Duplex) => spliceHttpStream(stream, this.splice));
+    this.listener.on('connection', (stream: Duplex) => {
+      const metrics = this.options.metrics;
+      if (metrics) {
+        metrics.started(this.options.endpointId);
+        stream.once('close', () => metrics.ended(this.options.endpointId));
+      }
+      spliceHttpStream(stream, this.splice);
+    });
     this.listener.on('error', (err: Error) => this.logger.error('listener failed', { err: err.message }));
     this.logger.info('forwarding endpoint', { addr: this.options.addr });
   }

@@ -1,6 +1,7 @@
 import { AbortError, ConnectError, Upstream, type Logger } from '@piko/client';
 import { DEFAULT_ACCESS_LOG } from './access-log';
 import type { AgentConfig } from './agent-config';
+import type { AgentMetrics } from './agent-metrics';
 import { HttpAgentListener } from './http-agent-listener';
 import { TcpAgentListener } from './tcp-agent-listener';
 
@@ -15,6 +16,8 @@ export interface RunningAgent {
 export interface RunAgentOptions {
   /** Milliseconds close() waits for in-flight requests before cutting them; default 60000. */
   gracePeriodMs?: number;
+  /** Go's agent request metrics for the HTTP listeners (when the agent server runs). */
+  metrics?: AgentMetrics;
 }
 
 /**
@@ -41,6 +44,7 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
             timeoutMs: ln.timeoutMs ?? 10_000,
             keepAliveMs: ln.keepAliveMs,
             tls: ln.tls,
+            metrics: options.metrics,
             logger,
           },
           upstream,

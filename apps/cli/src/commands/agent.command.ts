@@ -10,8 +10,9 @@ import {
   renderHelp,
 } from '@piko/config';
 import { isValidEndpointId } from '@piko/protocol';
-import { bindPort, createLogger, type Logger, onShutdownSignal } from '@piko/observability';
+import { bindPort, createLogger, createMetrics, type Logger, onShutdownSignal } from '@piko/observability';
 import { type AgentListenerConfig, runAgent } from '../agent';
+import { AgentMetrics } from '../agent/agent-metrics';
 import { type RunningAgentServer, startAgentServer } from '../agent/agent-server';
 import type { Command } from '../command';
 import { unknownSubcommand } from './unknown-subcommand';
@@ -64,9 +65,12 @@ export const agentCommand: Command = {
 
     // Go starts its agent server after the listeners; opening it first fails a taken port before any connect.
     let server: RunningAgentServer | undefined;
+    let metrics: AgentMetrics | undefined;
     if (config.server.enabled) {
       const { host, port } = parseBindAddr(config.server.bindAddr);
-      server = await bindPort('--server.bind-addr', config.server.bindAddr, () => startAgentServer(host, port, logger.child({ subsystem: 'server' })));
+      const served = createMetrics();
+      metrics = new AgentMetrics(served.registry);
+      server = await bindPort('--server.bind-addr', config.server.bindAddr, () => startAgentServer(host, port, served, logger.child({ subsystem: 'server' })));
     }
     const agent = await runAgent(
       {
@@ -80,7 +84,7 @@ export const agentCommand: Command = {
         },
       },
       logger.child({ subsystem: 'agent' }),
-      { gracePeriodMs: config.gracePeriod },
+      { gracePeriodMs: config.gracePeriod, metrics },
     ).catch(async (err: unknown) => {
       await server?.close();
       throw err;
