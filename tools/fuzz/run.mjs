@@ -1,6 +1,6 @@
 // Coverage-guided fuzzing with Jazzer.js (libFuzzer) of the parsers that face untrusted bytes.
 //
-//   node tools/fuzz/run.mjs [--time SECONDS | --runs N] [--target NAME]...
+//   node tools/fuzz/run.mjs [--time SECONDS | --runs N] [--target NAME]... [--max-len BYTES] [--progress]
 //
 // Each target (tests/fuzz/targets/<name>.fuzz.ts) is bundled against tsc's output (dist/out-tsc,
 // from `npm run build`, which keeps the decorator metadata config loading needs) into
@@ -24,14 +24,16 @@ const targetsDir = join(root, 'tests/fuzz/targets');
 const SYNC = new Set(['yamux-frame-reader', 'config-load']);
 
 function parseArgs(argv) {
-  const opts = { time: 0, runs: 0, targets: [] };
+  const opts = { time: 0, runs: 0, targets: [], maxLen: 0, progress: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
     const value = () => inline ?? argv[++i];
     if (flag === '--time') opts.time = Number(value());
     else if (flag === '--runs') opts.runs = Number(value());
     else if (flag === '--target') opts.targets.push(...value().split(','));
-    else throw new Error(`unknown argument ${argv[i]} (use --time SECONDS, --runs N, --target NAME)`);
+    else if (flag === '--max-len') opts.maxLen = Number(value());
+    else if (flag === '--progress') opts.progress = true;
+    else throw new Error(`unknown argument ${argv[i]} (use --time SECONDS, --runs N, --target NAME, --max-len BYTES, --progress)`);
   }
   if (!opts.time && !opts.runs) opts.time = 10;
   return opts;
@@ -70,6 +72,7 @@ function fuzzOne(name, bundlePath, opts, env) {
   const libFuzzerArgs = [`-artifact_prefix=${crashes}/`, '-timeout=20', '-rss_limit_mb=2048', '-print_final_stats=1'];
   if (opts.runs) libFuzzerArgs.push(`-runs=${opts.runs}`);
   if (opts.time) libFuzzerArgs.push(`-max_total_time=${opts.time}`);
+  if (opts.maxLen) libFuzzerArgs.push(`-max_len=${opts.maxLen}`);
   const args = [
     join(root, 'node_modules/@jazzer.js/core/dist/cli.js'),
     bundlePath,
@@ -83,6 +86,7 @@ function fuzzOne(name, bundlePath, opts, env) {
     const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     const keep = (chunk) => {
+      if (opts.progress) process.stdout.write(chunk); // libFuzzer's own progress lines (#N … exec/s)
       log += chunk;
       if (log.length > 200_000) log = log.slice(-100_000);
     };
