@@ -7,6 +7,11 @@ import {
   RedisEndpointRegistry,
   RoutingTable,
 } from '@piko/cluster';
+import { once } from 'node:events';
+import net from 'node:net';
+import { PassThrough, type Duplex } from 'node:stream';
+import { RelayServer } from '@piko/gateway';
+import { ClusterUpstreamDialer, DEFAULT_RELAY_CLIENT_OPTIONS, RelayClient } from '@piko/proxy';
 import { NatsServer, RedisServer, waitFor } from '@piko/testing';
 import { captureLogger } from './support/capture-logger';
 import { uniquePrefix } from './support/unique';
@@ -168,5 +173,62 @@ describe('RoutingTable against real redis-server and nats-server', () => {
     const resyncs = t.stats().resyncsTotal;
     await waitFor('a resync after Redis is back', () => (t.stats().resyncsTotal > resyncs + 1 ? true : undefined));
     expect(routeCount(t, 'svc')).toBe(2);
+  });
+
+  it('a forged NATS announcement never sends traffic to the fake relay it names', async () => {
+    const secret = Buffer.from('integration-relay-secret-0123');
+    // The real gateway: a relay server whose "upstream" echoes, registered with a lease in Redis.
+    const upstreamDials: string[] = [];
+    const relay = new RelayServer(
+      { dial: (endpointId: string): Duplex => (upstreamDials.push(endpointId), new PassThrough()) },
+      { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000, secret },
+      captureLogger(),
+    );
+    const relayAddr = `127.0.0.1:${(await relay.listen()).port}`;
+    closers.push(() => relay.close());
+    // The attacker's relay: accepts anything and counts it.
+    const fakeConnections: net.Socket[] = [];
+    const fake = net.createServer((socket) => fakeConnections.push(socket));
+    fake.listen(0, '127.0.0.1');
+    await once(fake, 'listening');
+    const fakeAddr = `127.0.0.1:${(fake.address() as net.AddressInfo).port}`;
+    closers.push(async () => {
+      for (const socket of fakeConnections) socket.destroy();
+      await new Promise((resolve) => fake.close(resolve));
+    });
+
+    const t = table();
+    await t.start();
+    const real = await gateway({ id: 'gw-real', role: 'gateway', state: 'active', relayAddr, startedAt: 1 });
+    await real.registration.start();
+    real.source.set('svc', 1);
+    await waitFor('the real route', () => (routeCount(t, 'svc') === 1 ? true : undefined));
+
+    // Forgeries on the same subjects, from a client with no lease anywhere: a new "gateway" at the
+    // fake relay claiming the endpoint many times over, and the real gateway "moved" there.
+    const forger = bus();
+    await forger.connected;
+    const eventsBefore = t.stats().eventsTotal;
+    await forger.publish({ type: 'node', nodeId: 'gw-fake', seq: 1, kind: 'join', node: { id: 'gw-fake', role: 'gateway', state: 'active', relayAddr: fakeAddr, startedAt: 1 } });
+    await forger.publish({ type: 'endpoint', nodeId: 'gw-fake', seq: 2, endpointId: 'svc', count: 1000 });
+    await forger.publish({ type: 'node', nodeId: 'gw-real', seq: 1000, kind: 'join', node: { id: 'gw-real', role: 'gateway', state: 'active', relayAddr: fakeAddr, startedAt: 1 } });
+    await waitFor('the forged events received', () => (t.stats().eventsTotal >= eventsBefore + 3 ? true : undefined));
+    const resyncs = t.stats().resyncsTotal;
+    await waitFor('the registry consulted', () => (t.stats().resyncsTotal > resyncs || t.stats().resyncsTotal > 1 ? true : undefined));
+
+    expect(t.routes('svc')).toEqual([{ nodeId: 'gw-real', relayAddr, count: 1 }]);
+    const relayClient = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, secret, mux: { keepAliveInterval: 0 } }, captureLogger());
+    closers.push(async () => relayClient.close());
+    const dialer = new ClusterUpstreamDialer(t, relayClient, captureLogger());
+    for (let i = 0; i < 20; i++) {
+      const stream = await dialer.dial('svc');
+      if (!stream) throw new Error('no route to the real gateway');
+      stream.end(`request ${i}`);
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe(`request ${i}`);
+    }
+    expect(upstreamDials).toHaveLength(20);
+    expect(fakeConnections).toHaveLength(0);
   });
 });

@@ -5,6 +5,14 @@ import type { Route } from './weighted-pick';
 /**
  * The proxy's view of the registry, changed by snapshots and events. Pure data, no I/O: the
  * RoutingTable decides when to load and what to apply.
+ *
+ * Trust: nodes and their relay addresses come from registry snapshots only (Redis, where a node
+ * is listed only while its lease lives). A bus event (NATS) never adds a node or changes a relay
+ * address: a join or drain for a node this state does not know, or that names another relay
+ * address or role than the registry's, is ignored and answered with a resync, so a forged
+ * announcement cannot point a route at a fake relay. Events may still remove a node (leave),
+ * change a known node's state (drain), and change upstream counts of known gateways, which at
+ * worst sends a request to a real gateway that answers NO_UPSTREAM.
  */
 export class RoutingState {
   private nodes = new Map<string, NodeInfo>();
@@ -37,11 +45,21 @@ export class RoutingState {
     this.routeCache.clear();
   }
 
-  /** Applies one event; returns false if it names a node this state does not know (resync needed). */
+  /**
+   * Applies one event; returns false if it names a node this state does not know, or announces a
+   * node other than the registry's (resync needed: the registry decides).
+   */
   apply(event: ClusterEvent): boolean {
     if (event.type === 'node') {
-      if (event.kind === 'leave') this.removeNode(event.nodeId);
-      else this.nodes.set(event.nodeId, event.node);
+      if (event.kind === 'leave') {
+        this.removeNode(event.nodeId);
+        this.routeCache.clear();
+        return true;
+      }
+      const known = this.nodes.get(event.nodeId);
+      if (!known || known.relayAddr !== event.node.relayAddr || known.role !== event.node.role) return false;
+      // Only the state moves with an event; the address stays the registry's.
+      if (known.state !== event.node.state) this.nodes.set(event.nodeId, { ...known, state: event.node.state });
       this.routeCache.clear();
       return true;
     }
@@ -75,6 +93,11 @@ export class RoutingState {
     routes = Object.freeze(active.length > 0 ? active : draining);
     this.routeCache.set(endpointId, routes);
     return routes;
+  }
+
+  /** Whether the registry's last snapshot (or a later event) lists this node. */
+  knows(nodeId: string): boolean {
+    return this.nodes.has(nodeId);
   }
 
   counts(): { nodes: number; endpoints: number; entries: number } {

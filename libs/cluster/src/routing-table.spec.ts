@@ -43,7 +43,9 @@ describe('RoutingTable', () => {
     expect(table.stats()).toMatchObject({ nodes: 3, endpoints: 1, entries: 3, resyncsTotal: 1 });
   });
 
-  it('applies events in sequence without going back to the registry', async () => {
+  it('applies events of gateways the registry lists, in sequence, without going back to it', async () => {
+    await inner.registerNode(gw('a'));
+    await inner.registerNode(gw('b'));
     await table.start();
     const callsAfterStart = registry.calls;
     await publish({ type: 'node', nodeId: 'a', seq: 1, kind: 'join', node: gw('a') });
@@ -61,6 +63,23 @@ describe('RoutingTable', () => {
     expect(table.stats().entries).toBe(0);
     expect(registry.calls).toBe(callsAfterStart);
     expect(table.stats().seqGapsTotal).toBe(0);
+  });
+
+  it('never routes to a node announced only on the bus, nor to another relay address than the registry has', async () => {
+    await inner.registerNode(gw('real'));
+    await inner.setEndpointCount('real', 'svc', 1);
+    await table.start();
+    // A forged gateway, with a lease nowhere, claims the endpoint.
+    await publish({ type: 'node', nodeId: 'fake', seq: 1, kind: 'join', node: gw('fake', { relayAddr: '203.0.113.7:8003' }) });
+    await publish({ type: 'endpoint', nodeId: 'fake', seq: 2, endpointId: 'svc', count: 100 });
+    // A forged re-announcement of the real gateway at the attacker's address.
+    await publish({ type: 'node', nodeId: 'real', seq: 1, kind: 'join', node: gw('real', { relayAddr: '203.0.113.7:8003' }) });
+    await publish({ type: 'endpoint', nodeId: 'real', seq: 2, endpointId: 'svc', count: 1 });
+    for (let i = 0; i < 5; i++) await tick();
+    expect(table.routes('svc')).toEqual([{ nodeId: 'real', relayAddr: 'real:8003', count: 1 }]);
+    expect(table.stats().nodes).toBe(1);
+    // Each untrusted announcement sent the table to the registry, which decided.
+    expect(table.stats().resyncsTotal).toBeGreaterThan(1);
   });
 
   it('resyncs from the registry when a seq gap shows a missed event', async () => {

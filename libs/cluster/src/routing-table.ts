@@ -38,7 +38,9 @@ export interface RoutingTableStats {
 /**
  * The proxy's routing table: loaded from the registry, kept current by bus events, resynced
  * when a node's seq shows a missed event, after the bus reconnects, and periodically. Requests
- * read it in memory; Redis being down only stops resyncs, never routing.
+ * read it in memory; Redis being down only stops resyncs, never routing. A gateway becomes a
+ * route only through the registry (a live lease and its relay address there): a bus event alone
+ * never adds one, see RoutingState.
  */
 export class RoutingTable extends EventEmitter {
   private readonly state = new RoutingState();
@@ -132,6 +134,9 @@ export class RoutingTable extends EventEmitter {
       if (this.closed) return false;
       this.state.load(snapshot, Date.now() < this.keepAbsentUntil);
       for (const event of this.replay) this.state.apply(event);
+      // Sequence baselines only for nodes the registry lists: events naming made-up node IDs
+      // (a flood on an open bus) must not grow this map for ever.
+      for (const nodeId of this.lastSeq.keys()) if (!this.state.knows(nodeId)) this.lastSeq.delete(nodeId);
       this.counters.resyncsTotal++;
       this.counters.lastResyncAt = Date.now();
       clearTimeout(this.retryTimer);
