@@ -5,12 +5,18 @@ import { type ClusterEvent, parseClusterEvent } from './cluster-event';
 import type { ConnectionStatus } from './connection-status';
 import { BusUnavailableError } from './errors';
 import { EventDispatcher } from './event-dispatcher';
+import { type NatsAuthOptions, natsConnectOptions } from './nats-credentials';
 import { describeClientError, redactUrl } from './redact-url';
 import { type Logger, noopLogger } from '@piko/observability';
 
 export interface NatsClusterBusOptions {
-  /** One or more `nats://host:port` URLs (a comma-separated string is split). */
+  /**
+   * One or more `nats://host:port` (or `tls://`) URLs, a comma-separated string is split; with
+   * credentials `nats://user:pass@host:4222` or a token `nats://token@host:4222` (the same on each).
+   */
   servers: string | string[];
+  /** An NKey seed and TLS options: see natsConnectOptions. */
+  auth?: NatsAuthOptions;
   /** Subjects are `<prefix>.endpoint` and `<prefix>.node` (default `piko.events`). */
   subjectPrefix?: string;
   /** Delay between connection attempts, first connect and reconnects alike (default 250 ms). */
@@ -30,6 +36,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
   private readonly servers: string[];
   /** The servers as logs and errors show them: passwords and tokens redacted. */
   private readonly displayUrl: string;
+  private readonly connectOptions: ReturnType<typeof natsConnectOptions>;
   private lastError: string | undefined;
   private readonly reconnectTimeWaitMs: number;
   private readonly logger: Logger;
@@ -48,6 +55,8 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
     this.subjects = { endpoint: `${prefix}.endpoint`, node: `${prefix}.node`, all: `${prefix}.*` };
     this.servers = (Array.isArray(options.servers) ? options.servers : options.servers.split(',')).map((s) => s.trim()).filter(Boolean);
     this.displayUrl = this.servers.map(redactUrl).join(',');
+    // Checked now: a credentials mismatch is a configuration error, not something to retry.
+    this.connectOptions = natsConnectOptions(this.servers, options.auth);
     this.reconnectTimeWaitMs = options.reconnectTimeWaitMs ?? 250;
     this.logger = (options.logger ?? noopLogger).child({ component: 'nats-bus' });
     this.dispatcher = new EventDispatcher(this.logger);
@@ -97,7 +106,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
     while (!this.closing) {
       try {
         const connection = await connect({
-          servers: this.servers,
+          ...this.connectOptions,
           name: this.options.name,
           maxReconnectAttempts: -1,
           reconnectTimeWait: this.reconnectTimeWaitMs,

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /** A single Redis, a Sentinel-managed Redis (both `Redis`) or a Redis Cluster client. */
@@ -5,14 +6,21 @@ export type RedisClient = Redis | Cluster;
 
 export interface RedisClientOptions {
   /**
-   * Where the registry lives, by scheme:
-   * - `redis://[:password@]host:port[/db]` or `rediss://…` — a single Redis;
-   * - `redis+sentinel://[:password@]sentinel1:26379,sentinel2:26379/<master name>` — the master
-   *   that Redis Sentinel names, followed across failovers;
-   * - `redis+cluster://[:password@]node1:7000,node2:7001` — a Redis Cluster (every key of the
+   * Where the registry lives, by scheme, with an optional ACL user and password
+   * (`user:password@`, or `:password@` for the default user; percent-encode special characters):
+   * - `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS) — a single Redis;
+   * - `redis+sentinel://[user:password@]sentinel1:26379,sentinel2:26379/<master name>` — the master
+   *   that Redis Sentinel names, followed across failovers (the credentials are the master's and
+   *   replicas'; the sentinels themselves are reached without);
+   * - `redis+cluster://[user:password@]node1:7000,node2:7001` — a Redis Cluster (every key of the
    *   registry shares one hash tag, so its multi-key operations stay in one slot).
    */
   url: string;
+  /**
+   * TLS (`cluster.redis_tls`: CAs, client certificate, server name). Used with `rediss://`, or
+   * for any scheme when given (Sentinel and Cluster nodes have no TLS scheme of their own).
+   */
+  tls?: ConnectionOptions;
   /** Per-command timeout, so a hung Redis cannot block a caller (default 2000 ms). */
   commandTimeoutMs?: number;
 }
@@ -31,19 +39,26 @@ export function createRedisClient(options: RedisClientOptions): RedisClient {
     connectTimeout: 2_000,
     retryStrategy,
   };
+  if (options.tls || options.url.startsWith('rediss://')) common.tls = { ...options.tls };
   const multi = /^redis\+(sentinel|cluster):\/\/(?:([^@/]*)@)?([^/]+)(?:\/(.*))?$/.exec(options.url);
   if (!multi) return new Redis(options.url, common);
   const [, kind, auth, hostList, path] = multi;
-  const password = auth ? decodeURIComponent(auth.slice(auth.indexOf(':') + 1)) : undefined;
+  const colon = auth?.indexOf(':') ?? -1;
+  const username = auth && colon > 0 ? decodeURIComponent(auth.slice(0, colon)) : undefined;
+  const password = auth ? decodeURIComponent(auth.slice(colon + 1)) || undefined : undefined;
   const hosts = hostList.split(',').map((entry) => {
     const colon = entry.lastIndexOf(':');
     return { host: entry.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(entry.slice(colon + 1)) };
   });
   if (kind === 'sentinel') {
     if (!path) throw new TypeError(`redis+sentinel URL needs the master name as its path: ${options.url}`);
-    return new Redis({ ...common, sentinels: hosts, name: decodeURIComponent(path), password, sentinelRetryStrategy: retryStrategy });
+    return new Redis({ ...common, sentinels: hosts, name: decodeURIComponent(path), username, password, sentinelRetryStrategy: retryStrategy });
   }
-  return new Cluster(hosts, { redisOptions: { ...common, password }, clusterRetryStrategy: retryStrategy, enableReadyCheck: true });
+  return new Cluster(hosts, {
+    redisOptions: { ...common, username, password },
+    clusterRetryStrategy: retryStrategy,
+    enableReadyCheck: true,
+  });
 }
 
 export { Cluster, Redis };

@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { EventEmitter } from 'node:events';
 import type { ConnectionStatus } from './connection-status';
 import type { EndpointRegistry } from './endpoint-registry';
@@ -12,6 +13,8 @@ import { RedisKeys } from './redis-keys';
 export interface RedisEndpointRegistryOptions {
   /** A Redis URL (single, `redis+sentinel://`, `redis+cluster://`: see createRedisClient), or a client (the registry owns and closes it). */
   url?: string;
+  /** TLS for the `url`'s connections (see RedisClientOptions.tls). */
+  tls?: ConnectionOptions;
   client?: RedisClient;
   /** Hash-tag prefix of every key (default `piko` → `{piko}:…`). */
   keyPrefix?: string;
@@ -53,7 +56,7 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
   constructor(options: RedisEndpointRegistryOptions) {
     super();
     if (!options.client && !options.url) throw new ClusterError('RedisEndpointRegistry needs a url or a client', 'ERR_CONFIG');
-    this.client = options.client ?? createRedisClient({ url: options.url as string, commandTimeoutMs: options.commandTimeoutMs });
+    this.client = options.client ?? createRedisClient({ url: options.url as string, tls: options.tls, commandTimeoutMs: options.commandTimeoutMs });
     this.keys = new RedisKeys(options.keyPrefix);
     this.leaseTtlMs = options.leaseTtlMs ?? 10_000;
     this.logger = (options.logger ?? noopLogger).child({ component: 'redis-registry' });

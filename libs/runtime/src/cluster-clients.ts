@@ -6,7 +6,8 @@ import {
   NatsClusterBus,
   RedisEndpointRegistry,
 } from '@piko/cluster';
-import { ConfigError, type ServerConfig } from '@piko/config';
+import { readFileSync } from 'node:fs';
+import { clientTlsOptions, ConfigError, type ServerConfig } from '@piko/config';
 import type { Logger, Readiness } from '@piko/observability';
 import { Gauge, type Registry } from 'prom-client';
 
@@ -21,7 +22,9 @@ export interface ClusterClients {
 /**
  * The registry (Redis) and bus (NATS) named by `cluster.redis_url` / `cluster.nats_url`, or their
  * in-memory twins when neither is set (one process). Setting only one is a config error: half a
- * cluster would route by stale data without saying so.
+ * cluster would route by stale data without saying so. Credentials: in the URLs (NATS user/pass
+ * or token, Redis ACL user/password), `cluster.nats_nkey_file`, TLS from `cluster.nats_tls` /
+ * `cluster.redis_tls`; files are read now and a bad one is a ConfigError naming its key.
  */
 export function createClusterClients(config: ServerConfig, logger: Logger, requireDistributed: boolean): ClusterClients {
   const { natsUrl, redisUrl, registry } = config.cluster;
@@ -39,15 +42,33 @@ export function createClusterClients(config: ServerConfig, logger: Logger, requi
   if (!natsUrl || !redisUrl) {
     throw new ConfigError([`cluster.${natsUrl ? 'redis_url' : 'nats_url'} is required when cluster.${natsUrl ? 'nats_url' : 'redis_url'} is set`]);
   }
+  const natsTls = clientTlsOptions(config.cluster.natsTls, 'cluster.nats_tls');
+  const redisTls = clientTlsOptions(config.cluster.redisTls, 'cluster.redis_tls');
+  let nkeySeed: string | undefined;
+  if (config.cluster.natsNkeyFile) {
+    try {
+      nkeySeed = readFileSync(config.cluster.natsNkeyFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`cluster.nats_nkey_file: cannot read ${config.cluster.natsNkeyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+    }
+  }
+  let nats: NatsClusterBus;
+  try {
+    nats = new NatsClusterBus({
+      servers: natsUrl.split(',').map((s) => s.trim()),
+      auth: { nkeySeed, tls: natsTls },
+      logger: logger.child({ subsystem: 'cluster.nats' }),
+    });
+  } catch (err) {
+    // A credentials mismatch between URLs, or a malformed NKey seed.
+    throw new ConfigError([(err as Error).message]);
+  }
   const redis = new RedisEndpointRegistry({
     url: redisUrl,
+    tls: redisTls,
     keyPrefix: registry.keyPrefix,
     leaseTtlMs: registry.leaseTtl,
     logger: logger.child({ subsystem: 'cluster.redis' }),
-  });
-  const nats = new NatsClusterBus({
-    servers: natsUrl.split(',').map((s) => s.trim()),
-    logger: logger.child({ subsystem: 'cluster.nats' }),
   });
   return {
     registry: redis,

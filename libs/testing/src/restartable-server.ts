@@ -11,7 +11,7 @@ export interface ServerProgram {
   scheme: string;
   args(port: number): string[];
   /** Bytes to send on a fresh connection (undefined: just read), and how a ready server answers. */
-  probe: { send: string | undefined; expect: string };
+  probe: { send: string | undefined; expect: string; tls?: boolean };
 }
 
 /**
@@ -65,7 +65,7 @@ export class RestartableServer {
     const { binary, probe } = this.program;
     await waitFor(`${binary} on port ${this.port}`, async () => {
       if (!this.process.running) throw new Error(`${binary} exited:\n${this.process.logs}`);
-      return (await tcpProbe(this.port, probe.send)).startsWith(probe.expect) ? true : undefined;
+      return (await tcpProbe(this.port, probe.send, 1_000, probe.tls)).startsWith(probe.expect) ? true : undefined;
     });
   }
 

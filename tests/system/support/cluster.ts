@@ -1,6 +1,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { freePort, ManagedProcess, NatsServer, RedisServer, waitFor } from '@piko/testing';
+
+/** A user and password both servers require (NATS `--user`/`--pass`, a Redis ACL user). */
+export interface ClusterCredentials {
+  name: string;
+  password: string;
+}
 import { PIKO_BIN } from './piko';
 
 export interface ClusterNode {
@@ -19,6 +25,8 @@ export interface TestClusterOptions {
   relaySecret?: boolean;
   /** The CA of the ops ports' certificate, when they serve TLS: readiness is then checked over https with it. */
   opsCa?: string;
+  /** NATS and Redis require this user (nodes get it in their URLs). */
+  credentials?: ClusterCredentials;
 }
 
 /** Real Redis and NATS plus `piko proxy|gateway|admin` processes, started as a user would. */
@@ -35,12 +43,15 @@ export class TestCluster {
   ) {}
 
   static async start(extraArgs: string[] = [], options: TestClusterOptions = {}): Promise<TestCluster> {
-    const [redis, nats] = await Promise.all([RedisServer.start(), NatsServer.start()]);
+    const user = options.credentials;
+    const [redis, nats] = await Promise.all([RedisServer.start({ user }), NatsServer.start({ user })]);
     return new TestCluster(redis, nats, extraArgs, options);
   }
 
   private clusterArgs(): string[] {
-    return ['--cluster.redis-url', this.redis.url, '--cluster.nats-url', this.nats.url, '--log.level', 'warn', ...(this.options.relaySecret === false ? [] : ['--relay.secret', this.relaySecret]), ...this.extraArgs];
+    const user = this.options.credentials;
+    const auth = user ? `${encodeURIComponent(user.name)}:${encodeURIComponent(user.password)}@` : '';
+    return ['--cluster.redis-url', `redis://${auth}127.0.0.1:${this.redis.port}`, '--cluster.nats-url', `nats://${auth}127.0.0.1:${this.nats.port}`, '--log.level', 'warn', ...(this.options.relaySecret === false ? [] : ['--relay.secret', this.relaySecret]), ...this.extraArgs];
   }
 
   async gateway(name: string, args: string[] = []): Promise<ClusterNode> {
