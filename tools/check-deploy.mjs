@@ -397,8 +397,8 @@ function checkCompose() {
     fail('docker-compose.yml', 'docker-compose is missing. Install with: apt-get update && apt-get install -y docker-compose');
     return;
   }
-  // The compose file requires the relay secret from the environment; any value of the right shape checks it.
-  const env = { ...process.env, PIKO_RELAY_SECRET: 'check-deploy-relay-secret-0123456789' };
+  // The compose file requires the relay secret and the NATS/Redis passwords from the environment; any value of the right shape checks it.
+  const env = { ...process.env, PIKO_RELAY_SECRET: 'check-deploy-relay-secret-0123456789', PIKO_NATS_PASSWORD: 'check-deploy-nats', PIKO_REDIS_PASSWORD: 'check-deploy-redis' };
   const quiet = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { cwd: root, encoding: 'utf8', env });
   if (quiet.status !== 0) return fail('docker-compose.yml', `docker-compose config -q failed: ${quiet.stderr.trim()}`);
   notes.push('docker-compose -f docker-compose.yml config -q: ok');
