@@ -119,25 +119,27 @@ describe('cluster roles and container entry points: a port in use', () => {
   });
 
   const cluster = () => ['--cluster.redis-url', redis.url, '--cluster.nats-url', nats.url];
+  // Proxies and gateways refuse to start without an authenticated relay link.
+  const relaySecret = ['--relay.secret', 'startup-errors-test-secret-0123456789'];
 
-  // How it is started, the flag to collide on, and the role's other ports.
-  const cases: { name: string; argv: string[]; port: string; others: string[] }[] = [
-    { name: 'piko proxy', argv: [PIKO_BIN, 'proxy'], port: 'proxy', others: ['ops'] },
-    { name: 'node dist/apps/proxy/main.js', argv: [APP('proxy')], port: 'proxy', others: ['ops'] },
-    { name: 'node dist/apps/proxy/main.js', argv: [APP('proxy')], port: 'ops', others: ['proxy'] },
-    { name: 'piko gateway', argv: [PIKO_BIN, 'gateway'], port: 'upstream', others: ['relay', 'ops'] },
-    { name: 'node dist/apps/upstream-gateway/main.js', argv: [APP('upstream-gateway')], port: 'relay', others: ['upstream', 'ops'] },
-    { name: 'node dist/apps/upstream-gateway/main.js', argv: [APP('upstream-gateway')], port: 'upstream', others: ['relay', 'ops'] },
-    { name: 'piko admin', argv: [PIKO_BIN, 'admin'], port: 'admin', others: [] },
-    { name: 'node dist/apps/admin/main.js', argv: [APP('admin')], port: 'admin', others: [] },
+  // How it is started, the flag to collide on, the role's other ports, and whether it has a relay link.
+  const cases: { name: string; argv: string[]; port: string; others: string[]; relay: boolean }[] = [
+    { name: 'piko proxy', argv: [PIKO_BIN, 'proxy'], port: 'proxy', others: ['ops'], relay: true },
+    { name: 'node dist/apps/proxy/main.js', argv: [APP('proxy')], port: 'proxy', others: ['ops'], relay: true },
+    { name: 'node dist/apps/proxy/main.js', argv: [APP('proxy')], port: 'ops', others: ['proxy'], relay: true },
+    { name: 'piko gateway', argv: [PIKO_BIN, 'gateway'], port: 'upstream', others: ['relay', 'ops'], relay: true },
+    { name: 'node dist/apps/upstream-gateway/main.js', argv: [APP('upstream-gateway')], port: 'relay', others: ['upstream', 'ops'], relay: true },
+    { name: 'node dist/apps/upstream-gateway/main.js', argv: [APP('upstream-gateway')], port: 'upstream', others: ['relay', 'ops'], relay: true },
+    { name: 'piko admin', argv: [PIKO_BIN, 'admin'], port: 'admin', others: [], relay: false },
+    { name: 'node dist/apps/admin/main.js', argv: [APP('admin')], port: 'admin', others: [], relay: false },
   ];
 
   const named = cases.map((c) => ({ ...c, flag: `--${c.port}.bind-addr` }));
-  it.each(named)('$name with $flag taken exits 1 with one line', async ({ argv, port, others }) => {
+  it.each(named)('$name with $flag taken exits 1 with one line', async ({ argv, port, others, relay }) => {
     const taken = await occupy();
     try {
       const [script, ...role] = argv;
-      const args = [...role, ...cluster(), `--${port}.bind-addr`, taken.addr];
+      const args = [...role, ...cluster(), ...(relay ? relaySecret : []), `--${port}.bind-addr`, taken.addr];
       for (const other of others) args.push(`--${other}.bind-addr`, await free());
       const { code, stderr } = await run(script, args);
       expect(code).toBe(1);
