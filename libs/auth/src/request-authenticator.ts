@@ -38,12 +38,14 @@ export class RequestAuthenticator {
       if (endpointId !== undefined && !endpointPermitted(token, endpointId)) {
         throw new AuthError(
           'endpoint not permitted',
-          token.endpoints.length === 0 ? 'the token has no piko.endpoints claim and auth.require_endpoints is set' : `token endpoints: ${token.endpoints.join(',')}`,
+          token.endpoints.length === 0 ? 'the token has no piko.endpoints claim and auth.require_endpoints is set' : `token endpoints: ${token.endpoints.slice(0, 20).join(',')}${token.endpoints.length > 20 ? ',…' : ''}`,
         );
       }
       return { ok: true, token, credential };
-    } catch (err) {
-      if (!(err instanceof AuthError)) throw err;
+    } catch (caught) {
+      // Never reject: callers answer from the result inside request and upgrade handlers, where
+      // a rejection would go unhandled. Anything unexpected refuses the request (fail closed).
+      const err = caught instanceof AuthError ? caught : new AuthError('invalid token', `unexpected verification error: ${(caught as Error)?.message}`);
       this.refusals.warn(`auth: ${err.message}`, {
         ...(err.detail ? { reason: err.detail } : {}),
         ...(endpointId !== undefined ? { endpointId } : {}),
