@@ -66,6 +66,22 @@ describe('JwksSource over HTTP', () => {
     await expect(v.verify(await sign(first))).rejects.toMatchObject({ message: 'invalid token' });
   });
 
+  it('reloads at once for the first unknown kid after a rotation, then rate-limits unknown kids', async () => {
+    const first = pair('k1');
+    const second = pair('k2');
+    body = await jwks(first);
+    const source = await JwksSource.load({ endpoint: url, cacheTtlMs: 60_000, timeoutMs: 2_000, logger: noopLogger });
+    const v = verifierOf(source);
+    body = await jwks(first, second);
+    // Immediately after the start-up load, with a fresh set: the new kid still triggers a reload.
+    await expect(v.verify(await sign(second))).resolves.toBeDefined();
+    expect(fetches).toBe(2);
+    // Random kids cannot make Piko fetch again and again.
+    await expect(v.verify(await sign(pair('k3')))).rejects.toMatchObject({ message: 'invalid token' });
+    await expect(v.verify(await sign(pair('k4')))).rejects.toMatchObject({ message: 'invalid token' });
+    expect(fetches).toBe(2);
+  });
+
   it('keeps the last good set when a reload fails', async () => {
     const key = pair('k1');
     body = await jwks(key);

@@ -26,14 +26,16 @@ type Location = { kind: 'http'; url: URL } | { kind: 'file'; path: string };
 /**
  * The keys of a JSON Web Key Set (RFC 7517), reloaded so that key rotation is picked up, as Go
  * Piko's pkg/auth/jwks.go does with keyfunc: the set is reloaded in the background once older
- * than `cache_ttl`, and at once (at most every min(30 s, cache_ttl)) when a token names a key ID
- * the set lacks. A failed reload keeps the last good set (logged), so a brief outage of the key
+ * than `cache_ttl`, and at once when a token names a key ID the set lacks (such reloads at most
+ * once per min(30 s, cache_ttl), so random key IDs cannot hammer the key server; the first one
+ * after a rotation always goes through). A failed reload keeps the last good set (logged), so a brief outage of the key
  * server does not lock everyone out. Unlike Go Piko, a file set is reloaded too.
  */
 export class JwksSource {
   private keys: JWTVerifyGetKey | undefined;
   private loadedAt = 0;
-  private lastAttempt = 0;
+  /** When a token with an unknown `kid` last caused a reload (its own budget, as keyfunc's limiter). */
+  private lastUnknownKidReload = -Infinity;
   private pending: Promise<void> | undefined;
   private readonly cacheTtlMs: number;
   private readonly timeoutMs: number;
@@ -77,8 +79,10 @@ export class JwksSource {
       if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
       // A reload already under way (a stale set, say) may bring the key; else reload unless one just ran.
       if (this.pending) await this.pending.catch(() => undefined);
-      else if (Date.now() - this.lastAttempt >= this.cooldownMs) await this.reload();
-      else throw err;
+      else if (Date.now() - this.lastUnknownKidReload >= this.cooldownMs) {
+        this.lastUnknownKidReload = Date.now();
+        await this.reload();
+      } else throw err;
       return this.currentKeys()(header, token);
     }
   };
@@ -95,7 +99,6 @@ export class JwksSource {
   }
 
   private async load(): Promise<void> {
-    this.lastAttempt = Date.now();
     try {
       const text = this.location.kind === 'file' ? await readFile(this.location.path, 'utf8') : await this.fetchText(this.location.url);
       if (Buffer.byteLength(text) > MAX_JWKS_BYTES) throw new Error(`larger than ${MAX_JWKS_BYTES} bytes`);
