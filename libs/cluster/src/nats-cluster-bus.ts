@@ -21,6 +21,8 @@ export interface NatsClusterBusOptions {
   subjectPrefix?: string;
   /** Delay between connection attempts, first connect and reconnects alike (default 250 ms). */
   reconnectTimeWaitMs?: number;
+  /** Longest wait for close() to flush and drain a live connection before closing it (default 2000 ms). */
+  drainTimeoutMs?: number;
   /** Connection name shown by the NATS server (e.g. the node ID). */
   name?: string;
   logger?: Logger;
@@ -39,6 +41,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
   private readonly connectOptions: ReturnType<typeof natsConnectOptions>;
   private lastError: string | undefined;
   private readonly reconnectTimeWaitMs: number;
+  private readonly drainTimeoutMs: number;
   private readonly logger: Logger;
   private readonly dispatcher: EventDispatcher;
   private connection: NatsConnection | undefined;
@@ -58,6 +61,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
     // Checked now: a credentials mismatch is a configuration error, not something to retry.
     this.connectOptions = natsConnectOptions(this.servers, options.auth);
     this.reconnectTimeWaitMs = options.reconnectTimeWaitMs ?? 250;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 2_000;
     this.logger = (options.logger ?? noopLogger).child({ component: 'nats-bus' });
     this.dispatcher = new EventDispatcher(this.logger);
     void this.connectLoop();
@@ -91,13 +95,18 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
     this.dispatcher.clear();
     const connection = this.connection;
     if (connection && !connection.isClosed()) {
-      try {
-        // drain() flushes what was published and lets in-flight deliveries finish.
-        await connection.drain();
-      } catch (err) {
-        this.logger.warn('nats drain failed; closing', { err: (err as Error).message });
-        await connection.close();
+      // drain() flushes what was published and lets in-flight deliveries finish, but only on a
+      // live connection: while NATS is away its flush never completes, and nats.js swallows that
+      // failure without closing, leaving its reconnect and ping timers to hold the process open
+      // after shutdown. So drain only when connected, bounded by drainTimeoutMs, then always close().
+      if (this.currentStatus === 'connected') {
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.drainTimeoutMs)));
+        await Promise.race([connection.drain(), bound])
+          .catch((err: unknown) => this.logger.warn('nats drain failed; closing', { err: (err as Error).message }))
+          .finally(() => clearTimeout(timer));
       }
+      await connection.close().catch(() => undefined);
     }
     this.setStatus('disconnected');
   }

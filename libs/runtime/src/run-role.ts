@@ -18,7 +18,8 @@ export interface RoleCommand {
  * `node dist/apps/<app>/main.js`: load and validate config (a bad key fails before any port
  * opens: its message on stderr, exit 2), start (a port that cannot be opened: one line
  * `piko: --proxy.bind-addr 127.0.0.1:8000: address already in use`, exit 1), and on
- * SIGTERM/SIGINT shut down gracefully (a second signal exits at once).
+ * SIGTERM/SIGINT shut down gracefully (a second signal exits at once) and exit 0, within a second of
+ * the shutdown completing even if a library still holds the event loop.
  *
  * A non-zero result means start-up failed with some ports possibly already open: the caller
  * must end the process (exitProcess) rather than wait for the event loop to empty.
@@ -47,5 +48,23 @@ export async function runRole(command: RoleCommand, argv: string[], env: NodeJS.
     throw err;
   }
   await new Promise<void>((resolve) => onShutdownSignal(() => role.shutdown().then(resolve), logger));
+  exitIfStillRunning(logger);
   return 0;
+}
+
+/** How long a process may take, after its shutdown completed, to end on its own (ms). */
+const LINGER_AFTER_SHUTDOWN_MS = 1_000;
+
+/**
+ * Shutdown closed every port and client, so the event loop should now empty and the process end
+ * with code 0. If a library still holds it open (a reconnect or ping timer, a socket), Kubernetes
+ * would keep the pod Terminating until SIGKILL at the end of its grace period; so, as a last
+ * resort, exit 0 after LINGER_AFTER_SHUTDOWN_MS, naming what was still open. The timer is unref'd:
+ * it never itself keeps the process alive.
+ */
+function exitIfStillRunning(logger: Logger): void {
+  setTimeout(() => {
+    logger.warn('still running after shutdown completed; exiting', { resources: process.getActiveResourcesInfo() });
+    process.exit(0);
+  }, LINGER_AFTER_SHUTDOWN_MS).unref();
 }
