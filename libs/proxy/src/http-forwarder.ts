@@ -1,13 +1,21 @@
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@piko/observability';
 import { sendError } from './error-response';
 import { forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
+import { relayInterimResponse } from './interim-response';
+import { closeAfterResponse } from './unread-body';
 
 export interface HttpForwarderOptions {
   /** `proxy.timeout`: how long to wait for the upstream's response headers; 0 waits forever. */
   timeoutMs: number;
   tls: boolean;
+  /**
+   * `proxy.http.max_response_header_bytes`: the most bytes of an upstream response's head
+   * (interim heads included) Node's parser reads; beyond it the client gets 502
+   * `{"error":"upstream response header too large"}`.
+   */
+  maxResponseHeaderBytes: number;
 }
 
 /**
@@ -15,6 +23,13 @@ export interface HttpForwarderOptions {
  * are piped both ways, so backpressure reaches from the client through the multiplexer's windows
  * to the upstream, and nothing holds a whole body. The timeout covers only the wait for response
  * headers after the request was sent: an upload, a long download or an event stream is never cut.
+ *
+ * The response is relayed whenever it comes, also while the request body is still being sent
+ * (a service refusing an upload from its headers, RFC 9110 §15.5.2/§15.5.14). Once that response
+ * is complete the rest of the body is no longer forwarded, and the client's connection is closed
+ * after the response (`Connection: close`), as Go's net/http server does for a body it did not
+ * read. The request head is sent at once, also for a request with `Expect: 100-continue`, whose
+ * `100` only the upstream gives (ProxyServer handles 'checkContinue' so Node does not).
  */
 export class HttpForwarder {
   constructor(
@@ -27,69 +42,146 @@ export class HttpForwarder {
     // One stream per request, as Go Piko does: opening a stream is one frame, and a fresh
     // stream can never carry a half-read previous response.
     headers.push('Connection', 'close');
+    // Node's client chunks a body only for methods that usually have one; a chunked GET or
+    // DELETE must stay chunked, so the client's coding goes on as it came (the body bytes Node's
+    // server hands over are de-chunked, but any other coding listed before `chunked` remains).
+    const transferEncoding = req.headers['transfer-encoding'];
+    if (transferEncoding !== undefined) headers.push('Transfer-Encoding', transferEncoding);
     const upstreamReq = request({
       method: req.method,
       path: req.url,
       headers,
       setHost: false,
+      // Node's default is 16 KiB, far below Go's 10 MiB (Transport's MaxResponseHeaderBytes).
+      maxHeaderSize: this.options.maxResponseHeaderBytes,
       createConnection: () => stream as never,
     });
+    // Bytes are bounded (maxHeaderSize); Node's count limit (2000) would drop headers silently.
+    upstreamReq.maxHeadersCount = 0;
+    new Exchange(req, res, upstreamReq, endpointId, this.options, this.logger).start();
+  }
+}
 
+/** One request and its response, between the client's connection and the upstream's stream. */
+class Exchange {
+  private timer: NodeJS.Timeout | undefined;
+  private response: IncomingMessage | undefined;
+  /** The request body is still being forwarded (set while piping). */
+  private forwardingBody = false;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly upstreamReq: ClientRequest,
+    private readonly endpointId: string,
+    private readonly options: HttpForwarderOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    const { req, res, upstreamReq } = this;
     // Like Go's ResponseHeaderTimeout: the clock starts once the whole request (body included)
     // reached the stream, so a slow upload is never mistaken for a slow upstream.
-    let timer: NodeJS.Timeout | undefined;
-    if (this.options.timeoutMs > 0) {
-      upstreamReq.once('finish', () => {
-        timer = setTimeout(() => {
-          this.logger.warn('upstream timeout', { endpointId, method: req.method, path: req.url });
-          sendError(res, 504, 'upstream timeout');
-          upstreamReq.destroy();
-        }, this.options.timeoutMs);
-      });
-    }
-
-    upstreamReq.on('response', (upstreamRes: IncomingMessage) => {
-      clearTimeout(timer);
-      if (res.headersSent || res.destroyed) {
-        upstreamRes.destroy();
-        return;
-      }
-      res.sendDate = !upstreamRes.headers.date;
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardedResponseHeaders(upstreamRes.rawHeaders));
-      // A streamed response (event stream, or no length: chunked until the upstream closes) may
-      // keep the client waiting for its first body byte, so its head goes out now. A response of
-      // known length sends its head with the body instead: one write, not two (as Go's
-      // ReverseProxy, which flushes at once only for these same two cases).
-      if (isStreamed(upstreamRes)) res.flushHeaders();
-      upstreamRes.pipe(res);
-      // The upstream stream broke mid-body: cut the client's connection so it cannot mistake a
-      // truncated body for a whole one.
-      upstreamRes.on('close', () => {
-        if (!upstreamRes.complete) res.destroy();
-      });
+    if (this.options.timeoutMs > 0) upstreamReq.once('finish', () => this.startTimer());
+    upstreamReq.on('information', (info) => {
+      if (!this.response) relayInterimResponse(req, res, info);
     });
-
-    upstreamReq.on('error', (err) => {
-      clearTimeout(timer);
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (res.writableEnded) return;
-      this.logger.warn('upstream unreachable', { endpointId, method: req.method, path: req.url, err: err.message });
-      sendError(res, 502, 'upstream unreachable');
-    });
+    upstreamReq.on('response', (upstreamRes: IncomingMessage) => this.onResponse(upstreamRes));
+    upstreamReq.on('error', (err: NodeJS.ErrnoException) => this.onUpstreamError(err));
 
     // The client went away before the response finished: stop the upstream's work too.
     res.on('close', () => {
-      clearTimeout(timer);
+      clearTimeout(this.timer);
       if (!res.writableFinished) upstreamReq.destroy();
     });
 
     // Most requests have no body: end the upstream request at once instead of piping an empty
     // stream (a pipe costs half a dozen listeners set up and torn down per request).
-    if (hasNoBody(req)) upstreamReq.end();
-    else req.pipe(upstreamReq);
+    if (hasNoBody(req)) return void upstreamReq.end();
+    // The head goes out now, not with the first body byte: a client waiting for `100 Continue`
+    // sends no body until the upstream answers, and the upstream must see the head to answer.
+    upstreamReq.flushHeaders();
+    this.forwardingBody = true;
+    req.pipe(upstreamReq);
+    req.once('end', () => (this.forwardingBody = false));
+  }
+
+  private startTimer(): void {
+    // A response that came while the body was still being sent needs no timer.
+    if (this.response) return;
+    this.timer = setTimeout(() => {
+      this.logger.warn('upstream timeout', { endpointId: this.endpointId, method: this.req.method, path: this.req.url });
+      sendError(this.res, 504, 'upstream timeout');
+      this.upstreamReq.destroy();
+    }, this.options.timeoutMs);
+  }
+
+  private onResponse(upstreamRes: IncomingMessage): void {
+    const { req, res } = this;
+    clearTimeout(this.timer);
+    this.response = upstreamRes;
+    if (res.headersSent || res.destroyed) {
+      upstreamRes.destroy();
+      return;
+    }
+    const headers = forwardedResponseHeaders(upstreamRes.rawHeaders);
+    // The body is not read to its end yet: like Go's server, close the connection after this
+    // response, since what follows on it is the rest of a body nobody will read.
+    const bodyUnread = !req.complete;
+    if (bodyUnread) headers.push('Connection', 'close');
+    res.sendDate = !upstreamRes.headers.date;
+    res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
+    // A streamed response (event stream, or no length: chunked until the upstream closes) may
+    // keep the client waiting for its first body byte, so its head goes out now. A response of
+    // known length sends its head with the body instead: one write, not two (as Go's
+    // ReverseProxy, which flushes at once only for these same two cases).
+    if (isStreamed(upstreamRes)) res.flushHeaders();
+    upstreamRes.pipe(res, { end: false });
+    upstreamRes.on('error', () => undefined);
+    upstreamRes.once('end', () => this.onResponseEnd());
+    // The upstream stream broke mid-body: cut the client's connection so it cannot mistake a
+    // truncated body for a whole one.
+    upstreamRes.once('close', () => {
+      if (!upstreamRes.complete) res.destroy();
+    });
+  }
+
+  /** The whole response arrived: stop forwarding the request body if it is still flowing. */
+  private onResponseEnd(): void {
+    const { req, res, upstreamReq } = this;
+    if (this.forwardingBody) {
+      this.forwardingBody = false;
+      req.unpipe(upstreamReq);
+    }
+    if (!req.complete) closeAfterResponse(req);
+    res.end();
+  }
+
+  private onUpstreamError(err: NodeJS.ErrnoException): void {
+    const { res } = this;
+    clearTimeout(this.timer);
+    // A response that already arrived whole stands: an error after it (the upstream closing
+    // while the rest of an unread upload was still on its way) changes nothing the client gets.
+    if (this.response?.complete) return;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (res.writableEnded) return;
+    const context = { endpointId: this.endpointId, method: this.req.method, path: this.req.url, err: err.message };
+    // Node's HTTP parser (llhttp) names what it could not parse with an HPE_ code: the upstream
+    // answered, so saying it was unreachable would send whoever debugs it the wrong way.
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      const limit = { limit: 'proxy.http.max_response_header_bytes', limitBytes: this.options.maxResponseHeaderBytes };
+      this.logger.warn('upstream response header too large', { ...context, ...limit });
+      return sendError(res, 502, 'upstream response header too large');
+    }
+    if (err.code?.startsWith('HPE_')) {
+      this.logger.warn('upstream response malformed', { ...context, code: err.code });
+      return sendError(res, 502, 'upstream response malformed');
+    }
+    this.logger.warn('upstream unreachable', context);
+    sendError(res, 502, 'upstream unreachable');
   }
 }
 

@@ -13,6 +13,8 @@ export interface ProxyOptions {
   accessLog: AccessLogOptions;
   /** `proxy.http.max_header_bytes`: larger request heads get 431. */
   maxHeaderBytes: number;
+  /** `proxy.http.max_response_header_bytes`: larger upstream response heads give the client 502. */
+  maxResponseHeaderBytes: number;
   /** `proxy.http.read_header_timeout` in ms: a client must send its whole request head within this. */
   readHeaderTimeoutMs: number;
   /** `proxy.http.idle_timeout` in ms: an idle keep-alive connection is closed after this. */

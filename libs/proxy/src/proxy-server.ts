@@ -48,7 +48,10 @@ export class ProxyServer {
     @Inject(PROXY_METRICS) private readonly metrics: ProxyMetrics,
     @Inject(PROXY_LOGGER) private readonly logger: Logger,
   ) {
-    this.forwarder = new HttpForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined }, logger);
+    this.forwarder = new HttpForwarder(
+      { timeoutMs: options.timeoutMs, tls: options.tls !== undefined, maxResponseHeaderBytes: options.maxResponseHeaderBytes },
+      logger,
+    );
     this.upgradeForwarder = new UpgradeForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined });
     this.accessLog = new ProxyAccessLog(options.accessLog, logger.child({ subsystem: 'proxy.access' }));
     this.server = createPortServer(
@@ -66,6 +69,14 @@ export class ProxyServer {
     );
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       options.auth ? options.auth.upgrade(socket, req, () => this.handleUpgrade(req, socket, head)) : this.handleUpgrade(req, socket, head),
+    );
+    // Head size is bounded by maxHeaderSize; Node's default count limit (2000) would drop the
+    // headers beyond it silently, where Go has none.
+    this.server.maxHeadersCount = 0;
+    // `Expect: 100-continue` is the upstream's to answer: without this listener Node's server
+    // sends `100 Continue` itself, and the client uploads a body the upstream may refuse.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) =>
+      options.auth ? options.auth.request(req, res, () => this.handle(req, res)) : this.handle(req, res),
     );
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.handleClientError(err, socket));
   }

@@ -11,6 +11,8 @@ export interface AgentListenerConfig {
   accessLog?: AccessLogOptions;
   /** Milliseconds to wait for the local service's response headers (HTTP) or TCP connect; 0 = none. Default 10000. */
   timeoutMs?: number;
+  /** HTTP: the longest first request line held before `400 request line too long` (bytes). Default 1 MiB. */
+  maxRequestLineBytes?: number;
   /** `http_client.keep_alive_timeout` in ms: TCP keep-alive probes on each connection to the service; 0 = system default. */
   keepAliveMs?: number;
   /** `listeners[].tls`: how to verify (and authenticate to) an https:// local service. */

@@ -130,7 +130,7 @@ describe('HttpAgentListener', () => {
     return Buffer.concat(chunks);
   }
 
-  async function startAgent(options: { addr?: string; timeoutMs?: number; accessLog?: boolean | AccessLogOptions } = {}): Promise<HttpAgentListener> {
+  async function startAgent(options: { addr?: string; timeoutMs?: number; accessLog?: boolean | AccessLogOptions; maxRequestLineBytes?: number } = {}): Promise<HttpAgentListener> {
     // The boolean of Go Piko before v0.8: true logs at info, false at debug.
     const accessLog = typeof options.accessLog === 'object' ? options.accessLog : { ...DEFAULT_ACCESS_LOG, level: options.accessLog ? ('info' as const) : ('debug' as const) };
     const upstream = new Upstream({ url: gateway.url, logger });
@@ -140,6 +140,7 @@ describe('HttpAgentListener', () => {
         addr: options.addr ?? String(servicePort),
         accessLog,
         timeoutMs: options.timeoutMs ?? 10_000,
+        maxRequestLineBytes: options.maxRequestLineBytes ?? 1024 * 1024,
         logger,
       },
       upstream,
@@ -200,10 +201,10 @@ describe('HttpAgentListener', () => {
     expect((await service.received).toString('latin1')).toBe(`GET /api/users?k=v&x=1 HTTP/1.1\r\n${rest}`);
   });
 
-  it('forwards a request line just under 8 KiB, and answers 400 when no line ends within 8 KiB', async () => {
+  it('forwards a request line just under max_request_line_bytes, and answers 400 when no line ends within it', async () => {
     const longPath = `/${'a'.repeat(8_000)}`;
     const service = await startRawService('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
-    await startAgent({ addr: `http://127.0.0.1:${service.port}/p` });
+    await startAgent({ addr: `http://127.0.0.1:${service.port}/p`, maxRequestLineBytes: 8 * 1024 });
     const ok = `GET ${longPath} HTTP/1.1\r\nHost: h\r\n\r\n`;
     expect((await sendRaw(ok)).toString()).toMatch(/^HTTP\/1\.1 200 /);
     expect((await service.received).toString('latin1')).toBe(`GET /p${longPath} HTTP/1.1\r\nHost: h\r\n\r\n`);

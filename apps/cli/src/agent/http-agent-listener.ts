@@ -13,6 +13,8 @@ export interface HttpAgentListenerOptions {
   accessLog: AccessLogOptions;
   /** Milliseconds to wait for the service's first response byte after the last request byte; 0 = no limit. */
   timeoutMs: number;
+  /** `max_request_line_bytes`: the longest first request line the agent holds (bytes). */
+  maxRequestLineBytes: number;
   logger: Logger;
   /** TCP keep-alive probe interval on each service connection, ms; 0 or absent = system default. */
   keepAliveMs?: number;
@@ -40,6 +42,7 @@ export class HttpAgentListener {
     this.splice = {
       target: parseTargetUrl(options.addr),
       timeoutMs: options.timeoutMs,
+      maxRequestLineBytes: options.maxRequestLineBytes,
       accessLog: new AgentAccessLog(options.accessLog, options.metrics && { registry: options.metrics, endpoint: options.endpointId }),
       logger: this.logger,
       keepAliveMs: options.keepAliveMs,

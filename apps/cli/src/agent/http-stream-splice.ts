@@ -5,14 +5,20 @@ import { createCachedLookup, type Logger } from '@piko/client';
 import { type AgentAccessLog, pathOf } from './access-log';
 import { HeadTap } from './head-tap';
 import { rawHttpResponse } from './raw-http-response';
-import { MAX_REQUEST_LINE_BYTES, RequestLine, hasPathPrefix, parseStatus } from './request-line';
+import { FinalStatusProbe, RequestLine, hasPathPrefix } from './request-line';
 import { targetHost, targetPort } from './target-url';
+import { tolerateWriteErrors } from './tolerate-write-errors';
 
 export interface HttpStreamSpliceOptions {
   /** The local service's base URL (see parseTargetUrl); a path or query becomes a prefix. */
   target: URL;
   /** Milliseconds without a response byte, counted from the last request byte, before a 504; 0 = none. */
   timeoutMs: number;
+  /**
+   * `max_request_line_bytes`: bytes held waiting for the end of the first request line; a longer
+   * line gets `400 {"error":"request line too long"}`.
+   */
+  maxRequestLineBytes: number;
   accessLog: AgentAccessLog;
   logger: Logger;
   /** `http_client.keep_alive_timeout`: TCP keep-alive probe interval on the service connection, ms; 0 = system default. */
@@ -61,8 +67,8 @@ class HttpStreamSplice {
   // Set once the agent answered on the service's behalf (400/502/504): the service is out of it.
   private answered = false;
   private awaitingResponse = true;
-  // The first response bytes, until they hold the status code (undefined once known).
-  private statusProbe: Buffer | undefined = Buffer.alloc(0);
+  // Reads the final status from the response bytes (interim 1xx skipped), until it is known.
+  private statusProbe: FinalStatusProbe | undefined = new FinalStatusProbe();
   private status = 0;
   private bytesIn = 0;
   private bytesOut = 0;
@@ -90,6 +96,7 @@ class HttpStreamSplice {
     };
     this.socket = secure ? tls.connect(tlsOptions) : net.connect({ host, port, allowHalfOpen: true, lookup });
     this.socket.setNoDelay(true);
+    tolerateWriteErrors(this.socket, (err) => this.onServiceStoppedReading(err));
     if (options.keepAliveMs) this.socket.setKeepAlive(true, options.keepAliveMs);
     if (options.accessLog.wantsHeaders) {
       this.requestHead = new HeadTap();
@@ -100,9 +107,11 @@ class HttpStreamSplice {
     this.socket.once(secure ? 'secureConnect' : 'connect', () => this.onConnect());
     this.socket.once('error', (err: Error) => this.onSocketError(err));
     this.socket.once('close', () => {
-      if (!this.answered && !this.stream.destroyed && !(this.socket.readableEnded && this.socket.writableFinished)) {
-        this.stream.destroy();
-      }
+      if (this.answered || this.stream.destroyed || (this.socket.readableEnded && this.socket.writableFinished)) return;
+      // The service already answered: what it sent is on its way; end the stream after it rather
+      // than reset it (a reset would drop the response bytes still queued behind the window).
+      if (this.bytesOut > 0) this.finishAfterServiceClosed();
+      else this.stream.destroy();
     });
     this.stream.on('data', (chunk: Buffer) => this.onRequestData(chunk));
     this.stream.once('end', () => {
@@ -126,12 +135,13 @@ class HttpStreamSplice {
     this.heldBytes += chunk.length;
     const held = this.held.length === 1 ? chunk : Buffer.concat(this.held);
     this.held = [held];
-    const line = RequestLine.parse(held.length > MAX_REQUEST_LINE_BYTES ? held.subarray(0, MAX_REQUEST_LINE_BYTES) : held);
+    const limit = this.options.maxRequestLineBytes;
+    const line = RequestLine.parse(held.length > limit ? held.subarray(0, limit) : held);
     if (line) {
       this.requestLine = line;
       this.holdComplete(hasPathPrefix(this.options.target) ? line.rewrite(held, this.options.target) : held);
-    } else if (this.heldBytes >= MAX_REQUEST_LINE_BYTES) {
-      this.options.logger.debug('request line too long', { bytes: this.heldBytes });
+    } else if (this.heldBytes >= limit) {
+      this.options.logger.warn('request line too long', { bytes: this.heldBytes, limit: 'max_request_line_bytes', limitBytes: limit });
       this.answer(400, LINE_TOO_LONG);
     }
   }
@@ -170,8 +180,7 @@ class HttpStreamSplice {
     this.bytesOut += chunk.length;
     this.responseHead?.push(chunk);
     if (this.statusProbe) {
-      this.statusProbe = this.statusProbe.length === 0 ? chunk : Buffer.concat([this.statusProbe, chunk]);
-      const status = parseStatus(this.statusProbe);
+      const status = this.statusProbe.feed(chunk);
       if (status !== undefined) {
         this.status = status;
         this.statusProbe = undefined;
@@ -194,10 +203,40 @@ class HttpStreamSplice {
       this.options.logger.warn('upstream unreachable', { addr: this.options.target.host, err: err.message });
       this.answer(502, UNREACHABLE);
     } else {
-      // Too late for a status: reset the stream so the client sees a cut response, not a complete one.
-      this.options.logger.warn('upstream connection error', { err: err.message });
-      this.stream.destroy(err);
+      // The service answered and then closed or reset the connection: typically a service that
+      // answered an upload from its headers (401, 413) and closed without reading the rest. Its
+      // answer is already queued on the stream, so end the stream after it (the proxy judges from
+      // the response's framing whether it is whole) and stop forwarding the request.
+      this.options.logger.debug('upstream connection closed after answering', { err: err.message });
+      this.finishAfterServiceClosed();
     }
+  }
+
+  /**
+   * A write to the service failed (EPIPE, ECONNRESET): it closed its connection, typically after
+   * answering an upload from its headers. Its answer may still be unread in the socket, so the
+   * socket keeps being read (see tolerateWriteErrors) and the response goes to the stream as
+   * usual; the rest of the request is drained from the stream and discarded. Once the service's
+   * side has ended, the socket is closed.
+   */
+  private onServiceStoppedReading(err: Error): void {
+    this.options.logger.debug('upstream stopped reading the request', { err: err.message, bytesIn: this.bytesIn });
+    this.stream.unpipe(this.socket);
+    this.stream.resume();
+    if (this.socket.readableEnded) this.socket.destroy();
+    else this.socket.once('end', () => this.socket.destroy());
+  }
+
+  /**
+   * The service closed (or reset) its connection after sending response bytes: end the stream's
+   * write side after those bytes, and keep reading what is left of the request from the stream,
+   * discarding it, so the proxy's sending side never blocks on a window nobody reads.
+   */
+  private finishAfterServiceClosed(): void {
+    this.stream.unpipe(this.socket);
+    this.socket.unpipe(this.stream);
+    this.stream.resume();
+    if (!this.stream.destroyed && !this.stream.writableEnded) this.stream.end();
   }
 
   /** Answers the request in the service's place and ends the stream; the service is dropped. */

@@ -1,4 +1,4 @@
-import { RequestLine, hasPathPrefix, parseStatus } from './request-line';
+import { FinalStatusProbe, RequestLine, hasPathPrefix, parseStatus } from './request-line';
 
 describe('RequestLine', () => {
   it('waits for the end of the line, then splits it (CRLF or bare LF)', () => {
@@ -32,5 +32,22 @@ describe('parseStatus', () => {
     expect(parseStatus(Buffer.from('HTTP/1.1 20'))).toBeUndefined();
     expect(parseStatus(Buffer.from('HTTP/1.1 204 No Content\r\n'))).toBe(204);
     expect(parseStatus(Buffer.from('SSH-2.0-OpenSSH_9'))).toBe(0);
+  });
+});
+
+describe('FinalStatusProbe', () => {
+  it('skips interim responses, however the bytes are split', () => {
+    const bytes = Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 404 Not Found\r\n\r\n');
+    for (const size of [1, 5, 13, bytes.length]) {
+      const probe = new FinalStatusProbe();
+      let status: number | undefined;
+      for (let i = 0; i < bytes.length; i += size) status = probe.feed(bytes.subarray(i, i + size));
+      expect(status).toBe(404);
+    }
+  });
+
+  it('takes 101 as final, and a non-HTTP start as 0', () => {
+    expect(new FinalStatusProbe().feed(Buffer.from('HTTP/1.1 101 Switching Protocols\r\n\r\n'))).toBe(101);
+    expect(new FinalStatusProbe().feed(Buffer.from('SSH-2.0-OpenSSH_9.2\r\n'))).toBe(0);
   });
 });

@@ -1,10 +1,12 @@
 import { joinTargetPath } from './target-url';
 
 /**
- * How many bytes the agent holds while waiting for the end of the first request line. Piko's
- * proxy sends whole request heads, so a longer line means the stream is not HTTP at all.
+ * The default of `max_request_line_bytes`: how many bytes the agent holds while waiting for the
+ * end of the first request line. 1 MiB, Go's `http.DefaultMaxHeaderBytes`, which bounds the whole
+ * head (line included) in Go Piko's agent: never stricter than Go, nor than Piko's proxy
+ * (`proxy.http.max_header_bytes`, also 1 MiB), so a request the proxy took is never refused here.
  */
-export const MAX_REQUEST_LINE_BYTES = 8 * 1024;
+export const DEFAULT_MAX_REQUEST_LINE_BYTES = 1024 * 1024;
 
 const LF = 0x0a;
 
@@ -21,7 +23,7 @@ export class RequestLine {
 
   /**
    * Parses the line ending at the first LF of `head`. Returns undefined while no LF has arrived
-   * yet; the caller bounds that wait with MAX_REQUEST_LINE_BYTES.
+   * yet; the caller bounds that wait (max_request_line_bytes).
    */
   static parse(head: Buffer): RequestLine | undefined {
     const lf = head.indexOf(LF);
@@ -59,4 +61,47 @@ export function parseStatus(start: Buffer): number | undefined {
   if (start.length < 12) return undefined;
   const match = /^HTTP\/\d\.\d (\d{3})/.exec(start.toString('latin1', 0, 12));
   return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Finds the status code of the final response in a stream of response bytes, skipping interim
+ * (1xx, not 101) responses whole (RFC 9110 §15.2), for the access log. Holds at most the first
+ * 12 bytes of a status line; the rest of an interim head is scanned, not kept.
+ */
+export class FinalStatusProbe {
+  private line: Buffer = Buffer.alloc(0);
+  /** Inside an interim head, looking for its blank line. */
+  private skipping = false;
+  /** Line feeds seen in a row, ignoring CRs: 2 ends a head. */
+  private newlines = 0;
+  /** The final status once known (0 when the bytes are not an HTTP response). */
+  status: number | undefined;
+
+  /** Feeds the next response bytes; returns the final status once known. */
+  feed(chunk: Buffer): number | undefined {
+    let i = 0;
+    while (this.status === undefined && i < chunk.length) {
+      if (this.skipping) {
+        for (; i < chunk.length && this.skipping; i++) {
+          const byte = chunk[i];
+          if (byte === LF) this.skipping = ++this.newlines < 2;
+          else if (byte !== 0x0d) this.newlines = 0;
+        }
+        continue;
+      }
+      const take = Math.min(12 - this.line.length, chunk.length - i);
+      this.line = Buffer.concat([this.line, chunk.subarray(i, i + take)]);
+      i += take;
+      const status = parseStatus(this.line);
+      if (status === undefined) return undefined;
+      this.line = Buffer.alloc(0);
+      if (status >= 100 && status < 200 && status !== 101) {
+        this.skipping = true;
+        this.newlines = 0;
+      } else {
+        this.status = status;
+      }
+    }
+    return this.status;
+  }
 }

@@ -2,6 +2,7 @@ import { AbortError, ConnectError, Upstream, type Logger } from '@piko/client';
 import { DEFAULT_ACCESS_LOG } from './access-log';
 import type { AgentConfig } from './agent-config';
 import type { AgentMetrics } from './agent-metrics';
+import { DEFAULT_MAX_REQUEST_LINE_BYTES } from './request-line';
 import { HttpAgentListener } from './http-agent-listener';
 import { TcpAgentListener } from './tcp-agent-listener';
 
@@ -42,6 +43,7 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
             addr: ln.addr,
             accessLog: ln.accessLog ?? DEFAULT_ACCESS_LOG,
             timeoutMs: ln.timeoutMs ?? 10_000,
+            maxRequestLineBytes: ln.maxRequestLineBytes ?? DEFAULT_MAX_REQUEST_LINE_BYTES,
             keepAliveMs: ln.keepAliveMs,
             tls: ln.tls,
             metrics: options.metrics,

@@ -117,6 +117,7 @@ function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig
       addr: l.addr,
       protocol: l.protocol,
       timeoutMs: l.timeout,
+      maxRequestLineBytes: l.maxRequestLineBytes,
       ...listenerExtras(l.accessLog, l.httpClient),
       tls: l.protocol === 'http' ? clientTlsOptions(l.tls, `listeners[${i}].tls`) : undefined,
     }));
@@ -132,7 +133,9 @@ function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig
       ignoredListeners: config.listeners.map((l) => l.endpointId),
     });
   }
-  return [{ endpointId, addr, protocol: sub, timeoutMs: config.timeout, ...listenerExtras(config.accessLog, config.httpClient) }];
+  return [
+    { endpointId, addr, protocol: sub, timeoutMs: config.timeout, maxRequestLineBytes: config.maxRequestLineBytes, ...listenerExtras(config.accessLog, config.httpClient) },
+  ];
 }
 
 function listenerExtras(accessLog: AccessLogConfig, httpClient: HttpClientConfig): Pick<AgentListenerConfig, 'accessLog' | 'keepAliveMs'> {

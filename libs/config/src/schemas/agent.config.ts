@@ -1,5 +1,5 @@
 import { IsGracePeriod } from '../lib/grace-period';
-import { DurationOption, Section, SectionList, SectionOrBoolean } from '../lib/option.decorators';
+import { DurationOption, IntOption, Section, SectionList, SectionOrBoolean } from '../lib/option.decorators';
 import { refuseKeys } from '../lib/refused-keys';
 import { AccessLogConfig, applyAccessLogBoolean } from './access-log.config';
 import { AgentConnectConfig } from './agent-connect.config';
@@ -43,6 +43,12 @@ Access log of the listener given by the arguments: each request at info
 Timeout forwarding a request to the local service given by the arguments
 (connecting, and waiting for its response). 0 means no timeout.`)
   timeout = 10_000;
+
+  @IntOption(`
+The longest first request line (method, target, version) the listener given by
+the arguments holds before forwarding; a longer one gets '400 request line too
+long'. (Not a Go Piko key; 1 MiB, Go's header limit.)`, { min: 1 })
+  maxRequestLineBytes = 1_048_576;
 
   @Section(() => HttpClientConfig)
   httpClient = new HttpClientConfig();

@@ -25,4 +25,11 @@ Maximum time to wait for the next request on a keep-alive connection.`)
   @IntOption(`
 Maximum bytes read parsing a request's line and headers.`, { min: 1 })
   maxHeaderBytes = 1_048_576;
+
+  @IntOption(`
+Maximum bytes read parsing an upstream response's status line and headers
+(interim 1xx heads included). A larger head gets the client '502' with
+{"error":"upstream response header too large"}. (10 MiB: Go's Transport
+default, which Go Piko uses.)`, { min: 1 })
+  maxResponseHeaderBytes = 10_485_760;
 }

@@ -1,6 +1,6 @@
 import { IsNotEmpty } from 'class-validator';
 import { IsUpstreamAddr } from '../lib/address.validators';
-import { DurationOption, EnumOption, Section, SectionOrBoolean, StringOption } from '../lib/option.decorators';
+import { DurationOption, EnumOption, IntOption, Section, SectionOrBoolean, StringOption } from '../lib/option.decorators';
 import { AccessLogConfig, applyAccessLogBoolean } from './access-log.config';
 import { ClientTlsConfig } from './client-tls.config';
 import { HttpClientConfig } from './http-client.config';
@@ -33,6 +33,12 @@ Timeout forwarding a request to the local service: connecting, and waiting for
 its response after the request was sent. 0 means no timeout (Go Piko requires
 one).`)
   timeout = 15_000;
+
+  @IntOption(`
+HTTP: the longest first request line (method, target, version) the agent holds
+before forwarding; a longer one gets '400 request line too long'. (Not a Go
+Piko key; 1 MiB, Go's header limit.)`, { min: 1 })
+  maxRequestLineBytes = 1_048_576;
 
   @Section(() => HttpClientConfig)
   httpClient = new HttpClientConfig();

@@ -1,0 +1,35 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * How long a client connection stays half-closed after a response whose request body was not
+ * read to its end, reading and discarding what the client still sends. Go's server waits the
+ * same 500 ms (`rstAvoidanceDelay` in net/http/server.go, `closeWriteAndWait`).
+ */
+export const LINGER_MS = 500;
+
+/**
+ * Closes the client connection of `req` once its response is written, without the TCP reset
+ * that would otherwise wipe that response from the client's view. Call it when the response was
+ * sent with `Connection: close` before the request body was read to its end (an early answer to
+ * an upload, or a final status instead of `100 Continue`).
+ *
+ * Node's server closes such a connection with `destroySoon()`: FIN, then close at once. With the
+ * client still sending, the kernel answers those bytes with RST, and a client busy uploading may
+ * see "connection reset" instead of the response it was sent. Go's server half-closes and waits
+ * 500 ms (`closeWriteAndWait`); here the rest of the body is read and discarded meanwhile, and
+ * the socket closes as soon as the client closes its side, or after `lingerMs` (ms).
+ */
+export function closeAfterResponse(req: IncomingMessage, lingerMs = LINGER_MS): void {
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  // Keep the parser reading so the client's bytes are consumed, not left to trigger a reset.
+  req.resume();
+  socket.destroySoon = function lingeringClose(this: Socket): void {
+    if (this.destroyed) return;
+    const timer = setTimeout(() => this.destroy(), lingerMs);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+    this.once('end', () => this.destroy());
+    this.end();
+  };
+}

@@ -1,0 +1,232 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ManagedProcess } from '@piko/testing';
+import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
+import { parseResponse, RawUpstream, rawExchange, type RawExchange } from './support/raw-http';
+
+jest.setTimeout(60_000);
+
+const MB = 1024 * 1024;
+
+/**
+ * HTTP fidelity of the tunnel: each test sends the same bytes to a local service directly and
+ * through `piko server` + `piko agent http`, on raw sockets, and compares what the client gets.
+ * The reference is Go's net/http server with httputil.ReverseProxy (what Go Piko runs).
+ */
+describe('HTTP through the tunnel matches the direct path', () => {
+  let server: PikoServer;
+  const agents: ManagedProcess[] = [];
+  const closers: Array<() => Promise<void>> = [];
+
+  beforeAll(async () => {
+    server = await startPikoServer(['--proxy.timeout', '20s']);
+  });
+
+  afterAll(async () => {
+    for (const agent of agents) await agent.stop();
+    await server?.process.stop();
+    for (const close of closers) await close();
+  });
+
+  /** Starts an agent for `port` under `endpointId` and waits until the proxy routes to it. */
+  async function expose(endpointId: string, port: number): Promise<void> {
+    agents.push(await startAgent('http', endpointId, String(port), server.upstreamUrl));
+    await waitForRoute(server.proxyUrl, endpointId, '/_route_check');
+  }
+
+  async function nodeService(handler: Parameters<typeof createServer>[1]): Promise<number> {
+    const service: Server = createServer(handler);
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    closers.push(() => {
+      service.closeAllConnections();
+      return new Promise((resolve) => service.close(() => resolve()));
+    });
+    return (service.address() as AddressInfo).port;
+  }
+
+  async function rawService(respond: ConstructorParameters<typeof RawUpstream>[0]): Promise<RawUpstream & { port: number }> {
+    // The route check (waitForRoute's fetch) gets a plain 204, whatever the service does otherwise.
+    const upstream = new RawUpstream((socket, head, rest) => {
+      if (head.startsWith('GET /_route_check ')) return void socket.end('HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n');
+      respond(socket, head, rest);
+    });
+    const port = await upstream.listen();
+    closers.push(() => upstream.close());
+    return Object.assign(upstream, { port });
+  }
+
+  /** The same request, directly to the service's port and through the proxy (with the endpoint header). */
+  async function both(servicePort: number, endpointId: string, head: (extra: string) => string, options: { bodyBytes?: number; waitFor100?: boolean } = {}): Promise<{ direct: RawExchange; tunnel: RawExchange }> {
+    const direct = await rawExchange(servicePort, { ...options, head: head('') });
+    const tunnel = await rawExchange(server.proxyPort, { ...options, head: head(`x-piko-endpoint: ${endpointId}\r\n`) });
+    return { direct, tunnel };
+  }
+
+  describe('early responses (the service answers before reading the upload)', () => {
+    let unauthorizedPort: number;
+
+    beforeAll(async () => {
+      // A Node service that refuses uploads from their headers, never reading the body.
+      unauthorizedPort = await nodeService((req, res) => {
+        if (req.url === '/_route_check') return void res.end();
+        res.writeHead(401, { 'content-type': 'text/plain', 'content-length': 12 });
+        res.end('unauthorized');
+      });
+      await expose('early-401', unauthorizedPort);
+    });
+
+    for (const size of [1 * MB, 50 * MB]) {
+      it(`delivers a 401 to a ${size / MB} MB POST every time, and closes the client connection`, async () => {
+        const post = (extra: string) => `POST /upload HTTP/1.1\r\nHost: service\r\n${extra}Content-Length: ${size}\r\n\r\n`;
+        for (let attempt = 0; attempt < 10; attempt++) {
+          const { direct, tunnel } = await both(unauthorizedPort, 'early-401', post, { bodyBytes: size });
+          const directResponse = parseResponse(direct.received);
+          const tunnelResponse = parseResponse(tunnel.received);
+          expect(directResponse).toMatchObject({ status: 401, body: 'unauthorized', complete: true });
+          expect(tunnelResponse).toMatchObject({ status: 401, body: 'unauthorized', complete: true });
+          // The proxy tells the client it closes, since the rest of the body was never read (as Go's server does).
+          expect(tunnelResponse.headers).toContainEqual(['connection', 'close']);
+        }
+      });
+    }
+
+    it('delivers a 401 to a chunked 50 MB POST every time', async () => {
+      // A chunked body the raw client cannot frame itself: one chunk of 50 MB, so stopping
+      // early leaves it unfinished, exactly as a client cut short would.
+      const post = (extra: string) => `POST /upload HTTP/1.1\r\nHost: service\r\n${extra}Transfer-Encoding: chunked\r\n\r\n${(50 * MB).toString(16)}\r\n`;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const { direct, tunnel } = await both(unauthorizedPort, 'early-401', post, { bodyBytes: 50 * MB });
+        expect(parseResponse(direct.received)).toMatchObject({ status: 401, body: 'unauthorized' });
+        expect(parseResponse(tunnel.received)).toMatchObject({ status: 401, body: 'unauthorized' });
+      }
+    });
+  });
+
+  describe('Expect: 100-continue', () => {
+    it("does not answer 100 for a service that refuses the upload: the service's 413 arrives and no body byte is sent", async () => {
+      const refusing = await rawService((socket) => {
+        // Answers from the head alone and closes, never reading (Go's and curl's reference case).
+        socket.end('HTTP/1.1 413 Request Entity Too Large\r\nContent-Type: text/plain\r\nContent-Length: 9\r\nConnection: close\r\n\r\ntoo large', () => socket.destroy());
+      });
+      await exposeRaw('expect-413', refusing);
+      const put = (extra: string) => `PUT /big HTTP/1.1\r\nHost: service\r\n${extra}Content-Length: ${50 * MB}\r\nExpect: 100-continue\r\n\r\n`;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const { direct, tunnel } = await both(refusing.port, 'expect-413', put, { bodyBytes: 50 * MB, waitFor100: true });
+        for (const path of [direct, tunnel]) {
+          expect(parseResponse(path.received)).toMatchObject({ status: 413, body: 'too large', interim: [] });
+          expect(path.bodyBytesSent).toBe(0);
+        }
+      }
+    });
+
+    it("passes the service's own 100 Continue, then the body, then its answer", async () => {
+      // Node's server answers 100 Continue itself when asked, then reads the body.
+      const port = await nodeService((req, res) => {
+        let bytes = 0;
+        req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(`got ${bytes}`));
+      });
+      await expose('expect-100', port);
+      const put = (extra: string) => `PUT /ok HTTP/1.1\r\nHost: service\r\n${extra}Content-Length: ${3 * MB}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`;
+      const { direct, tunnel } = await both(port, 'expect-100', put, { bodyBytes: 3 * MB, waitFor100: true });
+      for (const path of [direct, tunnel]) {
+        const response = parseResponse(path.received);
+        expect(response).toMatchObject({ status: 200, body: `got ${3 * MB}`, complete: true });
+        expect(response.interim.map((i) => i.status)).toEqual([100]);
+        expect(path.bodyBytesSent).toBe(3 * MB);
+      }
+    });
+  });
+
+  describe('interim (1xx) responses', () => {
+    it('passes 103 Early Hints (with its Link headers) and 102 Processing before the final response', async () => {
+      const hinting = await rawService((socket) => {
+        socket.end(
+          'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\nLink: </app.js>; rel=preload; as=script\r\n\r\n' +
+            'HTTP/1.1 102 Processing\r\n\r\n' +
+            'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello',
+        );
+      });
+      await exposeRaw('interim', hinting);
+      const get = (extra: string) => `GET /page HTTP/1.1\r\nHost: service\r\n${extra}\r\n`;
+      const { direct, tunnel } = await both(hinting.port, 'interim', get);
+      const directResponse = parseResponse(direct.received);
+      const tunnelResponse = parseResponse(tunnel.received);
+      expect(directResponse).toMatchObject({ status: 200, body: 'hello', complete: true });
+      expect(tunnelResponse).toMatchObject({ status: 200, body: 'hello', complete: true });
+      expect(tunnelResponse.interim).toEqual(directResponse.interim);
+      expect(tunnelResponse.interim).toEqual([
+        { status: 103, headers: [['link', '</style.css>; rel=preload; as=style'], ['link', '</app.js>; rel=preload; as=script']] },
+        { status: 102, headers: [] },
+      ]);
+    });
+  });
+
+  describe('hop-by-hop headers', () => {
+    it('drops every header a Connection header names, in both directions (RFC 9110 §7.6.1)', async () => {
+      const service = await rawService((socket) => {
+        socket.end('HTTP/1.1 200 OK\r\nConnection: close, X-Resp-Hop\r\nX-Resp-Hop: internal\r\nX-Resp-Kept: yes\r\nContent-Length: 2\r\n\r\nok');
+      });
+      await exposeRaw('hop-by-hop', service);
+      const get = (extra: string) => `GET /h HTTP/1.1\r\nHost: service\r\n${extra}Connection: keep-alive, X-Req-Hop\r\nConnection: X-Other-Hop\r\nX-Req-Hop: a\r\nX-Other-Hop: b\r\nX-Req-Kept: c\r\n\r\n`;
+      const before = service.heads.length;
+      const { direct, tunnel } = await both(service.port, 'hop-by-hop', get);
+      const [directHead, tunnelHead] = service.heads.slice(before).map((head) => head.toLowerCase());
+      // Directly the service sees what the client sent; through the proxy, the hop-by-hop headers stop there.
+      expect(directHead).toContain('x-req-hop: a');
+      expect(tunnelHead).not.toContain('x-req-hop');
+      expect(tunnelHead).not.toContain('x-other-hop');
+      expect(tunnelHead).not.toContain('keep-alive');
+      expect(tunnelHead).toContain('x-req-kept: c');
+      const directResponse = parseResponse(direct.received);
+      const tunnelResponse = parseResponse(tunnel.received);
+      expect(directResponse.headers).toContainEqual(['x-resp-hop', 'internal']);
+      expect(tunnelResponse).toMatchObject({ status: 200, body: 'ok' });
+      expect(tunnelResponse.headers.map(([name]) => name)).not.toContain('x-resp-hop');
+      expect(tunnelResponse.headers).toContainEqual(['x-resp-kept', 'yes']);
+    });
+  });
+
+  describe('limits: none stricter than the configured ones', () => {
+    it('passes a 12 KB query string and a 20 KB response header, as directly', async () => {
+      const service = await rawService((socket, head) => {
+        const target = head.slice(0, head.indexOf('\r\n')).split(' ')[1];
+        socket.end(`HTTP/1.1 200 OK\r\nX-Big: ${'v'.repeat(20_000)}\r\nContent-Length: ${target.length}\r\nConnection: close\r\n\r\n${target}`);
+      });
+      await exposeRaw('limits', service);
+      const target = `/search?q=${'k'.repeat(12_000)}`;
+      const get = (extra: string) => `GET ${target} HTTP/1.1\r\nHost: service\r\n${extra}\r\n`;
+      const { direct, tunnel } = await both(service.port, 'limits', get);
+      for (const path of [direct, tunnel]) {
+        const response = parseResponse(path.received);
+        expect(response).toMatchObject({ status: 200, body: target, complete: true });
+        expect(response.headers).toContainEqual(['x-big', 'v'.repeat(20_000)]);
+      }
+    });
+
+    it('answers a response head over proxy.http.max_response_header_bytes with a 502 that says so, and logs the limit', async () => {
+      const limited = await startPikoServer(['--proxy.http.max-response-header-bytes', '65536']);
+      try {
+        const service = await rawService((socket) => {
+          socket.end(`HTTP/1.1 200 OK\r\nX-Huge: ${'h'.repeat(100_000)}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok`);
+        });
+        agents.push(await startAgent('http', 'huge-head', String(service.port), limited.upstreamUrl));
+        await waitForRoute(limited.proxyUrl, 'huge-head', '/_route_check');
+        const get = (extra: string) => `GET / HTTP/1.1\r\nHost: service\r\n${extra}\r\n`;
+        const direct = await rawExchange(service.port, { head: get('') });
+        expect(parseResponse(direct.received)).toMatchObject({ status: 200, body: 'ok' });
+        const tunnel = await rawExchange(limited.proxyPort, { head: get('x-piko-endpoint: huge-head\r\n') });
+        expect(parseResponse(tunnel.received)).toMatchObject({ status: 502, body: '{"error":"upstream response header too large"}\n' });
+        await limited.process.waitForOutput(/"limit":"proxy\.http\.max_response_header_bytes".*"msg":"upstream response header too large"/);
+      } finally {
+        await limited.process.stop();
+      }
+    });
+  });
+
+  /** Exposes a raw service (see rawService) and waits until the proxy routes to it. */
+  async function exposeRaw(endpointId: string, upstream: RawUpstream & { port: number }): Promise<void> {
+    agents.push(await startAgent('http', endpointId, String(upstream.port), server.upstreamUrl));
+    await waitForRoute(server.proxyUrl, endpointId, '/_route_check');
+  }
+});
