@@ -76,7 +76,7 @@ describe('HTTP through the tunnel matches the direct path', () => {
     });
 
     for (const size of [1 * MB, 50 * MB]) {
-      it(`delivers a 401 to a ${size / MB} MB POST every time, and closes the client connection`, async () => {
+      it(`delivers a 401 to a ${size / MB} MB POST every time, and closes a client connection whose body it did not read`, async () => {
         const post = (extra: string) => `POST /upload HTTP/1.1\r\nHost: service\r\n${extra}Content-Length: ${size}\r\n\r\n`;
         for (let attempt = 0; attempt < 10; attempt++) {
           const { direct, tunnel } = await both(unauthorizedPort, 'early-401', post, { bodyBytes: size });
@@ -84,8 +84,11 @@ describe('HTTP through the tunnel matches the direct path', () => {
           const tunnelResponse = parseResponse(tunnel.received);
           expect(directResponse).toMatchObject({ status: 401, body: 'unauthorized', complete: true });
           expect(tunnelResponse).toMatchObject({ status: 401, body: 'unauthorized', complete: true });
-          // The proxy tells the client it closes, since the rest of the body was never read (as Go's server does).
-          expect(tunnelResponse.headers).toContainEqual(['connection', 'close']);
+          // The proxy tells the client it closes, since the rest of the body was never read (as
+          // Go's server does). A 1 MB body may be read whole before the 401 arrives (then the
+          // connection may stay open); the buffers on the path (socket buffers, stream windows)
+          // hold far less than 50 MB, so that body cannot.
+          if (size > 16 * MB) expect(tunnelResponse.headers).toContainEqual(['connection', 'close']);
         }
       });
     }
@@ -223,6 +226,91 @@ describe('HTTP through the tunnel matches the direct path', () => {
       }
     });
   });
+
+  describe('trailers', () => {
+    it("passes a chunked response's trailers and its Trailer header", async () => {
+      const service = await rawService((socket) => {
+        socket.end(
+          'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTrailer: X-Checksum, X-Count\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
+            '5\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: abc123\r\nX-Count: 2\r\n\r\n',
+        );
+      });
+      await exposeRaw('trailers-out', service);
+      const get = (extra: string) => `GET /t HTTP/1.1\r\nHost: service\r\n${extra}TE: trailers\r\n\r\n`;
+      const { direct, tunnel } = await both(service.port, 'trailers-out', get);
+      const directResponse = parseResponse(direct.received);
+      const tunnelResponse = parseResponse(tunnel.received);
+      expect(directResponse).toMatchObject({ status: 200, body: 'hello world', complete: true });
+      expect(tunnelResponse).toMatchObject({ status: 200, body: 'hello world', complete: true, trailers: directResponse.trailers });
+      expect(tunnelResponse.trailers).toEqual([['x-checksum', 'abc123'], ['x-count', '2']]);
+      expect(tunnelResponse.headers).toContainEqual(['trailer', 'X-Checksum, X-Count']);
+    });
+
+    it("passes a chunked request's trailers to the service", async () => {
+      const port = await nodeService((req, res) => {
+        const body: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => body.push(chunk));
+        req.on('end', () => {
+          const text = JSON.stringify({ body: Buffer.concat(body).toString(), trailers: req.rawTrailers, trailer: req.headers.trailer ?? null });
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' }).end(text);
+        });
+      });
+      await expose('trailers-in', port);
+      const post = (extra: string) =>
+        `POST /in HTTP/1.1\r\nHost: service\r\n${extra}Trailer: X-Digest\r\nTransfer-Encoding: chunked\r\n\r\n` +
+        '3\r\nabc\r\n2\r\nde\r\n0\r\nX-Digest: sha-256=xyz\r\n\r\n';
+      const { direct, tunnel } = await both(port, 'trailers-in', post);
+      const expected = { body: 'abcde', trailers: ['X-Digest', 'sha-256=xyz'], trailer: 'X-Digest' };
+      expect(JSON.parse(parseResponse(direct.received).body)).toEqual(expected);
+      expect(JSON.parse(parseResponse(tunnel.received).body)).toEqual(expected);
+    });
+  });
+
+  describe('a response the service cuts short', () => {
+    const cuts: Array<[string, string, (socket: import('node:net').Socket) => void]> = [
+      ['closes (FIN) within a Content-Length body', 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n' + 'x'.repeat(40), (socket) => socket.end()],
+      ['resets within a Content-Length body', 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n' + 'x'.repeat(40), (socket) => socket.resetAndDestroy()],
+      ['closes (FIN) within a chunked body', 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n28\r\n' + 'x'.repeat(40) + '\r\n', (socket) => socket.end()],
+      ['closes (FIN) after the head only', 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n', (socket) => socket.end()],
+    ];
+    for (const [what, bytes, cut] of cuts) {
+      it(`delivers the status, head and the bytes sent when the service ${what}`, async () => {
+        const endpointId = `cut-${cuts.findIndex(([w]) => w === what)}`;
+        const service = await rawService((socket) => {
+          socket.resume();
+          socket.write(bytes, () => setTimeout(() => cut(socket), 50));
+        });
+        await exposeRaw(endpointId, service);
+        const get = (extra: string) => `GET /cut HTTP/1.1\r\nHost: service\r\n${extra}\r\n`;
+        const { direct, tunnel } = await both(service.port, endpointId, get);
+        const directResponse = parseResponse(direct.received);
+        const tunnelResponse = parseResponse(tunnel.received);
+        expect(directResponse).toMatchObject({ status: 200, complete: false });
+        expect(tunnelResponse).toMatchObject({ status: 200, body: directResponse.body, complete: false });
+        expect(tunnelResponse.headers).toContainEqual(['content-type', 'text/plain']);
+        // The proxy logs the status the client got, and that the response was not complete.
+        await server.process.waitForOutput(/"path":"\/cut","host":"service","status":200,[^}]*"complete":false/);
+      });
+    }
+
+    it('logs no status for a request whose client left before any response', async () => {
+      const silent = await rawService((socket) => socket.resume());
+      await exposeRaw('never-answers', silent);
+      const socket = (await import('node:net')).connect({ host: '127.0.0.1', port: server.proxyPort });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write('GET /left-early HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: never-answers\r\n\r\n');
+      await waitForHeads(silent, 1);
+      socket.destroy();
+      await server.process.waitForOutput(/"path":"\/left-early","host":"service","status":0,/);
+    });
+  });
+
+  /** Waits until a raw service has received `count` request heads besides route checks. */
+  async function waitForHeads(service: RawUpstream, count: number): Promise<void> {
+    while (service.heads.filter((head) => !head.startsWith('GET /_route_check ')).length < count) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 
   /** Exposes a raw service (see rawService) and waits until the proxy routes to it. */
   async function exposeRaw(endpointId: string, upstream: RawUpstream & { port: number }): Promise<void> {

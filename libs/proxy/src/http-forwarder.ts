@@ -4,7 +4,7 @@ import type { Logger } from '@piko/observability';
 import { sendError } from './error-response';
 import { forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
 import { relayInterimResponse } from './interim-response';
-import { closeAfterResponse } from './unread-body';
+import { closeAfterResponse, endCutShort } from './unread-body';
 
 export interface HttpForwarderOptions {
   /** `proxy.timeout`: how long to wait for the upstream's response headers; 0 waits forever. */
@@ -46,7 +46,12 @@ export class HttpForwarder {
     // DELETE must stay chunked, so the client's coding goes on as it came (the body bytes Node's
     // server hands over are de-chunked, but any other coding listed before `chunked` remains).
     const transferEncoding = req.headers['transfer-encoding'];
-    if (transferEncoding !== undefined) headers.push('Transfer-Encoding', transferEncoding);
+    if (transferEncoding !== undefined) {
+      headers.push('Transfer-Encoding', transferEncoding);
+      // The trailers the client announced follow the chunked body (as Go's Transport re-declares
+      // Request.Trailer); `Trailer` is otherwise hop-by-hop.
+      if (req.headers.trailer !== undefined) headers.push('Trailer', req.headers.trailer);
+    }
     const upstreamReq = request({
       method: req.method,
       path: req.url,
@@ -102,8 +107,14 @@ class Exchange {
     // sends no body until the upstream answers, and the upstream must see the head to answer.
     upstreamReq.flushHeaders();
     this.forwardingBody = true;
-    req.pipe(upstreamReq);
-    req.once('end', () => (this.forwardingBody = false));
+    req.pipe(upstreamReq, { end: false });
+    req.once('end', () => {
+      if (!this.forwardingBody) return;
+      this.forwardingBody = false;
+      // A chunked body's trailers go on after it, as Go's ReverseProxy passes them.
+      if (req.rawTrailers.length > 0) upstreamReq.addTrailers(pairs(req.rawTrailers));
+      upstreamReq.end();
+    });
   }
 
   private startTimer(): void {
@@ -129,6 +140,10 @@ class Exchange {
     // response, since what follows on it is the rest of a body nobody will read.
     const bodyUnread = !req.complete;
     if (bodyUnread) headers.push('Connection', 'close');
+    // Trailers (RFC 9112 §7.1.2) need a chunked response: announce them only when this one will
+    // be (Node refuses a Trailer header otherwise). Go's ReverseProxy announces them the same way.
+    const trailer = upstreamRes.headers.trailer;
+    if (trailer !== undefined && willBeChunked(req, upstreamRes)) headers.push('Trailer', trailer);
     res.sendDate = !upstreamRes.headers.date;
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
     // A streamed response (event stream, or no length: chunked until the upstream closes) may
@@ -138,22 +153,34 @@ class Exchange {
     if (isStreamed(upstreamRes)) res.flushHeaders();
     upstreamRes.pipe(res, { end: false });
     upstreamRes.on('error', () => undefined);
-    upstreamRes.once('end', () => this.onResponseEnd());
-    // The upstream stream broke mid-body: cut the client's connection so it cannot mistake a
-    // truncated body for a whole one.
+    upstreamRes.once('end', () => this.onResponseEnd(upstreamRes));
+    // The upstream closed before the body's end: the client gets what came, then the connection
+    // ends short of the framing (Content-Length or last chunk), as it would directly.
     upstreamRes.once('close', () => {
-      if (!upstreamRes.complete) res.destroy();
+      if (!upstreamRes.complete) this.cutShort();
     });
   }
 
+  /** The response ended early: stop the request, and end the client connection after what was sent. */
+  private cutShort(): void {
+    if (this.forwardingBody) {
+      this.forwardingBody = false;
+      this.req.unpipe(this.upstreamReq);
+    }
+    this.upstreamReq.destroy();
+    endCutShort(this.res);
+  }
+
   /** The whole response arrived: stop forwarding the request body if it is still flowing. */
-  private onResponseEnd(): void {
+  private onResponseEnd(upstreamRes: IncomingMessage): void {
     const { req, res, upstreamReq } = this;
     if (this.forwardingBody) {
       this.forwardingBody = false;
       req.unpipe(upstreamReq);
     }
     if (!req.complete) closeAfterResponse(req);
+    // Sent only on a chunked response; otherwise the client cannot take them, and Node drops them.
+    if (upstreamRes.rawTrailers.length > 0) res.addTrailers(pairs(upstreamRes.rawTrailers));
     res.end();
   }
 
@@ -163,6 +190,7 @@ class Exchange {
     // A response that already arrived whole stands: an error after it (the upstream closing
     // while the rest of an unread upload was still on its way) changes nothing the client gets.
     if (this.response?.complete) return;
+    if (this.response) return this.cutShort();
     if (res.headersSent) {
       res.destroy();
       return;
@@ -183,6 +211,24 @@ class Exchange {
     this.logger.warn('upstream unreachable', context);
     sendError(res, 502, 'upstream unreachable');
   }
+}
+
+/** Node's raw trailer list as the [name, value] pairs addTrailers() takes. */
+function pairs(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < raw.length; i += 2) out.push([raw[i], raw[i + 1]]);
+  return out;
+}
+
+/**
+ * Whether Node will send this response to the client chunked, the only framing that carries
+ * trailers: a body of unknown length, to an HTTP/1.1 client (RFC 9112 §7).
+ */
+function willBeChunked(req: IncomingMessage, upstreamRes: IncomingMessage): boolean {
+  const status = upstreamRes.statusCode ?? 0;
+  if (req.method === 'HEAD' || status === 204 || status === 304) return false;
+  if (upstreamRes.headers['content-length'] !== undefined) return false;
+  return req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
 }
 
 function isStreamed(res: IncomingMessage): boolean {

@@ -107,7 +107,8 @@ export class ProxyServer {
     res.once('close', () => {
       clearTimeout(deadline);
       this.inFlight--;
-      const status = res.statusCode;
+      // Only a status the client was sent: a response that never began logs 0, not Node's default 200.
+      const status = res.headersSent ? res.statusCode : 0;
       const metrics = this.statusMetrics(status);
       metrics.requests.inc();
       metrics.duration.observe((performance.now() - started) / 1000);

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /**
@@ -32,4 +32,25 @@ export function closeAfterResponse(req: IncomingMessage, lingerMs = LINGER_MS): 
     this.once('end', () => this.destroy());
     this.end();
   };
+}
+
+/**
+ * Ends a client connection whose response the upstream cut short (it closed or reset before the
+ * body's end): the head and every body byte already written go out, then FIN, so the client
+ * sees the status and a truncated body (fewer bytes than Content-Length, or no last chunk), as
+ * it would from the service directly. Destroying the socket instead would discard what is still
+ * queued, the head included for a response of known length. The socket closes when the client
+ * closes its side, or `lingerMs` (ms) after the last byte left.
+ */
+export function endCutShort(res: ServerResponse, lingerMs = LINGER_MS): void {
+  const socket = res.socket;
+  if (!socket || socket.destroyed || !res.headersSent || socket.writableEnded) {
+    if (!socket?.writableEnded) res.destroy();
+    return;
+  }
+  // A response of known length holds its head until the first body byte: send it now.
+  res.flushHeaders();
+  socket.once('end', () => socket.destroy());
+  socket.once('finish', () => setTimeout(() => socket.destroy(), lingerMs).unref());
+  socket.end();
 }
