@@ -67,14 +67,16 @@ export class ProxyAccessLog {
   request(req: IncomingMessage, res: ServerResponse, durationMs: number): void {
     const path = pathOf(req.url);
     if (path.startsWith('/_piko/')) return;
-    const level = this.levelFor(res.statusCode);
+    // Only a status the client was sent: a response that never began logs 0, not Node's default 200.
+    const status = res.headersSent ? res.statusCode : 0;
+    const level = this.levelFor(status);
     if (level === undefined) return;
     this.logger[level]('request', {
       proto: `HTTP/${req.httpVersion}`,
       method: req.method,
       host: req.headers.host,
       path,
-      status: res.statusCode,
+      status,
       durationMs: Math.round(durationMs * 100) / 100,
       complete: res.writableFinished,
       requestHeaders: this.requestHeaders(pairs(req.rawHeaders)),

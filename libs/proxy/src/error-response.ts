@@ -2,8 +2,15 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { errorBody } from '@piko/protocol';
+import { bodyUnread, closeAfterResponse } from './unread-body';
 
-/** Answers with Go Piko's JSON error body, e.g. 502 `{"error":"no available upstreams"}`. */
+/**
+ * Answers with Go Piko's JSON error body, e.g. 502 `{"error":"no available upstreams"}`. When the
+ * request's body has not all arrived (an upload answered with an error), the answer carries
+ * `Connection: close` and the connection closes after it without reading the rest, as Go's server
+ * does for a body over its 256 KiB post-handler read (see closeAfterResponse); Node would
+ * otherwise read and discard the whole upload first.
+ */
 export function sendError(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) {
     // Part of a response already went out: the only honest signal left is to cut the connection.
@@ -11,11 +18,14 @@ export function sendError(res: ServerResponse, status: number, message: string):
     return;
   }
   const body = errorBody(message);
+  const unread = res.req !== undefined && bodyUnread(res.req);
   res.writeHead(status, {
     'content-type': 'application/json',
     'x-content-type-options': 'nosniff',
     'content-length': Buffer.byteLength(body),
+    ...(unread ? { connection: 'close' } : {}),
   });
+  if (unread) closeAfterResponse(res.req);
   res.end(body);
 }
 

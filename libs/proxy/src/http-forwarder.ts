@@ -4,7 +4,7 @@ import type { Logger } from '@piko/observability';
 import { sendError } from './error-response';
 import { forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
 import { relayInterimResponse } from './interim-response';
-import { closeAfterResponse, endCutShort } from './unread-body';
+import { bodyUnread, closeAfterResponse, endCutShort } from './unread-body';
 
 export interface HttpForwarderOptions {
   /** `proxy.timeout`: how long to wait for the upstream's response headers; 0 waits forever. */
@@ -122,6 +122,7 @@ class Exchange {
     if (this.response) return;
     this.timer = setTimeout(() => {
       this.logger.warn('upstream timeout', { endpointId: this.endpointId, method: this.req.method, path: this.req.url });
+      this.stopForwardingBody();
       sendError(this.res, 504, 'upstream timeout');
       this.upstreamReq.destroy();
     }, this.options.timeoutMs);
@@ -138,8 +139,7 @@ class Exchange {
     const headers = forwardedResponseHeaders(upstreamRes.rawHeaders);
     // The body is not read to its end yet: like Go's server, close the connection after this
     // response, since what follows on it is the rest of a body nobody will read.
-    const bodyUnread = !req.complete;
-    if (bodyUnread) headers.push('Connection', 'close');
+    if (bodyUnread(req)) headers.push('Connection', 'close');
     // Trailers (RFC 9112 §7.1.2) need a chunked response: announce them only when this one will
     // be (Node refuses a Trailer header otherwise). Go's ReverseProxy announces them the same way.
     const trailer = upstreamRes.headers.trailer;
@@ -161,24 +161,25 @@ class Exchange {
     });
   }
 
+  /** No more of the client's body goes upstream (what is left is the client connection's to discard). */
+  private stopForwardingBody(): void {
+    if (!this.forwardingBody) return;
+    this.forwardingBody = false;
+    this.req.unpipe(this.upstreamReq);
+  }
+
   /** The response ended early: stop the request, and end the client connection after what was sent. */
   private cutShort(): void {
-    if (this.forwardingBody) {
-      this.forwardingBody = false;
-      this.req.unpipe(this.upstreamReq);
-    }
+    this.stopForwardingBody();
     this.upstreamReq.destroy();
     endCutShort(this.res);
   }
 
   /** The whole response arrived: stop forwarding the request body if it is still flowing. */
   private onResponseEnd(upstreamRes: IncomingMessage): void {
-    const { req, res, upstreamReq } = this;
-    if (this.forwardingBody) {
-      this.forwardingBody = false;
-      req.unpipe(upstreamReq);
-    }
-    if (!req.complete) closeAfterResponse(req);
+    const { req, res } = this;
+    this.stopForwardingBody();
+    if (bodyUnread(req)) closeAfterResponse(req);
     // Sent only on a chunked response; otherwise the client cannot take them, and Node drops them.
     if (upstreamRes.rawTrailers.length > 0) res.addTrailers(pairs(upstreamRes.rawTrailers));
     res.end();
@@ -191,11 +192,13 @@ class Exchange {
     // while the rest of an unread upload was still on its way) changes nothing the client gets.
     if (this.response?.complete) return;
     if (this.response) return this.cutShort();
+    // Answered already (a timeout's 504): a later error of the abandoned request changes nothing.
+    if (res.writableEnded) return;
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    if (res.writableEnded) return;
+    this.stopForwardingBody();
     const context = { endpointId: this.endpointId, method: this.req.method, path: this.req.url, err: err.message };
     // Node's HTTP parser (llhttp) names what it could not parse with an HPE_ code: the upstream
     // answered, so saying it was unreachable would send whoever debugs it the wrong way.

@@ -9,6 +9,17 @@ import type { Socket } from 'node:net';
 export const LINGER_MS = 500;
 
 /**
+ * Whether part of `req`'s body has yet to arrive. A request without Content-Length or
+ * Transfer-Encoding has none (RFC 9112 §6.3); Node sets `complete` only once its parser reaches
+ * the message's end, which for a body-less request is just after the 'request' event.
+ */
+export function bodyUnread(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
  * Closes the client connection of `req` once its response is written, without the TCP reset
  * that would otherwise wipe that response from the client's view. Call it when the response was
  * sent with `Connection: close` before the request body was read to its end (an early answer to

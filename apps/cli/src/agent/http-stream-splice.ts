@@ -39,13 +39,17 @@ const lookup = createCachedLookup();
  * Joins one stream from Piko to a new TCP (or TLS) connection to the local service, byte for
  * byte: the proxy in front already parsed the request and sends exactly one per stream with
  * `Connection: close`, so the agent does not parse HTTP again. It only reads the first request
- * line (to rewrite the path for a target with a prefix, and for the access log) and the first
- * response line (for the log's status). Everything after, including WebSocket frames after a 101,
+ * line (to rewrite the path for a target with a prefix, and for the access log) and the status
+ * line of the final response (for the log's status; interim 1xx heads are skipped). Everything after, including WebSocket frames after a 101,
  * passes through untouched with backpressure both ways.
  *
- * Half-close travels both ways; a reset or error on either side destroys the other. If the
- * service refuses the connection, or sends nothing for timeoutMs after the last request byte,
- * the agent answers 502 or 504 itself. A client that reuses the stream for further requests
+ * Half-close travels both ways; a reset from Piko's side resets the service's connection. A
+ * service that closes or resets its connection after it began answering (an upload refused from
+ * its headers, a body cut short) never costs the client what it sent: a failed write does not
+ * destroy the socket (tolerateWriteErrors), the response bytes are read to the end and the stream
+ * ends after them (FIN), and the rest of the request is drained and discarded. If the service
+ * refuses the connection, resets it before a response byte, or sends nothing for timeoutMs after
+ * the last request byte, the agent answers 502 or 504 itself. A client that reuses the stream for further requests
  * (Piko's proxies never do) gets them passed through too, but only the first is logged.
  */
 export function spliceHttpStream(stream: Duplex, options: HttpStreamSpliceOptions): void {
