@@ -1,5 +1,7 @@
 import {
   type ClusterBus,
+  type ConnectionStatus,
+  type ConnectionStatusSource,
   type EndpointRegistry,
   InMemoryClusterBus,
   InMemoryEndpointRegistry,
@@ -81,15 +83,17 @@ export function createClusterClients(config: ServerConfig, logger: Logger, requi
 }
 
 /**
- * Reports Redis and NATS in /ready's body and on /metrics. Not critical: a proxy that can still
- * route from its table, or a gateway that still serves its upstreams, stays ready while either is down.
+ * Reports Redis and NATS in /ready's body and on /metrics, and gates readiness on them once: a
+ * node is not ready (`/ready` 503, the check named `redis` or `nats` failing with detail
+ * `not yet connected (<status>)`) until each has connected for the first time, since before that
+ * a proxy has no routing table and a gateway cannot publish its upstreams, so it could not serve.
+ * After the first connection the checks stop being critical: a proxy that can still route from its
+ * table, or a gateway that still serves its upstreams, stays ready while either is down.
  */
 export function reportClusterHealth(readiness: Readiness, metrics: Registry, clients: ClusterClients): void {
   if (!clients.distributed) return;
-  const sources = { redis: clients.registry, nats: clients.bus };
-  for (const [name, source] of Object.entries(sources)) {
-    readiness.setCheck(name, () => ({ ok: source.status === 'connected', detail: source.status }));
-  }
+  const sources: Record<string, ConnectionStatusSource> = { redis: clients.registry, nats: clients.bus };
+  for (const [name, source] of Object.entries(sources)) gateUntilFirstConnection(readiness, name, source);
   new Gauge({
     name: 'piko_cluster_connected',
     help: 'Whether the connection to the cluster registry (redis) or bus (nats) is up (1) or not (0).',
@@ -99,4 +103,20 @@ export function reportClusterHealth(readiness: Readiness, metrics: Registry, cli
       for (const [name, source] of Object.entries(sources)) this.set({ client: name }, source.status === 'connected' ? 1 : 0);
     },
   });
+}
+
+/** Registers `name`'s check as critical until `source` first reports 'connected', then as informational. */
+function gateUntilFirstConnection(readiness: Readiness, name: string, source: ConnectionStatusSource): void {
+  const informational = () => readiness.setCheck(name, () => ({ ok: source.status === 'connected', detail: source.status }));
+  if (source.status === 'connected') {
+    informational();
+    return;
+  }
+  readiness.setCheck(name, () => (source.status === 'connected' ? { ok: true, detail: 'connected' } : { ok: false, detail: `not yet connected (${source.status})` }), { critical: true });
+  const onStatus = (status: ConnectionStatus) => {
+    if (status !== 'connected') return;
+    source.off('status', onStatus);
+    informational();
+  };
+  source.on('status', onStatus);
 }

@@ -87,9 +87,11 @@ export class TestCluster {
     const node: ClusterNode = { process, port, opsPort, url: `http://127.0.0.1:${port}`, opsUrl: `${opsCa ? 'https' : 'http'}://127.0.0.1:${opsPort}` };
     this.nodes.push(node);
     const ready = opsCa ? () => curlOk(`${node.opsUrl}/ready`, opsCa) : async () => (await fetch(`${node.opsUrl}/ready`)).ok;
-    await waitFor(`${name} ready`, async () => {
+    const awaitReady = this.options.awaitReady !== false;
+    const answers = async () => (await fetch(`${node.opsUrl}/ready`).then(() => true, () => false));
+    await waitFor(`${name} ${awaitReady ? 'ready' : 'ops port answering'}`, async () => {
       if (!process.running) throw new Error(`${name} exited:\n${process.logs}`);
-      return (await ready()) ? true : undefined;
+      return (await (awaitReady ? ready() : answers())) ? true : undefined;
     }, 15_000);
     return node;
   }

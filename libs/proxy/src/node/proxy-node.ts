@@ -24,8 +24,9 @@ export interface RunningProxy extends RunningRole {
  * A proxy on its own (`piko proxy`, the proxy container). It routes from an in-memory table
  * (loaded from Redis, kept current by NATS, resynced periodically) and reaches upstreams over
  * relay links to the gateways that own them: no Redis round trip per request. Start order: ops
- * port (not ready), routing table, proxy port, ready. It stays ready while Redis or NATS is down,
- * since the table it routes from is still there. Shutdown: not ready, finish in-flight requests
+ * port (not ready), routing table, proxy port, ready once Redis and NATS have each connected once
+ * (reportClusterHealth). After that it stays ready while Redis or NATS is down, since the table it
+ * routes from is still there. Shutdown: not ready, finish in-flight requests
  * within `grace_period`, leave.
  */
 export async function startProxyNode(config: ServerConfig, logger: Logger, clients: ClusterClients): Promise<RunningProxy> {
