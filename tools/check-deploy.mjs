@@ -7,7 +7,7 @@
 //      kustomization's resources) and checks the objects: required fields, names, selectors
 //      against template labels, probe and Service ports against container ports, HPA and PDB
 //      targets, ConfigMap references, $(VAR) references, allow-listed keys, non-root read-only
-//      containers, termination grace above Piko's grace period;
+//      containers, termination grace above Piko's shutdown delay + grace period;
 //   3. loads every Piko container's config file + flags, and every Piko service's compose
 //      command, with Piko's own config loader (dist/out-tsc, from `npm run build`): unknown keys
 //      or flags and bad values fail, and bind ports are checked against ports and probes;
@@ -366,7 +366,9 @@ function checkPikoConfigs(objects, source) {
         if (!config.cluster.natsUrl || !config.cluster.redisUrl) fail(where, 'cluster.nats_url and cluster.redis_url must be set');
         checkRelayTrust(c.args[0], config, where);
         const grace = pod.terminationGracePeriodSeconds ?? 30;
-        if (grace * 1000 <= config.gracePeriod) fail(where, `terminationGracePeriodSeconds ${grace} is not above grace_period ${config.gracePeriod} ms`);
+        if (grace * 1000 <= config.shutdownDelay + config.gracePeriod) {
+          fail(where, `terminationGracePeriodSeconds ${grace} is not above shutdown_delay ${config.shutdownDelay} ms + grace_period ${config.gracePeriod} ms`);
+        }
       }
     }
   } finally {
@@ -439,7 +441,9 @@ function checkCompose() {
       if (!hosts.has(host)) fail(where, `relay.advertise_addr ${config.relay.advertiseAddr} names no compose host`);
     }
     const stop = parseComposeDuration(s.stop_grace_period ?? '10s');
-    if (!(stop > config.gracePeriod)) fail(where, `stop_grace_period ${s.stop_grace_period} is not above grace_period ${config.gracePeriod} ms`);
+    if (!(stop > config.shutdownDelay + config.gracePeriod)) {
+      fail(where, `stop_grace_period ${s.stop_grace_period} is not above shutdown_delay ${config.shutdownDelay} ms + grace_period ${config.gracePeriod} ms`);
+    }
   }
   for (const [name, s] of Object.entries(services)) {
     if (s.command?.[0] !== 'agent') continue;

@@ -5,5 +5,6 @@ export { nodeId } from './node-id';
 export { advertiseAddr } from './advertise-addr';
 export { clusterRole } from './cluster-role';
 export { listen } from './listen';
+export { waitShutdownDelay } from './shutdown-delay';
 export { nodeRegistration } from './node-registration';
 export { createPortServer, ServerTls, serverTls, type ServerTlsFiles, type ServerTlsOptions } from './tls';

@@ -15,7 +15,7 @@ import {
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { ProxyAuth, ProxyServer, proxyOptions } from '@piko/proxy';
-import { nodeId, nodeRegistration, serverTls } from '@piko/runtime';
+import { nodeId, nodeRegistration, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { EmbeddedServerModule } from './embedded-server.module';
 
 export interface RunningServer {
@@ -85,9 +85,10 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
     upstreamAddr,
     adminAddr,
     async shutdown() {
-      const deadline = Date.now() + config.gracePeriod;
-      // Not ready first: load balancers stop sending while everything still serves.
+      // Not ready first: load balancers stop sending while everything still serves, for shutdown_delay.
       readiness.markShuttingDown();
+      await waitShutdownDelay(config.shutdownDelay, logger);
+      const deadline = Date.now() + config.gracePeriod;
       // The proxy finishes what it has in flight; those requests still need their upstreams.
       await proxyServer.close(deadline);
       // Then upstreams: no new ones, go-away to the connected ones, wait for their streams.

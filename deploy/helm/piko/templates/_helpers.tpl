@@ -94,7 +94,8 @@ admin:
 {{- end -}}
 
 {{/*
-The config file of one app: bind addresses, cluster URLs, log level and grace period, then the
+The config file of one app: bind addresses, cluster URLs, log level, grace period (and shutdown
+delay for proxy and gateway), then the
 chart-wide `config`, then the app's own `config` on top.
 Call with (dict "root" $ "name" "proxy" "spec" $spec).
 */}}
@@ -104,6 +105,9 @@ Call with (dict "root" $ "name" "proxy" "spec" $spec).
 {{- $_ := set $cfg "cluster" (dict "nats_url" (include "piko.natsUrl" $root) "redis_url" (include "piko.redisUrl" $root)) -}}
 {{- $_ := set $cfg "log" (dict "level" $root.Values.log.level) -}}
 {{- $_ := set $cfg "grace_period" $root.Values.gracePeriod -}}
+{{- if has .name (list "proxy" "gateway") -}}
+{{- $_ := set $cfg "shutdown_delay" $root.Values.shutdownDelay -}}
+{{- end -}}
 {{- $cfg = mergeOverwrite $cfg (deepCopy $root.Values.config) (deepCopy (index $root.Values .name).config) -}}
 {{- toYaml $cfg -}}
 {{- end -}}

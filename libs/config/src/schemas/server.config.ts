@@ -37,6 +37,15 @@ Maximum time after SIGTERM or SIGINT to shut down gracefully: finish
 in-flight requests, close upstream connections and leave the cluster.`)
   @IsGracePeriod()
   gracePeriod = 60_000;
+
+  @DurationOption(`
+Time after SIGTERM or SIGINT during which a proxy or gateway keeps
+accepting connections while /ready answers 503, before it drains (within
+grace_period, which starts after this delay). Kubernetes endpoints,
+kube-proxy and ingress controllers keep sending to a terminating pod for a
+few seconds; set this above that lag (the Helm chart uses 5s). Not a Go
+Piko key (Go Piko stops accepting at once); 0 (the default) does the same.`)
+  shutdownDelay = 0;
 }
 
 const CLUSTER = `Go Piko's gossip cluster does not exist here: nodes share state through NATS and Redis. Set cluster.nats_url and cluster.redis_url and run piko proxy, piko gateway and piko admin (piko server runs alone)`;

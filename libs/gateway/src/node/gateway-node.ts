@@ -5,7 +5,7 @@ import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { createUpstreamWsAdapter } from '../create-upstream-ws-adapter';
 import { RelayServer } from '../relay/relay-server';
 import { UpstreamGateway } from '../upstream.gateway';
@@ -26,7 +26,7 @@ export interface RunningGateway extends RunningRole {
  * A gateway on its own (`piko gateway`, the upstream-gateway container). Start order: ops port
  * first but not ready; the relay port before the upstream port, so a route to this gateway is
  * never published before proxies can reach it; registration once both listen; then ready.
- * Shutdown (SIGTERM) drains: not ready, marked draining (proxies prefer other gateways), no new
+ * Shutdown (SIGTERM) drains: not ready, still accepting for `shutdown_delay`, marked draining (proxies prefer other gateways), no new
  * upstreams, go-away to the connected ones so they reconnect elsewhere, in-flight streams finish
  * within `grace_period`, then the registry entries are removed and the process leaves.
  */
@@ -92,9 +92,11 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
     relayAddr,
     opsAddr,
     async shutdown() {
-      const deadline = Date.now() + config.gracePeriod;
       readiness.markShuttingDown();
       rebalancer.stop();
+      // Agents the load balancer still sends here are accepted (and told go-away with the rest below).
+      await waitShutdownDelay(config.shutdownDelay, log);
+      const deadline = Date.now() + config.gracePeriod;
       await registration.drain();
       wsAdapter.stopAccepting();
       const upstreamClosed = upstreamListener.close();

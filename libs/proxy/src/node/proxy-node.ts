@@ -5,7 +5,7 @@ import { RoutingTable } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { ProxyServer } from '../proxy-server';
 import { ClusterUpstreamDialer } from '../relay/cluster-upstream-dialer';
 import { RelayClient } from '../relay/relay-client';
@@ -26,8 +26,8 @@ export interface RunningProxy extends RunningRole {
  * relay links to the gateways that own them: no Redis round trip per request. Start order: ops
  * port (not ready), routing table, proxy port, ready once Redis and NATS have each connected once
  * (reportClusterHealth). After that it stays ready while Redis or NATS is down, since the table it
- * routes from is still there. Shutdown: not ready, finish in-flight requests
- * within `grace_period`, leave.
+ * routes from is still there. Shutdown: not ready, keep accepting for `shutdown_delay`, then
+ * finish in-flight requests within `grace_period`, leave.
  */
 export async function startProxyNode(config: ServerConfig, logger: Logger, clients: ClusterClients): Promise<RunningProxy> {
   const { registry } = createMetrics();
@@ -82,8 +82,9 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
     proxyAddr,
     opsAddr,
     async shutdown() {
-      const deadline = Date.now() + config.gracePeriod;
       readiness.markShuttingDown();
+      await waitShutdownDelay(config.shutdownDelay, log);
+      const deadline = Date.now() + config.gracePeriod;
       await proxyServer.close(deadline);
       await registration.close();
       await routing.close();

@@ -1,0 +1,89 @@
+import { request } from 'node:http';
+import { ManagedProcess, waitFor } from '@piko/testing';
+import { type ClusterNode, TestCluster } from './support/cluster';
+import { startAgent } from './support/piko';
+import { UpstreamService } from './support/upstream-service';
+
+jest.setTimeout(120_000);
+
+/** One request on a new connection (as kube-proxy forwards each new connection): its status, or 0 if it failed. */
+function getOnNewConnection(node: ClusterNode, endpointId: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(`${node.url}/`, { agent: false, headers: { 'x-piko-endpoint': endpointId }, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+async function readyStatus(node: ClusterNode): Promise<number> {
+  return (await fetch(`${node.opsUrl}/ready`).catch(() => undefined))?.status ?? 0;
+}
+
+describe('rolling update: a terminating proxy keeps accepting for shutdown_delay while not ready', () => {
+  let cluster: TestCluster;
+  const agents: ManagedProcess[] = [];
+  const services: UpstreamService[] = [];
+
+  beforeEach(async () => {
+    cluster = await TestCluster.start(['--grace-period', '5s']);
+  });
+
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.stop('SIGKILL')));
+    await cluster.stop();
+    await Promise.all(services.splice(0).map((s) => s.close()));
+  });
+
+  async function routedEndpoint(proxies: ClusterNode[]): Promise<void> {
+    const gateway = await cluster.gateway('gateway-1');
+    const service = new UpstreamService('svc');
+    services.push(service);
+    agents.push(await startAgent('http', 'svc', String(await service.listen()), gateway.url, ['--access-log=false']));
+    for (const proxy of proxies) await waitFor('svc routable', async () => ((await getOnNewConnection(proxy, 'svc')) === 200 ? true : undefined), 20_000);
+  }
+
+  it('requests sent to it during the delay (endpoints lag) all succeed while a second proxy takes over; then it exits 0', async () => {
+    const old = await cluster.proxy('proxy-old', ['--shutdown-delay', '4s']);
+    const replacement = await cluster.proxy('proxy-new');
+    await routedEndpoint([old, replacement]);
+
+    // The "Service": sends to the old proxy until the endpoints change reaches it, then to the new one.
+    let target = old;
+    let sending = true;
+    const statuses: Array<{ to: string; status: number }> = [];
+    const sender = (async () => {
+      while (sending) statuses.push({ to: target === old ? 'old' : 'new', status: await getOnNewConnection(target, 'svc') });
+    })();
+
+    old.process.child.kill('SIGTERM');
+    await waitFor('old proxy not ready', async () => ((await readyStatus(old)) === 503 ? true : undefined));
+    // Endpoints lag: the old pod is not ready, yet traffic still reaches it for a while.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const sentToOldWhileNotReady = statuses.filter((s) => s.to === 'old').length;
+    target = replacement;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    sending = false;
+    await sender;
+
+    expect(statuses.filter((s) => s.status !== 200)).toEqual([]);
+    expect(sentToOldWhileNotReady).toBeGreaterThan(5);
+    expect(statuses.filter((s) => s.to === 'new').length).toBeGreaterThan(0);
+    expect(await old.process.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('without the delay (shutdown_delay 0, as Go Piko) the same lag loses requests: connections are refused once SIGTERM arrives', async () => {
+    const old = await cluster.proxy('proxy-old');
+    await routedEndpoint([old]);
+    old.process.child.kill('SIGTERM');
+    const statuses: number[] = [];
+    let exited = false;
+    void old.process.exited.then(() => (exited = true));
+    while (!exited) statuses.push(await getOnNewConnection(old, 'svc'));
+    expect(statuses).toContain(0);
+  });
+});
