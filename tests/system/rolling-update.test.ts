@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { ManagedProcess, waitFor } from '@piko/testing';
 import { type ClusterNode, TestCluster } from './support/cluster';
 import { startAgent } from './support/piko';
+import { TcpBalancer } from './support/tcp-balancer';
 import { UpstreamService } from './support/upstream-service';
 
 jest.setTimeout(120_000);
@@ -85,5 +86,46 @@ describe('rolling update: a terminating proxy keeps accepting for shutdown_delay
     void old.process.exited.then(() => (exited = true));
     while (!exited) statuses.push(await getOnNewConnection(old, 'svc'));
     expect(statuses).toContain(0);
+  });
+
+  it('a terminating gateway accepts agents still sent to it during the delay, then moves them with go-away; no request fails', async () => {
+    // Long enough for an agent process to start and register on a loaded machine.
+    const gOld = await cluster.gateway('gateway-old', ['--shutdown-delay', '15s']);
+    const gNew = await cluster.gateway('gateway-new');
+    const proxy = await cluster.proxy('proxy-1');
+    // The gateways' Service: until the endpoints change lands, it still sends new agents to the old pod.
+    let targets = [gOld.port];
+    const balancer = new TcpBalancer(() => targets);
+    const balancerUrl = `http://127.0.0.1:${await balancer.listen()}`;
+    try {
+      const [svc, late] = [new UpstreamService('svc'), new UpstreamService('late')];
+      services.push(svc, late);
+      const lateAddr = String(await late.listen());
+      agents.push(await startAgent('http', 'svc', String(await svc.listen()), balancerUrl, ['--access-log=false']));
+      await waitFor('svc routable', async () => ((await getOnNewConnection(proxy, 'svc')) === 200 ? true : undefined), 20_000);
+
+      let sending = true;
+      const statuses: number[] = [];
+      const sender = (async () => {
+        while (sending) statuses.push(await getOnNewConnection(proxy, 'svc'));
+      })();
+
+      gOld.process.child.kill('SIGTERM');
+      await waitFor('old gateway not ready', async () => ((await readyStatus(gOld)) === 503 ? true : undefined));
+      // An agent (re)connecting now reaches the old gateway: it must be accepted, not refused.
+      agents.push(await startAgent('http', 'late', lateAddr, balancerUrl, ['--access-log=false']));
+      await waitFor('late routable through the terminating gateway', async () => ((await getOnNewConnection(proxy, 'late')) === 200 ? true : undefined), 12_000);
+      expect(gOld.process.running).toBe(true);
+      targets = [gNew.port];
+
+      expect(await gOld.process.exited).toEqual({ code: 0, signal: null });
+      await waitFor('late routable after the move', async () => ((await getOnNewConnection(proxy, 'late')) === 200 ? true : undefined), 20_000);
+      sending = false;
+      await sender;
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      expect(statuses.length).toBeGreaterThan(20);
+    } finally {
+      await balancer.close();
+    }
   });
 });
