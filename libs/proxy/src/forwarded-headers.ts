@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ENDPOINT_HEADER } from '@piko/protocol';
+import { clientAddress } from './client-address';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, never the next one.
 const HOP_BY_HOP = new Set([
@@ -63,7 +64,7 @@ export function forwardedRequestHeaders(req: IncomingMessage, tls: boolean, upgr
     out.push(raw[i], raw[i + 1]);
   }
   if (teTrailers) out.push('TE', 'trailers');
-  const clientIp = req.socket.remoteAddress ?? '';
+  const clientIp = clientAddress(req.socket.remoteAddress);
   out.push('X-Forwarded-For', forwardedFor ? `${forwardedFor}, ${clientIp}` : clientIp);
   out.push('X-Forwarded-Proto', tls ? 'https' : 'http');
   if (req.headers.host) out.push('X-Forwarded-Host', req.headers.host);

@@ -9,7 +9,7 @@ import { endpointIdFromHeaders } from './endpoint-id';
 import { ProxyAccessLog } from './access-log';
 import { sendError, sendRawError } from './error-response';
 import { HttpForwarder } from './http-forwarder';
-import { TCP_ROUTE, TcpForwarder } from './tcp-forwarder';
+import { TCP_ROUTE, TcpForwarder, type TcpOutcome } from './tcp-forwarder';
 import type { ProxyMetrics } from './proxy-metrics';
 import type { ProxyOptions } from './proxy-options';
 import { PROXY_LOGGER, PROXY_METRICS, PROXY_OPTIONS } from './proxy.tokens';
@@ -152,27 +152,33 @@ export class ProxyServer {
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const started = performance.now();
     const tcp = TCP_ROUTE.exec(req.url ?? '');
+    const kind = tcp ? 'tcp' : 'upgrade';
+    /** Answers with Go Piko's JSON error, closes the connection, and logs the attempt. */
+    const refuse = (status: number, message: string, endpointId?: string): void => {
+      this.logUpgrade(kind, req, endpointId, started, { result: 'failed', status, closeReason: message });
+      sendRawError(socket, status, message);
+    };
     // /_piko/ is Piko's own for upgrades too; its one upgrade route is the TCP one.
-    if (!tcp && req.url?.startsWith(RESERVED_PREFIX)) {
-      this.logUpgrade(req, undefined, started, { result: 'failed', status: 404, closeReason: 'reserved path' });
-      return sendRawError(socket, 404, 'not found');
-    }
+    if (!tcp && req.url?.startsWith(RESERVED_PREFIX)) return refuse(404, 'not found');
     // Not URL-decoded: a valid endpoint ID has no characters that need escaping.
     const endpointId = tcp ? tcp[1] : this.endpointId(req);
-    if (typeof endpointId !== 'string') return sendRawError(socket, 400, endpointId.error);
-    if (tcp && !isValidEndpointId(endpointId)) return sendRawError(socket, 400, 'invalid endpoint id');
+    if (typeof endpointId !== 'string') return refuse(400, endpointId.error);
+    if (tcp && !isValidEndpointId(endpointId)) return refuse(400, 'invalid endpoint id');
     this.dialer.dial(endpointId).then(
       (stream) => {
         if (!stream) {
           this.logger.warn('no available upstreams', { endpointId, upgrade: true });
-          return sendRawError(socket, 502, 'no available upstreams');
+          return refuse(502, 'no available upstreams', endpointId);
         }
-        if (socket.destroyed) return void stream.destroy();
+        if (socket.destroyed) {
+          this.logUpgrade(kind, req, endpointId, started, { result: 'failed', status: 0, closeReason: 'client closed before the upstream was reached' });
+          return void stream.destroy();
+        }
         this.upgraded.add(socket);
         socket.once('close', () => this.upgraded.delete(socket));
         if (tcp) {
           this.metrics.tcpConnectionsTotal.inc();
-          this.tcpForwarder.forward(req, socket, head, stream);
+          this.tcpForwarder.forward(req, socket, head, stream, (outcome) => this.logUpgrade('tcp', req, endpointId, started, outcome));
           return;
         }
         this.upgradeForwarder.forward({
@@ -187,27 +193,37 @@ export class ProxyServer {
           },
           done: (outcome) => {
             if (outcome.result === 'upgraded') this.metrics.upgradesTotal.inc();
-            this.logUpgrade(req, endpointId, started, outcome);
+            this.logUpgrade('upgrade', req, endpointId, started, outcome);
           },
         });
       },
       (err: Error) => {
         this.logger.warn('upstream unreachable', { endpointId, err: err.message, upgrade: true });
-        sendRawError(socket, 502, 'upstream unreachable');
+        refuse(502, 'upstream unreachable', endpointId);
       },
     );
   }
 
-  /** The access-log line of an upgrade request (`proxy.access_log`), written when it is over. */
-  private logUpgrade(req: IncomingMessage, endpointId: string | undefined, started: number, outcome: Partial<UpgradeOutcome>): void {
-    // proxy.access_log's level and disable apply, a 5xx at warn at least (see ProxyAccessLog).
-    this.accessLog.write('upgrade', outcome.status ?? 0, {
-      method: req.method,
-      // Without the query: WebSocket clients in browsers cannot set headers, so tokens ride there.
-      path: req.url?.split('?', 1)[0],
-      host: req.headers.host,
-      upgrade: req.headers.upgrade,
+  /**
+   * The access-log line (`proxy.access_log`: its level and disable apply, a 5xx at warn at least;
+   * see ProxyAccessLog) of an upgrade request (`upgrade`: WebSocket, h2c…, switched, declined or
+   * refused) or a TCP connection (`tcp connection`, /_piko/v1/tcp/:id), written when it is over:
+   * endpoint, result and status, bytes each way after the request head, duration (ms) and why it
+   * closed. Never headers or the query string (tokens ride there for browsers, which cannot set
+   * headers on a WebSocket).
+   */
+  private logUpgrade(
+    kind: 'upgrade' | 'tcp',
+    req: IncomingMessage,
+    endpointId: string | undefined,
+    started: number,
+    outcome: Partial<UpgradeOutcome> | TcpOutcome,
+  ): void {
+    // A TCP connection that got this far was switched (101); a refused one carries its status.
+    const status = 'status' in outcome && outcome.status !== undefined ? outcome.status : 101;
+    this.accessLog.write(kind === 'tcp' ? 'tcp connection' : 'upgrade', status, {
       endpointId,
+      ...(kind === 'upgrade' ? { method: req.method, path: req.url?.split('?', 1)[0], host: req.headers.host, upgrade: req.headers.upgrade } : {}),
       ...outcome,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     });

@@ -10,6 +10,8 @@ export interface SeenRequest {
   /** Lower-cased names; a repeated header's values joined with ', '. */
   headers: Record<string, string>;
   body: string;
+  /** The client's address as this service's socket saw it. */
+  remoteAddress: string;
 }
 
 /**
@@ -69,7 +71,7 @@ export class UpgradeIgnoringService {
         if (buffered.length < end + 4 + length) return;
         const body = buffered.subarray(end + 4, end + 4 + length).toString();
         buffered = buffered.subarray(end + 4 + length);
-        const seen: SeenRequest = { connection, index: ++index, method, url, headers, body };
+        const seen: SeenRequest = { connection, index: ++index, method, url, headers, body, remoteAddress: socket.remoteAddress ?? '' };
         this.seen.push(seen);
         if (url === '/silent') continue; // never answers: the proxy's timeout must
         if (url === '/switch') {

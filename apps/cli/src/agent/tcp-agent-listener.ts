@@ -48,14 +48,28 @@ export class TcpAgentListener {
     this.listener?.shutdown();
   }
 
+  /**
+   * Joins one stream to a new connection to the service and writes its access-log line when the
+   * connection closes (see AgentAccessLog for the level): duration (ms), bytes each way and the
+   * close reason (the first error or reset, else which side closed first).
+   */
   private forward(stream: Duplex): void {
     const started = performance.now();
     const socket = forwardConnection(stream, this.target, this.logger);
+    let reason = '';
+    let ended = '';
+    let connected = false;
+    socket.once('connect', () => (connected = true));
+    socket.once('error', (err: Error) => (reason ||= `${connected ? 'service error' : 'service unreachable'}: ${err.message}`));
+    stream.once('error', (err: Error) => (reason ||= `piko stream error: ${err.message}`));
+    socket.once('end', () => (ended ||= 'service closed'));
+    stream.once('end', () => (ended ||= 'client closed'));
     socket.once('close', () => {
       const fields = {
         durationMs: Math.round(performance.now() - started),
         bytesIn: socket.bytesWritten,
         bytesOut: socket.bytesRead,
+        closeReason: reason || ended || 'closed',
       };
       this.accessLog.connection(this.logger, fields);
     });
