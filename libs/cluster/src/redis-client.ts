@@ -37,6 +37,9 @@ export function createRedisClient(options: RedisClientOptions): RedisClient {
     maxRetriesPerRequest: 1,
     commandTimeout: options.commandTimeoutMs ?? 2_000,
     connectTimeout: 2_000,
+    // disconnect() waits this long for the socket to close before destroying it; with Redis gone
+    // that socket never closes, and ioredis' 2 s default timer would hold a finished process open.
+    disconnectTimeout: 200,
     retryStrategy,
   };
   if (options.tls || options.url.startsWith('rediss://')) common.tls = { ...options.tls };
