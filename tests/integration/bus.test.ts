@@ -8,6 +8,20 @@ jest.setTimeout(30_000);
 
 const endpointEvent = (seq: number): ClusterEvent => ({ type: 'endpoint', nodeId: 'gw-1', seq, endpointId: 'svc', count: seq });
 
+/**
+ * Resolves once `bus`'s subscription is live on nats-server. A SUB reaches the server
+ * asynchronously, so another connection's publish could overtake it; the bus's own event, sent
+ * after its SUB on the same connection, comes back only once the subscription is live. Empties
+ * `received` (what the bus's handler collects) afterwards.
+ */
+async function subscriptionLive(bus: NatsClusterBus, received: ClusterEvent[]): Promise<void> {
+  const probe: ClusterEvent = { type: 'endpoint', nodeId: 'probe', seq: 1, endpointId: 'probe', count: 1 };
+  await bus.publish(probe);
+  await waitFor('the subscription to be live', () => (received.length > 0 ? true : undefined));
+  expect(received).toEqual([probe]);
+  received.length = 0;
+}
+
 describe('NatsClusterBus against a real nats-server', () => {
   let nats: NatsServer;
   const buses: NatsClusterBus[] = [];
@@ -34,6 +48,7 @@ describe('NatsClusterBus against a real nats-server', () => {
     await Promise.all([publisher.connected, subscriber.connected]);
     const received: ClusterEvent[] = [];
     subscriber.subscribe((event) => received.push(event));
+    await subscriptionLive(subscriber, received);
     const node = { id: 'gw-1', role: 'gateway' as const, state: 'active' as const, relayAddr: '127.0.0.1:8003', startedAt: 5 };
     await publisher.publish({ type: 'node', nodeId: 'gw-1', seq: 1, kind: 'join', node });
     await publisher.publish(endpointEvent(2));
@@ -49,6 +64,7 @@ describe('NatsClusterBus against a real nats-server', () => {
     await bus.connected;
     const received: ClusterEvent[] = [];
     bus.subscribe((event) => received.push(event));
+    await subscriptionLive(bus, received);
     const raw = await connect({ servers: nats.url });
     try {
       raw.publish(`${prefix}.endpoint`, 'not json{');
