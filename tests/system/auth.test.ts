@@ -166,7 +166,8 @@ describe('upstream port authentication (upstream.auth)', () => {
   });
 
   it('closes an upstream session when its token expires, and the agent cannot come back with it', async () => {
-    const exp = now() + 4;
+    // Long enough for the agent to start and register on a loaded machine (it failed once at 4 s).
+    const exp = now() + 10;
     const token = await mint(UPSTREAM_KEY, { exp, piko: { endpoints: ['short-lived'] } });
     const agent = await startAgent('http', 'short-lived', String(portA), server.upstreamUrl, ['--connect.token', token]);
     agents.push(agent);
@@ -176,7 +177,7 @@ describe('upstream port authentication (upstream.auth)', () => {
     await waitFor(
       'the expired upstream to be gone',
       async () => ((await curl(['-H', 'x-piko-endpoint: short-lived', `${server.proxyUrl}/`])).status === 502 ? true : undefined),
-      30_000,
+      45_000,
     );
     expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
     await server.process.waitForOutput('upstream token expired');
