@@ -1,4 +1,5 @@
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { LoopbackTcpServer } from './loopback-tcp-server';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
@@ -8,29 +9,15 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  * What the client sends after the head is neither read nor drained unless `respond` does so, so
  * a service "answering before reading the body" behaves as one does on a real socket.
  */
-export class RawUpstream {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+export class RawUpstream extends LoopbackTcpServer {
   /** The request heads received, in order. */
   readonly heads: string[] = [];
 
   constructor(private readonly respond: (socket: Socket, head: string, rest: Buffer) => void) {
-    this.server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    super({ allowHalfOpen: true });
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private accept(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
+  protected accept(socket: Socket): void {
     socket.on('error', () => undefined);
     let buffered = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {

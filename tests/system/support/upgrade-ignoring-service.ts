@@ -1,4 +1,5 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { LoopbackTcpServer } from './loopback-tcp-server';
 
 /** One request as the service parsed it off a connection. */
 export interface SeenRequest {
@@ -26,30 +27,16 @@ export interface SeenRequest {
  *                     the same write, then echoes every byte.
  * Every request is kept in `seen`, so a test can tell which requests reached this service.
  */
-export class UpgradeIgnoringService {
+export class UpgradeIgnoringService extends LoopbackTcpServer {
   readonly seen: SeenRequest[] = [];
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
   private connections = 0;
 
   constructor(readonly name: string) {
-    this.server = createServer((socket) => this.accept(socket));
+    super();
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private accept(socket: Socket): void {
+  protected accept(socket: Socket): void {
     const connection = ++this.connections;
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let buffered = Buffer.alloc(0);
     let index = 0;
