@@ -14,6 +14,8 @@ export interface AccessLogEntry {
   /** Bytes sent to Piko (the response, head included). */
   bytesOut: number;
   upgrade?: boolean;
+  /** For an upgrade (101): why the spliced connection ended ('service closed', 'client closed', or an error). */
+  closeReason?: string;
 }
 
 /** A listener's `access_log` (Go Piko's log.AccessLogConfig): see AgentAccessLog. */

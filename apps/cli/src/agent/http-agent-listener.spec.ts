@@ -326,6 +326,7 @@ describe('HttpAgentListener', () => {
     ws.close();
     const line = await logger.waitFor((l) => l.msg === 'request' && l.fields.upgrade === true);
     expect(line.fields).toMatchObject({ method: 'GET', path: '/ws', status: 101 });
+    expect(line.fields.closeReason).toMatch(/^(service|client) closed$/);
   });
 
   it('logs each request when the access log is on, without credentials', async () => {

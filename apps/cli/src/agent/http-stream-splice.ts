@@ -74,6 +74,8 @@ class HttpStreamSplice {
   // Reads the final status from the response bytes (interim 1xx skipped), until it is known.
   private statusProbe: FinalStatusProbe | undefined = new FinalStatusProbe();
   private status = 0;
+  // Why an upgraded (101) connection ended: the first end or error seen, for the access log.
+  private closeReason = '';
   private bytesIn = 0;
   private bytesOut = 0;
   // Copies of the request and response heads, for the access log's headers only.
@@ -109,7 +111,11 @@ class HttpStreamSplice {
     this.timer = timeoutMs > 0 ? setTimeout(() => this.onTimeout(), timeoutMs) : undefined;
 
     this.socket.once(secure ? 'secureConnect' : 'connect', () => this.onConnect());
-    this.socket.once('error', (err: Error) => this.onSocketError(err));
+    this.socket.once('error', (err: Error) => {
+      this.closeReason ||= `service error: ${err.message}`;
+      this.onSocketError(err);
+    });
+    this.socket.once('end', () => (this.closeReason ||= 'service closed'));
     this.socket.once('close', () => {
       if (this.answered || this.stream.destroyed || (this.socket.readableEnded && this.socket.writableFinished)) return;
       // The service already answered: what it sent is on its way; end the stream after it rather
@@ -119,10 +125,12 @@ class HttpStreamSplice {
     });
     this.stream.on('data', (chunk: Buffer) => this.onRequestData(chunk));
     this.stream.once('end', () => {
+      this.closeReason ||= 'client closed';
       // A stream that ended before a full request line: pass on what came, untouched.
       if (!this.head && !this.answered) this.holdComplete(Buffer.concat(this.held));
     });
     this.stream.once('error', (err: Error) => {
+      this.closeReason ||= `piko stream error: ${err.message}`;
       options.logger.debug('stream error', { err: err.message });
       this.abortSocket();
     });
@@ -287,7 +295,7 @@ class HttpStreamSplice {
         durationMs: performance.now() - this.started,
         bytesIn: this.bytesIn,
         bytesOut: this.bytesOut,
-        ...(this.status === 101 ? { upgrade: true } : {}),
+        ...(this.status === 101 ? { upgrade: true, closeReason: this.closeReason || 'closed' } : {}),
       },
       this.requestHead?.headers(),
       this.responseHead?.headers(),
