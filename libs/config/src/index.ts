@@ -36,6 +36,7 @@ export { JwksConfig } from './schemas/jwks.config';
 export { TenantConfig } from './schemas/tenant.config';
 export { TlsConfig, tlsEnabled } from './schemas/tls.config';
 export { clientTlsOptions } from './lib/client-tls-options';
+export { relaySessionOptions } from './lib/relay-session-options';
 export { ClientTlsConfig } from './schemas/client-tls.config';
 export { RelayTlsConfig } from './schemas/relay-tls.config';
 export { LogConfig, LOG_LEVELS, type LogLevel } from './schemas/log.config';

@@ -1,4 +1,4 @@
-import { ConfigError, parseBindAddr, type ServerConfig } from '@piko/config';
+import { ConfigError, parseBindAddr, relaySessionOptions, type ServerConfig } from '@piko/config';
 import type { ServerTls } from '@piko/runtime';
 import type { GatewayOptions } from '../gateway-options';
 import type { RelayServerOptions } from '../relay/relay-server-options';
@@ -42,13 +42,6 @@ export function relayServerOptions(config: ServerConfig, tls?: ServerTls): Relay
     headerTimeoutMs: config.relay.headerTimeout,
     tls,
     secret: config.relay.secret ? Buffer.from(config.relay.secret, 'utf8') : undefined,
-    mux: {
-      maxStreams: config.relay.maxStreams,
-      keepAliveInterval: config.upstream.mux.keepaliveInterval,
-      maxQueuedControlBytes: config.relay.maxQueuedControlBytes,
-      queuedControlTimeout: config.relay.queuedControlTimeout,
-      maxFrameRate: config.relay.maxFrameRate,
-      frameBurst: config.relay.frameBurst,
-    },
+    mux: relaySessionOptions(config),
   };
 }

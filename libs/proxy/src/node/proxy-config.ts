@@ -1,4 +1,4 @@
-import { clientTlsOptions, ConfigError, parseBindAddr, type ServerConfig } from '@piko/config';
+import { clientTlsOptions, ConfigError, parseBindAddr, relaySessionOptions, type ServerConfig } from '@piko/config';
 import type { ProxyOptions } from '../proxy-options';
 import type { RelayClientOptions } from '../relay/relay-client-options';
 
@@ -44,13 +44,6 @@ export function relayClientOptions(config: ServerConfig): RelayClientOptions {
     connectRetryHoldMs: config.relay.connectRetryHold,
     secret: secret ? Buffer.from(secret, 'utf8') : undefined,
     tls: config.relay.tls.cert ? (clientTlsOptions(config.relay.tls.client, 'relay.tls.client') ?? {}) : undefined,
-    mux: {
-      maxStreams: config.relay.maxStreams,
-      keepAliveInterval: config.upstream.mux.keepaliveInterval,
-      maxQueuedControlBytes: config.relay.maxQueuedControlBytes,
-      queuedControlTimeout: config.relay.queuedControlTimeout,
-      maxFrameRate: config.relay.maxFrameRate,
-      frameBurst: config.relay.frameBurst,
-    },
+    mux: relaySessionOptions(config),
   };
 }
