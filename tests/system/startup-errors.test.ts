@@ -79,6 +79,20 @@ describe('config errors found at start', () => {
     [['gateway'], 'config: cluster.redis_url and cluster.nats_url are required for this role (--cluster.redis-url, --cluster.nats-url)'],
     [['proxy', '--cluster.nats-url', 'nats://127.0.0.1:4222'], 'config: cluster.redis_url is required when cluster.nats_url is set'],
     [['server', 'extra'], 'config: unexpected arguments: extra'],
+    // Longer than a Node timer holds: it would fire at once (every request a 504 after 1 ms).
+    [
+      ['server', '--proxy.timeout', '720h'],
+      'config: proxy.timeout: must be at most 596h31m23.647s (2147483647 ms, the longest timer Node.js supports) (got 720h)',
+    ],
+    [
+      ['agent', 'http', 'my-service', '3000', '--connect.timeout', '1000h'],
+      'config: connect.timeout: must be at most 596h31m23.647s (2147483647 ms, the longest timer Node.js supports) (got 1000h)',
+    ],
+    // A config file read without a bound: /dev/zero would be read until memory ran out.
+    [
+      ['server', '--config.path', '/dev/zero'],
+      'config: read file: /dev/zero: larger than 1048576 bytes (--config.max-bytes); a Piko config is a few kilobytes, is this the right file?',
+    ],
   ])('piko %j: one line, one "config:" prefix, exit 2', async (args, line) => {
     const { code, stderr } = await run(PIKO_BIN, args);
     expect(code).toBe(2);

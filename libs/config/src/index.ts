@@ -4,7 +4,7 @@ export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './lib/loa
 export { renderHelp } from './lib/render-help';
 export { buildFlagTable, type FlagSpec } from './lib/flag-table';
 export { expandEnv } from './lib/expand-env';
-export { parseDuration, tryParseDuration, formatDuration } from './lib/duration';
+export { parseDuration, tryParseDuration, formatDuration, MAX_TIMER_MS } from './lib/duration';
 export { parseBindAddr, trySplitHostPort, type HostPort } from './lib/bind-addr';
 export { normalizeListenerAddr, type ListenerAddr } from './lib/listener-addr';
 export {

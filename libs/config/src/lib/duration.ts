@@ -12,6 +12,14 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
+/**
+ * The longest delay Node's timers accept: setTimeout/setInterval store the delay as a signed
+ * 32-bit millisecond count and treat anything larger as 1 ms (with a TimeoutOverflowWarning), so
+ * `timeout: 720h` would fire after 1 ms (every request a 504) and a 720h keepalive would ping in
+ * a loop. Every duration option is validated against it (option.decorators.ts).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /**

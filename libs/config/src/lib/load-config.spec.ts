@@ -184,6 +184,22 @@ describe('loadConfig flags', () => {
     ]);
   });
 
+  it("rejects a duration longer than Node's timers support (2^31-1 ms), naming the key and the maximum", () => {
+    // 720h would overflow setTimeout and fire after 1 ms: every request a 504.
+    expect(problemsOf(() => loadConfig(ServerConfig, { argv: ['--proxy.timeout=720h'], env: {} }))).toEqual([
+      'proxy.timeout: must be at most 596h31m23.647s (2147483647 ms, the longest timer Node.js supports) (got 720h)',
+    ]);
+    expect(problemsOf(() => withYaml(ServerConfig, 'upstream:\n  mux:\n    keepalive_interval: 720h\n'))).toEqual([
+      'upstream.mux.keepalive_interval: must be at most 596h31m23.647s (2147483647 ms, the longest timer Node.js supports) (got 720h)',
+    ]);
+    expect(problemsOf(() => withYaml(AgentConfig, 'connect:\n  timeout: 2147483.648s\n'))[0]).toMatch(/^connect\.timeout: must be at most 596h31m23\.647s/);
+  });
+
+  it('accepts the longest duration a timer supports', () => {
+    expect(loadConfig(ServerConfig, { argv: ['--proxy.timeout=2147483647ms'], env: {} }).config.proxy.timeout).toBe(2 ** 31 - 1);
+    expect(loadConfig(ServerConfig, { argv: ['--proxy.timeout=596h'], env: {} }).config.proxy.timeout).toBe(596 * 3_600_000);
+  });
+
   it('puts every problem in the message, each prefixed with config:', () => {
     try {
       loadConfig(ServerConfig, { argv: ['--proxy.timeout', 'abc', '--nope'], env: {} });
@@ -276,6 +292,43 @@ grace_period: 2m
     const problems = problemsOf(() => loadConfig(ServerConfig, { argv: ['--config.path', '/nonexistent/piko.yaml'], env: {} }));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^read file: \/nonexistent\/piko\.yaml: .*ENOENT/);
+  });
+
+  it('refuses a config file larger than --config.max-bytes (default 1 MiB) without reading it all', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'piko-config-'));
+    try {
+      const path = join(dir, 'piko.yaml');
+      const line = 'proxy:\n  bind_addr: 127.0.0.1:7000\n';
+      writeFileSync(path, line + '#'.repeat(1_048_576 - line.length));
+      expect(loadConfig(ServerConfig, { argv: [`--config.path=${path}`], env: {} }).config.proxy.bindAddr).toBe('127.0.0.1:7000');
+      writeFileSync(path, line + '#'.repeat(1_048_577 - line.length));
+      expect(problemsOf(() => loadConfig(ServerConfig, { argv: [`--config.path=${path}`], env: {} }))).toEqual([
+        `read file: ${path}: larger than 1048576 bytes (--config.max-bytes); a Piko config is a few kilobytes, is this the right file?`,
+      ]);
+      expect(loadConfig(ServerConfig, { argv: [`--config.path=${path}`, '--config.max-bytes=2000000'], env: {} }).config.proxy.bindAddr).toBe(
+        '127.0.0.1:7000',
+      );
+      expect(problemsOf(() => loadConfig(ServerConfig, { argv: [`--config.path=${path}`, '--config.max-bytes', '40'], env: {} }))[0]).toMatch(
+        /larger than 40 bytes/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an endless config file (/dev/zero) instead of reading it forever', () => {
+    expect(problemsOf(() => loadConfig(ServerConfig, { argv: ['--config.path=/dev/zero'], env: {} }))).toEqual([
+      'read file: /dev/zero: larger than 1048576 bytes (--config.max-bytes); a Piko config is a few kilobytes, is this the right file?',
+    ]);
+  });
+
+  it('rejects a --config.max-bytes that is not a positive integer', () => {
+    expect(problemsOf(() => loadConfig(ServerConfig, { argv: ['--config.max-bytes=0'], env: {} }))).toEqual([
+      '--config.max-bytes: must be an integer of at least 1 (got "0")',
+    ]);
+    expect(problemsOf(() => loadConfig(ServerConfig, { argv: ['--config.max-bytes=1k'], env: {} }))).toEqual([
+      '--config.max-bytes: must be an integer of at least 1 (got "1k")',
+    ]);
   });
 
   it('reports YAML syntax errors', () => {

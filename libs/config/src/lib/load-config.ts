@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { validateSync } from 'class-validator';
 import { parse as parseYaml } from 'yaml';
 import { applyYaml } from './apply-yaml';
@@ -14,9 +14,19 @@ export interface LoadConfigOptions {
   argv: readonly string[];
   /** Variables for --config.expand-env; passed in so library code never reads process.env. */
   env: Record<string, string | undefined>;
-  /** Reads the --config.path file; tests may replace it. Defaults to fs.readFileSync as UTF-8. */
-  readFile?: (path: string) => string;
+  /**
+   * Reads the --config.path file, at most `maxBytes + 1` bytes of it; tests may replace it.
+   * Defaults to readFileBounded (UTF-8).
+   */
+  readFile?: (path: string, maxBytes: number) => string;
 }
+
+/**
+ * The default --config.max-bytes: 1 MiB. A Piko config is a few kilobytes (keys and certificates
+ * are paths), so a larger file is a mistake (a log or binary given by accident, /dev/zero, a FIFO
+ * fed forever) that would otherwise be read whole into memory and handed to the YAML parser.
+ */
+export const DEFAULT_CONFIG_MAX_BYTES = 1_048_576;
 
 export interface LoadedConfig<T> {
   config: T;
@@ -40,7 +50,7 @@ export function loadConfig<T extends object>(schema: SchemaClass<T>, options: Lo
 
   const problems = [...argv.problems];
   if (argv.configPath !== undefined) {
-    const doc = readYaml(argv.configPath, argv.expandEnv, options, problems);
+    const doc = readYaml(argv.configPath, argv.expandEnv, argv.configMaxBytes ?? DEFAULT_CONFIG_MAX_BYTES, options, problems);
     if (doc !== undefined && doc !== null) applyYaml(config as Record<string, unknown>, schema, doc, '', problems);
   }
 
@@ -60,12 +70,37 @@ export function loadConfig<T extends object>(schema: SchemaClass<T>, options: Lo
   return { config, positionals: argv.positionals, help: false, configPath: argv.configPath };
 }
 
-function readYaml(path: string, expand: boolean, options: LoadConfigOptions, problems: string[]): unknown {
+/**
+ * Reads at most `maxBytes + 1` bytes of `path` as UTF-8: one byte more than allowed is enough to
+ * tell the file is too large, whatever it is (a regular file, a FIFO, /dev/zero), without reading
+ * the rest. Throws the fs error (ENOENT, EISDIR...) as fs.readFileSync would.
+ */
+export function readFileBounded(path: string, maxBytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readYaml(path: string, expand: boolean, maxBytes: number, options: LoadConfigOptions, problems: string[]): unknown {
   let text: string;
   try {
-    text = (options.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+    text = (options.readFile ?? readFileBounded)(path, maxBytes);
   } catch (err) {
     problems.push(`read file: ${path}: ${(err as Error).message}`);
+    return undefined;
+  }
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    problems.push(`read file: ${path}: larger than ${maxBytes} bytes (--config.max-bytes); a Piko config is a few kilobytes, is this the right file?`);
     return undefined;
   }
   if (expand) text = expandEnv(text, options.env);

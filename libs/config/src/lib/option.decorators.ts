@@ -5,11 +5,13 @@ import {
   IsInt,
   IsNumber,
   IsString,
+  Max,
   Min,
   ValidateNested,
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
+import { formatDuration, MAX_TIMER_MS } from './duration';
 import { addOption, snakeCase, type OptionKind, type OptionMeta, type SchemaClass } from './option-metadata';
 
 // Each decorator records what the loader and the help text need (key, kind, description), and
@@ -65,11 +67,19 @@ export function BoolOption(description: string, extras: OptionExtras = {}): Prop
   return option('bool', description, extras, [IsBoolean(msg('must be true or false'))]);
 }
 
-/** A duration: written "30s", "1m", "500ms" in YAML and flags, held as milliseconds. */
+/**
+ * A duration: written "30s", "1m", "500ms" in YAML and flags, held as milliseconds. At most
+ * MAX_TIMER_MS (2^31-1 ms, about 24.8 days): every duration ends up in a Node timer somewhere, and
+ * a longer one would fire at once instead.
+ */
 export function DurationOption(description: string, extras: OptionExtras = {}): PropertyDecorator {
   return option('duration', description, { placeholder: 'duration', ...extras }, [
     IsNumber({ allowNaN: false, allowInfinity: false }, msg('must be a duration like 30s')),
     Min(0, msg('must not be a negative duration')),
+    Max(MAX_TIMER_MS, {
+      message: (args: ValidationArguments) =>
+        `must be at most ${formatDuration(MAX_TIMER_MS)} (${MAX_TIMER_MS} ms, the longest timer Node.js supports) (got ${formatDuration(Number(args.value))})`,
+    }),
   ]);
 }
 

@@ -4,13 +4,15 @@ import type { SchemaClass } from './option-metadata';
 import { refusedKeyFor, refusedProblem } from './refused-keys';
 import { suggest } from './suggest';
 
-const LOADER_FLAGS = ['config.path', 'config.expand-env', 'help'];
+const LOADER_FLAGS = ['config.path', 'config.expand-env', 'config.max-bytes', 'help'];
 
 export interface ParsedArgv {
   /** Flag assignments in command-line order, already converted to the option's type. */
   assignments: { spec: FlagSpec; value: unknown }[];
   positionals: string[];
   configPath?: string;
+  /** --config.max-bytes: the largest config file read, in bytes (undefined: the loader's default). */
+  configMaxBytes?: number;
   expandEnv: boolean;
   help: boolean;
   problems: string[];
@@ -52,7 +54,7 @@ export function parseArgv(argv: readonly string[], table: readonly FlagSpec[], s
 
     const isBool = name === 'config.expand-env' || byName.get(name)?.meta.kind === 'bool';
     if (inline === undefined && isBool) inline = 'true';
-    const known = name === 'config.path' || name === 'config.expand-env' || byName.has(name);
+    const known = name === 'config.path' || name === 'config.expand-env' || name === 'config.max-bytes' || byName.has(name);
     if (!known) {
       const refused = schema ? refusedKeyFor(schema, name.replace(/-/g, '_')) : undefined;
       if (refused) {
@@ -77,6 +79,12 @@ export function parseArgv(argv: readonly string[], table: readonly FlagSpec[], s
 
     if (name === 'config.path') {
       out.configPath = inline;
+      continue;
+    }
+    if (name === 'config.max-bytes') {
+      const converted = convertFlag({ property: 'maxBytes', key: 'max_bytes', kind: 'int', description: '' }, inline);
+      if (converted.ok && (converted.value as number) >= 1) out.configMaxBytes = converted.value as number;
+      else out.problems.push(`--${name}: must be an integer of at least 1 (got ${JSON.stringify(inline)})`);
       continue;
     }
     if (name === 'config.expand-env') {
@@ -111,6 +119,6 @@ export function parseArgv(argv: readonly string[], table: readonly FlagSpec[], s
 function unknownFlag(arg: string, name: string, table: readonly FlagSpec[]): { problem: string; takesValue: boolean } {
   const near = suggest(name, [...table.map((spec) => spec.name), ...LOADER_FLAGS]);
   const spec = near === undefined ? undefined : table.find((s) => s.name === near);
-  const takesValue = near === 'config.path' || (spec !== undefined && spec.meta.kind !== 'bool');
+  const takesValue = near === 'config.path' || near === 'config.max-bytes' || (spec !== undefined && spec.meta.kind !== 'bool');
   return { problem: `unknown flag ${arg}${near ? `; did you mean --${near}?` : ''}`, takesValue };
 }

@@ -9,6 +9,11 @@ const LOADER_FLAGS = [
     description: 'YAML config file path. Keys are the flag names in snake_case, nested by their dots.',
   },
   {
+    name: 'config.max-bytes',
+    placeholder: 'int',
+    description: 'The largest config file read, in bytes (default 1048576): a larger file is refused before it is parsed.',
+  },
+  {
     name: 'config.expand-env',
     placeholder: '',
     description: "Whether to expand environment variables in the config file: '$VAR', '${VAR}' and '${VAR:default}'.",
