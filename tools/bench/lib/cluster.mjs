@@ -18,10 +18,14 @@ export class UpstreamsNotConnectedError extends Error {
 /** The relay link's shared secret for this run's cluster (every proxy and gateway must have it). */
 const BENCH_RELAY_SECRET = randomBytes(32).toString('hex');
 
-/** `piko gateway` on free loopback ports; resolves once GET /ready on its ops port answers 200. */
-export async function startPikoGateway({ registry, root, nodeOptions, redisUrl, natsUrl, name = 'piko-gateway' }) {
+/**
+ * `piko gateway` on free loopback ports (or `ports` {upstreamPort, relayPort, opsPort}, to restart
+ * one where its agents reconnect), with `extraArgs` appended; resolves once GET /ready on its ops
+ * port answers 200.
+ */
+export async function startPikoGateway({ registry, root, nodeOptions, redisUrl, natsUrl, name = 'piko-gateway', ports, extraArgs = [] }) {
   const cli = assertPikoBuilt(root);
-  const [upstreamPort, relayPort, opsPort] = [await freePort(), await freePort(), await freePort()];
+  const { upstreamPort, relayPort, opsPort } = ports ?? { upstreamPort: await freePort(), relayPort: await freePort(), opsPort: await freePort() };
   const args = [
     ...nodeArgs(nodeOptions),
     cli,
@@ -34,6 +38,7 @@ export async function startPikoGateway({ registry, root, nodeOptions, redisUrl, 
     '--relay.secret', BENCH_RELAY_SECRET,
     '--ops.bind-addr', `127.0.0.1:${opsPort}`,
     '--log.level', 'warn',
+    ...extraArgs,
   ];
   log(`piko: node ${args.join(' ')}`);
   const handle = registry.spawn(name, process.execPath, args, { cwd: root });
