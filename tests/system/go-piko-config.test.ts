@@ -33,6 +33,7 @@ function records(logs: string): Record<string, unknown>[] {
 }
 
 const MIGRATION = '(see docs/migrating-from-go-piko.md)';
+const KUBERNETES = '(see docs/kubernetes.md)';
 
 /** Whether a TCP connection to 127.0.0.1:port is accepted (true) or refused (false). */
 function connects(port: number): Promise<boolean> {
@@ -54,20 +55,23 @@ describe("Go Piko's documented server.yaml files", () => {
     for (const line of lines) {
       expect(line).toMatch(/^config: /);
       expect(line).not.toMatch(/^config: config:/);
-      expect(line.endsWith(MIGRATION)).toBe(true);
     }
-    expect(lines[2]).toContain('Set cluster.nats_url and cluster.redis_url');
+    // The TLS keys point at the migration guide; the gossip keys at the Kubernetes guide, which replaces Go's.
+    for (const i of [0, 1, 4]) expect(lines[i].endsWith(MIGRATION)).toBe(true);
+    for (const i of [2, 3]) expect(lines[i].endsWith(KUBERNETES)).toBe(true);
+    expect(lines[2]).toContain('Replace it with cluster.nats_url and cluster.redis_url');
     // `access_log: true` (a boolean before Go v0.8) and `join: []` are accepted: no line names them.
     expect(stderr).not.toContain('access_log');
     expect(stderr).not.toContain('cluster.join:');
   });
 
-  it('docs/server/kubernetes.md: cluster.join refused, pointing at NATS and Redis', async () => {
+  it("docs/server/kubernetes.md (the guide's ConfigMap, with --config.expand-env): cluster.join refused, naming its replacement and linking docs/kubernetes.md", async () => {
     const { code, stderr } = await piko(['server', '--config.path', fixture('server-kubernetes.yaml'), '--config.expand-env'], { POD_NAME: 'piko-0' });
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual([
-      "config: cluster.join: Go Piko's gossip cluster does not exist here: nodes share state through NATS and Redis. Set cluster.nats_url and cluster.redis_url and run piko proxy, piko gateway and piko admin (piko server runs alone) " +
-        MIGRATION,
+      "config: cluster.join: Go Piko's gossip cluster does not exist here: nodes share state through NATS and Redis. Replace it with cluster.nats_url and cluster.redis_url (--cluster.nats-url, --cluster.redis-url): " +
+        "piko server with both is a combined node, and N replicas of it work like Go Piko's StatefulSet (or run piko proxy, piko gateway and piko admin to scale each tier) " +
+        KUBERNETES,
     ]);
   });
 });
@@ -237,6 +241,7 @@ describe('Go Piko flags and habits', () => {
     expect(code).toBe(2);
     const lines = stderr.trim().split('\n');
     expect(lines.map((l) => l.split(': ')[1])).toEqual(['--cluster.join', '--cluster.gossip.interval']);
-    for (const line of lines) expect(line).toContain('cluster.nats_url and cluster.redis_url');
+    for (const line of lines) expect(line).toContain('Replace it with cluster.nats_url and cluster.redis_url');
+    for (const line of lines) expect(line.endsWith(KUBERNETES)).toBe(true);
   });
 });

@@ -11,6 +11,6 @@ export type { RelayServerOptions } from './relay/relay-server-options';
 export { RelayServerMetrics, type RelayStreamResult } from './relay/relay-server-metrics';
 export { spliceStreams } from './relay/splice-streams';
 export { startGatewayNode, type RunningGateway } from './node/gateway-node';
-export { gatewayOptions } from './node/gateway-config';
+export { gatewayOptions, relayServerOptions } from './node/gateway-config';
 export { Rebalancer } from './node/rebalancer';
 export { gatewayRole } from './node/gateway-role';

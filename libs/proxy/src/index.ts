@@ -17,6 +17,7 @@ export {
 } from './relay/cluster-upstream-dialer';
 export { pickWeighted } from './relay/weighted-pick';
 export { startProxyNode, type RunningProxy } from './node/proxy-node';
-export { proxyOptions } from './node/proxy-config';
+export { proxyOptions, relayClientOptions } from './node/proxy-config';
+export { RoutingMetrics } from './node/routing-metrics';
 export { proxyRole } from './node/proxy-role';
 export { ProxyAccessLog, type AccessLogOptions } from './access-log';

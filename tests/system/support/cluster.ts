@@ -16,8 +16,10 @@ export interface ClusterNode {
   opsPort: number;
   url: string;
   opsUrl: string;
-  /** A gateway's relay port. */
+  /** A gateway's (or combined server's) relay port. */
   relayPort?: number;
+  /** A combined server's upstream port (a gateway's is `port`). */
+  upstreamPort?: number;
 }
 
 export interface TestClusterOptions {
@@ -27,6 +29,8 @@ export interface TestClusterOptions {
   opsCa?: string;
   /** NATS and Redis require this user (nodes get it in their URLs). */
   credentials?: ClusterCredentials;
+  /** Wait for each node's /ready to answer 200 (default true; false: only for its port to answer). */
+  awaitReady?: boolean;
 }
 
 /** Real Redis and NATS plus `piko proxy|gateway|admin` processes, started as a user would. */
@@ -69,6 +73,22 @@ export class TestCluster {
   async proxy(name: string, args: string[] = []): Promise<ClusterNode> {
     const [port, opsPort] = [await freePort(), await freePort()];
     return this.startNode(name, 'proxy', port, opsPort, ['--proxy.bind-addr', `127.0.0.1:${port}`, '--ops.bind-addr', `127.0.0.1:${opsPort}`, ...args]);
+  }
+
+  /**
+   * A combined node, `piko server` with the cluster URLs: proxy (`port`), upstream
+   * (`upstreamPort`), relay (`relayPort`) and admin (`opsPort`, which serves /ready) in one process.
+   */
+  async server(name: string, args: string[] = []): Promise<ClusterNode> {
+    const [port, upstreamPort, relayPort, adminPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const node = await this.startNode(name, 'server', port, adminPort, [
+      '--proxy.bind-addr', `127.0.0.1:${port}`,
+      '--upstream.bind-addr', `127.0.0.1:${upstreamPort}`,
+      '--relay.bind-addr', `127.0.0.1:${relayPort}`,
+      '--admin.bind-addr', `127.0.0.1:${adminPort}`,
+      ...args,
+    ]);
+    return Object.assign(node, { upstreamPort, relayPort });
   }
 
   async admin(name: string): Promise<ClusterNode> {

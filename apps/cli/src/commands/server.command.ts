@@ -7,14 +7,23 @@ const USAGE = `Usage: piko server [flags]
 
 Runs every role in one process: the proxy (clients, :8000), the upstream port
 (agents and SDK listeners, :8001) and admin (health, readiness, metrics and the
-cluster view, :8002), with the in-memory registry and bus. Configure with flags
-or a YAML file (--config.path); flags win over the file. For a cluster of
-separate processes, see piko proxy, piko gateway and piko admin.
+cluster view, :8002). Configure with flags or a YAML file (--config.path);
+flags win over the file.
+
+Alone (the default) it keeps its registry and bus in memory. With
+--cluster.nats-url and --cluster.redis-url it is a combined node of a cluster,
+like each node of Go Piko's StatefulSet: N replicas of it share one NATS and
+one Redis, and any node's proxy reaches an endpoint connected to any other node
+over the relay port (--relay.bind-addr, :8003; the same --relay.secret on every
+node, or relay mTLS). To scale proxies and gateways separately, run piko proxy,
+piko gateway and piko admin instead.
 
 Examples:
   piko server
   piko server --proxy.bind-addr 127.0.0.1:8000 --log.level debug
   piko server --config.path server.yaml --config.expand-env
+  piko server --cluster.nats-url nats://nats:4222 --cluster.redis-url redis://redis:6379 \\
+    --relay.secret "$PIKO_RELAY_SECRET" --relay.advertise-addr "$POD_IP:8003"
 `;
 
 export const serverCommand: Command = {

@@ -1,8 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { httpAuthMiddleware, loadAuthenticator } from '@piko/auth';
-import { ConfigError, type ServerConfig } from '@piko/config';
-import { InMemoryClusterBus, InMemoryEndpointRegistry } from '@piko/cluster';
+import type { ServerConfig } from '@piko/config';
 import {
   createUpstreamWsAdapter,
   gatewayOptions,
@@ -15,29 +14,52 @@ import {
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { ProxyAuth, ProxyServer, proxyOptions } from '@piko/proxy';
-import { nodeId, nodeRegistration, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, createClusterClients, nodeId, nodeRegistration, reportClusterHealth, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { clusterLinks } from './cluster-links';
 import { EmbeddedServerModule } from './embedded-server.module';
 
 export interface RunningServer {
+  readonly nodeId: string;
   readonly proxyAddr: AddressInfo;
   readonly upstreamAddr: AddressInfo;
   readonly adminAddr: AddressInfo;
+  /** The relay port, only in combined mode (cluster.nats_url and cluster.redis_url set). */
+  readonly relayAddr?: AddressInfo;
   /** Graceful stop within `grace_period`; see the order in the body. */
   shutdown(): Promise<void>;
 }
 
 /**
- * Starts proxy, gateway and admin in one process, in an order chosen so that nothing is offered
- * before it works: admin first but not ready (probes see a live process while the rest starts),
- * then the upstream port (reconnecting agents register before traffic arrives), then the proxy
- * port, and only then ready. Shutdown runs the other way round inside the grace period.
+ * Starts proxy, gateway and admin in one process (`piko server`), in an order chosen so that
+ * nothing is offered before it works: admin first but not ready (probes see a live process while
+ * the rest starts), then the upstream port (reconnecting agents register before traffic arrives),
+ * then the proxy port, and only then ready. Shutdown runs the other way round inside the grace period.
+ *
+ * Without cluster URLs the registry and bus are in memory and the node is alone. With
+ * `cluster.nats_url` and `cluster.redis_url` it is a combined node of a cluster, as each of Go
+ * Piko's StatefulSet nodes is: it registers in Redis as a gateway (with its proxy and admin
+ * addresses too), opens the relay port (before the upstream port) for other nodes' proxies, and
+ * its proxy serves an endpoint from an upstream connected here first, else over a relay link to
+ * the node holding one (see cluster-links.ts); /ready on the admin port waits for the first Redis
+ * and NATS connection. Throws ConfigError (before any port opens) for bad auth keys or TLS files,
+ * or, in combined mode, an unauthenticated relay link (relay.secret or mutual relay TLS needed).
  */
 export async function startEmbeddedServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  if (config.cluster.natsUrl || config.cluster.redisUrl) {
-    throw new ConfigError([
-      'piko server runs every role in one process with the in-memory registry; for a cluster, run piko proxy, piko gateway and piko admin with cluster.nats_url and cluster.redis_url',
-    ]);
+  const clients = createClusterClients(config, logger, false);
+  try {
+    return await startNode(config, logger, clients);
+  } catch (err) {
+    // A start that fails (a bad key, a taken port) must not leave Redis/NATS clients holding the process open.
+    await clients.close().catch(() => undefined);
+    throw err;
   }
+}
+
+async function startNode(config: ServerConfig, rootLogger: Logger, clients: ClusterClients): Promise<RunningServer> {
+  // cluster.node_id / node_id_prefix as Go Piko takes them; with neither, the one node is 'local'
+  // and a combined node 'server-<random>'.
+  const id = config.cluster.nodeId || config.cluster.nodeIdPrefix || clients.distributed ? nodeId(config.cluster, 'server') : 'local';
+  const logger = clients.distributed ? rootLogger.child({ nodeId: id }) : rootLogger;
   const tlsLogger = logger.child({ subsystem: 'tls' });
   const adminTls = serverTls(config.admin.tls, 'admin.tls', tlsLogger);
   const upstreamTls = serverTls(config.upstream.tls, 'upstream.tls', tlsLogger);
@@ -49,17 +71,19 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
   const { registry } = createMetrics();
   const readiness = new Readiness();
   const pool = new UpstreamPool();
-  // The in-memory twins of Redis and NATS: the admin API reads the same registry a cluster would.
-  const clusterRegistry = new InMemoryEndpointRegistry({ leaseTtlMs: config.cluster.registry.leaseTtl });
-  // cluster.node_id / node_id_prefix as Go Piko takes them; with neither, the one node is 'local'.
-  const id = config.cluster.nodeId || config.cluster.nodeIdPrefix ? nodeId(config.cluster, 'server') : 'local';
-  const registration = nodeRegistration(config, { registry: clusterRegistry, bus: new InMemoryClusterBus(logger) }, { id, role: 'gateway' }, logger, pool);
+  const links = clients.distributed ? clusterLinks(config, clients, { id, pool, metrics: registry }, logger) : undefined;
 
   const app = await NestFactory.create(
     EmbeddedServerModule.register({
-      admin: { readiness, registry, clusterRegistry },
+      // The admin API reads the same registry the cluster's nodes write (in memory when alone).
+      admin: { readiness, registry, clusterRegistry: clients.registry },
       gateway: { options: { ...gatewayOptions(config), tls: upstreamTls }, pool, logger, registry },
-      proxy: { options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth) }, dialer: new LocalUpstreamDialer(pool), logger, registry },
+      proxy: {
+        options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth) },
+        dialer: links?.dialer ?? new LocalUpstreamDialer(pool),
+        logger,
+        registry,
+      },
     }),
     { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: adminTls?.serverOptions() },
   );
@@ -72,34 +96,64 @@ export async function startEmbeddedServer(config: ServerConfig, logger: Logger):
 
   const adminAddr = await bindPort('--admin.bind-addr', config.admin.bindAddr, () => listenNest(app, config.admin.bindAddr));
   logger.child({ subsystem: 'admin' }).info('admin server listening', { addr: `${adminAddr.address}:${adminAddr.port}` });
+  reportClusterHealth(readiness, registry, clients);
 
+  const relayAddr = await links?.listenRelay();
   const upstreamListener = app.get(UpstreamListener);
   const proxyServer = app.get(ProxyServer);
   const upstreamAddr = await bindPort('--upstream.bind-addr', config.upstream.bindAddr, () => upstreamListener.listen());
+  await links?.loadRoutes();
   const proxyAddr = await bindPort('--proxy.bind-addr', config.proxy.bindAddr, () => proxyServer.listen());
+  const registration = nodeRegistration(
+    config,
+    clients,
+    {
+      id,
+      // Routing and rebalancing know gateways: a combined node is one that also proxies and serves admin.
+      role: 'gateway',
+      ...(relayAddr && {
+        relayAddr: advertiseAddr(config.relay.advertiseAddr, config.relay.bindAddr, relayAddr.port),
+        upstreamAddr: advertiseAddr(config.upstream.advertiseAddr, config.upstream.bindAddr, upstreamAddr.port),
+        proxyAddr: advertiseAddr(config.proxy.advertiseAddr, config.proxy.bindAddr, proxyAddr.port),
+        adminAddr: advertiseAddr(config.admin.advertiseAddr, config.admin.bindAddr, adminAddr.port),
+      }),
+    },
+    logger,
+    pool,
+  );
   await registration.start();
+  links?.startMaintenance();
   readiness.markReady();
 
   return {
+    nodeId: id,
     proxyAddr,
     upstreamAddr,
     adminAddr,
+    relayAddr,
     async shutdown() {
       // Not ready first: load balancers stop sending while everything still serves, for shutdown_delay.
       readiness.markShuttingDown();
+      links?.stopRebalancing();
       await waitShutdownDelay(config.shutdownDelay, logger);
       const deadline = Date.now() + config.gracePeriod;
       // The proxy finishes what it has in flight; those requests still need their upstreams.
       await proxyServer.close(deadline);
+      // Marked draining: other nodes' proxies prefer nodes whose upstreams are not leaving.
+      await registration.drain();
       // Then upstreams: no new ones, go-away to the connected ones, wait for their streams.
       // (The upstream server's close completes only once its upgraded sockets are gone, after the drain.)
       wsAdapter.stopAccepting();
       const upstreamClosed = upstreamListener.close();
       await app.get(UpstreamGateway).drain(deadline);
+      // Relay streams from other nodes' proxies, served until the upstreams have moved.
+      await links?.drainRelay(deadline);
       await upstreamClosed;
       await registration.close();
+      await links?.close();
       await app.close();
       adminTls?.detach(app.getHttpServer());
+      await clients.close();
       logger.info('shutdown complete');
     },
   };

@@ -95,8 +95,8 @@ describe('Go Piko keys with no meaning here', () => {
     );
     expect(problems.map((p) => p.split(':')[0])).toEqual(['cluster.join', 'cluster.join_timeout', 'cluster.abort_if_join_fails', 'cluster.gossip']);
     for (const p of problems) {
-      expect(p).toContain('cluster.nats_url and cluster.redis_url');
-      expect(p).toContain('docs/migrating-from-go-piko.md');
+      expect(p).toContain('Replace it with cluster.nats_url and cluster.redis_url (--cluster.nats-url, --cluster.redis-url)');
+      expect(p.endsWith('(see docs/kubernetes.md)')).toBe(true);
     }
   });
 

@@ -16,6 +16,8 @@ export interface RefusedKey {
   flagTakesValue?: boolean;
   /** Accept it silently when it is empty ('', false, [], {}, null): it then asks for nothing. */
   allowEmpty?: boolean;
+  /** The doc the message points at (repository path); default MIGRATION_DOC. */
+  doc?: string;
 }
 
 const registry = new WeakMap<object, RefusedKey[]>();
@@ -33,7 +35,7 @@ export function refusedKeyFor(schema: SchemaClass, keyPath: string): RefusedKey 
 
 /** The problem line for a refused key (`where` is the key path or the flag as the user wrote it). */
 export function refusedProblem(where: string, key: RefusedKey): string {
-  return `${where}: ${key.reason} (see ${MIGRATION_DOC})`;
+  return `${where}: ${key.reason} (see ${key.doc ?? MIGRATION_DOC})`;
 }
 
 /** Whether a YAML value asks for nothing: '', false, null, [], {} (recursively), as an `allowEmpty` key may be. */

@@ -48,16 +48,19 @@ Piko key (Go Piko stops accepting at once); 0 (the default) does the same.`)
   shutdownDelay = 0;
 }
 
-const CLUSTER = `Go Piko's gossip cluster does not exist here: nodes share state through NATS and Redis. Set cluster.nats_url and cluster.redis_url and run piko proxy, piko gateway and piko admin (piko server runs alone)`;
+// Go Piko's guide runs N identical `piko server` nodes that find each other by gossip
+// (`cluster.join: [piko]`); here the same shape is N replicas of `piko server` with the cluster URLs.
+const CLUSTER = `Go Piko's gossip cluster does not exist here: nodes share state through NATS and Redis. Replace it with cluster.nats_url and cluster.redis_url (--cluster.nats-url, --cluster.redis-url): piko server with both is a combined node, and N replicas of it work like Go Piko's StatefulSet (or run piko proxy, piko gateway and piko admin to scale each tier)`;
+const KUBERNETES_DOC = 'docs/kubernetes.md';
 const TLS_ENABLED = 'is not a Go Piko v0.9 key (Go Piko removed it in v0.7): TLS is on when cert and key are set; remove it';
 const TLS_CLIENT = `Go Piko's client TLS for forwarding between server nodes: here proxies reach gateways over the relay link, so set relay.tls (cert, key, client_cas) and relay.tls.client instead`;
 
 // Go Piko v0.9 server keys with no meaning in this build, each with what replaces it.
 refuseKeys(ServerConfig, [
-  { path: 'cluster.join', reason: CLUSTER, allowEmpty: true },
-  { path: 'cluster.join_timeout', reason: CLUSTER },
-  { path: 'cluster.abort_if_join_fails', reason: CLUSTER, flagTakesValue: false },
-  { path: 'cluster.gossip', reason: `${CLUSTER}. The gateway's relay port (relay.bind_addr) uses :8003, Go's gossip port` },
+  { path: 'cluster.join', reason: CLUSTER, allowEmpty: true, doc: KUBERNETES_DOC },
+  { path: 'cluster.join_timeout', reason: CLUSTER, doc: KUBERNETES_DOC },
+  { path: 'cluster.abort_if_join_fails', reason: CLUSTER, flagTakesValue: false, doc: KUBERNETES_DOC },
+  { path: 'cluster.gossip', reason: `${CLUSTER}. The relay port (relay.bind_addr) uses :8003, Go's gossip port`, doc: KUBERNETES_DOC },
   ...(['proxy', 'upstream', 'admin'] as const).flatMap((port) => [
     { path: `${port}.tls.enabled`, reason: TLS_ENABLED, flagTakesValue: false },
     { path: `${port}.tls.client`, reason: TLS_CLIENT, allowEmpty: true },
