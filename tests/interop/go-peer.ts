@@ -1,5 +1,7 @@
-// Builds and runs tests/interop/go/yamuxpeer (Go's hashicorp/yamux + gorilla/websocket, the
-// libraries Go Piko uses). Shared by the interop tests and the lead's system tests.
+// Builds and runs the Go programs under tests/interop/go: yamuxpeer (Go's hashicorp/yamux +
+// gorilla/websocket, the libraries Go Piko uses) and reverseproxy (Go's net/http +
+// httputil.ReverseProxy, the reference for the proxy's request hygiene). Shared by the interop
+// tests and the system tests.
 import { ChildProcess, ChildProcessByStdio, execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
@@ -8,12 +10,12 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 
-const SOURCE_DIR = path.join(__dirname, 'go', 'yamuxpeer');
+const GO_DIR = path.join(__dirname, 'go');
 const GOPATH = '/usr/share/gocode';
 const INSTALL_HINT =
   'apt-get install -y golang-go golang-github-hashicorp-yamux-dev golang-github-gorilla-websocket-dev';
 
-let building: Promise<string> | undefined;
+const building = new Map<string, Promise<string>>();
 
 /**
  * Compiles the Go peer offline (GOPATH mode against Debian's Go packages, no module downloads)
@@ -21,33 +23,46 @@ let building: Promise<string> | undefined;
  * test files of one run (and later runs) share one build. Fails, never skips, without Go.
  */
 export function buildGoPeer(): Promise<string> {
-  building ??= build();
-  return building;
+  return buildGoProgram('yamuxpeer', ['github.com/hashicorp/yamux', 'github.com/gorilla/websocket']);
 }
 
-async function build(): Promise<string> {
+/**
+ * Compiles tests/interop/go/<name> (its main.go, using only the standard library and the listed
+ * Debian Go packages) the same way as buildGoPeer, and returns the binary's path.
+ */
+export function buildGoProgram(name: string, packages: string[] = []): Promise<string> {
+  let build = building.get(name);
+  if (!build) {
+    build = buildProgram(name, packages);
+    building.set(name, build);
+  }
+  return build;
+}
+
+async function buildProgram(name: string, packages: string[]): Promise<string> {
+  const sourceDir = path.join(GO_DIR, name);
   const version = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (version.error || version.status !== 0) {
     throw new Error(`Go is required for the interop tests but \`go version\` failed (${version.error?.message ?? version.stderr}). Install it with: ${INSTALL_HINT}`);
   }
-  for (const pkg of ['github.com/hashicorp/yamux', 'github.com/gorilla/websocket']) {
+  for (const pkg of packages) {
     if (!existsSync(path.join(GOPATH, 'src', pkg))) {
       throw new Error(`Go package ${pkg} is missing under ${GOPATH}. Install it with: ${INSTALL_HINT}`);
     }
   }
   const hash = createHash('sha256')
-    .update(readFileSync(path.join(SOURCE_DIR, 'main.go')))
+    .update(readFileSync(path.join(sourceDir, 'main.go')))
     .update(version.stdout)
     .digest('hex')
     .slice(0, 16);
-  const dir = path.join(os.tmpdir(), `piko-yamuxpeer-${hash}`);
-  const binary = path.join(dir, 'yamuxpeer');
+  const dir = path.join(os.tmpdir(), `piko-${name}-${hash}`);
+  const binary = path.join(dir, name);
   if (existsSync(binary)) return binary;
   mkdirSync(dir, { recursive: true });
   const tmp = `${binary}.${process.pid}.tmp`;
   try {
     await promisify(execFile)('go', ['build', '-o', tmp, '.'], {
-      cwd: SOURCE_DIR,
+      cwd: sourceDir,
       env: {
         ...process.env,
         GOPATH,
@@ -59,7 +74,7 @@ async function build(): Promise<string> {
     });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`building the Go interop peer failed: ${e.stderr ?? e.message}\n(needs: ${INSTALL_HINT})`);
+    throw new Error(`building the Go interop program ${name} failed: ${e.stderr ?? e.message}\n(needs: ${INSTALL_HINT})`);
   }
   renameSync(tmp, binary); // atomic: parallel Jest workers may race to build
   return binary;

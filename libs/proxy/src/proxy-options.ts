@@ -13,6 +13,8 @@ export interface ProxyOptions {
   accessLog: AccessLogOptions;
   /** `proxy.http.max_header_bytes`: larger request heads get 431. */
   maxHeaderBytes: number;
+  /** `proxy.http.max_header_count`: requests with more header fields get 431 (see refuseRequestHead). */
+  maxHeaderCount: number;
   /** `proxy.http.max_response_header_bytes`: larger upstream response heads give the client 502. */
   maxResponseHeaderBytes: number;
   /** `proxy.http.read_header_timeout` in ms: a client must send its whole request head within this. */

@@ -16,14 +16,13 @@ import { PROXY_LOGGER, PROXY_METRICS, PROXY_OPTIONS } from './proxy.tokens';
 import { UPSTREAM_DIALER, type UpstreamDialer } from './upstream-dialer';
 import { returnToHttpServer } from './connection-handback';
 import { UpgradeForwarder, type UpgradeOutcome } from './upgrade-forwarder';
+import { headerCountLimit, normaliseRequestTarget, refuseRequestHead } from './request-head';
+import { isReservedPath } from './reserved-path';
 
 interface StatusMetrics {
   requests: { inc(): void };
   duration: { observe(value: number): void };
 }
-
-/** Paths under /_piko are Piko's own (Go Piko reserves them too), never proxied to an upstream. */
-const RESERVED_PREFIX = '/_piko/';
 
 /**
  * The proxy port: finds the endpoint of each request, opens a stream to one of its upstreams and
@@ -62,22 +61,19 @@ export class ProxyServer {
         requestTimeout: options.readTimeoutMs,
         keepAliveTimeout: options.idleTimeoutMs,
         noDelay: true,
+        // refuseRequestHead answers a missing Host with Go Piko's JSON body (Node's is empty).
+        requireHostHeader: false,
       },
       options.tls,
-      // proxy.auth (proxy-auth.ts) runs before each handler, as Go Piko's middleware before its routes.
-      (req, res) => (options.auth ? options.auth.request(req, res, () => this.handle(req, res)) : this.handle(req, res)),
+      (req, res) => this.accept(req, res),
     );
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      options.auth ? options.auth.upgrade(socket, req, () => this.handleUpgrade(req, socket, head)) : this.handleUpgrade(req, socket, head),
-    );
-    // Head size is bounded by maxHeaderSize; Node's default count limit (2000) would drop the
-    // headers beyond it silently, where Go has none.
-    this.server.maxHeadersCount = 0;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.acceptUpgrade(req, socket, head));
+    // Head size is bounded by maxHeaderSize; the count by proxy.http.max_header_count, checked
+    // in refuseRequestHead (Node's own limit would drop the headers beyond it silently).
+    this.server.maxHeadersCount = headerCountLimit(options.maxHeaderCount);
     // `Expect: 100-continue` is the upstream's to answer: without this listener Node's server
     // sends `100 Continue` itself, and the client uploads a body the upstream may refuse.
-    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) =>
-      options.auth ? options.auth.request(req, res, () => this.handle(req, res)) : this.handle(req, res),
-    );
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.accept(req, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.handleClientError(err, socket));
   }
 
@@ -98,7 +94,41 @@ export class ProxyServer {
     this.options.tls?.detach(this.server);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Every request starts here: a head breaking the proxy's rules (see refuseRequestHead) is
+   * refused (logged and counted like any answered request), the target is normalised (see
+   * normaliseRequestTarget), then proxy.auth (proxy-auth.ts) runs before the handler, as Go
+   * Piko's middleware before its routes.
+   */
+  private accept(req: IncomingMessage, res: ServerResponse): void {
+    const refusal = refuseRequestHead(req, this.options.maxHeaderCount);
+    if (refusal) {
+      this.track(req, res);
+      this.logger.debug('request refused', { status: refusal.status, err: refusal.message, headers: req.rawHeaders.length / 2 });
+      // A head that breaks the rules may mean the two ends disagree on framing: as Go's server
+      // does for a bad request, answer and close rather than read on.
+      res.shouldKeepAlive = false;
+      return sendError(res, refusal.status, refusal.message);
+    }
+    normaliseRequestTarget(req);
+    if (this.options.auth) this.options.auth.request(req, res, () => this.handle(req, res));
+    else this.handle(req, res);
+  }
+
+  /** The same rules for an upgrade request (WebSocket, the TCP route) before its handler. */
+  private acceptUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refusal = refuseRequestHead(req, this.options.maxHeaderCount);
+    if (refusal) {
+      this.logUpgrade('upgrade', req, undefined, performance.now(), { result: 'failed', status: refusal.status, closeReason: refusal.message });
+      return sendRawError(socket, refusal.status, refusal.message);
+    }
+    normaliseRequestTarget(req);
+    if (this.options.auth) this.options.auth.upgrade(socket, req, () => this.handleUpgrade(req, socket, head));
+    else this.handleUpgrade(req, socket, head);
+  }
+
+  /** Counts the request in the metrics and writes its access-log record when its response is over. */
+  private track(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     this.inFlight++;
     this.accessLog.watch(res);
@@ -114,8 +144,12 @@ export class ProxyServer {
       metrics.duration.observe((performance.now() - started) / 1000);
       this.accessLog.request(req, res, performance.now() - started);
     });
+  }
 
-    if (req.url?.startsWith(RESERVED_PREFIX)) return sendError(res, 404, 'not found');
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.track(req, res);
+    // Piko's own paths, on the normalised path (normaliseRequestTarget): never a service's.
+    if (isReservedPath(req.url ?? '/')) return sendError(res, 404, 'not found');
     const endpointId = this.endpointId(req);
     if (typeof endpointId !== 'string') return sendError(res, 400, endpointId.error);
 
@@ -158,8 +192,8 @@ export class ProxyServer {
       this.logUpgrade(kind, req, endpointId, started, { result: 'failed', status, closeReason: message });
       sendRawError(socket, status, message);
     };
-    // /_piko/ is Piko's own for upgrades too; its one upgrade route is the TCP one.
-    if (!tcp && req.url?.startsWith(RESERVED_PREFIX)) return refuse(404, 'not found');
+    // /_piko is Piko's own for upgrades too (on the normalised path); its one upgrade route is the TCP one.
+    if (!tcp && isReservedPath(req.url ?? '/')) return refuse(404, 'not found');
     // Not URL-decoded: a valid endpoint ID has no characters that need escaping.
     const endpointId = tcp ? tcp[1] : this.endpointId(req);
     if (typeof endpointId !== 'string') return refuse(400, endpointId.error);

@@ -42,6 +42,7 @@ describe('loadConfig defaults', () => {
       writeTimeout: 0,
       idleTimeout: 300_000,
       maxHeaderBytes: 1_048_576,
+      maxHeaderCount: 500,
       maxResponseHeaderBytes: 10_485_760,
     });
     expect(config.proxy.tls).toEqual({ cert: '', key: '', clientCas: '' });

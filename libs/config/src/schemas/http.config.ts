@@ -27,6 +27,13 @@ Maximum bytes read parsing a request's line and headers.`, { min: 1 })
   maxHeaderBytes = 1_048_576;
 
   @IntOption(`
+Maximum number of header fields in a request's head. A request with more gets
+'431' with {"error":"too many request headers"}, never a truncated forward.
+(Go has only the byte limit; a count keeps a head of a few bytes per field
+from costing the proxy and the service one field each.)`, { min: 1 })
+  maxHeaderCount = 500;
+
+  @IntOption(`
 Maximum bytes read parsing an upstream response's status line and headers
 (interim 1xx heads included). A larger head gets the client '502' with
 {"error":"upstream response header too large"}. (10 MiB: Go's Transport

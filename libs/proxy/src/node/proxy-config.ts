@@ -16,6 +16,7 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
       processLevel: config.log.subsystems.length > 0 ? undefined : config.log.level,
     },
     maxHeaderBytes: http.maxHeaderBytes,
+    maxHeaderCount: http.maxHeaderCount,
     maxResponseHeaderBytes: http.maxResponseHeaderBytes,
     // Go: a zero read_header_timeout falls back to read_timeout.
     readHeaderTimeoutMs: http.readHeaderTimeout || http.readTimeout,

@@ -1,0 +1,202 @@
+import type { ManagedProcess } from '@piko/testing';
+import { buildGoProgram, type GoPeerProcess, startGoPeer } from '../interop/go-peer';
+import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
+import { parseResponse, type ParsedResponse, rawExchange, RawUpstream } from './support/raw-http';
+
+jest.setTimeout(120_000);
+
+interface Sent {
+  response: ParsedResponse;
+  /** The answer says the server closes the connection after it (`Connection: close`). */
+  closed: boolean;
+  /** The request heads the service received for this exchange. */
+  seen: string[];
+}
+
+/** The header lines of a request head the service received, as [lower-case name, value]. */
+function headerLines(head: string): Array<[string, string]> {
+  return head
+    .split('\r\n')
+    .slice(1)
+    .filter((line) => line.includes(':'))
+    .map((line): [string, string] => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]);
+}
+
+function headerValues(head: string, name: string): string[] {
+  return headerLines(head)
+    .filter(([n]) => n === name)
+    .map(([, v]) => v);
+}
+
+function manyHeaders(count: number): string {
+  return Array.from({ length: count }, (_, i) => `X-Many-${i}: v\r\n`).join('');
+}
+
+// Issue 8, "Smaller": request hygiene at the proxy edge, byte for byte on raw sockets. Where Go
+// has a rule (Host, absolute-form), the same bytes also go through Go's net/http server +
+// httputil.ReverseProxy set up as Go Piko's proxy (tests/interop/go/reverseproxy) to the same
+// service, and the two must agree.
+describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseProxy as the reference)', () => {
+  let service: RawUpstream;
+  let server: PikoServer;
+  let agent: ManagedProcess;
+  let goProxy: GoPeerProcess;
+  let goPort: number;
+
+  beforeAll(async () => {
+    service = new RawUpstream((socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok'));
+    const servicePort = await service.listen();
+    const [binary, pikoServer] = await Promise.all([buildGoProgram('reverseproxy'), startPikoServer()]);
+    server = pikoServer;
+    goProxy = startGoPeer(binary, ['-target', `127.0.0.1:${servicePort}`]);
+    goPort = Number((await goProxy.waitForLine(/^listening (\d+)$/))[1]);
+    agent = await startAgent('http', 'svc', String(servicePort), server.upstreamUrl);
+    await waitForRoute(server.proxyUrl, 'svc');
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await server?.process.stop();
+    await goProxy?.stop();
+    await service?.close();
+  });
+
+  /** Sends one raw request head and reads the answer; what the service received is noted. */
+  async function send(port: number, head: string): Promise<Sent> {
+    const before = service.heads.length;
+    const exchange = await rawExchange(port, { head });
+    // The answer came first; a forwarded head was received by the service before it answered.
+    const response = parseResponse(exchange.received);
+    const closed = response.headers.some(([name, value]) => name === 'connection' && value.toLowerCase() === 'close');
+    return { response, closed, seen: service.heads.slice(before) };
+  }
+
+  describe('header count limit (proxy.http.max_header_count, default 500)', () => {
+    it('refuses a request with more header fields than the limit with 431 and Go Piko\'s JSON body; nothing reaches the service', async () => {
+      const piko = await send(server.proxyPort, `GET /many HTTP/1.1\r\nHost: svc.example\r\n${manyHeaders(1200)}\r\n`);
+      expect(piko.response.status).toBe(431);
+      expect(piko.response.body).toBe('{"error":"too many request headers"}\n');
+      expect(piko.response.headers).toContainEqual(['content-type', 'application/json']);
+      expect(piko.closed).toBe(true);
+      expect(piko.seen).toEqual([]);
+    });
+
+    it('forwards a request at the limit with every header field intact (499 + Host = 500)', async () => {
+      const piko = await send(server.proxyPort, `GET /many HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n${manyHeaders(498)}\r\n`);
+      expect(piko.response.status).toBe(200);
+      expect(piko.seen).toHaveLength(1);
+      const forwarded = headerLines(piko.seen[0]).filter(([name]) => name.startsWith('x-many-'));
+      expect(forwarded.map(([name]) => name)).toEqual(Array.from({ length: 498 }, (_, i) => `x-many-${i}`));
+    });
+  });
+
+  describe('Host (RFC 9112 §3.2)', () => {
+    it('two Host headers: 400 and the connection closed, as Go; neither forwards anything', async () => {
+      const head = 'GET /two-hosts HTTP/1.1\r\nHost: svc.example\r\nHost: other.example\r\n\r\n';
+      const go = await send(goPort, head);
+      const piko = await send(server.proxyPort, head);
+      expect(go.response.status).toBe(400);
+      expect(go.closed).toBe(true);
+      expect(go.seen).toEqual([]);
+      expect(piko.response.status).toBe(400);
+      expect(piko.response.body).toBe('{"error":"too many host headers"}\n');
+      expect(piko.closed).toBe(true);
+      expect(piko.seen).toEqual([]);
+    });
+
+    it('HTTP/1.1 without Host: 400 and closed, as Go (with the endpoint named by x-piko-endpoint)', async () => {
+      const head = 'GET /no-host HTTP/1.1\r\nx-piko-endpoint: svc\r\n\r\n';
+      const go = await send(goPort, head);
+      const piko = await send(server.proxyPort, head);
+      expect(go.response.status).toBe(400);
+      expect(go.closed).toBe(true);
+      expect(piko.response.status).toBe(400);
+      expect(piko.response.body).toBe('{"error":"missing required host header"}\n');
+      expect(piko.closed).toBe(true);
+      expect(piko.seen).toEqual([]);
+    });
+
+    it('HTTP/1.0 without Host is still forwarded, as Go forwards it', async () => {
+      const head = 'GET /old HTTP/1.0\r\nx-piko-endpoint: svc\r\n\r\n';
+      const go = await send(goPort, head);
+      const piko = await send(server.proxyPort, head);
+      expect(go.response.status).toBe(200);
+      expect(piko.response.status).toBe(200);
+      expect(piko.seen[0]).toMatch(/^GET \/old HTTP\/1\.[01]\r\n/);
+    });
+  });
+
+  describe('absolute-form request-target (RFC 9112 §3.2.2)', () => {
+    it("the target's authority replaces Host and the service gets origin-form, as through Go", async () => {
+      const head = 'GET http://svc.example/abs/path?a=1&b=2 HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n';
+      const go = await send(goPort, head);
+      const piko = await send(server.proxyPort, head);
+      expect(go.response.status).toBe(200);
+      expect(piko.response.status).toBe(200);
+      for (const seen of [go.seen, piko.seen]) {
+        expect(seen).toHaveLength(1);
+        expect(seen[0].split('\r\n', 1)[0]).toBe('GET /abs/path?a=1&b=2 HTTP/1.1');
+        expect(headerValues(seen[0], 'host')).toEqual(['svc.example']);
+      }
+      expect(headerValues(piko.seen[0], 'x-forwarded-host')).toEqual(['svc.example']);
+    });
+
+    it("routes by the target's authority, not the Host header: other.example names no connected endpoint", async () => {
+      // Control: by the Host header alone, endpoint "other" has no upstream.
+      const byHost = await send(server.proxyPort, 'GET /x HTTP/1.1\r\nHost: other.example\r\nConnection: close\r\n\r\n');
+      expect(byHost.response.status).toBe(502);
+      expect(byHost.response.body).toBe('{"error":"no available upstreams"}\n');
+      const reversed = await send(server.proxyPort, 'GET http://other.example/x HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n');
+      expect(reversed.response.status).toBe(502);
+      expect(reversed.seen).toEqual([]);
+    });
+
+    it('an absolute-form target with an empty path becomes "/" (as Go\'s URL.RequestURI)', async () => {
+      const head = 'GET http://svc.example?q=1 HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n';
+      const go = await send(goPort, head);
+      const piko = await send(server.proxyPort, head);
+      expect(go.seen[0].split('\r\n', 1)[0]).toBe('GET /?q=1 HTTP/1.1');
+      expect(piko.seen[0].split('\r\n', 1)[0]).toBe('GET /?q=1 HTTP/1.1');
+    });
+  });
+
+  describe('/_piko is reserved on the decoded, normalised path', () => {
+    const reserved = [
+      '/_piko/x',
+      '/_piko',
+      '/%5fpiko/x',
+      '/%5Fpiko/x',
+      '//_piko/x',
+      '/./_piko/x',
+      '/x/../_piko/x',
+      '/x/%2E%2E/_piko/x',
+      '/x%2F..%2F_piko/x',
+      '/x\\..\\_piko/x',
+      'http://svc.example/_piko/x',
+    ];
+    it.each(reserved)('%s: 404 {"error":"not found"}, never forwarded (plain request and upgrade)', async (target) => {
+      const plain = await send(server.proxyPort, `GET ${target} HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n`);
+      expect(plain.response.status).toBe(404);
+      expect(plain.response.body).toBe('{"error":"not found"}\n');
+      expect(plain.seen).toEqual([]);
+      const upgrade = await send(
+        server.proxyPort,
+        `GET ${target} HTTP/1.1\r\nHost: svc.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      );
+      expect(upgrade.response.status).toBe(404);
+      expect(upgrade.seen).toEqual([]);
+    });
+
+    it('a target not starting with "/" (%2F_piko/x) is refused by the parser with 400, never forwarded', async () => {
+      const sent = await send(server.proxyPort, 'GET %2F_piko/x HTTP/1.1\r\nHost: svc.example\r\n\r\n');
+      expect(sent.response.status).toBe(400);
+      expect(sent.seen).toEqual([]);
+    });
+
+    it.each(['/x/_piko/y', '/_pikox', '/%255fpiko/x'])('%s is not reserved and reaches the service as sent', async (target) => {
+      const sent = await send(server.proxyPort, `GET ${target} HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n`);
+      expect(sent.response.status).toBe(200);
+      expect(sent.seen[0].split('\r\n', 1)[0]).toBe(`GET ${target} HTTP/1.1`);
+    });
+  });
+});
