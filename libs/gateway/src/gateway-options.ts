@@ -20,4 +20,9 @@ export interface GatewayOptions {
   };
   /** `upstream.tls`: the port serves HTTPS/WSS with this (reloading) certificate; undefined = plain. */
   tls?: ServerTls;
+  /**
+   * `upstream.allowed_origins`: origins besides the port's own that may open an upstream
+   * WebSocket (see websocketOriginAllowed); absent = same origin (or no Origin) only.
+   */
+  allowedOrigins?: readonly string[];
 }

@@ -55,3 +55,4 @@ export {
   type RelayClientAuth,
   type RelayServerAuth,
 } from './relay/relay-handshake';
+export { websocketOriginAllowed } from './websocket-origin';

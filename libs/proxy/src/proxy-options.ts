@@ -29,4 +29,9 @@ export interface ProxyOptions {
   tls?: ServerTls;
   /** `proxy.auth`: every request, upgrade and TCP connection needs a token; undefined = open. */
   auth?: ProxyAuth;
+  /**
+   * `proxy.tcp_allowed_origins`: origins besides the port's own that may open the TCP route's
+   * WebSocket (see websocketOriginAllowed); absent = same origin (or no Origin) only.
+   */
+  tcpAllowedOrigins?: readonly string[];
 }

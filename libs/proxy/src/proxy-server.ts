@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { isValidEndpointId } from '@piko/protocol';
+import { isValidEndpointId, websocketOriginAllowed } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import { createPortServer, listen } from '@piko/runtime';
 import { endpointIdFromHeaders } from './endpoint-id';
@@ -198,6 +198,8 @@ export class ProxyServer {
     const endpointId = tcp ? tcp[1] : this.endpointId(req);
     if (typeof endpointId !== 'string') return refuse(400, endpointId.error);
     if (tcp && !isValidEndpointId(endpointId)) return refuse(400, 'invalid endpoint id');
+    // Piko's own WebSocket: a page in a browser must not open TCP tunnels from a foreign origin.
+    if (tcp && !websocketOriginAllowed(req, this.options.tcpAllowedOrigins ?? [])) return refuse(403, 'origin not allowed', endpointId);
     this.dialer.dial(endpointId).then(
       (stream) => {
         if (!stream) {

@@ -94,3 +94,31 @@ function isUpstreamAddr(value: string): boolean {
   if (parsesAsUrl(value, ['http:', 'https:'])) return true;
   return !!trySplitHostPort(value)?.host;
 }
+
+/** A WebSocket origin allow-list: each entry `*` or an origin, `scheme://host[:port]` without a path. */
+export function IsOriginList(): PropertyDecorator {
+  return (target, property) => {
+    registerDecorator({
+      name: 'isOriginList',
+      target: target.constructor,
+      propertyName: String(property),
+      options: {
+        message: (args: ValidationArguments) =>
+          `each entry must be * or an origin such as https://app.example.com (scheme://host[:port], no path) (got ${JSON.stringify(args.value)})`,
+      },
+      validator: {
+        validate: (value: unknown) => Array.isArray(value) && value.every((entry) => typeof entry === 'string' && (entry === '*' || isOrigin(entry))),
+      },
+    });
+  };
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    // new URL adds a "/" path to "https://a.example": the origin must be exactly what was written.
+    return url.host !== '' && url.origin.toLowerCase() === value.toLowerCase().replace(/\/$/, '') && !value.endsWith('/');
+  } catch {
+    return false;
+  }
+}

@@ -201,6 +201,21 @@ describe('loadConfig flags', () => {
     expect(loadConfig(ServerConfig, { argv: ['--proxy.timeout=596h'], env: {} }).config.proxy.timeout).toBe(596 * 3_600_000);
   });
 
+  it('takes WebSocket origin allow-lists and refuses entries that are not origins', () => {
+    const { config } = loadConfig(ServerConfig, {
+      argv: ['--upstream.allowed-origins', 'https://ops.example.com', '--proxy.tcp-allowed-origins', '*,http://localhost:3000'],
+      env: {},
+    });
+    expect(config.upstream.allowedOrigins).toEqual(['https://ops.example.com']);
+    expect(config.proxy.tcpAllowedOrigins).toEqual(['*', 'http://localhost:3000']);
+    expect(loadConfig(ServerConfig, { argv: [], env: {} }).config.proxy.tcpAllowedOrigins).toEqual([]);
+    for (const bad of ['https://app.example.com/', 'https://app.example.com/path', 'app.example.com', 'null']) {
+      expect(problemsOf(() => loadConfig(ServerConfig, { argv: ['--upstream.allowed-origins', bad], env: {} }))).toEqual([
+        `upstream.allowed_origins: each entry must be * or an origin such as https://app.example.com (scheme://host[:port], no path) (got ${JSON.stringify([bad])})`,
+      ]);
+    }
+  });
+
   it('puts every problem in the message, each prefixed with config:', () => {
     try {
       loadConfig(ServerConfig, { argv: ['--proxy.timeout', 'abc', '--nope'], env: {} });

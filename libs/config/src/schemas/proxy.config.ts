@@ -1,5 +1,5 @@
-import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
-import { DurationOption, Section, SectionOrBoolean, StringOption } from '../lib/option.decorators';
+import { IsAdvertiseAddr, IsBindAddr, IsOriginList } from '../lib/address.validators';
+import { DurationOption, ListOption, Section, SectionOrBoolean, StringOption } from '../lib/option.decorators';
 import { AccessLogConfig, applyAccessLogBoolean } from './access-log.config';
 import { AuthConfig } from './auth.config';
 import { HttpConfig } from './http.config';
@@ -38,4 +38,14 @@ of Go Piko before v0.8. Its access-log.* flags set the same log in full.`, apply
 
   @Section(() => TlsConfig)
   tls = new TlsConfig();
+
+  @ListOption(`
+Origins allowed to open a TCP connection (/_piko/v1/tcp/:id, a WebSocket)
+besides the port's own (an Origin whose host is the request's Host), such as
+'https://app.example.com', or '*' for any. A handshake without an Origin
+header (piko forward, the SDK: only browsers send one) is always accepted;
+any other is refused with 403. WebSocket upgrades to services are not checked:
+each service judges its own.`, { placeholder: 'origins' })
+  @IsOriginList()
+  tcpAllowedOrigins: string[] = [];
 }

@@ -1,5 +1,5 @@
-import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
-import { Section, SectionList, StringOption } from '../lib/option.decorators';
+import { IsAdvertiseAddr, IsBindAddr, IsOriginList } from '../lib/address.validators';
+import { ListOption, Section, SectionList, StringOption } from '../lib/option.decorators';
 import { AuthConfig } from './auth.config';
 import { MuxConfig } from './mux.config';
 import { TenantConfig } from './tenant.config';
@@ -36,4 +36,12 @@ once a tenant is configured, upstreams without one are refused.`)
 
   @Section(() => MuxConfig)
   mux = new MuxConfig();
+
+  @ListOption(`
+Origins allowed to open an upstream WebSocket besides the port's own (an
+Origin whose host is the request's Host), such as 'https://ops.example.com',
+or '*' for any. A handshake without an Origin header (agents, SDKs: only
+browsers send one) is always accepted; any other is refused with 403.`, { placeholder: 'origins' })
+  @IsOriginList()
+  allowedOrigins: string[] = [];
 }

@@ -22,6 +22,7 @@ export function gatewayOptions(config: ServerConfig): GatewayOptions {
       maxFrameRate: mux.maxFrameRate,
       frameBurst: mux.frameBurst,
     },
+    allowedOrigins: config.upstream.allowedOrigins,
   };
 }
 

@@ -23,6 +23,7 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
     idleTimeoutMs: http.idleTimeout,
     readTimeoutMs: http.readTimeout,
     writeTimeoutMs: http.writeTimeout,
+    tcpAllowedOrigins: config.proxy.tcpAllowedOrigins,
   };
 }
 
