@@ -2,7 +2,8 @@
 # (`server`, `proxy`, `gateway`, `admin`, `agent ...`). Built in three stages so the runtime
 # image holds only the bundled dist/ and production node_modules, never the toolchain.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22, an LTS line supported until 2027-04-30 (Node 20 reached end of life on 2026-04-30).
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # --- build: full install (dev dependencies included) and `npm run build` ---
 FROM ${NODE_IMAGE} AS build
@@ -33,6 +34,10 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime ---
 FROM ${NODE_IMAGE} AS runtime
+# tini as PID 1: Kubernetes adds no init process (Compose's `init: true` does), and PID 1 gets no
+# default signal handling and must reap orphans. tini forwards SIGTERM to node and reaps.
+RUN apt-get update && apt-get install -y --no-install-recommends tini \
+    && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
@@ -45,8 +50,6 @@ COPY --from=build --chown=root:root /src/dist/apps ./dist/apps
 USER node
 # 8000 proxy, 8001 upstream (agents), 8002 admin, 8003 relay (cluster-internal), 8004 ops.
 EXPOSE 8000 8001 8002 8003 8004
-# node runs as PID 1 in Kubernetes: Piko installs its own SIGTERM/SIGINT handlers (graceful drain),
-# so the signal is not lost, and it starts no child processes that would need reaping. Compose adds
-# an init process anyway (`init: true`).
-ENTRYPOINT ["node", "/app/dist/apps/cli/main.js"]
+# Piko installs its own SIGTERM/SIGINT handlers (graceful drain); tini passes the signal on.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/apps/cli/main.js"]
 CMD ["server"]

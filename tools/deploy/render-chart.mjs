@@ -2,6 +2,7 @@
 // Kubernetes objects. Used by tools/check-deploy.mjs and by the tests that boot the apps from a
 // rendered value set. The named value sets (VALUE_SETS) are the chart's ci/*-values.yaml files.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -24,7 +25,52 @@ export const RELEASE = 'piko';
 export const VALUE_SETS = {
   default: [],
   external: ['ci/external-values.yaml'],
+  production: ['ci/production-values.yaml'],
+  combined: ['ci/combined-values.yaml'],
 };
+
+/**
+ * The Secrets an operator creates before installing each value set (docs/kubernetes.md), by
+ * Secret name → the keys the render refers to. TLS Secrets that cert-manager writes (a rendered
+ * Certificate's secretName) are not listed: the render itself provides them.
+ * @type {Record<string, Record<string, string[]>>}
+ */
+export const OPERATOR_SECRETS = {
+  default: { piko: ['relay-secret', 'nats-password', 'redis-password'] },
+  external: { piko: ['relay-secret', 'nats-url', 'redis-url'] },
+  production: { piko: ['relay-secret', 'redis-url'] },
+  combined: { piko: ['relay-secret', 'nats-password', 'redis-password'] },
+};
+
+/**
+ * Secret objects for one value set, with example values of the right shape (fresh random
+ * passwords; NATS/Redis URLs naming example hosts): for checks that resolve the pods' env, and a
+ * starting point for tests, which replace the URLs with their own servers'.
+ * @param {string} valueSet a key of OPERATOR_SECRETS
+ * @returns {Record<string, any>[]} v1 Secrets with stringData
+ * @throws Error for an unknown value set
+ */
+export function exampleSecrets(valueSet) {
+  const wanted = OPERATOR_SECRETS[valueSet];
+  if (!wanted) throw new Error(`no value set ${valueSet}`);
+  const hex = () => randomBytes(32).toString('hex');
+  const natsPassword = hex();
+  const redisPassword = hex();
+  const examples = {
+    'relay-secret': hex(),
+    'nats-password': natsPassword,
+    'redis-password': redisPassword,
+    'nats-url': `nats://piko:${natsPassword}@nats-0.nats:4222,nats://piko:${natsPassword}@nats-1.nats:4222`,
+    'redis-url': `redis+sentinel://:${redisPassword}@sentinel-0.redis:26379,sentinel-1.redis:26379/piko`,
+  };
+  return Object.entries(wanted).map(([name, keys]) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name },
+    type: 'Opaque',
+    stringData: Object.fromEntries(keys.map((k) => [k, examples[k] ?? hex()])),
+  }));
+}
 
 /**
  * One rendered document: the object and the chart template it came from.

@@ -26,26 +26,57 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
 
+{{/* The Piko Deployments of the mode: ["proxy","gateway","admin"] or ["server"], as JSON. */}}
+{{- define "piko.apps" -}}
+{{- if eq .Values.mode "combined" -}}
+["server"]
+{{- else -}}
+["proxy","gateway","admin"]
+{{- end -}}
+{{- end -}}
+
+{{/*
+The component whose pods serve one of the three Services (proxy, gateway = upstream port,
+admin): the tier itself, or the combined server. Call with (dict "root" $ "tier" "proxy").
+*/}}
+{{- define "piko.serving" -}}
+{{- if eq .root.Values.mode "combined" -}}server{{- else -}}{{ .tier }}{{- end -}}
+{{- end -}}
+
+{{/* The NATS URL in the config file; secrets arrive through --config.expand-env. */}}
 {{- define "piko.natsUrl" -}}
 {{- if .Values.nats.enabled -}}
-nats://{{ include "piko.fullname" . }}-nats:4222
+nats://piko:${PIKO_NATS_PASSWORD}@{{ include "piko.fullname" . }}-nats:4222
+{{- else if .Values.nats.external.urlSecretKey -}}
+${PIKO_NATS_URL}
 {{- else -}}
-{{- required "externalNatsUrl is required when nats.enabled is false" .Values.externalNatsUrl -}}
+{{- required "nats.external.url (or nats.external.urlSecretKey) is required when nats.enabled is false" .Values.nats.external.url -}}
 {{- end -}}
 {{- end -}}
 
 {{- define "piko.redisUrl" -}}
 {{- if .Values.redis.enabled -}}
-redis://{{ include "piko.fullname" . }}-redis:6379
+redis://:${PIKO_REDIS_PASSWORD}@{{ include "piko.fullname" . }}-redis:6379
+{{- else if .Values.redis.external.urlSecretKey -}}
+${PIKO_REDIS_URL}
 {{- else -}}
-{{- required "externalRedisUrl is required when redis.enabled is false" .Values.externalRedisUrl -}}
+{{- required "redis.external.url (or redis.external.urlSecretKey) is required when redis.enabled is false" .Values.redis.external.url -}}
 {{- end -}}
 {{- end -}}
 
 {{/*
-What differs between the three Piko apps: the CLI command, the container ports, the port that
-serves /health and /ready, the advertise flags (the pod IP through the downward API, so proxies
-dial a gateway's relay port directly), and the bind addresses in the config file.
+The name in the relay certificate and the proxies' relay.tls.client.server_name: the relay
+Service's short name, the same in every namespace (proxies dial pod IPs, not this name).
+*/}}
+{{- define "piko.relayHost" -}}
+{{ include "piko.fullname" . }}-gateway-relay
+{{- end -}}
+
+{{/*
+What differs between the Piko apps: the CLI command, the container ports, the port that serves
+/health and /ready, the advertise flags (the pod IP through the downward API, so proxies dial a
+gateway's relay port directly), the bind addresses in the config file, and which TLS blocks
+(tls.<name>) each one serves.
 */}}
 {{- define "piko.appSpecs" -}}
 proxy:
@@ -55,8 +86,8 @@ proxy:
   ports:
     - {name: proxy, containerPort: 8000}
     - {name: ops, containerPort: 8004}
-  servicePort: proxy
-  relaySecret: true
+  relay: client
+  serves: [proxy]
   advertiseArgs:
     - --proxy.advertise-addr=$(POD_IP):8000
   config:
@@ -70,8 +101,8 @@ gateway:
     - {name: upstream, containerPort: 8001}
     - {name: relay, containerPort: 8003}
     - {name: ops, containerPort: 8004}
-  servicePort: upstream
-  relaySecret: true
+  relay: server
+  serves: [upstream]
   advertiseArgs:
     - --upstream.advertise-addr=$(POD_IP):8001
     # The relay port binds the pod IP only (never every interface), and is what proxies dial.
@@ -86,16 +117,48 @@ admin:
   metricsPort: 8002
   ports:
     - {name: admin, containerPort: 8002}
-  servicePort: admin
+  relay: ""
+  serves: [admin]
   advertiseArgs:
     - --admin.advertise-addr=$(POD_IP):8002
   config:
     admin: {bind_addr: ":8002"}
+server:
+  command: server
+  healthPort: admin
+  metricsPort: 8002
+  ports:
+    - {name: proxy, containerPort: 8000}
+    - {name: upstream, containerPort: 8001}
+    - {name: admin, containerPort: 8002}
+    - {name: relay, containerPort: 8003}
+  relay: both
+  serves: [proxy, upstream, admin]
+  advertiseArgs:
+    - --proxy.advertise-addr=$(POD_IP):8000
+    - --upstream.advertise-addr=$(POD_IP):8001
+    - --admin.advertise-addr=$(POD_IP):8002
+    - --relay.bind-addr=$(POD_IP):8003
+    - --relay.advertise-addr=$(POD_IP):8003
+  config:
+    proxy: {bind_addr: ":8000"}
+    upstream: {bind_addr: ":8001"}
+    admin: {bind_addr: ":8002"}
+{{- end -}}
+
+{{/* The TLS Secrets an app mounts, as a JSON list of tls.<name> keys. Call with (dict "root" $ "spec" $spec). */}}
+{{- define "piko.tlsMounts" -}}
+{{- $mounts := list -}}
+{{- range .spec.serves -}}
+{{- if (index $.root.Values.tls .).enabled -}}{{- $mounts = append $mounts . -}}{{- end -}}
+{{- end -}}
+{{- if and .spec.relay $.root.Values.tls.relay.enabled -}}{{- $mounts = append $mounts "relay" -}}{{- end -}}
+{{- toJson $mounts -}}
 {{- end -}}
 
 {{/*
-The config file of one app: bind addresses, cluster URLs, log level, grace period (and shutdown
-delay for proxy and gateway), then the
+The config file of one app: bind addresses, cluster URLs, the relay secret, TLS files, log
+level, grace period (and shutdown delay where a listener takes new connections), then the
 chart-wide `config`, then the app's own `config` on top.
 Call with (dict "root" $ "name" "proxy" "spec" $spec).
 */}}
@@ -105,9 +168,74 @@ Call with (dict "root" $ "name" "proxy" "spec" $spec).
 {{- $_ := set $cfg "cluster" (dict "nats_url" (include "piko.natsUrl" $root) "redis_url" (include "piko.redisUrl" $root)) -}}
 {{- $_ := set $cfg "log" (dict "level" $root.Values.log.level) -}}
 {{- $_ := set $cfg "grace_period" $root.Values.gracePeriod -}}
-{{- if has .name (list "proxy" "gateway") -}}
+{{- if ne .name "admin" -}}
 {{- $_ := set $cfg "shutdown_delay" $root.Values.shutdownDelay -}}
+{{- end -}}
+{{- $relay := dict -}}
+{{- if .spec.relay -}}
+{{- $_ := set $relay "secret" "${PIKO_RELAY_SECRET}" -}}
+{{- end -}}
+{{- range (include "piko.tlsMounts" (dict "root" $root "spec" .spec) | fromJsonArray) -}}
+{{- $files := dict "cert" (printf "/etc/piko/tls/%s/tls.crt" .) "key" (printf "/etc/piko/tls/%s/tls.key" .) -}}
+{{- if eq . "relay" -}}
+{{- /* Gateways serve the relay certificate; proxies dial with TLS when relay.tls.cert is set, verifying the gateway against the relay CA by the relay Service's name. */ -}}
+{{- if has $.spec.relay (list "client" "both") -}}
+{{- $_ := set $files "client" (dict "root_cas" "/etc/piko/tls/relay/ca.crt" "server_name" (include "piko.relayHost" $root)) -}}
+{{- end -}}
+{{- $_ := set $relay "tls" $files -}}
+{{- else -}}
+{{- $_ := set $cfg . (merge (dict "tls" $files) (index $cfg . | default dict)) -}}
+{{- end -}}
+{{- end -}}
+{{- if $relay -}}
+{{- $_ := set $cfg "relay" $relay -}}
 {{- end -}}
 {{- $cfg = mergeOverwrite $cfg (deepCopy $root.Values.config) (deepCopy (index $root.Values .name).config) -}}
 {{- toYaml $cfg -}}
+{{- end -}}
+
+{{/*
+Replicas of a Deployment. Autoscaled: the live count on upgrades (lookup), so an upgrade never
+resets what the HPA chose, and minReplicas on install (and in `helm template`), so a new tier
+starts at its minimum rather than at 1. Call with (dict "root" $ "name" "proxy" "app" $app).
+*/}}
+{{- define "piko.replicas" -}}
+{{- if .app.autoscaling.enabled -}}
+{{- $live := lookup "apps/v1" "Deployment" .root.Release.Namespace (printf "%s-%s" (include "piko.fullname" .root) .name) -}}
+{{- if and $live $live.spec $live.spec.replicas -}}
+{{- $live.spec.replicas -}}
+{{- else -}}
+{{- .app.autoscaling.minReplicas -}}
+{{- end -}}
+{{- else -}}
+{{- .app.replicas -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Topology spread of one component's pods. Call with (dict "root" $ "component" "proxy" "app" $app). */}}
+{{- define "piko.topologySpread" -}}
+{{- if .app.topologySpreadConstraints -}}
+{{- toYaml .app.topologySpreadConstraints -}}
+{{- else if .root.Values.topologySpread.enabled -}}
+{{- range .root.Values.topologySpread.topologyKeys }}
+- maxSkew: {{ $.root.Values.topologySpread.maxSkew }}
+  topologyKey: {{ . }}
+  whenUnsatisfiable: {{ $.root.Values.topologySpread.whenUnsatisfiable }}
+  labelSelector:
+    matchLabels:
+      {{- include "piko.selectorLabels" (dict "root" $.root "component" $.component) | nindent 6 }}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The pods of this release that may reach NATS and Redis, as a NetworkPolicy peer. */}}
+{{- define "piko.pikoPodsPeer" -}}
+- podSelector:
+    matchLabels:
+      app.kubernetes.io/name: {{ .Chart.Name }}
+      app.kubernetes.io/instance: {{ .Release.Name }}
+    matchExpressions:
+      - key: app.kubernetes.io/component
+        operator: In
+        values: [proxy, gateway, admin, server]
 {{- end -}}
