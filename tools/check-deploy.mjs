@@ -284,7 +284,7 @@ function validateDeployment(d, where, configMaps) {
 }
 
 // ---------------------------------------------------------------- 3. Piko processes
-const PIKO_ROLES = {
+const ROLE_PORTS = {
   proxy: { binds: ['proxy', 'ops'], health: 'ops' },
   gateway: { binds: ['upstream', 'relay', 'ops'], health: 'ops' },
   admin: { binds: ['admin'], health: 'admin' },
@@ -329,7 +329,7 @@ async function checkPikoProcesses(objects, secrets, source) {
     const services = objects.filter((o) => o.kind === 'Service').map((s) => s.metadata.name);
     for (const { deployment: d, container: c, role, argv, env } of processes) {
       const where = `${source} ${id(d)} container ${c.name}`;
-      const spec = PIKO_ROLES[role];
+      const spec = ROLE_PORTS[role];
       const config = await loadPiko(role, argv, env, where);
       if (!config) continue;
       for (const section of spec.binds) {
@@ -418,7 +418,7 @@ async function checkCompose() {
       if (s.command?.[0] === 'proxy' && target === 8000) continue;
       if (hostIp !== '127.0.0.1') fail(where, `publishes container port ${target} on ${hostIp ?? 'every interface'}, want 127.0.0.1`);
     }
-    const role = PIKO_ROLES[s.command?.[0]];
+    const role = ROLE_PORTS[s.command?.[0]];
     if (!role) continue;
     const config = await loadPiko(s.command[0], s.command.slice(1), {}, where);
     if (!config) continue;
