@@ -157,6 +157,8 @@ const VALUE_SET_EXPECTATIONS = {
   production(objs, where) {
     expectReplicas(objs, where, { 'piko-proxy': 3, 'piko-gateway': 3, 'piko-admin': 2 });
     for (const kind of ['Gateway', 'HTTPRoute', 'Certificate']) if (!objs.some((o) => o.kind === kind)) fail(where, `no ${kind}`);
+    const hpa = objs.find((o) => id(o) === 'HorizontalPodAutoscaler/piko-gateway');
+    if (!hpa?.spec.metrics.some((m) => m.type === 'Pods' && m.pods.metric.name === 'piko_upstream_connections')) fail(where, 'the gateways do not scale on piko_upstream_connections');
     const hosts = objs.filter((o) => o.kind === 'HTTPRoute').flatMap((r) => r.spec.hostnames);
     if (!hosts.includes('*.piko.example.com')) fail(where, 'no HTTPRoute for the wildcard host *.piko.example.com');
   },
