@@ -332,6 +332,14 @@ async function checkPikoProcesses(objects, secrets, source) {
     for (const { deployment: d, container: c, role, argv, env } of processes) {
       const where = `${source} ${id(d)} container ${c.name}`;
       const spec = ROLE_PORTS[role];
+      // --config.expand-env turns an unset variable into '' silently (an empty auth key is no auth).
+      const path = argv.find((a) => a.startsWith('--config.path='))?.slice('--config.path='.length);
+      if (path && argv.includes('--config.expand-env')) {
+        for (const [, braced, withDefault, bare] of readFileSync(path, 'utf8').matchAll(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))/g)) {
+          const name = braced ?? bare;
+          if (!withDefault && !env[name]) fail(where, `the config file uses $${name}, which the container's environment does not set: it would expand to ''`);
+        }
+      }
       const config = await loadPiko(role, argv, env, where);
       if (!config) continue;
       for (const section of spec.binds) {

@@ -119,6 +119,15 @@ export const MUTATIONS = [
     expect: /Deployment\/piko-admin container admin: piko admin would refuse to start: .*admin\.tls\.cert: cannot read/,
   },
   {
+    name: 'an upstream auth key the environment does not provide',
+    valueSet: 'production',
+    mutate: (o) => {
+      const env = container(o, 'piko-gateway').env;
+      env.splice(env.findIndex((e) => e.name === 'PIKO_UPSTREAM_KEY'), 1);
+    },
+    expect: /Deployment\/piko-gateway container gateway: the config file uses \$PIKO_UPSTREAM_KEY, which the container's environment does not set/,
+  },
+  {
     name: 'a timeout on the agents\' route',
     valueSet: 'production',
     mutate: (o) => {

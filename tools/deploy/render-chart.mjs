@@ -38,7 +38,7 @@ export const VALUE_SETS = {
 export const OPERATOR_SECRETS = {
   default: { piko: ['relay-secret', 'nats-password', 'redis-password'] },
   external: { piko: ['relay-secret', 'nats-url', 'redis-url'] },
-  production: { piko: ['relay-secret', 'redis-url'] },
+  production: { piko: ['relay-secret', 'redis-url', 'upstream-hmac-key'] },
   combined: { piko: ['relay-secret', 'nats-password', 'redis-password'] },
 };
 
