@@ -91,9 +91,9 @@ export class TestCluster {
     return Object.assign(node, { upstreamPort, relayPort });
   }
 
-  async admin(name: string): Promise<ClusterNode> {
+  async admin(name: string, args: string[] = []): Promise<ClusterNode> {
     const port = await freePort();
-    return this.startNode(name, 'admin', port, port, ['--admin.bind-addr', `127.0.0.1:${port}`]);
+    return this.startNode(name, 'admin', port, port, ['--admin.bind-addr', `127.0.0.1:${port}`, ...args]);
   }
 
   async stop(): Promise<void> {

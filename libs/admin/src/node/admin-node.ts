@@ -5,7 +5,7 @@ import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { AdminModule } from '../admin.module';
 
 export interface RunningAdmin extends RunningRole {
@@ -13,7 +13,10 @@ export interface RunningAdmin extends RunningRole {
   readonly adminAddr: AddressInfo;
 }
 
-/** The admin service on its own (`piko admin`, the admin container). It also sweeps dead nodes' entries. */
+/**
+ * The admin service on its own (`piko admin`, the admin container). It also sweeps dead nodes'
+ * entries. Shutdown: not ready, keep serving for `shutdown_delay`, then leave the cluster and close.
+ */
 export async function startAdminNode(config: ServerConfig, logger: Logger, clients: ClusterClients): Promise<RunningAdmin> {
   const { registry } = createMetrics();
   const readiness = new Readiness();
@@ -51,6 +54,8 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
     adminAddr,
     async shutdown() {
       readiness.markShuttingDown();
+      // As proxies and gateways: a Service still sends API and status-page requests here for a while.
+      await waitShutdownDelay(config.shutdownDelay, log);
       await sweeper.stop();
       await registration.close();
       await app.close();

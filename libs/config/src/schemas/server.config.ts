@@ -39,8 +39,8 @@ in-flight requests, close upstream connections and leave the cluster.`)
   gracePeriod = 60_000;
 
   @DurationOption(`
-Time after SIGTERM or SIGINT during which a proxy or gateway keeps
-accepting connections while /ready answers 503, before it drains (within
+Time after SIGTERM or SIGINT during which a proxy, gateway, admin or
+server keeps accepting connections while /ready answers 503, before it drains (within
 grace_period, which starts after this delay). Kubernetes endpoints,
 kube-proxy and ingress controllers keep sending to a terminating pod for a
 few seconds; set this above that lag (the Helm chart uses 5s). Not a Go
