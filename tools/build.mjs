@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { pageAssetsDefine, typeCheckPage } from './page/page-assets.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outTsc = join(root, 'dist/out-tsc');
@@ -29,6 +30,10 @@ const alias = Object.fromEntries(
 // `piko --version`: the version in package.json when this build ran.
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
+// The admin status page, built into the bundles (tools/page/page-assets.mjs).
+typeCheckPage(root);
+const pageAssets = await pageAssetsDefine(root);
+
 await Promise.all(
   apps.map((app) =>
     esbuild.build({
@@ -41,7 +46,7 @@ await Promise.all(
       packages: 'external',
       alias,
       sourcemap: true,
-      define: { __PIKO_VERSION__: JSON.stringify(version) },
+      define: { __PIKO_VERSION__: JSON.stringify(version), ...pageAssets },
       logLevel: 'warning',
     }),
   ),

@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { pageAssetsDefine } from '../page/page-assets.mjs';
 
 const NATIVE_ADDONS = ['bufferutil'];
 const NOT_BUILT_IN = ['utf-8-validate', '@nestjs/microservices', '@nestjs/microservices/microservices-module', '@nestjs/platform-socket.io'];
@@ -68,8 +69,8 @@ export async function bundleCli({ root, outfile, nativeAddons }) {
     plugins: [absentModules(absent)],
     // Nest and our error messages use class names; keep them readable in stack traces too.
     keepNames: true,
-    // `piko --version`, as tools/build.mjs sets it.
-    define: { __PIKO_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) },
+    // `piko --version` and the admin status page, as tools/build.mjs sets them.
+    define: { __PIKO_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version), ...(await pageAssetsDefine(root)) },
     banner: { js: '#!/usr/bin/env node' },
     legalComments: 'none',
     metafile: true,

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { httpAuthMiddleware, loadAuthenticator } from '@piko/auth';
+import { PAGE_PATHS, pageOptions } from '@piko/admin';
+import { httpAuthMiddleware, loadAuthenticator, PROBE_PATHS } from '@piko/auth';
 import type { ServerConfig } from '@piko/config';
 import {
   createUpstreamWsAdapter,
@@ -76,7 +77,7 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
   const app = await NestFactory.create(
     EmbeddedServerModule.register({
       // The admin API reads the same registry the cluster's nodes write (in memory when alone).
-      admin: { readiness, registry, clusterRegistry: clients.registry },
+      admin: { readiness, registry, clusterRegistry: clients.registry, page: { options: pageOptions(config), logger: logger.child({ subsystem: 'page' }) } },
       gateway: { options: { ...gatewayOptions(config), tls: upstreamTls }, pool, logger, registry },
       proxy: {
         options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth) },
@@ -88,8 +89,9 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
     { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: adminTls?.serverOptions() },
   );
   adminTls?.attach(app.getHttpServer());
-  // admin.auth, before init so it runs ahead of every route of the admin port.
-  if (adminAuth) app.use(httpAuthMiddleware(adminAuth));
+  // admin.auth, before init so it runs ahead of every route of the admin port; the status page's
+  // own files stay open (no data in them): the page sends the token with its API calls.
+  if (adminAuth) app.use(httpAuthMiddleware(adminAuth, [...PROBE_PATHS, ...PAGE_PATHS]));
   const wsAdapter: UpstreamWsAdapter = createUpstreamWsAdapter(app, upstreamAuth);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();

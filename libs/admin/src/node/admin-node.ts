@@ -1,12 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { httpAuthMiddleware, loadAuthenticator } from '@piko/auth';
+import { httpAuthMiddleware, loadAuthenticator, PROBE_PATHS } from '@piko/auth';
 import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { AdminModule } from '../admin.module';
+import { PAGE_PATHS } from '../page/page-assets';
+import { pageOptions } from '../page/page-options';
 
 export interface RunningAdmin extends RunningRole {
   readonly nodeId: string;
@@ -25,14 +27,20 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
   const adminTls = serverTls(config.admin.tls, 'admin.tls', log.child({ subsystem: 'tls' }));
   // Before any port opens: a bad key or JWKS file stops the process (ConfigError).
   const adminAuth = await loadAuthenticator(config, 'admin', log);
-  const app = await NestFactory.create(AdminModule.register({ readiness, registry, clusterRegistry: clients.registry }), {
+  const app = await NestFactory.create(AdminModule.register({
+      readiness,
+      registry,
+      clusterRegistry: clients.registry,
+      page: { options: pageOptions(config), logger: log.child({ subsystem: 'page' }) },
+    }), {
     logger: new NestLogger(log.child({ subsystem: 'nest' })),
     abortOnError: false,
     httpsOptions: adminTls?.serverOptions(),
   });
   adminTls?.attach(app.getHttpServer());
-  // Before init, so it runs ahead of every route.
-  if (adminAuth) app.use(httpAuthMiddleware(adminAuth));
+  // Before init, so it runs ahead of every route. The page's own files are open (they hold no
+  // data): the page asks for the token and sends it with every API call.
+  if (adminAuth) app.use(httpAuthMiddleware(adminAuth, [...PROBE_PATHS, ...PAGE_PATHS]));
   await app.init();
   const adminAddr = await bindPort('--admin.bind-addr', config.admin.bindAddr, () => listenNest(app, config.admin.bindAddr));
   reportClusterHealth(readiness, registry, clients);

@@ -1,6 +1,7 @@
 import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
 import { Section, StringOption } from '../lib/option.decorators';
 import { AuthConfig } from './auth.config';
+import { PageConfig } from './page.config';
 import { TlsConfig } from './tls.config';
 
 /** The admin port: REST API, health, readiness and metrics (Go Piko's `admin`). */
@@ -21,4 +22,7 @@ Admin address to advertise to other nodes, such as '10.26.104.45:8002'.`, { plac
 
   @Section(() => TlsConfig)
   tls = new TlsConfig();
+
+  @Section(() => PageConfig)
+  page = new PageConfig();
 }

@@ -1,0 +1,124 @@
+import type { LiveSnapshot } from '../../src/page/live-event';
+import { type AdminAction, disconnectEndpoint, disconnectUpstream, drainNode } from './admin-actions';
+import { formatRate } from './rate-chart';
+
+/** A cell: text (always set as textContent: IDs come from agents and must never become markup), or a button. */
+type Cell = string | number | { text: string; className: string } | { action: AdminAction; button: string };
+
+/**
+ * Fills the page's tables and counters from a snapshot. Rows are rebuilt only when their content
+ * changed, so a button is not replaced under the pointer every second.
+ */
+export function renderSnapshot(s: LiveSnapshot): void {
+  const roles = new Map<string, number>();
+  for (const n of s.nodes) roles.set(n.role, (roles.get(n.role) ?? 0) + 1);
+  setText('count-nodes', String(s.nodes.length));
+  setText('count-roles', [...roles].sort().map(([role, count]) => `${count} ${role}`).join(', '));
+  setText('count-endpoints', String(s.endpoints.length));
+  setText('count-upstreams', String(s.endpoints.reduce((sum, e) => sum + e.upstreams, 0)));
+  const rates = s.point ? Object.values(s.point.rates) : undefined;
+  setText('rate-requests', rates ? formatRate(rates.reduce((sum, r) => sum + r.requests, 0)) : '–');
+  setText('rate-errors', rates ? formatRate(rates.reduce((sum, r) => sum + r.errors, 0)) : '–');
+
+  fill(
+    'nodes',
+    [...s.nodes].sort((a, b) => a.role.localeCompare(b.role) || a.id.localeCompare(b.id)),
+    (n) => n.id,
+    (n) => [
+      { text: n.id, className: 'id' },
+      n.role,
+      { text: n.state, className: `state-${n.state}` },
+      Object.entries(n.addresses).map(([port, addr]) => `${port} ${addr}`).join(', '),
+      new Date(n.startedAt).toLocaleString(),
+      n.role === 'gateway' ? n.upstreams : '',
+      n.state === 'active' && n.role !== 'admin' ? { action: drainNode(n.id), button: 'Drain' } : '',
+    ],
+  );
+  fill(
+    'endpoints',
+    [...s.endpoints].sort((a, b) => a.id.localeCompare(b.id)),
+    (e) => e.id,
+    (e) => {
+      const r = s.point?.rates[e.id];
+      return [
+        { text: e.id, className: 'id' },
+        e.upstreams,
+        Object.entries(e.gateways).map(([gw, n]) => `${gw} (${n})`).join(', '),
+        s.point ? formatRate(r?.requests ?? 0) : '–',
+        s.point ? formatRate(r?.errors ?? 0) : '–',
+        { action: disconnectEndpoint(e.id), button: 'Disconnect' },
+      ];
+    },
+  );
+  setHidden('endpoints-empty', s.endpoints.length > 0);
+
+  const upstreams = s.upstreams ?? [];
+  fill(
+    'upstreams',
+    [...upstreams].sort((a, b) => a.endpoint.localeCompare(b.endpoint) || a.id.localeCompare(b.id)),
+    (u) => u.id,
+    (u) => [
+      { text: u.id, className: 'id' },
+      u.endpoint,
+      u.gateway,
+      u.remoteAddr,
+      new Date(u.connectedAt).toLocaleTimeString(),
+      u.openStreams,
+      u.requests,
+      { action: disconnectUpstream(u.id), button: 'Disconnect' },
+    ],
+  );
+  setHidden('upstreams-section', s.upstreams === undefined);
+  setHidden('upstreams-empty', upstreams.length > 0);
+  setText('unanswered', s.unanswered?.length ? `not answering: ${s.unanswered.join(', ')}` : '');
+}
+
+function fill<T>(tableId: string, items: T[], key: (item: T) => string, cells: (item: T) => Cell[]): void {
+  const tbody = document.querySelector(`#${tableId} tbody`);
+  if (!tbody) return;
+  const existing = new Map<string, HTMLTableRowElement>();
+  for (const row of Array.from(tbody.querySelectorAll('tr'))) existing.set(row.dataset.key ?? '', row);
+  const rows = items.map((item) => {
+    const content = cells(item);
+    const signature = JSON.stringify(content);
+    const old = existing.get(key(item));
+    if (old && old.dataset.signature === signature) return old;
+    const row = document.createElement('tr');
+    row.dataset.key = key(item);
+    row.dataset.signature = signature;
+    for (const cell of content) row.append(td(cell));
+    return row;
+  });
+  tbody.replaceChildren(...rows);
+}
+
+function td(cell: Cell): HTMLTableCellElement {
+  const td = document.createElement('td');
+  if (typeof cell === 'object' && 'action' in cell) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'danger';
+    button.textContent = cell.button;
+    button.dataset.method = cell.action.method;
+    button.dataset.path = cell.action.path;
+    button.dataset.label = cell.action.label;
+    td.className = 'actions';
+    td.append(button);
+  } else if (typeof cell === 'object') {
+    td.className = cell.className;
+    td.textContent = cell.text;
+  } else {
+    td.textContent = String(cell);
+  }
+  return td;
+}
+
+function setText(id: string, text: string): void {
+  const node = document.getElementById(id);
+  if (node && node.textContent !== text) node.textContent = text;
+}
+
+function setHidden(id: string, hidden: boolean): void {
+  const node = document.getElementById(id);
+  if (node) node.hidden = hidden;
+}

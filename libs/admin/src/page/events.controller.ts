@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Controller, Get, Inject, type OnModuleDestroy, Req, Res } from '@nestjs/common';
+import { LiveFeed, type LiveEvent } from './live-feed';
+
+/**
+ * `GET /api/v1/events`: the status page's live channel, as server-sent events (text/event-stream).
+ * First a `hello` event (chart settings and history), then a `snapshot` every
+ * `admin.page.refresh_interval` (or a `problem` when the cluster cannot be read).
+ *
+ * Server-sent events rather than a WebSocket: the page only listens (actions are ordinary REST
+ * calls), SSE is plain HTTP, so admin.auth's bearer check, TLS and proxies apply unchanged, and the
+ * page reads it with fetch() so the token travels in the Authorization header, never in a URL.
+ *
+ * A client that reads slower than snapshots come misses snapshots (each one is whole, so nothing
+ * is lost but detail) instead of making the server buffer for it. Over `admin.page.max_streams`
+ * open streams: 503 `{"error": ...}`.
+ */
+@Controller('api/v1')
+export class EventsController implements OnModuleDestroy {
+  private readonly open = new Set<ServerResponse>();
+
+  constructor(@Inject(LiveFeed) private readonly feed: LiveFeed) {}
+
+  /** On shutdown, before the HTTP server closes: streams never end on their own, so end them. */
+  onModuleDestroy(): void {
+    this.feed.stop();
+    for (const res of this.open) res.end();
+  }
+
+  @Get('events')
+  events(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+    const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    const unsubscribe = this.feed.subscribe((event: LiveEvent) => {
+      // The previous event is still in the socket's buffer: this reader is behind, skip one.
+      if (res.writableNeedDrain) return;
+      send(event.name, event.data);
+    });
+    if (!unsubscribe) {
+      res.statusCode = 503;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ error: `too many live streams open (admin.page.max_streams ${this.feed.options.maxStreams})` }));
+      return;
+    }
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache');
+    // nginx and similar proxies would otherwise hold events back in their buffers.
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    send('hello', this.feed.hello());
+    req.socket.setNoDelay(true);
+    this.open.add(res);
+    res.on('close', () => {
+      this.open.delete(res);
+      unsubscribe();
+    });
+  }
+}
