@@ -29,6 +29,8 @@ const needs = [
   { what: 'sshd', ok: () => existsSync('/usr/sbin/sshd'), apt: 'openssh-server' },
   { what: 'ssh', ok: () => runs('ssh', ['-V']), apt: 'openssh-client' },
   { what: 'docker-compose (config check only)', ok: () => runs('docker-compose', ['--version']), apt: 'docker-compose' },
+  // The admin status page's test drives Debian's chromium through playwright-core (never a downloaded browser).
+  { what: 'chromium (the admin status page test)', ok: () => runs('/usr/bin/chromium', ['--version']), apt: 'chromium' },
   { what: 'g++ (the fuzzer\'s glibc compatibility shim, tools/fuzz)', ok: () => runs('g++', ['--version']), apt: 'g++' },
 ];
 

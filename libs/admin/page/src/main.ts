@@ -46,6 +46,8 @@ function start(): void {
     () => token,
   );
 
+  window.addEventListener('resize', () => chart.redraw());
+
   byId<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const input = byId<HTMLInputElement>('token');

@@ -1,7 +1,6 @@
 import type { RatePoint } from '../../src/page/live-event';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const WIDTH = 800;
 const HEIGHT = 220;
 const PAD = { left: 44, right: 8, top: 10, bottom: 22 };
 /** The (others) series, as the server names it (libs/admin/src/page/rate-history.ts). */
@@ -33,6 +32,11 @@ export class RateChart {
     this.draw(Date.now());
   }
 
+  /** Draws again at the container's current width (on window resize). */
+  redraw(): void {
+    this.draw(this.points[this.points.length - 1]?.at ?? Date.now());
+  }
+
   add(point: RatePoint): void {
     this.points.push(point);
     const from = point.at - this.historyMs;
@@ -56,10 +60,12 @@ export class RateChart {
     let max = 0;
     for (const p of this.points) for (const r of Object.values(p.rates)) max = Math.max(max, r.requests, r.errors);
     const top = niceCeiling(max);
+    // Drawn at the container's pixel width, so labels are not stretched.
+    const WIDTH = Math.max(320, this.container.clientWidth - 16);
     const x = (at: number) => PAD.left + ((at - from) / this.historyMs) * (WIDTH - PAD.left - PAD.right);
     const y = (v: number) => HEIGHT - PAD.bottom - (v / top) * (HEIGHT - PAD.top - PAD.bottom);
 
-    const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'requests and errors per second per endpoint' });
+    const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'requests and errors per second per endpoint' });
     for (const v of [0, top / 2, top]) {
       svg.append(el('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v) }));
       svg.append(text(formatRate(v), { class: 'axis-label', x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end' }));

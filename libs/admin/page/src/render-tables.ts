@@ -28,49 +28,56 @@ export function renderSnapshot(s: LiveSnapshot): void {
       { text: n.id, className: 'id' },
       n.role,
       { text: n.state, className: `state-${n.state}` },
-      Object.entries(n.addresses).map(([port, addr]) => `${port} ${addr}`).join(', '),
+      Object.entries(n.addresses).filter(([, addr]) => addr).map(([port, addr]) => `${port} ${addr}`).join(', '),
       new Date(n.startedAt).toLocaleString(),
-      n.role === 'gateway' ? n.upstreams : '',
-      n.state === 'active' && n.role !== 'admin' ? { action: drainNode(n.id), button: 'Drain' } : '',
+      n.role === 'gateway' ? n.counts.upstreams : '',
+      n.rates ? `${formatRate(n.rates.requestsPerSecond)} / ${formatRate(n.rates.errorsPerSecond)}` : '',
+      n.role === 'gateway' && n.state === 'active' ? { action: drainNode(n.id), button: 'Drain' } : '',
     ],
   );
   fill(
     'endpoints',
-    [...s.endpoints].sort((a, b) => a.id.localeCompare(b.id)),
+    s.endpoints,
     (e) => e.id,
-    (e) => {
-      const r = s.point?.rates[e.id];
-      return [
-        { text: e.id, className: 'id' },
-        e.upstreams,
-        Object.entries(e.gateways).map(([gw, n]) => `${gw} (${n})`).join(', '),
-        s.point ? formatRate(r?.requests ?? 0) : '–',
-        s.point ? formatRate(r?.errors ?? 0) : '–',
-        { action: disconnectEndpoint(e.id), button: 'Disconnect' },
-      ];
-    },
+    (e) => [
+      { text: e.id, className: 'id' },
+      e.upstreams,
+      gatewaysOf(s, e.id, e.gatewayCount),
+      s.point ? formatRate(e.requestsPerSecond) : '–',
+      s.point ? formatRate(e.errorsPerSecond) : '–',
+      { action: disconnectEndpoint(e.id), button: 'Disconnect' },
+    ],
   );
   setHidden('endpoints-empty', s.endpoints.length > 0);
 
   const upstreams = s.upstreams ?? [];
   fill(
     'upstreams',
-    [...upstreams].sort((a, b) => a.endpoint.localeCompare(b.endpoint) || a.id.localeCompare(b.id)),
+    [...upstreams].sort((a, b) => a.endpointId.localeCompare(b.endpointId) || a.id.localeCompare(b.id)),
     (u) => u.id,
     (u) => [
       { text: u.id, className: 'id' },
-      u.endpoint,
-      u.gateway,
+      u.endpointId,
+      u.node,
       u.remoteAddr,
+      u.agentVersion ?? u.userAgent ?? '',
       new Date(u.connectedAt).toLocaleTimeString(),
       u.openStreams,
       u.requests,
-      { action: disconnectUpstream(u.id), button: 'Disconnect' },
+      u.retiring ? { text: 'retiring', className: 'state-draining' } : { action: disconnectUpstream(u.id), button: 'Disconnect' },
     ],
   );
   setHidden('upstreams-section', s.upstreams === undefined);
   setHidden('upstreams-empty', upstreams.length > 0);
-  setText('unanswered', s.unanswered?.length ? `not answering: ${s.unanswered.join(', ')}` : '');
+  setText('unreachable', s.unreachable.length ? `not answering: ${s.unreachable.map((u) => `${u.node} (${u.reason})`).join(', ')}` : '');
+}
+
+/** The gateways holding an endpoint's sessions, by name when sessions are listed, else their count. */
+function gatewaysOf(s: LiveSnapshot, endpointId: string, count: number): string {
+  if (!s.upstreams) return String(count);
+  const byNode = new Map<string, number>();
+  for (const u of s.upstreams) if (u.endpointId === endpointId) byNode.set(u.node, (byNode.get(u.node) ?? 0) + 1);
+  return [...byNode].sort().map(([node, n]) => `${node} (${n})`).join(', ') || String(count);
 }
 
 function fill<T>(tableId: string, items: T[], key: (item: T) => string, cells: (item: T) => Cell[]): void {

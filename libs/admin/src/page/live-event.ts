@@ -1,46 +1,14 @@
 /**
- * What the live channel (`GET /api/v1/events`, server-sent events) carries to the status page.
- * Plain data only: the browser bundle imports these types too (libs/admin/page).
+ * What the live channel (`GET /api/v1/events`, server-sent events) carries to the status page:
+ * the admin API's own shapes (../api), so the page shows exactly what the REST routes return.
+ * Types only: the browser bundle imports them too (libs/admin/page).
  */
+import type { EndpointSummary, NodeView, UnreachableNode, UpstreamView } from '../api';
 
-/** One node as the page lists it (from the registry: only nodes with a live lease). */
-export interface LiveNode {
-  id: string;
-  role: string;
-  /** 'active' | 'draining' (and 'left' once the API reports nodes that have gone). */
-  state: string;
-  /** Unix milliseconds. */
-  startedAt: number;
-  /** host:port strings by port name, such as { upstream: '10.0.0.5:8001' }. */
-  addresses: Record<string, string>;
-  /** Upstream sessions the node holds (gateways), summed over its endpoints. */
-  upstreams: number;
-}
-
-/** One endpoint: which gateways hold how many of its upstream sessions. */
-export interface LiveEndpoint {
-  id: string;
-  /** Gateway node ID → upstream sessions on it. */
-  gateways: Record<string, number>;
-  upstreams: number;
-}
-
-/** One upstream session (one connected agent listener), when the source can list them. */
-export interface LiveUpstream {
-  id: string;
-  endpoint: string;
-  gateway: string;
-  remoteAddr: string;
-  /** Unix milliseconds. */
-  connectedAt: number;
-  openStreams: number;
-  requests: number;
-}
-
-/** Requests and errors (5xx and failed proxying) per second, per endpoint, over one interval. */
+/** Requests and errors per second, per endpoint, over one sampling interval. */
 export type EndpointRates = Record<string, { requests: number; errors: number }>;
 
-/** One point of the chart: the rates measured over the interval ending at `at` (unix ms). */
+/** One point of the chart: the rates measured at `at` (unix ms). */
 export interface RatePoint {
   at: number;
   rates: EndpointRates;
@@ -50,13 +18,15 @@ export interface RatePoint {
 export interface LiveSnapshot {
   /** Unix milliseconds, when the snapshot was taken. */
   at: number;
-  nodes: LiveNode[];
-  endpoints: LiveEndpoint[];
-  /** Absent when the source cannot list sessions. */
-  upstreams?: LiveUpstream[];
-  /** Gateways that did not answer in time: their sessions are missing from `upstreams`. */
-  unanswered?: string[];
-  /** The latest chart point, or absent on the first snapshot (a rate needs two samples). */
+  /** As `GET /api/v1/nodes`. */
+  nodes: NodeView[];
+  /** As `GET /api/v1/endpoints` (every endpoint, sorted by ID). */
+  endpoints: EndpointSummary[];
+  /** As `GET /api/v1/upstreams`; absent when the source cannot list sessions. */
+  upstreams?: UpstreamView[];
+  /** Nodes that did not answer in time: their sessions or counters are missing. */
+  unreachable: UnreachableNode[];
+  /** The chart's newest point; absent while no request rates are known. */
   point?: RatePoint;
 }
 

@@ -74,8 +74,8 @@ export class LiveFeed {
     try {
       const at = Date.now();
       const reading = await this.source.read();
-      const point = this.history.add(at, reading.counters);
-      const { counters: _counters, ...shown } = reading;
+      const point = reading.ratesKnown ? this.history.add(at, reading.endpoints) : undefined;
+      const { ratesKnown: _ratesKnown, ...shown } = reading;
       this.emit({ name: 'snapshot', data: { at, ...shown, ...(point ? { point } : {}) } });
       if (this.lastProblem) this.logger.info('live status feed recovered');
       this.lastProblem = undefined;

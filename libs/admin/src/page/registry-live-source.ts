@@ -1,37 +1,38 @@
 import type { EndpointRegistry } from '@piko/cluster';
-import type { LiveEndpoint, LiveNode } from './live-event';
+import type { EndpointSummary, NodeView } from '../api';
 import type { LiveReading, LiveSource } from './live-source';
 
 /**
- * The live channel's reading straight from the registry: nodes with a live lease and which gateway
- * holds how many upstreams of each endpoint. It has no sessions and no request counts.
+ * The live channel's reading straight from the registry: nodes with a live lease and how many
+ * upstreams each endpoint has where. No sessions, no request rates (ratesKnown false).
  */
 export class RegistryLiveSource implements LiveSource {
   constructor(private readonly registry: EndpointRegistry) {}
 
   async read(): Promise<LiveReading> {
     const snapshot = await this.registry.snapshot();
-    const held = new Map<string, number>();
-    const endpoints: LiveEndpoint[] = [...snapshot.endpoints].map(([id, owners]) => {
+    const held = new Map<string, { endpoints: number; upstreams: number }>();
+    const endpoints: EndpointSummary[] = [...snapshot.endpoints].map(([id, owners]) => {
       let upstreams = 0;
       for (const [node, count] of owners) {
         upstreams += count;
-        held.set(node, (held.get(node) ?? 0) + count);
+        const h = held.get(node) ?? { endpoints: 0, upstreams: 0 };
+        held.set(node, { endpoints: h.endpoints + 1, upstreams: h.upstreams + count });
       }
-      return { id, gateways: Object.fromEntries(owners), upstreams };
+      return { id, upstreams, gatewayCount: owners.size, requestsPerSecond: 0, errorsPerSecond: 0 };
     });
-    const nodes: LiveNode[] = [...snapshot.nodes.values()].map((n) => ({
+    endpoints.sort((a, b) => a.id.localeCompare(b.id));
+    const nodes: NodeView[] = [...snapshot.nodes.values()].map((n) => ({
       id: n.id,
       role: n.role,
       state: n.state,
-      startedAt: n.startedAt,
-      addresses: Object.fromEntries(
-        Object.entries({ proxy: n.proxyAddr, upstream: n.upstreamAddr, relay: n.relayAddr, admin: n.adminAddr }).filter(
-          (e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '',
-        ),
-      ),
-      upstreams: held.get(n.id) ?? 0,
+      addresses: { proxy: n.proxyAddr, upstream: n.upstreamAddr, relay: n.relayAddr, admin: n.adminAddr },
+      version: null,
+      startedAt: new Date(n.startedAt).toISOString(),
+      lastHeartbeatAt: null,
+      counts: held.get(n.id) ?? { endpoints: 0, upstreams: 0 },
+      rates: null,
     }));
-    return { nodes, endpoints };
+    return { nodes, endpoints, unreachable: [], ratesKnown: false };
   }
 }
