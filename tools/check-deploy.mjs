@@ -376,6 +376,8 @@ async function checkPikoProcesses(objects, secrets, source) {
       }
       // Secrets reach the process through its environment, never its arguments.
       for (const a of c.args) if (/secret|password|:\/\/[^/@]*:[^/@]*@/i.test(a) && !a.includes('$(')) fail(where, `argument ${a} looks like a secret`);
+      // Endpoints lag behind a terminating pod: without the delay its port refuses what they still send.
+      if (!(config.shutdownDelay > 0)) fail(where, 'shutdown_delay is 0: connections still routed to a terminating pod would be refused');
       const grace = d.spec.template.spec.terminationGracePeriodSeconds ?? 30;
       if (grace * 1000 <= config.shutdownDelay + config.gracePeriod) {
         fail(where, `terminationGracePeriodSeconds ${grace} is not above shutdown_delay ${config.shutdownDelay} ms + grace_period ${config.gracePeriod} ms`);

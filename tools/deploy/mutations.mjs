@@ -85,6 +85,15 @@ export const MUTATIONS = [
     expect: /Deployment\/piko-gateway container gateway: piko gateway would refuse to start: .*relay\.secret is required/,
   },
   {
+    name: 'an admin that stops accepting at SIGTERM',
+    valueSet: 'default',
+    mutate: (o) => {
+      const cm = find(o, 'ConfigMap', 'piko-admin');
+      cm.data['config.yaml'] = cm.data['config.yaml'].replace(/^shutdown_delay: .*\n/m, '');
+    },
+    expect: /Deployment\/piko-admin container admin: shutdown_delay is 0/,
+  },
+  {
     name: 'a PDB that protects nothing',
     valueSet: 'default',
     mutate: (o) => {

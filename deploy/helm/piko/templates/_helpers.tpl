@@ -158,7 +158,7 @@ server:
 
 {{/*
 The config file of one app: bind addresses, cluster URLs, the relay secret, TLS files, log
-level, grace period (and shutdown delay where a listener takes new connections), then the
+level, grace period and shutdown delay, then the
 chart-wide `config`, then the app's own `config` on top.
 Call with (dict "root" $ "name" "proxy" "spec" $spec).
 */}}
@@ -168,9 +168,7 @@ Call with (dict "root" $ "name" "proxy" "spec" $spec).
 {{- $_ := set $cfg "cluster" (dict "nats_url" (include "piko.natsUrl" $root) "redis_url" (include "piko.redisUrl" $root)) -}}
 {{- $_ := set $cfg "log" (dict "level" $root.Values.log.level) -}}
 {{- $_ := set $cfg "grace_period" $root.Values.gracePeriod -}}
-{{- if ne .name "admin" -}}
 {{- $_ := set $cfg "shutdown_delay" $root.Values.shutdownDelay -}}
-{{- end -}}
 {{- $relay := dict -}}
 {{- if .spec.relay -}}
 {{- $_ := set $relay "secret" "${PIKO_RELAY_SECRET}" -}}
