@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 /** Piko CLI commands that run a server role. */
@@ -126,3 +127,26 @@ function expand(text, env) {
   return String(text).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v) => env[v] ?? m);
 }
 
+
+// From a shell or a CommonJS test:
+//   node tools/deploy/pod-processes.mjs <value set> <dir> [--pod-ip=IP] [--secrets=secrets.json]
+// renders the value set, writes each Piko pod's mounted files under <dir> and prints
+// [{"deployment": name, "container": name, "role", "argv", "env"}] as JSON; the Secrets are
+// render-chart's exampleSecrets unless a JSON array of v1 Secrets is given.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [name, dir] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const option = (key) => process.argv.find((a) => a.startsWith(`--${key}=`))?.slice(key.length + 3);
+  try {
+    if (!name || !dir) throw new Error('usage: pod-processes.mjs <value set> <dir> [--pod-ip=IP] [--secrets=secrets.json]');
+    const { VALUE_SETS, exampleSecrets, renderChart } = await import('./render-chart.mjs');
+    if (!VALUE_SETS[name]) throw new Error(`unknown value set ${name}`);
+    const objects = await renderChart(VALUE_SETS[name]);
+    const secrets = option('secrets') ? JSON.parse(readFileSync(option('secrets'), 'utf8')) : exampleSecrets(name);
+    const processes = podProcesses(objects, secretData(objects, secrets), dir, { podIp: option('pod-ip') });
+    const out = processes.map((p) => ({ deployment: p.deployment.metadata.name, container: p.container.name, role: p.role, argv: p.argv, env: p.env }));
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } catch (err) {
+    process.stderr.write(`pod-processes: ${err.message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -149,3 +149,18 @@ export async function lintChart(valueFiles = []) {
     return { ok: false, output: `${err.stdout ?? ''}${err.stderr ?? err.message}` };
   }
 }
+
+// From a shell or a CommonJS test (Jest cannot import() this ES module without a flag):
+//   node tools/deploy/render-chart.mjs <value set>  →  {"objects": [...], "secrets": [...]} on stdout
+// with the value set's rendered objects and exampleSecrets(); exit 1 with the reason on stderr.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const name = process.argv[2] ?? 'default';
+  try {
+    if (!VALUE_SETS[name]) throw new Error(`unknown value set ${name}; one of ${Object.keys(VALUE_SETS).join(', ')}`);
+    const objects = await renderChart(VALUE_SETS[name]);
+    process.stdout.write(`${JSON.stringify({ objects, secrets: exampleSecrets(name) })}\n`);
+  } catch (err) {
+    process.stderr.write(`render-chart: ${err.message}\n`);
+    process.exitCode = 1;
+  }
+}
