@@ -1,3 +1,4 @@
+import type { ActionResponse, ApiErrorBody } from '../../src/api';
 import { authHeaders } from './admin-token';
 
 /** One action of the admin API: its method and path (IDs escaped). */
@@ -33,20 +34,23 @@ export async function runAction(action: AdminAction, token: string): Promise<Act
     body = undefined;
   }
   if (!res.ok) {
-    const error = typeof body === 'object' && body !== null && 'error' in body ? (body as { error: unknown }).error : undefined;
-    const message = typeof error === 'string' ? error : typeof error === 'object' && error !== null && 'message' in error ? String((error as { message: unknown }).message) : text || res.statusText;
+    // The API's error body (ApiErrorBody): {"error": "...", "code": "...", "details": [...]}.
+    const e = body as Partial<ApiErrorBody> | undefined;
+    const message = typeof e?.error === 'string' ? [e.error, ...(e.details ?? [])].join('; ') : text || res.statusText;
     return { ok: false, message: `${action.label} failed (${res.status}): ${message}` };
   }
   return { ok: true, message: `${action.label}: ${summarise(body)}` };
 }
 
-/** A short description of an action's response (which gateways acted), whatever its exact shape. */
-function summarise(body: unknown): string {
-  if (typeof body !== 'object' || body === null) return 'done';
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(body)) {
-    if (Array.isArray(value)) parts.push(`${key}: ${value.map((v) => (typeof v === 'object' && v !== null && 'node' in v ? String((v as { node: unknown }).node) : typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ') || 'none'}`);
-    else if (typeof value !== 'object') parts.push(`${key}: ${String(value)}`);
-  }
-  return parts.join('; ') || 'done';
+/**
+ * One line saying what happened: which gateways acted and how many sessions each told go-away,
+ * and which did not answer (their part may not have happened).
+ */
+export function summarise(body: unknown): string {
+  const r = body as Partial<ActionResponse> | undefined;
+  if (!r || !Array.isArray(r.gateways)) return 'done';
+  const acted = r.gateways.filter((g) => g.acted).map((g) => `${g.node} (${g.sessions} session${g.sessions === 1 ? '' : 's'} told go-away)`);
+  const parts = [acted.length ? `acted: ${acted.join(', ')}` : 'no gateway had anything to do'];
+  if (r.unreachable?.length) parts.push(`not answering: ${r.unreachable.map((u) => `${u.node} (${u.reason})`).join(', ')}`);
+  return parts.join('; ');
 }
