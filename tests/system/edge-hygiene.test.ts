@@ -40,23 +40,35 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
   let service: RawUpstream;
   let server: PikoServer;
   let agent: ManagedProcess;
+  /** A second proxy with `proxy.trusted_proxies: [127.0.0.0/8]`: the test client is its load balancer. */
+  let trusting: PikoServer;
+  let trustingAgent: ManagedProcess;
   let goProxy: GoPeerProcess;
   let goPort: number;
 
   beforeAll(async () => {
     service = new RawUpstream((socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok'));
     const servicePort = await service.listen();
-    const [binary, pikoServer] = await Promise.all([buildGoProgram('reverseproxy'), startPikoServer()]);
+    const [binary, pikoServer, trustingServer] = await Promise.all([
+      buildGoProgram('reverseproxy'),
+      startPikoServer(),
+      startPikoServer(['--proxy.trusted-proxies', '127.0.0.0/8,::1/128']),
+    ]);
     server = pikoServer;
+    trusting = trustingServer;
     goProxy = startGoPeer(binary, ['-target', `127.0.0.1:${servicePort}`]);
     goPort = Number((await goProxy.waitForLine(/^listening (\d+)$/))[1]);
     agent = await startAgent('http', 'svc', String(servicePort), server.upstreamUrl);
+    trustingAgent = await startAgent('http', 'svc', String(servicePort), trusting.upstreamUrl);
     await waitForRoute(server.proxyUrl, 'svc');
+    await waitForRoute(trusting.proxyUrl, 'svc');
   });
 
   afterAll(async () => {
     await agent?.stop();
+    await trustingAgent?.stop();
     await server?.process.stop();
+    await trusting?.process.stop();
     await goProxy?.stop();
     await service?.close();
   });
@@ -197,6 +209,43 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
       const sent = await send(server.proxyPort, `GET ${target} HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n`);
       expect(sent.response.status).toBe(200);
       expect(sent.seen[0].split('\r\n', 1)[0]).toBe(`GET ${target} HTTP/1.1`);
+    });
+  });
+
+  describe('forwarding headers in every spelling; proxy.trusted_proxies', () => {
+    const spoofed =
+      'X-Forwarded-For: 6.6.6.6\r\nX_Forwarded_For: 6.6.6.7\r\nX-Forwarded_For: 6.6.6.8\r\nX-Forwarded-Proto: https\r\n' +
+      'X_Forwarded_Proto: https\r\nX-Forwarded_Host: evil.example\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\n' +
+      'X_Real_IP: 6.6.6.6\r\nX-Piko_Forward: true\r\n';
+    const head = `GET /who HTTP/1.1\r\nHost: svc.example\r\n${spoofed}Connection: close\r\n\r\n`;
+    /** The names, as received, of the service's header fields that are forwarding headers in some spelling. */
+    const forwardingFields = (seen: string): Array<[string, string]> =>
+      headerLines(seen).filter(([name]) => /^(x[-_]forwarded[-_]|forwarded$|x[-_]real[-_]ip$|x[-_]piko[-_])/.test(name));
+
+    it('by default (trust nobody) every spelling is dropped and replaced from the socket; Go appends to the client\'s and passes the rest', async () => {
+      const go = await send(goPort, head);
+      const piko = await send(server.proxyPort, head);
+      // Go's ReverseProxy: the client's X-Forwarded-For appended to, every other spelling forwarded.
+      expect(headerValues(go.seen[0], 'x-forwarded-for')).toEqual(['6.6.6.6, 127.0.0.1']);
+      expect(headerValues(go.seen[0], 'x_real_ip')).toEqual(['6.6.6.6']);
+      expect(forwardingFields(piko.seen[0])).toEqual([
+        ['x-forwarded-for', '127.0.0.1'],
+        ['x-forwarded-proto', 'http'],
+        ['x-forwarded-host', 'svc.example'],
+      ]);
+    });
+
+    it('from a trusted load balancer: its X-Forwarded-For appended to (as Go), its -Proto, Forwarded and X-Real-IP kept, underscore spellings dropped', async () => {
+      const go = await send(goPort, head);
+      const piko = await send(trusting.proxyPort, head);
+      expect(headerValues(piko.seen[0], 'x-forwarded-for')).toEqual(headerValues(go.seen[0], 'x-forwarded-for'));
+      expect(forwardingFields(piko.seen[0])).toEqual([
+        ['x-forwarded-proto', 'https'],
+        ['forwarded', 'for=6.6.6.6'],
+        ['x-real-ip', '6.6.6.6'],
+        ['x-forwarded-for', '6.6.6.6, 127.0.0.1'],
+        ['x-forwarded-host', 'svc.example'],
+      ]);
     });
   });
 });

@@ -54,7 +54,8 @@ describe('piko server + piko agent http (one process, real sockets)', () => {
       `${server.proxyUrl}/`,
     ]);
     const { headers } = JSON.parse(res.body);
-    expect(headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    // A client's own X-Forwarded-For is dropped: no proxy.trusted_proxies lists it.
+    expect(headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(headers['x-forwarded-proto']).toBe('http');
     expect(headers['x-forwarded-host']).toBe(`127.0.0.1:${server.proxyPort}`);
     expect(headers['x-piko-forward']).toBeUndefined();

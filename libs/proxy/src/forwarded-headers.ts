@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ENDPOINT_HEADER } from '@piko/protocol';
-import { clientAddress } from './client-address';
+import { clientAddress, peerIsTrusted, type TrustedProxies } from './client-address';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, never the next one.
 const HOP_BY_HOP = new Set([
@@ -36,38 +36,84 @@ function isHopByHop(name: string, connectionNamed: Set<string>): boolean {
   return HOP_BY_HOP.has(name) || (connectionNamed.size > 0 && connectionNamed.has(name));
 }
 
+/** What the edge knows about a client's connection, for the forwarding headers. */
+export interface ForwardingOptions {
+  /** The proxy port serves TLS: `X-Forwarded-Proto: https`. */
+  tls: boolean;
+  /** `proxy.trusted_proxies`: peers whose forwarding headers are kept (see forwardedRequestHeaders). */
+  trustedProxies?: TrustedProxies;
+}
+
+/**
+ * A header name as servers that treat `_` like `-` read it (nginx with underscores_in_headers,
+ * CGI, PHP, WSGI, Rack: `X_Forwarded_For` and `X-Forwarded-For` both become
+ * HTTP_X_FORWARDED_FOR), lower-cased.
+ */
+function canonicalName(lowerName: string): string {
+  return lowerName.includes('_') ? lowerName.replace(/_/g, '-') : lowerName;
+}
+
+/** Headers that tell a service who the client is or how it connected, in any spelling. */
+function isForwardingHeader(canonical: string): boolean {
+  return (
+    canonical.startsWith('x-forwarded-') ||
+    canonical === 'forwarded' ||
+    canonical === 'x-real-ip' ||
+    canonical === 'x-client-ip' ||
+    canonical === 'true-client-ip'
+  );
+}
+
 /**
  * The raw headers to send upstream for a client request: the client's own, less hop-by-hop ones
- * and less Piko's internal `x-piko-*` headers (a client could spoof those; only the endpoint header
- * is the client's to send), plus X-Forwarded-For/-Proto/-Host. Hop-by-hop means the fixed list
- * and every header the client's `Connection` names (RFC 9110 §7.6.1), as Go's ReverseProxy
- * removes them; `TE: trailers` is kept, as Go keeps it, to tell the upstream trailers get
- * through. For an upgrade, `Connection` and `Upgrade` are kept, since the upgrade itself must
- * travel to the upstream.
+ * and less Piko's internal `x-piko-*` headers in any spelling (a client could spoof those; only
+ * the endpoint header, spelled exactly, is the client's to send), plus X-Forwarded-For/-Proto/-Host.
+ * Hop-by-hop means the fixed list and every header the client's `Connection` names (RFC 9110
+ * §7.6.1), as Go's ReverseProxy removes them; `TE: trailers` is kept, as Go keeps it, to tell the
+ * upstream trailers get through. For an upgrade, `Connection` and `Upgrade` are kept, since the
+ * upgrade itself must travel to the upstream.
+ *
+ * Forwarding headers (`X-Forwarded-*`, `Forwarded`, `X-Real-IP`, `X-Client-IP`,
+ * `True-Client-IP`) are dropped in every spelling (`_` for `-`, any case) unless the direct peer
+ * is in `proxy.trusted_proxies`: then those it sent spelled with `-` are kept, its
+ * X-Forwarded-For gets the peer's address appended, and its X-Forwarded-Proto/-Host stand
+ * (ours are added when it sent none). Underscore spellings are dropped even from a trusted peer:
+ * a load balancer passes a client's through. Go's ReverseProxy appends to any client's
+ * X-Forwarded-For and passes the rest; trusting nobody by default is ours (architecture.md).
  */
-export function forwardedRequestHeaders(req: IncomingMessage, tls: boolean, upgrade: boolean): string[] {
+export function forwardedRequestHeaders(req: IncomingMessage, edge: ForwardingOptions, upgrade: boolean): string[] {
   const raw = req.rawHeaders;
   const out: string[] = [];
   const connectionNamed = connectionNamedHeaders(raw);
+  const trustedPeer = peerIsTrusted(req, edge.trustedProxies);
   let forwardedFor: string | undefined;
+  let forwardedProto = false;
+  let forwardedHost = false;
   let teTrailers = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
     if (name === 'te' && /(^|,)\s*trailers\s*(;|,|$)/i.test(raw[i + 1])) teTrailers = true;
     if (isHopByHop(name, connectionNamed) && !(upgrade && (name === 'connection' || name === 'upgrade'))) continue;
+    const canonical = canonicalName(name);
+    if (canonical.startsWith('x-piko-') && name !== ENDPOINT_HEADER) continue;
+    if (!isForwardingHeader(canonical)) {
+      out.push(raw[i], raw[i + 1]);
+      continue;
+    }
+    if (!trustedPeer || canonical !== name) continue;
     if (name === 'x-forwarded-for') {
       forwardedFor = forwardedFor ? `${forwardedFor}, ${raw[i + 1]}` : raw[i + 1];
       continue;
     }
-    if (name === 'x-forwarded-proto' || name === 'x-forwarded-host') continue;
-    if (name.startsWith('x-piko-') && name !== ENDPOINT_HEADER) continue;
+    if (name === 'x-forwarded-proto') forwardedProto = true;
+    if (name === 'x-forwarded-host') forwardedHost = true;
     out.push(raw[i], raw[i + 1]);
   }
   if (teTrailers) out.push('TE', 'trailers');
   const clientIp = clientAddress(req.socket.remoteAddress);
   out.push('X-Forwarded-For', forwardedFor ? `${forwardedFor}, ${clientIp}` : clientIp);
-  out.push('X-Forwarded-Proto', tls ? 'https' : 'http');
-  if (req.headers.host) out.push('X-Forwarded-Host', req.headers.host);
+  if (!forwardedProto) out.push('X-Forwarded-Proto', edge.tls ? 'https' : 'http');
+  if (!forwardedHost && req.headers.host) out.push('X-Forwarded-Host', req.headers.host);
   return out;
 }
 

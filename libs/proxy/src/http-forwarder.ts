@@ -2,14 +2,13 @@ import { request, type ClientRequest, type IncomingMessage, type ServerResponse 
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@piko/observability';
 import { sendError } from './error-response';
-import { forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
+import { type ForwardingOptions, forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
 import { relayInterimResponse } from './interim-response';
 import { bodyUnread, closeAfterResponse, endCutShort } from './unread-body';
 
-export interface HttpForwarderOptions {
+export interface HttpForwarderOptions extends ForwardingOptions {
   /** `proxy.timeout`: how long to wait for the upstream's response headers; 0 waits forever. */
   timeoutMs: number;
-  tls: boolean;
   /**
    * `proxy.http.max_response_header_bytes`: the most bytes of an upstream response's head
    * (interim heads included) Node's parser reads; beyond it the client gets 502
@@ -38,7 +37,7 @@ export class HttpForwarder {
   ) {}
 
   forward(req: IncomingMessage, res: ServerResponse, stream: Duplex, endpointId: string): void {
-    const headers = forwardedRequestHeaders(req, this.options.tls, false);
+    const headers = forwardedRequestHeaders(req, this.options, false);
     // One stream per request, as Go Piko does: opening a stream is one frame, and a fresh
     // stream can never carry a half-read previous response.
     headers.push('Connection', 'close');

@@ -1,6 +1,7 @@
 import type { ProxyAuth } from './proxy-auth';
 import type { ServerTls } from '@piko/runtime';
 import type { AccessLogOptions } from './access-log';
+import type { TrustedProxies } from './client-address';
 
 /** What the proxy needs from config, in its own terms (the app maps config keys onto it). */
 export interface ProxyOptions {
@@ -25,6 +26,8 @@ export interface ProxyOptions {
   readTimeoutMs: number;
   /** `proxy.http.write_timeout` in ms: a response still writing this long after its request arrived is cut; 0 = no limit. */
   writeTimeoutMs: number;
+  /** `proxy.trusted_proxies` compiled (see compileTrustedProxies); undefined = trust no peer's forwarding headers. */
+  trustedProxies?: TrustedProxies;
   /** `proxy.tls`: the port serves HTTPS with this (reloading) certificate; undefined = plain HTTP. */
   tls?: ServerTls;
   /** `proxy.auth`: every request, upgrade and TCP connection needs a token; undefined = open. */

@@ -48,10 +48,15 @@ export class ProxyServer {
     @Inject(PROXY_LOGGER) private readonly logger: Logger,
   ) {
     this.forwarder = new HttpForwarder(
-      { timeoutMs: options.timeoutMs, tls: options.tls !== undefined, maxResponseHeaderBytes: options.maxResponseHeaderBytes },
+      {
+        timeoutMs: options.timeoutMs,
+        tls: options.tls !== undefined,
+        trustedProxies: options.trustedProxies,
+        maxResponseHeaderBytes: options.maxResponseHeaderBytes,
+      },
       logger,
     );
-    this.upgradeForwarder = new UpgradeForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined });
+    this.upgradeForwarder = new UpgradeForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined, trustedProxies: options.trustedProxies });
     this.accessLog = new ProxyAccessLog(options.accessLog, logger.child({ subsystem: 'proxy.access' }));
     this.server = createPortServer(
       {

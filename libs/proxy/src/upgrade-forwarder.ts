@@ -2,12 +2,11 @@ import { request, ServerResponse, STATUS_CODES, type ClientRequest, type Incomin
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorBody } from '@piko/protocol';
-import { forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
+import { type ForwardingOptions, forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
 
-export interface UpgradeForwarderOptions {
+export interface UpgradeForwarderOptions extends ForwardingOptions {
   /** `proxy.timeout` in ms: how long to wait for the upstream's response head (101 or not); 0 waits forever. */
   timeoutMs: number;
-  tls: boolean;
 }
 
 /** How one upgrade request ended, for the access log and metrics. */
@@ -113,7 +112,7 @@ class UpgradeExchangeRun {
     const upstreamReq = request({
       method: req.method,
       path: req.url,
-      headers: forwardedRequestHeaders(req, this.options.tls, true),
+      headers: forwardedRequestHeaders(req, this.options, true),
       setHost: false,
       createConnection: () => this.stream as never,
     });

@@ -1,4 +1,5 @@
 import { registerDecorator, type ValidationArguments } from 'class-validator';
+import proxyAddr from 'proxy-addr';
 import { trySplitHostPort } from './bind-addr';
 
 // Address and URL checks shared by the schemas. Each accepts '' where the option is optional
@@ -118,6 +119,38 @@ function isOrigin(value: string): boolean {
     const url = new URL(value);
     // new URL adds a "/" path to "https://a.example": the origin must be exactly what was written.
     return url.host !== '' && url.origin.toLowerCase() === value.toLowerCase().replace(/\/$/, '') && !value.endsWith('/');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `proxy.trusted_proxies`: each entry a CIDR (`10.0.0.0/8`, `2001:db8::/32`), a single IPv4 or
+ * IPv6 address, or one of proxy-addr's names `loopback`, `linklocal`, `uniquelocal` (what the
+ * proxy compiles them with, so whatever passes here compiles there).
+ */
+export function IsTrustedProxyList(): PropertyDecorator {
+  return (target, property) => {
+    registerDecorator({
+      name: 'isTrustedProxyList',
+      target: target.constructor,
+      propertyName: String(property),
+      options: {
+        message: (args: ValidationArguments) =>
+          `must list CIDRs (10.0.0.0/8, 2001:db8::/32) or IP addresses (got ${JSON.stringify((args.value as unknown[]).find((v) => !isTrustedProxyEntry(v)))})`,
+      },
+      validator: {
+        validate: (value: unknown): boolean => Array.isArray(value) && value.every(isTrustedProxyEntry),
+      },
+    });
+  };
+}
+
+function isTrustedProxyEntry(entry: unknown): boolean {
+  if (typeof entry !== 'string') return false;
+  try {
+    proxyAddr.compile(entry);
+    return true;
   } catch {
     return false;
   }

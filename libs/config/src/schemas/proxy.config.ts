@@ -1,4 +1,4 @@
-import { IsAdvertiseAddr, IsBindAddr, IsOriginList } from '../lib/address.validators';
+import { IsAdvertiseAddr, IsBindAddr, IsOriginList, IsTrustedProxyList } from '../lib/address.validators';
 import { DurationOption, ListOption, Section, SectionOrBoolean, StringOption } from '../lib/option.decorators';
 import { AccessLogConfig, applyAccessLogBoolean } from './access-log.config';
 import { AuthConfig } from './auth.config';
@@ -24,6 +24,16 @@ address has none.`, { placeholder: 'addr' })
 Timeout forwarding a request to the upstream. When the upstream does not
 respond in time the client gets '504 Gateway Timeout'.`)
   timeout = 30_000;
+
+  @ListOption(`
+Load balancers in front of the proxy whose forwarding headers are believed:
+CIDRs or addresses, IPv4 or IPv6, such as '10.0.0.0/8,2001:db8::/32'. From a
+listed peer, X-Forwarded-For is appended to (and the client is its rightmost
+address not listed), and X-Forwarded-Proto/-Host, Forwarded and X-Real-IP are
+kept. From any other peer every spelling of them is dropped and replaced.
+Empty (the default): trust nobody.`)
+  @IsTrustedProxyList()
+  trustedProxies: string[] = [];
 
   @SectionOrBoolean(() => AccessLogConfig, `
 Log each proxied request at info ('true') or at debug ('false'): the boolean

@@ -1,4 +1,5 @@
 import { clientTlsOptions, ConfigError, parseBindAddr, relaySessionOptions, type ServerConfig } from '@piko/config';
+import { compileTrustedProxies } from '../client-address';
 import type { ProxyOptions } from '../proxy-options';
 import type { RelayClientOptions } from '../relay/relay-client-options';
 
@@ -24,6 +25,7 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
     readTimeoutMs: http.readTimeout,
     writeTimeoutMs: http.writeTimeout,
     tcpAllowedOrigins: config.proxy.tcpAllowedOrigins,
+    trustedProxies: compileTrustedProxies(config.proxy.trustedProxies),
   };
 }
 
