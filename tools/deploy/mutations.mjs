@@ -33,6 +33,14 @@ export const MUTATIONS = [
     expect: /piko-gateway: .*containerPort must be integer/,
   },
   {
+    name: 'a Service sending to a port its pods do not have',
+    valueSet: 'default',
+    mutate: (o) => {
+      find(o, 'Service', 'piko-admin').spec.ports[0].targetPort = 'metrics';
+    },
+    expect: /Service\/piko-admin: targetPort metrics is no container port of Deployment\/piko-admin/,
+  },
+  {
     name: 'the relay port open to every pod',
     valueSet: 'default',
     mutate: (o) => {
