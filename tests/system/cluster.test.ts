@@ -204,7 +204,7 @@ describe('cluster: separate proxy, gateway and admin processes over real Redis a
       writeFileSync(config, `listeners:\n${Array.from({ length: 8 }, () => `  - endpoint_id: many\n    addr: "${port}"\n    access_log: false\n`).join('')}`);
       const multi = ManagedProcess.start('agent x8', 'node', [PIKO_BIN, 'agent', 'start', '--config.path', config, '--connect.url', `http://127.0.0.1:${balancerPort}`, '--log.level', 'warn']);
       agents.push(multi);
-      const upstreams = async (g: ClusterNode) => Number(/^piko_upstream_connections (\d+)$/m.exec(await (await fetch(`${g.opsUrl}/metrics`)).text())?.[1] ?? 0);
+      const upstreams = async (g: ClusterNode) => Number(/^piko_upstreams_connected_upstreams (\d+)$/m.exec(await (await fetch(`${g.opsUrl}/metrics`)).text())?.[1] ?? 0);
       await waitFor('8 upstreams on gateway-1', async () => ((await upstreams(g1)) === 8 ? true : undefined));
 
       const traffic = trafficLoop([p1], 'many');

@@ -52,7 +52,7 @@ describe('lifecycle of piko server and agent', () => {
       await agent.kill();
       await waitFor('the upstream to be dropped', async () => {
         const metrics = await (await fetch(`${server.adminUrl}/metrics`)).text();
-        return /^piko_upstream_connections 0$/m.test(metrics) ? true : undefined;
+        return /^piko_upstreams_connected_upstreams 0$/m.test(metrics) ? true : undefined;
       });
       expect(await get(`${server.proxyUrl}/`, 'doomed')).toEqual({ status: 502, body: '{"error":"no available upstreams"}\n' });
     } finally {

@@ -174,8 +174,8 @@ describe('piko server + piko agent http (one process, real sockets)', () => {
     const endpoints = await curl([`${server.adminUrl}/api/v1/endpoints`]);
     expect(JSON.parse(endpoints.body)).toEqual({ endpoints: { 'my-service': { local: 1 } } });
     const metrics = await curl([`${server.adminUrl}/metrics`]);
-    expect(metrics.body).toMatch(/^piko_upstream_connections 1$/m);
-    expect(metrics.body).toMatch(/piko_proxy_requests_total\{status="200"\} \d+/);
+    expect(metrics.body).toMatch(/^piko_upstreams_connected_upstreams 1$/m);
+    expect(metrics.body).toMatch(/piko_proxy_requests_total\{status="200",method="GET"\} \d+/);
   });
 });
 

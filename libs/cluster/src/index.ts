@@ -9,7 +9,7 @@ export { InMemoryClusterBus } from './in-memory-cluster-bus';
 export { InMemoryEndpointRegistry, type InMemoryEndpointRegistryOptions } from './in-memory-endpoint-registry';
 export { measurePropagation, measureRedisNatsPropagation, type PropagationOptions, type PropagationResult } from './measure-propagation';
 export { NatsClusterBus, type NatsClusterBusOptions } from './nats-cluster-bus';
-export type { NodeInfo, NodeRole, NodeState, RegistrySnapshot } from './node-info';
+export { NODE_ROLES, NODE_STATES, type NodeInfo, type NodeRole, type NodeState, type RegistrySnapshot } from './node-info';
 export { NodeRegistration, type EndpointCountSource, type NodeRegistrationOptions } from './node-registration';
 export { percentile } from './percentile';
 export { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client';

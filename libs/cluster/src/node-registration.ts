@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import type { ClusterBus } from './cluster-bus';
 import type { ClusterEvent, NodeEvent } from './cluster-event';
 import type { ConnectionStatus } from './connection-status';
@@ -29,6 +30,10 @@ export interface NodeRegistrationOptions {
  * Keeps a node's registry entries and lease current and announces its changes on the bus.
  * Redis trouble never reaches the caller: every failure is logged and marks the registration
  * dirty, and the next heartbeat re-registers the node and replaces all its entries at once.
+ *
+ * Events: 'registered' (the node and all its entries were written), 'propagated' (ms: an
+ * endpoint count change reached both the registry and the bus, that long after it happened),
+ * 'publishFailed' (a bus event was lost; readers resync on the seq gap).
  */
 export class NodeRegistration extends EventEmitter {
   private readonly registry: EndpointRegistry;
@@ -114,8 +119,19 @@ export class NodeRegistration extends EventEmitter {
     if (this.closed) return;
     // The Redis write is issued first (not awaited: the client keeps per-connection order), so a
     // proxy that resyncs because of the event usually already finds the write.
-    this.registry.setEndpointCount(this.node.id, endpointId, count).catch((err: unknown) => this.markDirty('endpoint update failed', err));
-    this.publish({ type: 'endpoint', nodeId: this.node.id, seq: ++this.seqCounter, endpointId, count });
+    const started = performance.now();
+    const written = this.registry.setEndpointCount(this.node.id, endpointId, count).then(
+      () => true,
+      (err: unknown) => {
+        this.markDirty('endpoint update failed', err);
+        return false;
+      },
+    );
+    const published = this.publish({ type: 'endpoint', nodeId: this.node.id, seq: ++this.seqCounter, endpointId, count });
+    // Both acknowledged: the change is in the registry and on the bus (for /metrics; see the events above).
+    void Promise.all([written, published]).then(([ok, sent]) => {
+      if (ok && sent) this.emit('propagated', performance.now() - started);
+    });
   }
 
   private handleRegistryStatus(status: ConnectionStatus): void {
@@ -189,17 +205,21 @@ export class NodeRegistration extends EventEmitter {
     this.publish({ type: 'node', nodeId: this.node.id, seq: ++this.seqCounter, kind, node: { ...this.node } });
   }
 
-  private publish(event: ClusterEvent): void {
-    this.bus.publish(event).then(
+  /** Resolves true once the bus took the event, false when publishing failed (never rejects). */
+  private publish(event: ClusterEvent): Promise<boolean> {
+    return this.bus.publish(event).then(
       () => {
         if (this.publishFailing) this.logger.info('publishing cluster events again');
         this.publishFailing = false;
+        return true;
       },
       (err: Error) => {
         // Lost events are safe (readers see the seq gap and resync); log the outage once.
         if (!this.publishFailing) this.logger.warn('cannot publish cluster events; readers will resync', { err: err.message });
         else this.logger.debug('cluster event not published', { err: err.message, seq: event.seq });
         this.publishFailing = true;
+        this.emit('publishFailed');
+        return false;
       },
     );
   }

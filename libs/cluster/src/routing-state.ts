@@ -100,6 +100,11 @@ export class RoutingState {
     return this.nodes.has(nodeId);
   }
 
+  /** The nodes held (for the cluster view on /metrics). */
+  nodeList(): IterableIterator<NodeInfo> {
+    return this.nodes.values();
+  }
+
   counts(): { nodes: number; endpoints: number; entries: number } {
     let entries = 0;
     for (const owners of this.endpoints.values()) entries += owners.size;

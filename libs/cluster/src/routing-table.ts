@@ -3,6 +3,7 @@ import type { ClusterBus } from './cluster-bus';
 import type { ClusterEvent } from './cluster-event';
 import type { ConnectionStatus } from './connection-status';
 import type { EndpointRegistry } from './endpoint-registry';
+import type { NodeInfo } from './node-info';
 import { type Logger, noopLogger } from '@piko/observability';
 import { RoutingState } from './routing-state';
 import type { Route } from './weighted-pick';
@@ -94,6 +95,11 @@ export class RoutingTable extends EventEmitter {
   /** In memory, no I/O: gateways with upstreams for the endpoint (active, with a relay address). */
   routes(endpointId: string): ReadonlyArray<Route> {
     return this.state.routes(endpointId);
+  }
+
+  /** The nodes the table knows (registry snapshot plus events since), in no order. */
+  nodes(): Iterable<NodeInfo> {
+    return this.state.nodeList();
   }
 
   stats(): RoutingTableStats {

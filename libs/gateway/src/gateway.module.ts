@@ -28,7 +28,7 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_OPTIONS, useValue: deps.options },
         { provide: GATEWAY_LOGGER, useValue: deps.logger.child({ subsystem: 'upstream' }) },
-        { provide: GATEWAY_METRICS, useValue: new GatewayMetrics(deps.registry) },
+        { provide: GATEWAY_METRICS, useValue: new GatewayMetrics(deps.registry, deps.pool) },
         { provide: UpstreamPool, useValue: deps.pool },
         UpstreamListener,
         UpstreamGateway,

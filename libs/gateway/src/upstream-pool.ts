@@ -29,6 +29,7 @@ export interface UpstreamPoolEvents {
 export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
   private readonly endpoints = new Map<string, EndpointUpstreams>();
   private readonly retiring = new WeakSet<UpstreamConnection>();
+  private opened = 0;
 
   add(connection: UpstreamConnection): void {
     let entry = this.endpoints.get(connection.endpointId);
@@ -73,7 +74,9 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
       const { session } = connection;
       if (session.isClosed || session.remoteGoAway || this.retiring.has(connection) !== retiring) continue;
       try {
-        return session.open();
+        const stream = session.open();
+        this.opened++;
+        return stream;
       } catch {
         // The session closed or hit its stream limit between the check and the open: try the next one.
       }
@@ -92,6 +95,16 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
 
   connections(): UpstreamConnection[] {
     return [...this.endpoints.values()].flatMap((entry) => entry.connections);
+  }
+
+  /** Streams opened to upstreams since start (Go's piko_upstreams_upstream_requests_total). */
+  get streamsOpened(): number {
+    return this.opened;
+  }
+
+  /** Endpoints with at least one upstream here. */
+  get endpointCount(): number {
+    return this.endpoints.size;
   }
 
   get size(): number {

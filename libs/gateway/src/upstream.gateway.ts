@@ -57,12 +57,11 @@ export class UpstreamGateway implements OnGatewayConnection {
     session.once('close', (err?: Error) => {
       cancelExpiry?.();
       this.pool.remove(connection);
-      this.metrics.upstreams.dec();
+      this.metrics.disconnected(err);
       logger.info('upstream disconnected', err ? { reason: err.message } : {});
     });
     this.pool.add(connection);
-    this.metrics.upstreams.inc();
-    this.metrics.upstreamConnectsTotal.inc();
+    this.metrics.connectsTotal.inc();
     logger.info('upstream connected');
   }
 

@@ -5,6 +5,8 @@ export { createLogger, type LoggerOptions } from './logger/create-logger';
 export { redact, redactText, isSensitiveKey, REDACTED } from './logger/redact';
 export { subsystemMatch } from './logger/subsystem-match';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics/create-metrics';
+export { GO_DEFAULT_BUCKETS, GO_SIZE_BUCKETS } from './metrics/go-buckets';
+export { counterReadAtScrape, gaugeReadAtScrape } from './metrics/read-at-scrape';
 export {
   Readiness,
   type CheckOptions,

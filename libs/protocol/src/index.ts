@@ -1,4 +1,5 @@
 export { Session } from './yamux/session';
+export { sessionCloseReason, SESSION_CLOSE_REASONS, type SessionCloseReason } from './yamux/session-close-reason';
 export { YamuxStream } from './yamux/stream';
 export type { ProtocolLogger, SessionOptions } from './yamux/session-options';
 export {

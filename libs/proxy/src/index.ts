@@ -15,6 +15,7 @@ export {
   type RelayOpener,
   type RouteSource,
 } from './relay/cluster-upstream-dialer';
+export { ClusterDialMetrics } from './relay/cluster-dial-metrics';
 export { pickWeighted } from './relay/weighted-pick';
 export { startProxyNode, type RunningProxy } from './node/proxy-node';
 export { proxyOptions, relayClientOptions } from './node/proxy-config';

@@ -10,7 +10,7 @@ import { ProxyAccessLog } from './access-log';
 import { sendError, sendRawError } from './error-response';
 import { HttpForwarder } from './http-forwarder';
 import { TCP_ROUTE, TcpForwarder, type TcpOutcome } from './tcp-forwarder';
-import type { ProxyMetrics } from './proxy-metrics';
+import { approximateRequestSize, type ProxyMetrics } from './proxy-metrics';
 import type { ProxyOptions } from './proxy-options';
 import { PROXY_LOGGER, PROXY_METRICS, PROXY_OPTIONS } from './proxy.tokens';
 import { UPSTREAM_DIALER, type UpstreamDialer } from './upstream-dialer';
@@ -19,10 +19,6 @@ import { UpgradeForwarder, type UpgradeOutcome } from './upgrade-forwarder';
 import { headerCountLimit, normaliseRequestTarget, refuseRequestHead } from './request-head';
 import { isReservedPath } from './reserved-path';
 
-interface StatusMetrics {
-  requests: { inc(): void };
-  duration: { observe(value: number): void };
-}
 
 /**
  * The proxy port: finds the endpoint of each request, opens a stream to one of its upstreams and
@@ -39,7 +35,6 @@ export class ProxyServer {
   private readonly upgradeForwarder: UpgradeForwarder;
   private readonly upgraded = new Set<Duplex>();
   private inFlight = 0;
-  private readonly byStatus = new Map<number, StatusMetrics>();
 
   constructor(
     @Inject(PROXY_OPTIONS) private readonly options: ProxyOptions,
@@ -58,6 +53,7 @@ export class ProxyServer {
     );
     this.upgradeForwarder = new UpgradeForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined, trustedProxies: options.trustedProxies });
     this.accessLog = new ProxyAccessLog(options.accessLog, logger.child({ subsystem: 'proxy.access' }));
+    metrics.readInFlightFrom(() => this.inFlight);
     this.server = createPortServer(
       {
         maxHeaderSize: options.maxHeaderBytes,
@@ -136,6 +132,10 @@ export class ProxyServer {
   private track(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     this.inFlight++;
+    // Response bytes: what the client's socket was sent meanwhile (head and body). A pipelined
+    // request arriving while the previous response is still being written counts its tail too.
+    const socket = req.socket;
+    const writtenBefore = socket.bytesWritten;
     this.accessLog.watch(res);
     // proxy.http.write_timeout, Go's WriteTimeout: a deadline for the whole response, off by default.
     const deadline = this.options.writeTimeoutMs > 0 ? setTimeout(() => res.destroy(), this.options.writeTimeoutMs) : undefined;
@@ -144,10 +144,15 @@ export class ProxyServer {
       this.inFlight--;
       // Only a status the client was sent: a response that never began logs 0, not Node's default 200.
       const status = res.headersSent ? res.statusCode : 0;
-      const metrics = this.statusMetrics(status);
-      metrics.requests.inc();
-      metrics.duration.observe((performance.now() - started) / 1000);
-      this.accessLog.request(req, res, performance.now() - started);
+      const durationMs = performance.now() - started;
+      this.metrics.observe({
+        method: req.method ?? '',
+        status,
+        durationMs,
+        requestBytes: approximateRequestSize(req.method ?? '', req.url ?? '', req.httpVersion, req.rawHeaders, req.headers['content-length']),
+        responseBytes: socket.bytesWritten - writtenBefore,
+      });
+      this.accessLog.request(req, res, durationMs);
     });
   }
 
@@ -172,20 +177,6 @@ export class ProxyServer {
         sendError(res, 502, 'upstream unreachable');
       },
     );
-  }
-
-  /** The labelled metric children of a status, made once: labels() per request was measurable. */
-  private statusMetrics(status: number): StatusMetrics {
-    let metrics = this.byStatus.get(status);
-    if (!metrics) {
-      const label = String(status);
-      metrics = {
-        requests: this.metrics.requestsTotal.labels(label),
-        duration: this.metrics.requestDuration.labels(label),
-      };
-      this.byStatus.set(status, metrics);
-    }
-    return metrics;
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -8,3 +8,4 @@ export { listen } from './listen';
 export { waitShutdownDelay } from './shutdown-delay';
 export { nodeRegistration } from './node-registration';
 export { createPortServer, ServerTls, serverTls, type ServerTlsFiles, type ServerTlsOptions } from './tls';
+export { clusterNodesGauge, reportRegistration } from './cluster-metrics';

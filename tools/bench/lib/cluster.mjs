@@ -69,10 +69,10 @@ export async function startPikoProxy({ registry, root, nodeOptions, redisUrl, na
   return { name, proxyPort, opsPort, handle };
 }
 
-/** The gauge `piko_upstream_connections` from a gateway's /metrics, or null if absent. */
+/** The gauge `piko_upstreams_connected_upstreams` from a gateway's /metrics, or null if absent. */
 export async function upstreamConnections(opsPort) {
   const res = await httpGet(`http://127.0.0.1:${opsPort}/metrics`);
-  const m = /^piko_upstream_connections(?:\{[^}]*\})?\s+(\d+(?:\.\d+)?)/m.exec(res.body);
+  const m = /^piko_upstreams_connected_upstreams(?:\{[^}]*\})?\s+(\d+(?:\.\d+)?)/m.exec(res.body);
   return m ? Number(m[1]) : null;
 }
 

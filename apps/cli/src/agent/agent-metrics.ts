@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { GO_DEFAULT_BUCKETS, GO_SIZE_BUCKETS } from '@piko/observability';
 
-// Go's prometheus.ExponentialBuckets(256, 4, 8) and prometheus.DefBuckets.
-const SIZE_BUCKETS = [256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const SIZE_BUCKETS = [...GO_SIZE_BUCKETS];
+const LATENCY_BUCKETS = [...GO_DEFAULT_BUCKETS];
 
 /**
  * The HTTP listener metrics of Go Piko v0.9's agent (agent/reverseproxy/metrics.go, subsystem

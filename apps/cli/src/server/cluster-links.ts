@@ -4,7 +4,7 @@ import { RoutingTable, Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { Rebalancer, RelayServer, relayServerOptions, type UpstreamPool } from '@piko/gateway';
 import { bindPort, type Logger } from '@piko/observability';
-import { ClusterUpstreamDialer, RelayClient, relayClientOptions, RoutingMetrics, type UpstreamDialer } from '@piko/proxy';
+import { ClusterDialMetrics, ClusterUpstreamDialer, RelayClient, relayClientOptions, RoutingMetrics, type UpstreamDialer } from '@piko/proxy';
 import { type ClusterClients, serverTls } from '@piko/runtime';
 import type { Registry } from 'prom-client';
 
@@ -53,9 +53,9 @@ export function clusterLinks(
     logger: logger.child({ subsystem: 'routing' }),
   });
   new RoutingMetrics(node.metrics, routing);
-  const remote = new ClusterUpstreamDialer(routing, relayClient, logger.child({ subsystem: 'proxy' }));
+  const remote = new ClusterUpstreamDialer(routing, relayClient, logger.child({ subsystem: 'proxy' }), Math.random, new ClusterDialMetrics(node.metrics));
   const sweeper = new Sweeper({ registry: clients.registry, intervalMs: config.cluster.registry.sweepInterval, logger });
-  const rebalancer = new Rebalancer(node.pool, clients.registry, node.id, config.upstream.rebalance, logger.child({ subsystem: 'rebalance' }));
+  const rebalancer = new Rebalancer(node.pool, clients.registry, node.id, config.upstream.rebalance, logger.child({ subsystem: 'rebalance' }), node.metrics);
 
   return {
     dialer: {

@@ -15,7 +15,7 @@ import {
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { ProxyAuth, ProxyServer, proxyOptions } from '@piko/proxy';
-import { advertiseAddr, type ClusterClients, createClusterClients, nodeId, nodeRegistration, reportClusterHealth, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, clusterNodesGauge, createClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { clusterLinks } from './cluster-links';
 import { EmbeddedServerModule } from './embedded-server.module';
 
@@ -73,6 +73,8 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
   const readiness = new Readiness();
   const pool = new UpstreamPool();
   const links = clients.distributed ? clusterLinks(config, clients, { id, pool, metrics: registry }, logger) : undefined;
+  // Go Piko's piko_cluster_nodes{status}: a combined node's routing table exports it (RoutingMetrics); alone, the in-memory registry.
+  if (!links) clusterNodesGauge(registry, async () => (await clients.registry.snapshot()).nodes.values());
 
   const app = await NestFactory.create(
     EmbeddedServerModule.register({
@@ -123,6 +125,7 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
     logger,
     pool,
   );
+  reportRegistration(registry, registration);
   await registration.start();
   links?.startMaintenance();
   readiness.markReady();

@@ -5,7 +5,7 @@ import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, clusterNodesGauge, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { AdminModule } from '../admin.module';
 import { PAGE_PATHS } from '../page/page-assets';
 import { pageOptions } from '../page/page-options';
@@ -51,6 +51,9 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
     { id, role: 'admin', adminAddr: advertiseAddr(config.admin.advertiseAddr, config.admin.bindAddr, adminAddr.port) },
     log,
   );
+  reportRegistration(registry, registration);
+  // Go Piko's piko_cluster_nodes{status}, from the registry the admin API reads.
+  clusterNodesGauge(registry, async () => (await clients.registry.snapshot()).nodes.values());
   await registration.start();
   const sweeper = new Sweeper({ registry: clients.registry, intervalMs: config.cluster.registry.sweepInterval, logger: log });
   sweeper.start();

@@ -5,7 +5,7 @@ import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { createUpstreamWsAdapter } from '../create-upstream-ws-adapter';
 import { RelayServer } from '../relay/relay-server';
 import { UpstreamGateway } from '../upstream.gateway';
@@ -78,10 +78,11 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
     log,
     pool,
   );
+  reportRegistration(registry, registration);
   await registration.start();
   const sweeper = new Sweeper({ registry: clients.registry, intervalMs: config.cluster.registry.sweepInterval, logger: log });
   sweeper.start();
-  const rebalancer = new Rebalancer(pool, clients.registry, id, config.upstream.rebalance, log.child({ subsystem: 'rebalance' }));
+  const rebalancer = new Rebalancer(pool, clients.registry, id, config.upstream.rebalance, log.child({ subsystem: 'rebalance' }), registry);
   rebalancer.start();
   readiness.markReady();
   log.info('gateway ready', { relay: `${relayAddr.address}:${relayAddr.port}`, upstream: `${upstreamAddr.address}:${upstreamAddr.port}` });

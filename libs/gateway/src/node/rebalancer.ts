@@ -1,6 +1,7 @@
 import type { EndpointRegistry } from '@piko/cluster';
 import type { RebalanceConfig } from '@piko/config';
 import type { Logger } from '@piko/observability';
+import { Counter, type Registry } from 'prom-client';
 import { retireUpstreams } from '../retire-upstream';
 import type { UpstreamConnection, UpstreamPool } from '../upstream-pool';
 
@@ -21,14 +22,21 @@ export class Rebalancer {
   private running = false;
   /** Told to move and not yet gone: not counted as ours, not picked again. */
   private readonly retiring = new WeakSet<UpstreamConnection>();
+  private readonly shedTotal: Counter | undefined;
 
+  /** With `metrics`, counts the upstreams told to move in `piko_upstreams_rebalanced_total`. */
   constructor(
     private readonly pool: UpstreamPool,
     private readonly registry: EndpointRegistry,
     private readonly nodeId: string,
     private readonly config: RebalanceConfig,
     private readonly logger: Logger,
-  ) {}
+    metrics?: Registry,
+  ) {
+    this.shedTotal =
+      metrics &&
+      new Counter({ name: 'piko_upstreams_rebalanced_total', help: 'Upstreams told to reconnect elsewhere (go-away) because this gateway had more than its share.', registers: [metrics] });
+  }
 
   start(): void {
     if (this.config.threshold <= 0 || this.config.shedRate <= 0) return;
@@ -57,6 +65,7 @@ export class Rebalancer {
       // The newest connections go first: they are the likeliest to be a reconnect storm's overflow.
       const victims = candidates.sort((a, b) => b.connectedAt.getTime() - a.connectedAt.getTime()).slice(0, shed);
       for (const victim of victims) this.retiring.add(victim);
+      this.shedTotal?.inc(victims.length);
       this.logger.info('rebalancing upstreams', { local, average: Math.round(average * 10) / 10, shed: victims.length });
       void retireUpstreams(this.pool, victims, Date.now() + RETIRE_GRACE_MS);
       return victims.length;

@@ -1,22 +1,26 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { SESSION_CLOSE_REASONS, sessionCloseReason, type SessionCloseReason } from '@piko/protocol';
 
 /** How a relay stream ended its header exchange. */
 export type RelayStreamResult = 'accepted' | 'no_upstream' | 'draining' | 'bad_request' | 'error';
+const STREAM_RESULTS: readonly RelayStreamResult[] = ['accepted', 'no_upstream', 'draining', 'bad_request', 'error'];
 
 /** The relay server's Prometheus metrics, registered in the process's registry. */
 export class RelayServerMetrics {
-  readonly streamsTotal: Counter<'result'>;
+  private readonly streams = new Map<RelayStreamResult, { inc(): void }>();
   readonly sessions: Gauge;
   readonly activeStreams: Gauge;
   readonly handshakeFailures: Counter<'reason'>;
+  private readonly closes = new Map<SessionCloseReason, { inc(): void }>();
 
   constructor(registry: Registry) {
-    this.streamsTotal = new Counter({
+    const streamsTotal = new Counter({
       name: 'piko_relay_server_streams_total',
       help: 'Relay streams from proxies, by result of the header exchange (accepted, no_upstream, draining, bad_request, error).',
       labelNames: ['result'],
       registers: [registry],
     });
+    for (const result of STREAM_RESULTS) this.streams.set(result, streamsTotal.labels(result));
     this.sessions = new Gauge({
       name: 'piko_relay_server_sessions',
       help: 'Relay connections from proxies currently open.',
@@ -33,5 +37,22 @@ export class RelayServerMetrics {
       labelNames: ['reason'],
       registers: [registry],
     });
+    const closes = new Counter({
+      name: 'piko_relay_server_session_closes_total',
+      help: 'Relay connections from proxies that ended, by reason (closed, protocol_error, timeout, go_away_error, error).',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    for (const reason of SESSION_CLOSE_REASONS) this.closes.set(reason, closes.labels(reason));
+  }
+
+  /** Counts one relay stream's header exchange result (children made once: one increment per stream). */
+  stream(result: RelayStreamResult): void {
+    this.streams.get(result)?.inc();
+  }
+
+  /** Counts one ended relay session under the reason its close error shows. */
+  sessionClosed(err: Error | undefined): void {
+    this.closes.get(sessionCloseReason(err))?.inc();
   }
 }

@@ -197,6 +197,7 @@ export class RelayServer {
       warnings.flush();
       this.sessions.delete(session);
       this.metrics?.sessions.dec();
+      this.metrics?.sessionClosed(err);
       logger.info('relay session closed', err ? { reason: err.message } : {});
     });
   }
@@ -215,7 +216,7 @@ export class RelayServer {
           return this.refuse(stream, RelayStatus.BadRequest);
         }
         logger.debug('relay stream failed before its header', { streamId: stream.id, err: err.message });
-        this.metrics?.streamsTotal.inc({ result: 'error' });
+        this.metrics?.stream('error');
         stream.destroy();
         this.streamDone();
       },
@@ -234,7 +235,7 @@ export class RelayServer {
       logger.debug('relay stream refused: no upstream', { streamId: stream.id, endpointId });
       return this.refuse(stream, RelayStatus.NoUpstream);
     }
-    this.metrics?.streamsTotal.inc({ result: 'accepted' });
+    this.metrics?.stream('accepted');
     this.metrics?.activeStreams.inc();
     // The status goes out in the same tick's frames as anything the upstream side sends back.
     stream.write(encodeRelayResponse(RelayStatus.Accepted));
@@ -250,7 +251,7 @@ export class RelayServer {
    * status byte at the proxy and turn a clean "try elsewhere" into a connection error.
    */
   private refuse(stream: YamuxStream, status: RelayStatus): void {
-    this.metrics?.streamsTotal.inc({ result: RESULT_FOR_STATUS[status] });
+    this.metrics?.stream(RESULT_FOR_STATUS[status]);
     stream.resume(); // nothing should follow the header; whatever does is dropped
     stream.end(encodeRelayResponse(status));
     // Done as far as draining goes: the proxy resets the stream once it read the status, and

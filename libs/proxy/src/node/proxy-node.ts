@@ -5,8 +5,9 @@ import { RoutingTable } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { ProxyServer } from '../proxy-server';
+import { ClusterDialMetrics } from '../relay/cluster-dial-metrics';
 import { ClusterUpstreamDialer } from '../relay/cluster-upstream-dialer';
 import { RelayClient } from '../relay/relay-client';
 import { proxyOptions, relayClientOptions } from './proxy-config';
@@ -47,7 +48,7 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   });
   new RoutingMetrics(registry, routing);
   const relay = new RelayClient(relayClientOptions(config), log.child({ subsystem: 'relay' }), registry);
-  const dialer = new ClusterUpstreamDialer(routing, relay, log.child({ subsystem: 'proxy' }));
+  const dialer = new ClusterUpstreamDialer(routing, relay, log.child({ subsystem: 'proxy' }), Math.random, new ClusterDialMetrics(registry));
 
   const app = await NestFactory.create(
     ProxyNodeModule.register({
@@ -73,6 +74,7 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
     { id, role: 'proxy', proxyAddr: advertiseAddr(config.proxy.advertiseAddr, config.proxy.bindAddr, proxyAddr.port) },
     log,
   );
+  reportRegistration(registry, registration);
   await registration.start();
   readiness.markReady();
   log.info('proxy ready', { addr: `${proxyAddr.address}:${proxyAddr.port}` });

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { RelayStatus } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import type { UpstreamDialer } from '../upstream-dialer';
+import type { ClusterDialMetrics } from './cluster-dial-metrics';
 import type { RelayDialResult } from './relay-client';
 import { pickWeighted } from './weighted-pick';
 
@@ -41,6 +42,7 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
     private readonly relay: RelayOpener,
     private readonly logger: Logger,
     private readonly random: () => number = Math.random,
+    private readonly metrics?: ClusterDialMetrics,
   ) {}
 
   async dial(endpointId: string): Promise<Duplex | undefined> {
@@ -50,7 +52,10 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
       const route = candidates[index];
       try {
         const result = await this.relay.open(route.relayAddr, endpointId);
-        if (result.status === RelayStatus.Accepted) return result.stream;
+        if (result.status === RelayStatus.Accepted) {
+          this.metrics?.sentTo(route.nodeId);
+          return result.stream;
+        }
         this.logger.info('gateway refused relay stream', {
           endpointId,
           nodeId: route.nodeId,
@@ -67,6 +72,7 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
       }
       candidates = candidates.filter((_, i) => i !== index);
       if (candidates.length > 0) {
+        this.metrics?.retriesTotal.inc();
         this.logger.debug('retrying relay on another gateway', { endpointId, remaining: candidates.length });
       }
     }

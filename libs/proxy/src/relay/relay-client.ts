@@ -110,7 +110,7 @@ export class RelayClient {
     try {
       stream = session.open();
     } catch (err) {
-      this.metrics?.dialsTotal.inc({ result: 'error' });
+      this.metrics?.dialed('error');
       if (err instanceof GoAwayError) this.drop(relayAddr, session);
       throw new RelayDialError(`cannot open a relay stream to ${relayAddr}: ${(err as Error).message}`, 'ERR_RELAY_STREAM', { cause: err });
     }
@@ -123,23 +123,23 @@ export class RelayClient {
       status = await readRelayResponse(stream, this.options.acceptTimeoutMs);
     } catch (err) {
       stream.destroy();
-      this.metrics?.dialsTotal.inc({ result: 'error' });
+      this.metrics?.dialed('error');
       throw new RelayDialError(`relay stream to ${relayAddr} failed before the gateway answered: ${(err as Error).message}`, 'ERR_RELAY_STREAM', {
         cause: err,
       });
     }
     switch (status) {
       case RelayStatus.Accepted:
-        this.metrics?.dialsTotal.inc({ result: 'accepted' });
+        this.metrics?.dialed('accepted');
         return { status, stream };
       case RelayStatus.NoUpstream:
       case RelayStatus.Draining:
         stream.destroy();
-        this.metrics?.dialsTotal.inc({ result: status === RelayStatus.NoUpstream ? 'no_upstream' : 'draining' });
+        this.metrics?.dialed(status === RelayStatus.NoUpstream ? 'no_upstream' : 'draining');
         return { status };
       case RelayStatus.BadRequest:
         stream.destroy();
-        this.metrics?.dialsTotal.inc({ result: 'error' });
+        this.metrics?.dialed('error');
         throw new RelayDialError(`gateway ${relayAddr} refused the relay header as malformed`, 'ERR_RELAY_BAD_REQUEST');
     }
   }
@@ -151,7 +151,7 @@ export class RelayClient {
     if (conn?.session && !conn.session.isClosed && !conn.session.remoteGoAway) return Promise.resolve(conn.session);
     if (conn?.connecting) return conn.connecting;
     if (conn?.failure && conn.failedUntil > Date.now()) {
-      this.metrics?.dialsTotal.inc({ result: 'error' });
+      this.metrics?.dialed('error');
       return Promise.reject(conn.failure);
     }
     conn = { relayAddr, failedUntil: 0 };
@@ -166,6 +166,7 @@ export class RelayClient {
         }
         entry.session = session;
         session.once('close', (err?: Error) => {
+          this.metrics?.sessionClosed(err);
           this.logger.info('relay connection closed', { relayAddr, ...(err ? { reason: err.message } : {}) });
           this.drop(relayAddr, session);
         });
@@ -191,7 +192,7 @@ export class RelayClient {
           this.conns.delete(relayAddr);
         }
         this.logger.warn('relay connect failed', { relayAddr, err: err.message, holdMs: this.options.connectRetryHoldMs });
-        this.metrics?.dialsTotal.inc({ result: 'error' });
+        this.metrics?.dialed('error');
         throw err;
       },
     );

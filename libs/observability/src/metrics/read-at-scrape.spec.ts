@@ -1,0 +1,18 @@
+import { Registry } from 'prom-client';
+import { counterReadAtScrape, gaugeReadAtScrape } from './read-at-scrape';
+
+describe('read at scrape', () => {
+  it('exports the current value of a gauge and of a running total as a counter', async () => {
+    const registry = new Registry();
+    let size = 4;
+    let total = 10;
+    gaugeReadAtScrape(registry, 'piko_t_size', 'Size.', () => size);
+    counterReadAtScrape(registry, 'piko_t_things_total', 'Things.', () => total);
+    expect(await registry.metrics()).toMatch(/# TYPE piko_t_things_total counter\npiko_t_things_total 10\n/);
+    size = 1;
+    total = 25;
+    const text = await registry.metrics();
+    expect(text).toMatch(/^piko_t_size 1$/m);
+    expect(text).toMatch(/^piko_t_things_total 25$/m);
+  });
+});
