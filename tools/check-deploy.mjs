@@ -159,7 +159,7 @@ const VALUE_SET_EXPECTATIONS = {
     expectReplicas(objs, where, { 'piko-proxy': 3, 'piko-gateway': 3, 'piko-admin': 2 });
     for (const kind of ['Gateway', 'HTTPRoute', 'Certificate']) if (!objs.some((o) => o.kind === kind)) fail(where, `no ${kind}`);
     const hpa = objs.find((o) => id(o) === 'HorizontalPodAutoscaler/piko-gateway');
-    if (!hpa?.spec.metrics.some((m) => m.type === 'Pods' && m.pods.metric.name === 'piko_upstream_connections')) fail(where, 'the gateways do not scale on piko_upstream_connections');
+    if (!hpa?.spec.metrics.some((m) => m.type === 'Pods' && m.pods.metric.name === 'piko_upstreams_connected_upstreams')) fail(where, 'the gateways do not scale on piko_upstreams_connected_upstreams');
     const hosts = objs.filter((o) => o.kind === 'HTTPRoute').flatMap((r) => r.spec.hostnames);
     if (!hosts.includes('*.piko.example.com')) fail(where, 'no HTTPRoute for the wildcard host *.piko.example.com');
   },
