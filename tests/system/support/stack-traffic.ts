@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import WebSocket from 'ws';
 
 /**
@@ -33,23 +35,25 @@ export interface StackTargets {
   directUrl: string;
   /** A TCP endpoint served by a TcpTestService. */
   tcpEndpoint: string;
+  /** For an https:// proxyUrl: the CA (PEM) to trust and the name its certificate carries. */
+  tls?: { ca: string; servername: string };
 }
 
 /** Sends one HTTP request, one WebSocket message and one TCP exchange; throws on any failure. */
 export async function sendStackTraffic(t: StackTargets): Promise<{ sent: { ws: string; tcp: string }; got: StackTraffic }> {
   const path = `/probe?n=${randomBytes(4).toString('hex')}`;
-  const post = async (base: string, headers: Record<string, string>): Promise<EchoBody> => {
-    const res = await fetch(`${base}${path}`, { method: 'POST', body: 'hello through piko', headers, signal: AbortSignal.timeout(10_000) });
-    if (res.status !== 200) throw new Error(`POST ${base}${path}: ${res.status} ${await res.text()}`);
-    const { name, method, url, body } = (await res.json()) as EchoBody;
+  const post = async (base: string, headers: Record<string, string>, tls?: StackTargets['tls']): Promise<EchoBody> => {
+    const { status, text } = await postText(`${base}${path}`, 'hello through piko', headers, tls);
+    if (status !== 200) throw new Error(`POST ${base}${path}: ${status} ${text}`);
+    const { name, method, url, body } = JSON.parse(text) as EchoBody;
     return { name, method, url, body };
   };
-  const tunnelled = await post(t.proxyUrl, { 'x-piko-endpoint': t.httpEndpoint });
+  const tunnelled = await post(t.proxyUrl, { 'x-piko-endpoint': t.httpEndpoint }, t.tls);
   const direct = await post(t.directUrl, {});
   const wsText = `ws-${randomBytes(6).toString('hex')}`;
-  const webSocket = await echoOnce(`${t.proxyUrl.replace(/^http/, 'ws')}/ws`, { 'x-piko-endpoint': t.httpEndpoint }, wsText, false);
+  const webSocket = await echoOnce(`${t.proxyUrl.replace(/^http/, 'ws')}/ws`, { 'x-piko-endpoint': t.httpEndpoint }, wsText, false, t.tls);
   const tcpBytes = randomBytes(32);
-  const tcp = await echoOnce(`${t.proxyUrl.replace(/^http/, 'ws')}/_piko/v1/tcp/${t.tcpEndpoint}`, {}, Buffer.concat([Buffer.from('echo\n'), tcpBytes]), true);
+  const tcp = await echoOnce(`${t.proxyUrl.replace(/^http/, 'ws')}/_piko/v1/tcp/${t.tcpEndpoint}`, {}, Buffer.concat([Buffer.from('echo\n'), tcpBytes]), true, t.tls);
   return { sent: { ws: wsText, tcp: tcpBytes.toString('hex') }, got: { http: { tunnelled, direct }, webSocket, tcp } };
 }
 
@@ -57,9 +61,9 @@ export async function sendStackTraffic(t: StackTargets): Promise<{ sent: { ws: s
  * Opens a WebSocket, sends `message`, and resolves with what comes back: text, or (binary) the
  * bytes as hex once as many as were sent after the mode line came back.
  */
-function echoOnce(url: string, headers: Record<string, string>, message: string | Buffer, binary: boolean): Promise<string> {
+function echoOnce(url: string, headers: Record<string, string>, message: string | Buffer, binary: boolean, tls?: StackTargets['tls']): Promise<string> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(url, { headers, handshakeTimeout: 10_000, ...tls });
     const timer = setTimeout(() => fail(new Error(`${url}: no echo within 10 s`)), 10_000);
     let received = Buffer.alloc(0);
     const expected = binary ? (message as Buffer).length - 'echo\n'.length : 0;
@@ -83,5 +87,21 @@ function echoOnce(url: string, headers: Record<string, string>, message: string 
       ws.close();
       resolve(received.toString('hex'));
     });
+  });
+}
+
+/** POSTs `body` to `url` (http or https, trusting `tls.ca` for `tls.servername`); resolves with the status and body text. */
+export function postText(url: string, body: string, headers: Record<string, string>, tls?: StackTargets['tls']): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = send(url, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, timeout: 10_000, ...tls }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no response within 10 s`)));
+    req.on('error', reject);
+    req.end(body);
   });
 }
