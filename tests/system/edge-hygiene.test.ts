@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { ManagedProcess } from '@piko/testing';
 import { buildGoProgram, type GoPeerProcess, startGoPeer } from '../interop/go-peer';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
@@ -28,6 +29,17 @@ function headerValues(head: string, name: string): string[] {
     .map(([, v]) => v);
 }
 
+/** Writes `bytes` in one write and returns everything the server sends until it closes. */
+function sendUntilClosed(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(received).toString('latin1')));
+  });
+}
+
 function manyHeaders(count: number): string {
   return Array.from({ length: count }, (_, i) => `X-Many-${i}: v\r\n`).join('');
 }
@@ -47,7 +59,12 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
   let goPort: number;
 
   beforeAll(async () => {
-    service = new RawUpstream((socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok'));
+    service = new RawUpstream((socket, head) => {
+      if (!head.startsWith('GET /slow ')) return void socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
+      // A response in two parts, the second a moment later: a response still being written.
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\nconnection: close\r\n\r\nhello');
+      setTimeout(() => socket.end('world'), 300);
+    });
     const servicePort = await service.listen();
     const [binary, pikoServer, trustingServer] = await Promise.all([
       buildGoProgram('reverseproxy'),
@@ -246,6 +263,24 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
         ['x-forwarded-for', '6.6.6.6, 127.0.0.1'],
         ['x-forwarded-host', 'svc.example'],
       ]);
+    });
+  });
+
+  describe('no error response written into another response', () => {
+    it('a malformed request pipelined behind a response still being written is answered after that response, then the connection closes (as Go)', async () => {
+      const bytes = 'GET /slow HTTP/1.1\r\nHost: svc.example\r\n\r\nNOT HTTP AT ALL\r\n\r\n';
+      for (const port of [goPort, server.proxyPort]) {
+        const received = await sendUntilClosed(port, bytes);
+        const first = parseResponse(Buffer.from(received, 'latin1'));
+        expect(first.status).toBe(200);
+        expect(first.complete).toBe(true);
+        // The first response's body is whole, and nothing was written inside it.
+        const firstEnd = received.indexOf('helloworld') + 'helloworld'.length;
+        expect(firstEnd).toBeGreaterThan('helloworld'.length);
+        const rest = received.slice(firstEnd);
+        expect(rest).toMatch(/^HTTP\/1\.1 400 /);
+        if (port === server.proxyPort) expect(rest.endsWith('\r\n\r\n{"error":"bad request"}\n')).toBe(true);
+      }
     });
   });
 });

@@ -18,7 +18,7 @@ import { returnToHttpServer } from './connection-handback';
 import { UpgradeForwarder, type UpgradeOutcome } from './upgrade-forwarder';
 import { headerCountLimit, normaliseRequestTarget, refuseRequestHead } from './request-head';
 import { isReservedPath } from './reserved-path';
-
+import { OwedResponses } from './owed-responses';
 
 /**
  * The proxy port: finds the endpoint of each request, opens a stream to one of its upstreams and
@@ -35,6 +35,9 @@ export class ProxyServer {
   private readonly upgradeForwarder: UpgradeForwarder;
   private readonly upgraded = new Set<Duplex>();
   private inFlight = 0;
+  private readonly owed = new OwedResponses();
+  /** Connections whose parser failed: answered once (Node reports every later chunk again). */
+  private readonly failedConnections = new WeakSet<Duplex>();
 
   constructor(
     @Inject(PROXY_OPTIONS) private readonly options: ProxyOptions,
@@ -102,6 +105,7 @@ export class ProxyServer {
    * Piko's middleware before its routes.
    */
   private accept(req: IncomingMessage, res: ServerResponse): void {
+    this.owed.add(req.socket, res);
     const refusal = refuseRequestHead(req, this.options.maxHeaderCount);
     if (refusal) {
       this.track(req, res);
@@ -268,11 +272,24 @@ export class ProxyServer {
     return endpointId;
   }
 
-  /** Malformed requests get a JSON answer where the socket still allows one (Node's default is bodyless). */
+  /**
+   * Malformed requests get a JSON answer where the socket still allows one (Node's default is
+   * bodyless), and the connection closes. The answer waits until every response still owed to a
+   * request read whole (one streaming, pipelined ones queued behind it) is over, so it never
+   * lands inside one, as Go's server reads (and refuses) the next request only after the previous
+   * response; where a response had begun for the request the error is about, the connection is
+   * cut instead. Reading stops meanwhile: nothing more from this client is parsed.
+   */
   private handleClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    if (this.failedConnections.has(socket)) return;
+    this.failedConnections.add(socket);
     this.logger.debug('bad client request', { code: err.code, err: err.message });
-    if (!socket.writable) return void socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    sendRawError(socket, status, (STATUS_CODES[status] ?? 'bad request').toLowerCase());
+    socket.pause();
+    this.owed.afterComplete(socket, () => {
+      // Still owed now: the response of a request cut short by the error (a timeout), begun already.
+      if (!socket.writable || this.owed.anyStarted(socket)) return void socket.destroy();
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      sendRawError(socket, status, (STATUS_CODES[status] ?? 'bad request').toLowerCase());
+    });
   }
 }
