@@ -18,7 +18,7 @@
 //      command through the same loader and refusal.
 // Usage: node tools/check-deploy.mjs [--write]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,11 +87,13 @@ function manifestFiles(docs) {
 /** Lints and renders every value set; returns value set name → objects (default: through deploy/kubernetes). */
 async function renderValueSets() {
   const rendered = {};
-  for (const [name, valueFiles] of Object.entries(VALUE_SETS)) {
-    const lint = await lintChart(valueFiles);
-    if (!lint.ok) fail(`helm lint --strict (${name})`, lint.output.trim());
-    if (name !== 'default') rendered[name] = await renderChart(valueFiles);
-  }
+  await Promise.all(
+    Object.entries(VALUE_SETS).map(async ([name, valueFiles]) => {
+      const lint = await lintChart(valueFiles);
+      if (!lint.ok) fail(`helm lint --strict (${name})`, lint.output.trim());
+      if (name !== 'default') rendered[name] = await renderChart(valueFiles);
+    }),
+  );
   notes.push(`helm lint --strict and helm template: ${Object.keys(VALUE_SETS).join(', ')}`);
 
   const files = manifestFiles(await renderChartDocuments(VALUE_SETS.default));
@@ -362,16 +364,6 @@ function checkDockerfile() {
   if (!/^USER (?!root|0\b)\S+$/m.test(text)) fail('Dockerfile', 'the runtime stage does not switch to a non-root USER');
 }
 
-// The role commands are checked against the shared ServerConfig schema above; this only says
-// whether the built CLI offers each command yet (a note, not a failure, while they are built).
-function noteRoleCommands() {
-  const cli = join(root, 'dist/apps/cli/main.js');
-  if (!existsSync(cli)) return notes.push('dist/apps/cli/main.js missing: role commands not looked up');
-  const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' }).stdout ?? '';
-  const missing = ['proxy', 'gateway', 'admin'].filter((c) => !new RegExp(`^\\s+${c}\\s`, 'm').test(help));
-  if (missing.length > 0) notes.push(`NOTE: the built CLI has no ${missing.join(', ')} command yet; the compose file and manifests use them`);
-}
-
 // ---------------------------------------------------------------- main
 /** Every check of one render; returns the objects to schema-check, labelled. */
 async function checkRender(name, objects, secrets, where) {
@@ -383,7 +375,6 @@ async function checkRender(name, objects, secrets, where) {
 }
 
 try {
-  noteRoleCommands();
   const rendered = await renderValueSets();
   const schemaItems = [];
   for (const [name, objects] of Object.entries(rendered)) {

@@ -12,14 +12,23 @@ import { join } from 'node:path';
 /** Piko CLI commands that run a server role. */
 export const PIKO_ROLES = ['proxy', 'gateway', 'admin', 'server'];
 
+/** Certificates already made in this process, by their names (openssl is the slow part of a check). */
+const issued = new Map();
+
 /**
- * A self-signed ECDSA certificate for the given names, as the kubernetes.io/tls Secret that
+ * A self-signed ECDSA certificate for the given names (made once per process and names), as the kubernetes.io/tls Secret that
  * cert-manager writes (tls.crt, tls.key, ca.crt: the certificate signs itself). Uses openssl.
  * @param {string[]} dnsNames subjectAltNames (the first is also the CN)
  * @returns {{ 'tls.crt': string, 'tls.key': string, 'ca.crt': string }} PEM texts
  * @throws Error when openssl fails
  */
 export function selfSignedTls(dnsNames) {
+  const key = dnsNames.join(',');
+  if (!issued.has(key)) issued.set(key, issue(dnsNames));
+  return issued.get(key);
+}
+
+function issue(dnsNames) {
   const dir = mkdtempSync(join(tmpdir(), 'piko-tls-'));
   try {
     const [key, cert] = [join(dir, 'tls.key'), join(dir, 'tls.crt')];
