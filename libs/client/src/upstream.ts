@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'tls';
-import { Session, isValidEndpointId, webSocketDuplex } from '@piko/protocol';
+import { Session, isValidEndpointId, webSocketDuplex, type EndpointProtocol } from '@piko/protocol';
 import { InvalidEndpointIdError } from './errors';
 import { forwardConnection } from './forward-connection';
 import { parseHostPort } from './host-port';
@@ -36,6 +36,13 @@ export interface UpstreamOptions {
 export interface ListenOptions {
   /** Cancels the initial connect (including its retries). Has no effect once listen() resolved. */
   signal?: AbortSignal;
+  /**
+   * What the service behind this listener speaks, told to Piko on every connect. With `'http'`
+   * (serveHttp, the agent's HTTP listeners) Piko never sends this listener a raw TCP connection
+   * from its `/_piko/v1/tcp/:id` route, so every byte it gets is an HTTP request the proxy
+   * checked. Unset: both kinds, as Go Piko (whose servers ignore the header).
+   */
+  protocol?: EndpointProtocol;
 }
 
 /**
@@ -57,7 +64,7 @@ export class Upstream {
    * reject at once with UnauthorizedError, any other refusal with a non-retryable ConnectError.
    */
   async listen(endpointId: string, options: ListenOptions = {}): Promise<Listener> {
-    const listener = this.createListener(endpointId);
+    const listener = this.createListener(endpointId, options.protocol);
     await listener.start(options.signal);
     return listener;
   }
@@ -68,14 +75,14 @@ export class Upstream {
    */
   async listenAndForward(endpointId: string, addr: string | number, options: ListenOptions = {}): Promise<Listener> {
     const target = parseHostPort(addr);
-    const listener = this.createListener(endpointId);
+    const listener = this.createListener(endpointId, options.protocol);
     const logger = this.logger.child({ endpointId });
     listener.on('connection', (stream) => forwardConnection(stream, target, logger));
     await listener.start(options.signal);
     return listener;
   }
 
-  private createListener(endpointId: string): Listener {
+  private createListener(endpointId: string, protocol: EndpointProtocol | undefined): Listener {
     if (!isValidEndpointId(endpointId)) throw new InvalidEndpointIdError(endpointId);
     const url = upstreamUrl(this.options.url, endpointId);
     return new Listener(endpointId, {
@@ -87,7 +94,15 @@ export class Upstream {
         this.logger.debug('connecting', { endpointId, url });
         return connectWebSocket(
           url,
-          { token: this.options.token, tenantId: this.options.tenantId, tls: this.options.tls, handshakeTimeout: this.options.handshakeTimeout, signal, port: 'upstream' },
+          {
+            token: this.options.token,
+            tenantId: this.options.tenantId,
+            protocol,
+            tls: this.options.tls,
+            handshakeTimeout: this.options.handshakeTimeout,
+            signal,
+            port: 'upstream',
+          },
           // Inside the 'open' event, so a frame sent right behind the 101 is not lost (see connectWebSocket).
           (ws) =>
             new Session(webSocketDuplex(ws), {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'http';
 import type { ConnectionOptions } from 'tls';
 import { WebSocket } from 'ws';
+import { ENDPOINT_PROTOCOL_HEADER, type EndpointProtocol } from '@piko/protocol';
 import { describeConnectCause } from './connect-cause';
 import { AbortError, ConnectError, UnauthorizedError } from './errors';
 import { type PikoPort, wrongPortReason } from './wrong-port';
@@ -10,6 +11,8 @@ export interface WebSocketConnectOptions {
   token?: string;
   /** Sent as `x-piko-tenant-id` (Go Piko's WithTenantID). */
   tenantId?: string;
+  /** Sent as `x-piko-endpoint-protocol` (ours; Go Piko servers ignore it): see ListenOptions.protocol. */
+  protocol?: EndpointProtocol;
   tls?: ConnectionOptions;
   signal?: AbortSignal;
   /** The Piko port the URL should name; a refusal that shows it names another says so (wrong-port.ts). */
@@ -43,6 +46,7 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
     const headers: Record<string, string> = {};
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
     if (options.tenantId) headers['x-piko-tenant-id'] = options.tenantId;
+    if (options.protocol) headers[ENDPOINT_PROTOCOL_HEADER] = options.protocol;
     const ws = new WebSocket(url, {
       ...options.tls,
       headers,

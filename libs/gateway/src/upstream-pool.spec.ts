@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { Session } from '@piko/protocol';
+import type { EndpointProtocol, Session } from '@piko/protocol';
 import { type UpstreamConnection, UpstreamPool } from './upstream-pool';
 
 /** A stand-in session: only what the pool reads (the real multiplexer is tested in @piko/protocol). */
-function connection(name: string, endpointId = 'svc'): UpstreamConnection & { opened: number } {
+function connection(name: string, endpointId = 'svc', protocol?: EndpointProtocol): UpstreamConnection & { opened: number } {
   const session = Object.assign(new EventEmitter(), { isClosed: false, remoteGoAway: false, open: () => new PassThrough() });
-  const conn = { id: name, endpointId, remoteAddr: name, connectedAt: new Date(), session: session as unknown as Session, opened: 0 };
+  const conn = { id: name, endpointId, remoteAddr: name, connectedAt: new Date(), session: session as unknown as Session, protocol, opened: 0 };
   session.open = () => {
     conn.opened++;
     return new PassThrough();
@@ -40,6 +40,23 @@ describe('UpstreamPool', () => {
     expect([a.opened, b.opened]).toEqual([0, 3]);
     (b.session as unknown as { remoteGoAway: boolean }).remoteGoAway = true;
     expect(pool.dial('svc')).toBeUndefined();
+  });
+
+  it('never gives a raw TCP stream to an upstream that declared http; any stream to the others', () => {
+    const pool = new UpstreamPool();
+    const [web, db, goPiko] = [connection('web', 'svc', 'http'), connection('db', 'svc', 'tcp'), connection('go-piko', 'svc')];
+    pool.add(web);
+    expect(pool.dial('svc', { rawTcp: true })).toBeUndefined();
+    expect(pool.servesOnlyHttp('svc')).toBe(true);
+    expect(pool.servesOnlyHttp('other')).toBe(false);
+    pool.add(db);
+    pool.add(goPiko);
+    expect(pool.servesOnlyHttp('svc')).toBe(false);
+    for (let i = 0; i < 4; i++) pool.dial('svc', { rawTcp: true });
+    expect([web.opened, db.opened, goPiko.opened]).toEqual([0, 2, 2]);
+    // HTTP streams go to every upstream, as before.
+    for (let i = 0; i < 3; i++) pool.dial('svc');
+    expect([web.opened, db.opened, goPiko.opened]).toEqual([1, 3, 3]);
   });
 
   it('uses a retiring upstream only while the endpoint has no other', () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { Session } from '@piko/protocol';
+import type { EndpointProtocol, Session } from '@piko/protocol';
 
 /** One connected upstream: an agent or SDK listener that registered an endpoint over a multiplexed session. */
 export interface UpstreamConnection {
@@ -9,6 +9,19 @@ export interface UpstreamConnection {
   readonly remoteAddr: string;
   readonly connectedAt: Date;
   readonly session: Session;
+  /**
+   * What its service speaks, from its ENDPOINT_PROTOCOL_HEADER; undefined when it did not say
+   * (Go Piko's agents and SDK): it then takes raw TCP streams too.
+   */
+  readonly protocol?: EndpointProtocol;
+}
+
+export interface PoolDialOptions {
+  /**
+   * The stream carries the proxy's raw TCP route: never given to an upstream that declared
+   * `http` (its service would receive bytes that never passed the proxy's request rules).
+   */
+  rawTcp?: boolean;
 }
 
 interface EndpointUpstreams {
@@ -54,12 +67,22 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
   /**
    * Opens a stream to the next usable upstream of the endpoint, or returns undefined if it has
    * none. Upstreams being retired (told go-away) are used only when the endpoint has no other:
-   * they are on their way out, but until their replacement connects they still serve.
+   * they are on their way out, but until their replacement connects they still serve. With
+   * `rawTcp`, upstreams that declared HTTP are skipped (see servesOnlyHttp).
    */
-  dial(endpointId: string): Duplex | undefined {
+  dial(endpointId: string, options: PoolDialOptions = {}): Duplex | undefined {
     const entry = this.endpoints.get(endpointId);
     if (!entry) return undefined;
-    return this.dialFrom(entry, false) ?? this.dialFrom(entry, true);
+    return this.dialFrom(entry, false, options) ?? this.dialFrom(entry, true, options);
+  }
+
+  /**
+   * True when the endpoint has upstreams here and every one declared HTTP: a raw TCP stream for
+   * it is refused as such (403 at the proxy), not as "no available upstreams".
+   */
+  servesOnlyHttp(endpointId: string): boolean {
+    const entry = this.endpoints.get(endpointId);
+    return entry !== undefined && entry.connections.every((connection) => connection.protocol === 'http');
   }
 
   /** Marks an upstream as being retired (see dial). */
@@ -67,11 +90,12 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
     this.retiring.add(connection);
   }
 
-  private dialFrom(entry: EndpointUpstreams, retiring: boolean): Duplex | undefined {
+  private dialFrom(entry: EndpointUpstreams, retiring: boolean, options: PoolDialOptions): Duplex | undefined {
     for (let tried = 0; tried < entry.connections.length; tried++) {
       const connection = entry.connections[entry.next];
       entry.next = (entry.next + 1) % entry.connections.length;
       const { session } = connection;
+      if (options.rawTcp && connection.protocol === 'http') continue;
       if (session.isClosed || session.remoteGoAway || this.retiring.has(connection) !== retiring) continue;
       try {
         const stream = session.open();

@@ -4,7 +4,7 @@ import { Inject } from '@nestjs/common';
 import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { atTime } from '@piko/auth';
-import { Session, webSocketDuplex } from '@piko/protocol';
+import { ENDPOINT_PROTOCOL_HEADER, parseEndpointProtocol, Session, webSocketDuplex } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import type { GatewayOptions } from './gateway-options';
 import { GatewayMetrics } from './gateway-metrics';
@@ -33,7 +33,8 @@ export class UpstreamGateway implements OnGatewayConnection {
     const { endpointId } = upgradeParams(request);
     const remoteAddr = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
     const token = upstreamToken(request);
-    const logger = this.logger.child({ endpointId, remoteAddr, ...(token?.tenantId ? { tenantId: token.tenantId } : {}) });
+    const protocol = parseEndpointProtocol(request.headers[ENDPOINT_PROTOCOL_HEADER]);
+    const logger = this.logger.child({ endpointId, remoteAddr, ...(token?.tenantId ? { tenantId: token.tenantId } : {}), ...(protocol ? { protocol } : {}) });
     // A stream the upstream opens towards us has no meaning in Piko's protocol: each SYN is
     // answered with RST without allocating a stream, so a flood of them costs little.
     const session = new Session(webSocketDuplex(ws), { client: false, ...this.options.mux, refuseInboundStreams: true, logger });
@@ -43,6 +44,7 @@ export class UpstreamGateway implements OnGatewayConnection {
       remoteAddr,
       connectedAt: new Date(),
       session,
+      protocol,
     };
     // As Go Piko: the session ends when the token that opened it expires (unless
     // disable_disconnect_on_expiry), in-flight streams included; the upstream must reconnect with a fresh token.

@@ -28,13 +28,16 @@ export {
   StreamsExhaustedError,
   TooManyStreamsError,
 } from './errors';
-export { ENDPOINT_HEADER } from './headers';
+export { ENDPOINT_HEADER, ENDPOINT_PROTOCOL_HEADER, parseEndpointProtocol, type EndpointProtocol } from './headers';
+export { TcpToHttpEndpointError } from './tcp-to-http-endpoint-error';
 export { isValidEndpointId } from './endpoint-id';
 export { errorBody } from './error-body';
 export {
   RELAY_MAX_ENDPOINT_ID_BYTES,
   RELAY_REQUEST_PREFIX_SIZE,
+  RELAY_FLAG_RAW_TCP,
   RELAY_VERSION,
+  RELAY_VERSION_FLAGS,
   RelayHeaderError,
   RelayStatus,
   encodeRelayRequest,

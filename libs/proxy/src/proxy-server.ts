@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { isValidEndpointId, websocketOriginAllowed } from '@piko/protocol';
+import { isValidEndpointId, TcpToHttpEndpointError, websocketOriginAllowed } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import { createPortServer, listen } from '@piko/runtime';
 import { endpointIdFromHeaders } from './endpoint-id';
@@ -200,7 +200,7 @@ export class ProxyServer {
     if (tcp && !isValidEndpointId(endpointId)) return refuse(400, 'invalid endpoint id');
     // Piko's own WebSocket: a page in a browser must not open TCP tunnels from a foreign origin.
     if (tcp && !websocketOriginAllowed(req, this.options.tcpAllowedOrigins ?? [])) return refuse(403, 'origin not allowed', endpointId);
-    this.dialer.dial(endpointId).then(
+    this.dialer.dial(endpointId, tcp ? { rawTcp: true } : undefined).then(
       (stream) => {
         if (!stream) {
           this.logger.warn('no available upstreams', { endpointId, upgrade: true });
@@ -234,6 +234,8 @@ export class ProxyServer {
         });
       },
       (err: Error) => {
+        // Raw bytes to an HTTP service would skip every rule this proxy applies to requests.
+        if (err instanceof TcpToHttpEndpointError) return refuse(403, 'tcp connections to an http endpoint are not allowed', endpointId);
         this.logger.warn('upstream unreachable', { endpointId, err: err.message, upgrade: true });
         refuse(502, 'upstream unreachable', endpointId);
       },

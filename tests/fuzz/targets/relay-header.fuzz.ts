@@ -1,8 +1,8 @@
 // Fuzz target: the relay header parser (libs/protocol/src/relay/relay-header.ts) over a stream
-// fed in arbitrary chunks. Oracle: it resolves exactly when the bytes hold a whole version-1
-// header, with the endpoint ID those bytes spell, leaving every later byte in the stream; it
-// rejects with ERR_RELAY_VERSION for another version (once the 3-byte prefix is in) and
-// ERR_RELAY_HEADER_TRUNCATED for a short input; never anything else.
+// fed in arbitrary chunks. Oracle: it resolves exactly when the bytes hold a whole version-1 or
+// version-2 header, with the endpoint ID and RAW_TCP flag those bytes spell, leaving every later
+// byte in the stream; it rejects with ERR_RELAY_VERSION for another version (once its byte is
+// in) and ERR_RELAY_HEADER_TRUNCATED for a short input; never anything else.
 import { PassThrough } from 'node:stream';
 import { RelayHeaderError, readRelayRequest } from '@piko/protocol';
 import { FuzzInput, chunked, nextTurn } from './fuzz-input';
@@ -32,11 +32,14 @@ export async function fuzz(data: Buffer): Promise<void> {
   stream.end();
   const outcome = await result;
 
-  const headerLength = bytes.length >= 3 ? 3 + bytes.readUInt16BE(1) : Infinity;
-  // The fixed 3-byte prefix is read whole before the version is judged.
-  if (bytes.length >= 3 && bytes[0] !== 1) {
+  // Version 1: version, u16 length, ID. Version 2: version, flags, u16 length, ID.
+  const version = bytes.length >= 1 ? bytes[0] : undefined;
+  const prefix = version === 2 ? 4 : 3;
+  const headerLength = bytes.length >= prefix ? prefix + bytes.readUInt16BE(prefix - 2) : Infinity;
+  // The version is judged as soon as its byte is in.
+  if (version !== undefined && version !== 1 && version !== 2) {
     if (!('err' in outcome) || !(outcome.err instanceof RelayHeaderError) || outcome.err.code !== 'ERR_RELAY_VERSION') {
-      throw new Error(`version ${bytes[0]} not refused: ${JSON.stringify(outcome)}`);
+      throw new Error(`version ${version} not refused: ${JSON.stringify(outcome)}`);
     }
     return;
   }
@@ -47,9 +50,10 @@ export async function fuzz(data: Buffer): Promise<void> {
     return;
   }
   if (!('ok' in outcome)) throw new Error(`whole header refused: ${String(outcome.err)}`);
-  const expected = bytes.subarray(3, headerLength).toString('utf8');
-  if (outcome.ok.version !== 1 || outcome.ok.endpointId !== expected) {
-    throw new Error(`decoded ${JSON.stringify(outcome.ok)}, expected endpoint ${JSON.stringify(expected)}`);
+  const expected = bytes.subarray(prefix, headerLength).toString('utf8');
+  const rawTcp = version === 2 && (bytes[1] & 1) === 1;
+  if (outcome.ok.version !== version || outcome.ok.endpointId !== expected || outcome.ok.rawTcp !== rawTcp) {
+    throw new Error(`decoded ${JSON.stringify(outcome.ok)}, expected version ${version}, endpoint ${JSON.stringify(expected)}, rawTcp ${rawTcp}`);
   }
   const rest = await readRest(stream);
   if (!rest.equals(bytes.subarray(headerLength))) throw new Error('bytes after the header were lost or changed');

@@ -56,7 +56,8 @@ export class HttpAgentListener {
 
   /** Connects to Piko; resolves once the endpoint is registered (see Upstream.listen). */
   async start(signal?: AbortSignal): Promise<void> {
-    this.listener = await this.upstream.listen(this.options.endpointId, { signal });
+    // Declared HTTP: Piko then never splices its raw TCP route onto this service (security.md).
+    this.listener = await this.upstream.listen(this.options.endpointId, { signal, protocol: 'http' });
     this.listener.on('connection', (stream: Duplex) => {
       const metrics = this.options.metrics;
       if (metrics) {

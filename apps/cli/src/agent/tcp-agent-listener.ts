@@ -33,7 +33,7 @@ export class TcpAgentListener {
   }
 
   async start(signal?: AbortSignal): Promise<void> {
-    this.listener = await this.upstream.listen(this.options.endpointId, { signal });
+    this.listener = await this.upstream.listen(this.options.endpointId, { signal, protocol: 'tcp' });
     this.listener.on('connection', (stream: Duplex) => this.forward(stream));
     this.listener.on('error', (err: Error) => this.logger.error('listener failed', { err: err.message }));
     this.logger.info('forwarding endpoint', { addr: `${this.target.host}:${this.target.port}` });

@@ -4,6 +4,7 @@ import { RoutingTable, Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { Rebalancer, RelayServer, relayServerOptions, type UpstreamPool } from '@piko/gateway';
 import { bindPort, type Logger } from '@piko/observability';
+import { TcpToHttpEndpointError } from '@piko/protocol';
 import { ClusterDialMetrics, ClusterUpstreamDialer, RelayClient, relayClientOptions, RoutingMetrics, type UpstreamDialer } from '@piko/proxy';
 import { type ClusterClients, serverTls } from '@piko/runtime';
 import type { Registry } from 'prom-client';
@@ -59,8 +60,14 @@ export function clusterLinks(
 
   return {
     dialer: {
-      async dial(endpointId: string): Promise<Duplex | undefined> {
-        return node.pool.dial(endpointId) ?? remote.dial(endpointId);
+      async dial(endpointId: string, options: { rawTcp?: boolean } = {}): Promise<Duplex | undefined> {
+        const local = node.pool.dial(endpointId, options);
+        if (local) return local;
+        // A raw TCP stream the local upstreams refuse (all HTTP) may still find a TCP upstream
+        // elsewhere; remote.dial rejects with TcpToHttpEndpointError if the others are HTTP too.
+        const remoteStream = await remote.dial(endpointId, options);
+        if (!remoteStream && options.rawTcp && node.pool.servesOnlyHttp(endpointId)) throw new TcpToHttpEndpointError(endpointId);
+        return remoteStream;
       },
     },
     listenRelay: () => bindPort('--relay.bind-addr', config.relay.bindAddr, () => relayServer.listen()),

@@ -2,8 +2,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { SESSION_CLOSE_REASONS, sessionCloseReason, type SessionCloseReason } from '@piko/protocol';
 
 /** How a relay stream ended its header exchange. */
-export type RelayStreamResult = 'accepted' | 'no_upstream' | 'draining' | 'bad_request' | 'error';
-const STREAM_RESULTS: readonly RelayStreamResult[] = ['accepted', 'no_upstream', 'draining', 'bad_request', 'error'];
+export type RelayStreamResult = 'accepted' | 'no_upstream' | 'draining' | 'bad_request' | 'http_only' | 'error';
+const STREAM_RESULTS: readonly RelayStreamResult[] = ['accepted', 'no_upstream', 'draining', 'bad_request', 'http_only', 'error'];
 
 /** The relay server's Prometheus metrics, registered in the process's registry. */
 export class RelayServerMetrics {
@@ -16,7 +16,7 @@ export class RelayServerMetrics {
   constructor(registry: Registry) {
     const streamsTotal = new Counter({
       name: 'piko_relay_server_streams_total',
-      help: 'Relay streams from proxies, by result of the header exchange (accepted, no_upstream, draining, bad_request, error).',
+      help: 'Relay streams from proxies, by result of the header exchange (accepted, no_upstream, draining, bad_request, http_only, error).',
       labelNames: ['result'],
       registers: [registry],
     });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { Registry } from 'prom-client';
 import net from 'node:net';
-import { RelayHandshakeStatus, RelayStatus, type YamuxStream } from '@piko/protocol';
+import { encodeRelayRequest, RelayHandshakeStatus, RelayStatus, type EndpointProtocol, type YamuxStream } from '@piko/protocol';
 import { UpstreamPool } from '../upstream-pool';
 import { RelayServer } from './relay-server';
 import { TEST_RELAY_SECRET, TestRelayPeer, TestUpstream, echo, silentLogger } from './testing/relay-test-peers';
@@ -31,8 +31,8 @@ describe('RelayServer', () => {
   const upstreams: TestUpstream[] = [];
   const peers: TestRelayPeer[] = [];
 
-  async function upstream(endpointId: string, handler: (s: YamuxStream) => void = echo): Promise<TestUpstream> {
-    const u = await TestUpstream.connect(pool, endpointId, handler);
+  async function upstream(endpointId: string, handler: (s: YamuxStream) => void = echo, protocol?: EndpointProtocol): Promise<TestUpstream> {
+    const u = await TestUpstream.connect(pool, endpointId, handler, protocol);
     upstreams.push(u);
     return u;
   }
@@ -83,6 +83,30 @@ describe('RelayServer', () => {
     expect(other.streams).toHaveLength(0);
     expect(await streamsTotal('no_upstream')).toBe(1);
     expect(server.activeStreams).toBe(0);
+  });
+
+  it('refuses a raw TCP stream (RAW_TCP flag) for an endpoint whose upstreams all declared http with HTTP_ONLY; nothing reaches them', async () => {
+    const web = await upstream('web', echo, 'http');
+    const p = await peer();
+    const raw = await p.request('web', encodeRelayRequest('web', { rawTcp: true }));
+    expect(raw.status).toBe(RelayStatus.HttpOnly);
+    expect((await readAll(raw.stream)).length).toBe(0);
+    expect(await streamsTotal('http_only')).toBe(1);
+    // The same endpoint's HTTP streams (version 1 header) are accepted.
+    const http = await p.request('web');
+    expect(http.status).toBe(RelayStatus.Accepted);
+    http.stream.end('GET / HTTP/1.1\r\n\r\n');
+    expect((await readAll(http.stream)).toString()).toBe('GET / HTTP/1.1\r\n\r\n');
+    expect(web.streams).toHaveLength(1);
+    // An upstream that declared tcp (or nothing, as Go Piko's) takes raw streams.
+    const db = await upstream('web', echo, 'tcp');
+    const again = await p.request('web', encodeRelayRequest('web', { rawTcp: true }));
+    expect(again.status).toBe(RelayStatus.Accepted);
+    again.stream.end('raw');
+    expect((await readAll(again.stream)).toString()).toBe('raw');
+    expect([web.streams.length, db.streams.length]).toEqual([1, 1]);
+    // With no upstream at all it stays NO_UPSTREAM.
+    expect((await p.request('none', encodeRelayRequest('none', { rawTcp: true }))).status).toBe(RelayStatus.NoUpstream);
   });
 
   it('refuses a bad version and an invalid endpoint ID with BAD_REQUEST', async () => {

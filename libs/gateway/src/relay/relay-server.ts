@@ -22,8 +22,13 @@ import { spliceStreams } from './splice-streams';
 
 /** Where relay streams go: the gateway's UpstreamPool (structurally, so tests and wiring stay simple). */
 export interface RelayUpstreams {
-  /** A new stream to a local upstream of the endpoint, or undefined if this gateway has none. */
-  dial(endpointId: string): Duplex | undefined;
+  /**
+   * A new stream to a local upstream of the endpoint, or undefined if this gateway has none
+   * (none that takes raw TCP, with `rawTcp`).
+   */
+  dial(endpointId: string, options?: { rawTcp?: boolean }): Duplex | undefined;
+  /** True when every local upstream of the endpoint declared HTTP (a raw TCP stream gets HTTP_ONLY); absent = never. */
+  servesOnlyHttp?(endpointId: string): boolean;
 }
 
 const RESULT_FOR_STATUS: Record<RelayStatus, RelayStreamResult> = {
@@ -31,6 +36,7 @@ const RESULT_FOR_STATUS: Record<RelayStatus, RelayStreamResult> = {
   [RelayStatus.NoUpstream]: 'no_upstream',
   [RelayStatus.Draining]: 'draining',
   [RelayStatus.BadRequest]: 'bad_request',
+  [RelayStatus.HttpOnly]: 'http_only',
 };
 
 /**
@@ -209,7 +215,7 @@ export class RelayServer {
     this.active++;
     if (this.draining) return this.refuse(stream, RelayStatus.Draining);
     readRelayRequest(stream, this.options.headerTimeoutMs).then(
-      ({ endpointId }) => this.route(stream, endpointId, logger, warnings),
+      ({ endpointId, rawTcp }) => this.route(stream, endpointId, rawTcp, logger, warnings),
       (err: RelayHeaderError) => {
         if (err.code === 'ERR_RELAY_VERSION') {
           warnings.warn('relay stream refused: bad header', { streamId: stream.id, err: err.message });
@@ -223,15 +229,19 @@ export class RelayServer {
     );
   }
 
-  private route(stream: YamuxStream, endpointId: string, logger: Logger, warnings: RateLimitedLog): void {
+  private route(stream: YamuxStream, endpointId: string, rawTcp: boolean, logger: Logger, warnings: RateLimitedLog): void {
     if (!isValidEndpointId(endpointId)) {
       warnings.warn('relay stream refused: invalid endpoint id', { streamId: stream.id });
       return this.refuse(stream, RelayStatus.BadRequest);
     }
     // Checked again: the server may have started draining while the header was on its way.
     if (this.draining) return this.refuse(stream, RelayStatus.Draining);
-    const upstream = this.upstreams.dial(endpointId);
+    const upstream = this.upstreams.dial(endpointId, { rawTcp });
     if (!upstream) {
+      if (rawTcp && this.upstreams.servesOnlyHttp?.(endpointId)) {
+        logger.debug('relay stream refused: raw tcp to an http endpoint', { streamId: stream.id, endpointId });
+        return this.refuse(stream, RelayStatus.HttpOnly);
+      }
       logger.debug('relay stream refused: no upstream', { streamId: stream.id, endpointId });
       return this.refuse(stream, RelayStatus.NoUpstream);
     }

@@ -35,6 +35,28 @@ describe('relay header codec', () => {
     expect([...encodeRelayResponse(RelayStatus.NoUpstream)]).toEqual([1]);
     expect([...encodeRelayResponse(RelayStatus.Draining)]).toEqual([2]);
     expect([...encodeRelayResponse(RelayStatus.BadRequest)]).toEqual([3]);
+    expect([...encodeRelayResponse(RelayStatus.HttpOnly)]).toEqual([4]);
+  });
+
+  it('encodes a raw TCP stream as version 2 with the RAW_TCP flag, and reads both versions back', async () => {
+    expect(encodeRelayRequest('db', { rawTcp: true })).toEqual(Buffer.concat([Buffer.from([2, 0x01, 0x00, 0x02]), Buffer.from('db')]));
+    expect(encodeRelayRequest('db', { rawTcp: false })).toEqual(encodeRelayRequest('db'));
+    for (const [wire, expected] of [
+      [encodeRelayRequest('db', { rawTcp: true }), { version: 2, endpointId: 'db', rawTcp: true }],
+      [encodeRelayRequest('web'), { version: 1, endpointId: 'web', rawTcp: false }],
+      // Reserved bits are ignored; a version 2 header without RAW_TCP is not raw.
+      [Buffer.concat([Buffer.from([2, 0xfe, 0x00, 0x03]), Buffer.from('web')]), { version: 2, endpointId: 'web', rawTcp: false }],
+    ] as const) {
+      const stream = new PassThrough();
+      const read = readRelayRequest(stream);
+      for (const byte of Buffer.concat([wire, Buffer.from('after')])) {
+        stream.write(Buffer.from([byte]));
+        await tick();
+      }
+      stream.end();
+      expect(await read).toEqual(expected);
+      expect((await readAll(stream)).toString()).toBe('after');
+    }
   });
 
   it('reads a request delivered one byte at a time, leaving the bytes after it in the stream', async () => {
@@ -47,7 +69,7 @@ describe('relay header codec', () => {
     }
     // The rest of the header and the request in one chunk.
     stream.end(wire.subarray(12));
-    expect(await read).toEqual({ version: 1, endpointId: 'split-endpoint' });
+    expect(await read).toEqual({ version: 1, endpointId: 'split-endpoint', rawTcp: false });
     expect((await readAll(stream)).toString()).toBe('GET / HTTP/1.1\r\n');
   });
 
@@ -64,10 +86,10 @@ describe('relay header codec', () => {
     expect(Buffer.concat(chunks).toString()).toBe('HTTP/1.1 200 OK');
   });
 
-  it('rejects an unknown version as soon as the fixed part arrived', async () => {
+  it('rejects an unknown version as soon as its byte arrived', async () => {
     const stream = new PassThrough();
     const read = readRelayRequest(stream);
-    stream.write(Buffer.from([2, 0, 200])); // the 200 bytes of ID never come
+    stream.write(Buffer.from([3, 0, 200])); // the 200 bytes of ID never come
     await expect(read).rejects.toMatchObject({ code: 'ERR_RELAY_VERSION' });
   });
 
@@ -110,7 +132,7 @@ describe('relay header codec', () => {
   it('reads an empty endpoint ID as such (the gateway refuses it as invalid)', async () => {
     const stream = new PassThrough();
     stream.write(Buffer.from([1, 0, 0, 0x42]));
-    expect(await readRelayRequest(stream)).toEqual({ version: 1, endpointId: '' });
+    expect(await readRelayRequest(stream)).toEqual({ version: 1, endpointId: '', rawTcp: false });
     expect(stream.read(1)).toEqual(Buffer.from([0x42]));
   });
 

@@ -18,6 +18,21 @@
  *   request is in flight while the gateway decides, so a refused stream costs nothing to retry
  *   on another gateway.
  *
+ * Request, version 2 (proxy → gateway), for a stream that carries raw TCP:
+ *
+ *     +-----------+-----------+------------------+---------------------------+
+ *     | version   | flags     | endpoint length  | endpoint ID               |
+ *     | u8 = 2    | u8        | u16              | `length` bytes, UTF-8     |
+ *     +-----------+-----------+------------------+---------------------------+
+ *
+ *   flags bit 0 (RAW_TCP): the stream carries the proxy's raw TCP route (`/_piko/v1/tcp/:id`):
+ *   the gateway must not give it to an upstream that declared HTTP (ENDPOINT_PROTOCOL_HEADER),
+ *   whose service would receive bytes that never passed the proxy's request rules. Other bits
+ *   are reserved (sent 0, ignored). Proxies send version 1 for HTTP streams, so a gateway that
+ *   knows only version 1 keeps serving them during a rolling update; a raw TCP stream sent to
+ *   such a gateway is refused (BAD_REQUEST) until it is updated. A version 1 stream is taken as
+ *   not flagged (an older proxy's TCP route reaches any upstream, as before).
+ *
  * Response (gateway → proxy), one byte:
  *
  *     +-----------+
@@ -30,13 +45,14 @@
  *     1 NO_UPSTREAM  no upstream for the endpoint is connected to this gateway (a stale route).
  *     2 DRAINING     the gateway is shutting down and takes no new streams.
  *     3 BAD_REQUEST  unknown version, or the endpoint ID is not a valid one.
+ *     4 HTTP_ONLY    (answers a RAW_TCP stream only) the endpoint's upstreams on this gateway
+ *                    all serve HTTP: no raw TCP for it here.
  *
  *   After any status but ACCEPTED the gateway half-closes the stream (FIN) and the proxy resets
  *   it; no byte reached an upstream. The proxy may try another gateway at once.
  *
  * Versioning: a gateway that receives a version it does not know answers BAD_REQUEST and closes
- * the stream. A new version may change everything after the version byte; version 1 is the only
- * one so far.
+ * the stream. A new version may change everything after the version byte; versions 1 and 2 exist.
  *
  * Timeouts: a gateway resets a stream whose header does not arrive in time; a proxy gives up on a
  * stream whose status does not arrive in time. Neither timer outlives the header exchange.
@@ -45,6 +61,12 @@ import type { Readable } from 'node:stream';
 import { ProtocolError } from '../errors';
 
 export const RELAY_VERSION = 1;
+
+/** The version of a request with a flags byte (RAW_TCP). */
+export const RELAY_VERSION_FLAGS = 2;
+
+/** Flags bit 0 of a version 2 request: the stream is the proxy's raw TCP route. */
+export const RELAY_FLAG_RAW_TCP = 0x01;
 
 /** Length of the fixed part of the request: version (1) and endpoint ID length (2). */
 export const RELAY_REQUEST_PREFIX_SIZE = 3;
@@ -57,6 +79,7 @@ export enum RelayStatus {
   NoUpstream = 1,
   Draining = 2,
   BadRequest = 3,
+  HttpOnly = 4,
 }
 
 /**
@@ -73,17 +96,25 @@ export class RelayHeaderError extends ProtocolError {
 export interface RelayRequest {
   version: number;
   endpointId: string;
+  /** The RAW_TCP flag (version 2): the stream is the proxy's raw TCP route. False for version 1. */
+  rawTcp: boolean;
 }
 
-export function encodeRelayRequest(endpointId: string): Buffer {
+/**
+ * The request header for a stream to `endpointId`: version 1, or version 2 with the RAW_TCP flag
+ * when `options.rawTcp`. Throws RelayHeaderError (ERR_RELAY_ENDPOINT_TOO_LONG).
+ */
+export function encodeRelayRequest(endpointId: string, options: { rawTcp?: boolean } = {}): Buffer {
   const idLength = Buffer.byteLength(endpointId, 'utf8');
   if (idLength > RELAY_MAX_ENDPOINT_ID_BYTES) {
     throw new RelayHeaderError(`endpoint ID of ${idLength} bytes does not fit the relay header`, 'ERR_RELAY_ENDPOINT_TOO_LONG');
   }
-  const buf = Buffer.allocUnsafe(RELAY_REQUEST_PREFIX_SIZE + idLength);
-  buf.writeUInt8(RELAY_VERSION, 0);
-  buf.writeUInt16BE(idLength, 1);
-  buf.write(endpointId, RELAY_REQUEST_PREFIX_SIZE, 'utf8');
+  const flags = options.rawTcp ? 1 : 0;
+  const buf = Buffer.allocUnsafe(RELAY_REQUEST_PREFIX_SIZE + flags + idLength);
+  let at = buf.writeUInt8(options.rawTcp ? RELAY_VERSION_FLAGS : RELAY_VERSION, 0);
+  if (options.rawTcp) at = buf.writeUInt8(RELAY_FLAG_RAW_TCP, at);
+  at = buf.writeUInt16BE(idLength, at);
+  buf.write(endpointId, at, 'utf8');
   return buf;
 }
 
@@ -92,6 +123,7 @@ const STATUS_BYTES: Record<RelayStatus, Buffer> = {
   [RelayStatus.NoUpstream]: Buffer.from([RelayStatus.NoUpstream]),
   [RelayStatus.Draining]: Buffer.from([RelayStatus.Draining]),
   [RelayStatus.BadRequest]: Buffer.from([RelayStatus.BadRequest]),
+  [RelayStatus.HttpOnly]: Buffer.from([RelayStatus.HttpOnly]),
 };
 
 /** The one-byte response. Shared, immutable buffers: a stream write never needs a fresh one. */
@@ -100,7 +132,13 @@ export function encodeRelayResponse(status: RelayStatus): Buffer {
 }
 
 export function isRelayStatus(value: number): value is RelayStatus {
-  return value === RelayStatus.Accepted || value === RelayStatus.NoUpstream || value === RelayStatus.Draining || value === RelayStatus.BadRequest;
+  return (
+    value === RelayStatus.Accepted ||
+    value === RelayStatus.NoUpstream ||
+    value === RelayStatus.Draining ||
+    value === RelayStatus.BadRequest ||
+    value === RelayStatus.HttpOnly
+  );
 }
 
 /**
@@ -110,18 +148,24 @@ export function isRelayStatus(value: number): value is RelayStatus {
  */
 export async function readRelayRequest(stream: Readable, timeoutMs = 0): Promise<RelayRequest> {
   let version = 0;
-  const endpointId = await readParts<string>(stream, timeoutMs, RELAY_REQUEST_PREFIX_SIZE, (buf, step) => {
+  let flags = 0;
+  // Step 0: the version byte; step 1: [flags,] the u16 length; step 2: the endpoint ID.
+  const endpointId = await readParts<string>(stream, timeoutMs, 1, (buf, step) => {
     if (step === 0) {
       version = buf.readUInt8(0);
-      if (version !== RELAY_VERSION) {
+      if (version !== RELAY_VERSION && version !== RELAY_VERSION_FLAGS) {
         throw new RelayHeaderError(`unsupported relay header version ${version}`, 'ERR_RELAY_VERSION');
       }
-      const idLength = buf.readUInt16BE(1);
+      return { need: version === RELAY_VERSION_FLAGS ? 3 : 2 };
+    }
+    if (step === 1) {
+      if (version === RELAY_VERSION_FLAGS) flags = buf.readUInt8(0);
+      const idLength = buf.readUInt16BE(buf.length - 2);
       return idLength === 0 ? { done: '' } : { need: idLength };
     }
     return { done: buf.toString('utf8') };
   });
-  return { version, endpointId };
+  return { version, endpointId, rawTcp: (flags & RELAY_FLAG_RAW_TCP) !== 0 };
 }
 
 /** Reads the one-byte relay response. Rejects like readRelayRequest (ERR_RELAY_STATUS for an unknown byte). */

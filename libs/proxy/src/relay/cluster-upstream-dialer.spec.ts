@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { RelayStatus } from '@piko/protocol';
+import { RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
 import { ClusterUpstreamDialer, type GatewayRoute } from './cluster-upstream-dialer';
 import { RelayClient } from './relay-client';
 import { DEFAULT_RELAY_CLIENT_OPTIONS } from './relay-client-options';
@@ -68,6 +68,23 @@ describe('ClusterUpstreamDialer', () => {
   afterEach(async () => {
     client.close();
     for (const g of gateways.splice(0)) await g.stop();
+  });
+
+  it('flags raw TCP streams, tries past HTTP_ONLY gateways, and rejects when every one said HTTP_ONLY', async () => {
+    const httpOnly = await gateway();
+    httpOnly.answer = (_id, rawTcp) => (rawTcp ? RelayStatus.HttpOnly : RelayStatus.Accepted);
+    const tcp = await gateway();
+    const stream = await accepted(dialer([route(httpOnly, 5), route(tcp, 1)], () => 0).dial('mixed', { rawTcp: true }));
+    stream.end('raw bytes');
+    expect((await readAll(stream)).toString()).toBe('raw bytes');
+    expect(httpOnly.rawTcpSeen).toEqual([true]);
+    expect(httpOnly.count(RelayStatus.HttpOnly)).toBe(1);
+
+    await expect(dialer([route(httpOnly)]).dial('web', { rawTcp: true })).rejects.toBeInstanceOf(TcpToHttpEndpointError);
+    // An HTTP stream is sent unflagged (relay header version 1) and accepted there.
+    const http = await accepted(dialer([route(httpOnly)]).dial('web'));
+    http.destroy();
+    expect(httpOnly.rawTcpSeen).toEqual([true, true, false]);
   });
 
   it('retries on the next gateway when the first refuses, logging the refusal at info', async () => {

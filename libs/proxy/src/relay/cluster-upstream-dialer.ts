@@ -1,9 +1,9 @@
 import type { Duplex } from 'node:stream';
-import { RelayStatus } from '@piko/protocol';
+import { RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
-import type { UpstreamDialer } from '../upstream-dialer';
+import type { DialOptions, UpstreamDialer } from '../upstream-dialer';
 import type { ClusterDialMetrics } from './cluster-dial-metrics';
-import type { RelayDialResult } from './relay-client';
+import type { RelayDialResult, RelayOpenOptions } from './relay-client';
 import { pickWeighted } from './weighted-pick';
 
 /** A gateway that has upstreams for an endpoint, as the proxy's routing table knows it. */
@@ -21,12 +21,13 @@ export interface RouteSource {
 
 /** The relay client, structurally (RelayClient has this method). */
 export interface RelayOpener {
-  open(relayAddr: string, endpointId: string): Promise<RelayDialResult>;
+  open(relayAddr: string, endpointId: string, options?: RelayOpenOptions): Promise<RelayDialResult>;
 }
 
 const REFUSAL_REASON: Partial<Record<RelayStatus, string>> = {
   [RelayStatus.NoUpstream]: 'no upstream',
   [RelayStatus.Draining]: 'draining',
+  [RelayStatus.HttpOnly]: 'raw tcp to an http endpoint',
 };
 
 /**
@@ -35,6 +36,9 @@ const REFUSAL_REASON: Partial<Record<RelayStatus, string>> = {
  * refuses (its route was stale, or it is draining) or cannot be reached is left out and the next
  * one is tried, until none is left (undefined: the proxy answers 502 "no available upstreams").
  * Retrying is safe because a gateway answers before any byte of the request leaves the proxy.
+ * A raw TCP stream (`options.rawTcp`) refused by a gateway as HTTP_ONLY is tried elsewhere too
+ * (another gateway may hold a TCP upstream of the endpoint); when none accepted and one said
+ * HTTP_ONLY, dial rejects with TcpToHttpEndpointError (the proxy answers 403).
  */
 export class ClusterUpstreamDialer implements UpstreamDialer {
   constructor(
@@ -45,17 +49,19 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
     private readonly metrics?: ClusterDialMetrics,
   ) {}
 
-  async dial(endpointId: string): Promise<Duplex | undefined> {
+  async dial(endpointId: string, options: DialOptions = {}): Promise<Duplex | undefined> {
     let candidates = this.source.routes(endpointId);
+    let httpOnly = false;
     while (candidates.length > 0) {
       const index = candidates.length === 1 ? 0 : pickWeighted(candidates, this.random);
       const route = candidates[index];
       try {
-        const result = await this.relay.open(route.relayAddr, endpointId);
+        const result = await this.relay.open(route.relayAddr, endpointId, options.rawTcp ? { rawTcp: true } : {});
         if (result.status === RelayStatus.Accepted) {
           this.metrics?.sentTo(route.nodeId);
           return result.stream;
         }
+        if (result.status === RelayStatus.HttpOnly) httpOnly = true;
         this.logger.info('gateway refused relay stream', {
           endpointId,
           nodeId: route.nodeId,
@@ -76,6 +82,7 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
         this.logger.debug('retrying relay on another gateway', { endpointId, remaining: candidates.length });
       }
     }
+    if (httpOnly) throw new TcpToHttpEndpointError(endpointId);
     return undefined;
   }
 }

@@ -3,8 +3,8 @@ import { SESSION_CLOSE_REASONS, sessionCloseReason, type SessionCloseReason } fr
 import type { RelayConnectionInfo } from './relay-connection-info';
 
 /** How a relay dial ended, as `piko_relay_client_dials_total{result}` counts it. */
-export type RelayDialResultLabel = 'accepted' | 'no_upstream' | 'draining' | 'error';
-const DIAL_RESULTS: readonly RelayDialResultLabel[] = ['accepted', 'no_upstream', 'draining', 'error'];
+export type RelayDialResultLabel = 'accepted' | 'no_upstream' | 'draining' | 'http_only' | 'error';
+const DIAL_RESULTS: readonly RelayDialResultLabel[] = ['accepted', 'no_upstream', 'draining', 'http_only', 'error'];
 
 /**
  * The relay client's Prometheus metrics, registered in the process's registry. The labelled
@@ -18,7 +18,7 @@ export class RelayClientMetrics {
   constructor(registry: Registry, connections: () => RelayConnectionInfo[]) {
     const dialsTotal = new Counter({
       name: 'piko_relay_client_dials_total',
-      help: 'Relay streams opened to gateways, by result (accepted, no_upstream, draining, error).',
+      help: 'Relay streams opened to gateways, by result (accepted, no_upstream, draining, http_only, error).',
       labelNames: ['result'],
       registers: [registry],
     });

@@ -21,7 +21,19 @@ import { RelayDialError } from './relay-dial-error';
 /** What a gateway said to a relay stream: a stream spliced onto an upstream, or a refusal. */
 export type RelayDialResult =
   | { status: RelayStatus.Accepted; stream: Duplex }
-  | { status: RelayStatus.NoUpstream | RelayStatus.Draining };
+  | { status: RelayStatus.NoUpstream | RelayStatus.Draining | RelayStatus.HttpOnly };
+
+/** How a relay stream is asked for. */
+export interface RelayOpenOptions {
+  /** The stream carries the proxy's raw TCP route: sent with the RAW_TCP flag (relay header v2). */
+  rawTcp?: boolean;
+}
+
+const REFUSAL_RESULT = {
+  [RelayStatus.NoUpstream]: 'no_upstream',
+  [RelayStatus.Draining]: 'draining',
+  [RelayStatus.HttpOnly]: 'http_only',
+} as const;
 
 interface GatewayConnection {
   readonly relayAddr: string;
@@ -64,9 +76,12 @@ export class RelayClient {
     return result.status === RelayStatus.Accepted ? result.stream : undefined;
   }
 
-  /** Like dial(), but says why a gateway refused. */
-  async open(relayAddr: string, endpointId: string): Promise<RelayDialResult> {
-    const header = encodeRelayRequest(endpointId);
+  /**
+   * Like dial(), but says why a gateway refused (HTTP_ONLY: a `rawTcp` stream for an endpoint
+   * whose upstreams there all serve HTTP).
+   */
+  async open(relayAddr: string, endpointId: string, options: RelayOpenOptions = {}): Promise<RelayDialResult> {
+    const header = encodeRelayRequest(endpointId, options);
     const existing = this.usableSession(relayAddr);
     if (existing) {
       try {
@@ -134,8 +149,9 @@ export class RelayClient {
         return { status, stream };
       case RelayStatus.NoUpstream:
       case RelayStatus.Draining:
+      case RelayStatus.HttpOnly:
         stream.destroy();
-        this.metrics?.dialed(status === RelayStatus.NoUpstream ? 'no_upstream' : 'draining');
+        this.metrics?.dialed(REFUSAL_RESULT[status]);
         return { status };
       case RelayStatus.BadRequest:
         stream.destroy();

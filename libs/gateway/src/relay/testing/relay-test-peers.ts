@@ -8,6 +8,7 @@ import {
   encodeRelayRequest,
   readRelayResponse,
   relayClientHandshake,
+  type EndpointProtocol,
   type YamuxStream,
 } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
@@ -61,7 +62,7 @@ export class TestUpstream {
     private readonly closeSockets: () => Promise<void>,
   ) {}
 
-  static async connect(pool: UpstreamPool, endpointId: string, handler: (stream: YamuxStream) => void): Promise<TestUpstream> {
+  static async connect(pool: UpstreamPool, endpointId: string, handler: (stream: YamuxStream) => void, protocol?: EndpointProtocol): Promise<TestUpstream> {
     const pair = await socketPair();
     const agent = new Session(pair.a, { client: true, keepAliveInterval: 0 });
     const gatewaySide = new Session(pair.b, { client: false, keepAliveInterval: 0 });
@@ -71,6 +72,7 @@ export class TestUpstream {
       remoteAddr: '127.0.0.1:0',
       connectedAt: new Date(),
       session: gatewaySide,
+      protocol,
     };
     const upstream = new TestUpstream(agent, gatewaySide, connection, pool, pair.close);
     agent.on('stream', (stream: YamuxStream) => {

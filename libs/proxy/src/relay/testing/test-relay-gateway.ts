@@ -16,10 +16,12 @@ export class TestRelayGateway {
   /** Connections refused by the handshake. */
   refused = 0;
   /** The answer to each header; `undefined` means never answer. */
-  answer: (endpointId: string) => RelayStatus | undefined = () => RelayStatus.Accepted;
+  answer: (endpointId: string, rawTcp: boolean) => RelayStatus | undefined = () => RelayStatus.Accepted;
   onAccepted: (stream: YamuxStream, endpointId: string) => void = (stream) => stream.pipe(stream);
   connections = 0;
   readonly seen: string[] = [];
+  /** The RAW_TCP flag of each header, in the order of `seen`. */
+  readonly rawTcpSeen: boolean[] = [];
   readonly answered = new Map<RelayStatus, number>();
   private readonly sessions = new Set<Session>();
 
@@ -71,9 +73,10 @@ export class TestRelayGateway {
     session.on('stream', (stream: YamuxStream) => {
       stream.on('error', () => undefined);
       readRelayRequest(stream).then(
-        ({ endpointId }) => {
+        ({ endpointId, rawTcp }) => {
           this.seen.push(endpointId);
-          const status = this.answer(endpointId);
+          this.rawTcpSeen.push(rawTcp);
+          const status = this.answer(endpointId, rawTcp);
           if (status === undefined) return;
           this.answered.set(status, this.count(status) + 1);
           if (status !== RelayStatus.Accepted) {
