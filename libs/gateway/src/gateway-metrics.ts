@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import { SESSION_CLOSE_REASONS, sessionCloseReason, type SessionCloseReason } from '@piko/protocol';
-import { counterReadAtScrape, gaugeReadAtScrape } from '@piko/observability';
+import { counterReadAtScrape, gaugeReadAtScrape, presetCounterChild } from '@piko/observability';
 import type { UpstreamPool } from './upstream-pool';
 
 /**
@@ -27,7 +27,7 @@ export class GatewayMetrics {
       labelNames: ['reason'],
       registers,
     });
-    for (const reason of SESSION_CLOSE_REASONS) this.disconnects.set(reason, disconnects.labels(reason));
+    for (const reason of SESSION_CLOSE_REASONS) this.disconnects.set(reason, presetCounterChild(disconnects, reason));
   }
 
   /** Counts one ended upstream session under the reason its close error shows. */

@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'tls';
 import type { Listener, Logger, Upstream } from '@piko/client';
 import { AgentAccessLog, type AccessLogOptions } from './access-log';
 import type { AgentMetrics } from './agent-metrics';
+import { followListener, type ListenerStatus } from './agent-status';
 import { spliceHttpStream, type HttpStreamSpliceOptions } from './http-stream-splice';
 import { parseTargetUrl } from './target-url';
 
@@ -22,6 +23,8 @@ export interface HttpAgentListenerOptions {
   tls?: ConnectionOptions;
   /** Go's agent request metrics, when the agent server runs (`server.enabled`). */
   metrics?: AgentMetrics;
+  /** This listener's line in the agent server's /status, when it runs. */
+  status?: ListenerStatus;
 }
 
 /**
@@ -58,6 +61,7 @@ export class HttpAgentListener {
   async start(signal?: AbortSignal): Promise<void> {
     // Declared HTTP: Piko then never splices its raw TCP route onto this service (security.md).
     this.listener = await this.upstream.listen(this.options.endpointId, { signal, protocol: 'http' });
+    if (this.options.status) followListener(this.listener, this.options.status);
     this.listener.on('connection', (stream: Duplex) => {
       const metrics = this.options.metrics;
       if (metrics) {

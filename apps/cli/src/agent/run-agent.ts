@@ -2,6 +2,7 @@ import { AbortError, ConnectError, Upstream, type Logger } from '@piko/client';
 import { DEFAULT_ACCESS_LOG } from './access-log';
 import type { AgentConfig } from './agent-config';
 import type { AgentMetrics } from './agent-metrics';
+import type { AgentStatus } from './agent-status';
 import { DEFAULT_MAX_REQUEST_LINE_BYTES } from './request-line';
 import { HttpAgentListener } from './http-agent-listener';
 import { TcpAgentListener } from './tcp-agent-listener';
@@ -19,6 +20,8 @@ export interface RunAgentOptions {
   gracePeriodMs?: number;
   /** Go's agent request metrics for the HTTP listeners (when the agent server runs). */
   metrics?: AgentMetrics;
+  /** The agent server's /status (when it runs): each listener reports its session and streams there. */
+  status?: AgentStatus;
 }
 
 /**
@@ -36,7 +39,10 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
   });
   const listeners = config.listeners.map((ln) =>
     ln.protocol === 'tcp'
-      ? new TcpAgentListener({ endpointId: ln.endpointId, addr: ln.addr, accessLog: ln.accessLog ?? DEFAULT_ACCESS_LOG, logger }, upstream)
+      ? new TcpAgentListener(
+          { endpointId: ln.endpointId, addr: ln.addr, accessLog: ln.accessLog ?? DEFAULT_ACCESS_LOG, logger, status: options.status?.listener(ln.endpointId, 'tcp', ln.addr) },
+          upstream,
+        )
       : new HttpAgentListener(
           {
             endpointId: ln.endpointId,
@@ -47,6 +53,7 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
             keepAliveMs: ln.keepAliveMs,
             tls: ln.tls,
             metrics: options.metrics,
+            status: options.status?.listener(ln.endpointId, 'http', ln.addr),
             logger,
           },
           upstream,

@@ -1,6 +1,7 @@
 import type { Duplex } from 'stream';
 import { forwardConnection, parseHostPort, type Listener, type Logger, type Upstream } from '@piko/client';
 import { AgentAccessLog, type AccessLogOptions } from './access-log';
+import { followListener, type ListenerStatus } from './agent-status';
 import { parseTargetUrl, targetHost, targetPort } from './target-url';
 
 export interface TcpAgentListenerOptions {
@@ -10,6 +11,8 @@ export interface TcpAgentListenerOptions {
   /** Go's TCP access log: each connection at `level`, or at debug when `disable` is set. */
   accessLog: AccessLogOptions;
   logger: Logger;
+  /** This listener's line in the agent server's /status, when it runs. */
+  status?: ListenerStatus;
 }
 
 /** `piko agent tcp` for one endpoint: every stream from Piko becomes a TCP connection to `addr`. */
@@ -34,6 +37,7 @@ export class TcpAgentListener {
 
   async start(signal?: AbortSignal): Promise<void> {
     this.listener = await this.upstream.listen(this.options.endpointId, { signal, protocol: 'tcp' });
+    if (this.options.status) followListener(this.listener, this.options.status);
     this.listener.on('connection', (stream: Duplex) => this.forward(stream));
     this.listener.on('error', (err: Error) => this.logger.error('listener failed', { err: err.message }));
     this.logger.info('forwarding endpoint', { addr: `${this.target.host}:${this.target.port}` });

@@ -14,6 +14,8 @@ import { bindPort, createLogger, createMetrics, type Logger, onShutdownSignal } 
 import { type AgentListenerConfig, runAgent } from '../agent';
 import { AgentMetrics } from '../agent/agent-metrics';
 import { type RunningAgentServer, startAgentServer } from '../agent/agent-server';
+import { AgentStatus } from '../agent/agent-status';
+import { pikoVersion } from '../cli';
 import type { Command } from '../command';
 import { unknownSubcommand } from './unknown-subcommand';
 
@@ -66,11 +68,14 @@ export const agentCommand: Command = {
     // Go starts its agent server after the listeners; opening it first fails a taken port before any connect.
     let server: RunningAgentServer | undefined;
     let metrics: AgentMetrics | undefined;
+    let status: AgentStatus | undefined;
     if (config.server.enabled) {
       const { host, port } = parseBindAddr(config.server.bindAddr);
       const served = createMetrics();
       metrics = new AgentMetrics(served.registry);
-      server = await bindPort('--server.bind-addr', config.server.bindAddr, () => startAgentServer(host, port, served, logger.child({ subsystem: 'server' })));
+      const agentStatus = new AgentStatus(served.registry, pikoVersion(), config.connect.url);
+      status = agentStatus;
+      server = await bindPort('--server.bind-addr', config.server.bindAddr, () => startAgentServer(host, port, served, agentStatus, logger.child({ subsystem: 'server' })));
     }
     const agent = await runAgent(
       {
@@ -84,7 +89,7 @@ export const agentCommand: Command = {
         },
       },
       logger.child({ subsystem: 'agent' }),
-      { gracePeriodMs: config.gracePeriod, metrics },
+      { gracePeriodMs: config.gracePeriod, metrics, status },
     ).catch(async (err: unknown) => {
       await server?.close();
       throw err;

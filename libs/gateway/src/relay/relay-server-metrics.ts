@@ -1,3 +1,4 @@
+import { presetCounterChild } from '@piko/observability';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SESSION_CLOSE_REASONS, sessionCloseReason, type SessionCloseReason } from '@piko/protocol';
 
@@ -20,7 +21,7 @@ export class RelayServerMetrics {
       labelNames: ['result'],
       registers: [registry],
     });
-    for (const result of STREAM_RESULTS) this.streams.set(result, streamsTotal.labels(result));
+    for (const result of STREAM_RESULTS) this.streams.set(result, presetCounterChild(streamsTotal, result));
     this.sessions = new Gauge({
       name: 'piko_relay_server_sessions',
       help: 'Relay connections from proxies currently open.',
@@ -37,13 +38,15 @@ export class RelayServerMetrics {
       labelNames: ['reason'],
       registers: [registry],
     });
+    // Exported at 0 from the start, like the other known label sets.
+    for (const reason of ['bad_hello', 'method', 'proof', 'error']) this.handshakeFailures.inc({ reason }, 0);
     const closes = new Counter({
       name: 'piko_relay_server_session_closes_total',
       help: 'Relay connections from proxies that ended, by reason (closed, protocol_error, timeout, go_away_error, error).',
       labelNames: ['reason'],
       registers: [registry],
     });
-    for (const reason of SESSION_CLOSE_REASONS) this.closes.set(reason, closes.labels(reason));
+    for (const reason of SESSION_CLOSE_REASONS) this.closes.set(reason, presetCounterChild(closes, reason));
   }
 
   /** Counts one relay stream's header exchange result (children made once: one increment per stream). */

@@ -148,8 +148,10 @@ describe('RelayServer', () => {
       const failures = await registry.getSingleMetric('piko_relay_server_handshake_failures_total')?.get();
       return Object.fromEntries(failures?.values.map((v) => [v.labels.reason, v.value]) ?? []);
     };
-    while (Object.keys(await byReason()).length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(await byReason()).toEqual({ bad_hello: 1, error: 1 });
+    // Every reason is exported from the start (at 0): wait for the two refusals to be counted.
+    const counted = async () => Object.values(await byReason()).reduce((a, b) => a + b, 0);
+    while ((await counted()) < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await byReason()).toEqual({ bad_hello: 1, error: 1, method: 0, proof: 0 });
   });
 
   it('cannot be built without a secret or mutual TLS', () => {

@@ -1,3 +1,4 @@
+import { presetCounterChild } from '@piko/observability';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SESSION_CLOSE_REASONS, sessionCloseReason, type SessionCloseReason } from '@piko/protocol';
 import type { RelayConnectionInfo } from './relay-connection-info';
@@ -22,14 +23,14 @@ export class RelayClientMetrics {
       labelNames: ['result'],
       registers: [registry],
     });
-    for (const result of DIAL_RESULTS) this.dials.set(result, dialsTotal.labels(result));
+    for (const result of DIAL_RESULTS) this.dials.set(result, presetCounterChild(dialsTotal, result));
     const closes = new Counter({
       name: 'piko_relay_client_session_closes_total',
       help: 'Relay connections to gateways that ended, by reason (closed, protocol_error, timeout, go_away_error, error).',
       labelNames: ['reason'],
       registers: [registry],
     });
-    for (const reason of SESSION_CLOSE_REASONS) this.closes.set(reason, closes.labels(reason));
+    for (const reason of SESSION_CLOSE_REASONS) this.closes.set(reason, presetCounterChild(closes, reason));
     this.connections = new Gauge({
       name: 'piko_relay_client_connections',
       help: 'Relay connections to gateways, one series per gateway at its current state (connecting, connected, failed).',
