@@ -10,6 +10,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'admin', summary: 'Run the admin node of a cluster (needs Redis and NATS)', load: async () => (await import('./commands/role.commands')).adminCommand },
   { name: 'agent', summary: 'Register endpoints and forward their traffic to local services', load: async () => (await import('./commands/agent.command')).agentCommand },
   { name: 'forward', summary: 'Forward local TCP ports to endpoints through the proxy', load: async () => (await import('./commands/forward.command')).forwardCommand },
+  { name: 'status', summary: "Show the cluster's nodes, endpoints and upstreams (admin API)", load: async () => (await import('./commands/status.command')).statusCommand(false) },
 ];
 
 // Replaced by the build (tools/build.mjs) with package.json's version; absent when run from source.

@@ -52,3 +52,4 @@ export { ListenerConfig, LISTENER_PROTOCOLS, type ListenerProtocol } from './sch
 export { ForwardConfig } from './schemas/forward.config';
 export { ForwardConnectConfig } from './schemas/forward-connect.config';
 export { PortConfig } from './schemas/port.config';
+export { StatusConfig, StatusAdminConfig, StatusServerConfig, STATUS_OUTPUTS, type StatusOutput } from './schemas/status.config';

@@ -18,6 +18,8 @@ over the relay port (--relay.bind-addr, :8003; the same --relay.secret on every
 node, or relay mTLS). To scale proxies and gateways separately, run piko proxy,
 piko gateway and piko admin instead.
 
+'piko server status …' is Go Piko's status client (see 'piko status --help').
+
 Examples:
   piko server
   piko server --proxy.bind-addr 127.0.0.1:8000 --log.level debug
@@ -27,8 +29,11 @@ Examples:
 `;
 
 export const serverCommand: Command = {
-  run: (argv, env) =>
-    runRole(
+  run: async (argv, env) =>
+    // Go Piko's `piko server status …` (cli/server/status): the status client, not a server.
+    argv[0] === 'status'
+      ? (await import('./status.command')).statusCommand(true).run(argv.slice(1), env)
+      : runRole(
       {
         usage: USAGE,
         async start(config, logger) {
