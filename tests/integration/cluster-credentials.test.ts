@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createAccount, createOperator, createUser, encodeAccount, encodeOperator, encodeUser, fmtCreds, type KeyPair } from '@nats-io/jwt';
 import { nkeys } from 'nats';
 import { loadConfig, ServerConfig } from '@piko/config';
 import type { ClusterEvent } from '@piko/cluster';
@@ -29,6 +30,25 @@ async function provesBothWork(c: ClusterClients): Promise<void> {
   unsubscribe();
   await c.registry.registerNode({ id: 'n1', role: 'gateway', state: 'active', relayAddr: '127.0.0.1:1', startedAt: 1 });
   expect((await c.registry.snapshot()).nodes.has('n1')).toBe(true);
+}
+
+/**
+ * An operator, one account it signed and a user `.creds` file per user that account signs, as
+ * `nsc` makes them (no limits: -1). The account's public key and JWT go to the server's resolver.
+ */
+async function natsOperator(): Promise<{ server: { jwt: string; accounts: Record<string, string> }; creds: (signer?: KeyPair) => Promise<string> }> {
+  const operator = createOperator();
+  const account = createAccount();
+  const limits = { subs: -1, conn: -1, leaf: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true };
+  const server = {
+    jwt: await encodeOperator('piko-test', operator),
+    accounts: { [account.getPublicKey()]: await encodeAccount('piko', account, { limits }, { signer: operator }) },
+  };
+  const creds = async (signer: KeyPair = account) => {
+    const user = createUser();
+    return new TextDecoder().decode(fmtCreds(await encodeUser('piko-node', user, signer, { subs: -1, data: -1, payload: -1 }), user));
+  };
+  return { server, creds };
 }
 
 describe('cluster clients against nats-server and redis-server that require credentials and TLS', () => {
@@ -98,6 +118,48 @@ describe('cluster clients against nats-server and redis-server that require cred
     const refused = make(['--cluster.nats-url', `nats://127.0.0.1:${nats.port}`, '--cluster.nats-nkey-file', strangerFile, '--cluster.redis-url', redis.url], records);
     await waitFor('the refusal logged', () => (records.some((r) => /Authorization/i.test(String(r.fields.err))) ? true : undefined), 15_000);
     expect(refused.bus.status).not.toBe('connected');
+  });
+
+  it('NATS user JWT from cluster.nats_creds_file (operator mode, resolver MEMORY); a user another account signed is refused; the seed is never logged', async () => {
+    const { server, creds } = await natsOperator();
+    const credsFile = join(pki.dir, 'piko.creds');
+    const text = await creds();
+    writeFileSync(credsFile, text);
+    const nats = await start(NatsServer.start({ operator: server }));
+    const redis = await start(RedisServer.start());
+    const good: LogRecord[] = [];
+    await provesBothWork(make(['--cluster.nats-url', `nats://127.0.0.1:${nats.port}`, '--cluster.nats-creds-file', credsFile, '--cluster.redis-url', redis.url], good));
+
+    // Anonymous clients are refused by this server: the creds did the work above.
+    const anonymous: LogRecord[] = [];
+    const none = make(['--cluster.nats-url', `nats://127.0.0.1:${nats.port}`, '--cluster.redis-url', redis.url], anonymous);
+    await waitFor('the anonymous refusal logged', () => (anonymous.some((r) => /Authorization/i.test(String(r.fields.err))) ? true : undefined), 15_000);
+    expect(none.bus.status).not.toBe('connected');
+
+    const strangerFile = join(pki.dir, 'stranger.creds');
+    writeFileSync(strangerFile, await creds(createAccount()));
+    const records: LogRecord[] = [];
+    const refused = make(['--cluster.nats-url', `nats://127.0.0.1:${nats.port}`, '--cluster.nats-creds-file', strangerFile, '--cluster.redis-url', redis.url], records);
+    await waitFor('the refusal logged', () => (records.some((r) => /Authorization|authentication/i.test(String(r.fields.err))) ? true : undefined), 15_000);
+    expect(refused.bus.status).not.toBe('connected');
+    const seed = /SU[A-Z2-7]{50,}/.exec(text)?.[0];
+    expect(seed).toBeDefined();
+    expect(JSON.stringify([...good, ...anonymous, ...records])).not.toContain(seed);
+  });
+
+  it('refuses a creds file that is not one, and creds beside other NATS credentials, naming the keys', () => {
+    const junk = join(pki.dir, 'junk.creds');
+    writeFileSync(junk, 'not a creds file\n');
+    const cluster = ['--cluster.redis-url', 'redis://127.0.0.1:6379'];
+    expect(() => clients(['--cluster.nats-url', 'nats://127.0.0.1:4222', '--cluster.nats-creds-file', junk, ...cluster], [])).toThrow(
+      /cluster\.nats_creds_file: not a NATS credentials file/,
+    );
+    expect(() => clients(['--cluster.nats-url', 'nats://u:p@127.0.0.1:4222', '--cluster.nats-creds-file', junk, ...cluster], [])).toThrow(
+      /cluster\.nats_url carries credentials and cluster\.nats_creds_file is set/,
+    );
+    expect(() => clients(['--cluster.nats-url', 'nats://127.0.0.1:4222', '--cluster.nats-creds-file', join(pki.dir, 'missing.creds'), ...cluster], [])).toThrow(
+      /cluster\.nats_creds_file: cannot read .*missing\.creds: ENOENT/,
+    );
   });
 
   it('TLS to both (tls:// and rediss://) verified with cluster.nats_tls / cluster.redis_tls root CAs; another CA is refused', async () => {

@@ -25,7 +25,7 @@ export interface ClusterClients {
  * The registry (Redis) and bus (NATS) named by `cluster.redis_url` / `cluster.nats_url`, or their
  * in-memory twins when neither is set (one process). Setting only one is a config error: half a
  * cluster would route by stale data without saying so. Credentials: in the URLs (NATS user/pass
- * or token, Redis ACL user/password), `cluster.nats_nkey_file`, TLS from `cluster.nats_tls` /
+ * or token, Redis ACL user/password), `cluster.nats_nkey_file` or `cluster.nats_creds_file`, TLS from `cluster.nats_tls` /
  * `cluster.redis_tls`; files are read now and a bad one is a ConfigError naming its key.
  */
 export function createClusterClients(config: ServerConfig, logger: Logger, requireDistributed: boolean): ClusterClients {
@@ -46,23 +46,17 @@ export function createClusterClients(config: ServerConfig, logger: Logger, requi
   }
   const natsTls = clientTlsOptions(config.cluster.natsTls, 'cluster.nats_tls');
   const redisTls = clientTlsOptions(config.cluster.redisTls, 'cluster.redis_tls');
-  let nkeySeed: string | undefined;
-  if (config.cluster.natsNkeyFile) {
-    try {
-      nkeySeed = readFileSync(config.cluster.natsNkeyFile, 'utf8');
-    } catch (err) {
-      throw new ConfigError([`cluster.nats_nkey_file: cannot read ${config.cluster.natsNkeyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
-    }
-  }
+  const nkeySeed = readCredentialFile(config.cluster.natsNkeyFile, 'cluster.nats_nkey_file');
+  const creds = readCredentialFile(config.cluster.natsCredsFile, 'cluster.nats_creds_file');
   let nats: NatsClusterBus;
   try {
     nats = new NatsClusterBus({
       servers: natsUrl.split(',').map((s) => s.trim()),
-      auth: { nkeySeed, tls: natsTls },
+      auth: { nkeySeed, creds, tls: natsTls },
       logger: logger.child({ subsystem: 'cluster.nats' }),
     });
   } catch (err) {
-    // A credentials mismatch between URLs, or a malformed NKey seed.
+    // A credentials mismatch between URLs, two kinds of credentials, or a malformed seed or creds file.
     throw new ConfigError([(err as Error).message]);
   }
   const redis = new RedisEndpointRegistry({
@@ -80,6 +74,16 @@ export function createClusterClients(config: ServerConfig, logger: Logger, requi
       await Promise.allSettled([nats.close(), redis.close()]);
     },
   };
+}
+
+/** The text of a credentials file named by `key`, or undefined when unset; ConfigError naming the key if unreadable. */
+function readCredentialFile(path: string, key: string): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+  }
 }
 
 /**

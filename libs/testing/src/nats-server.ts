@@ -14,6 +14,11 @@ export interface NatsServerOptions {
   nkey?: string;
   /** TLS with this certificate (clients must then speak TLS). */
   tls?: CertFiles;
+  /**
+   * Operator (JWT) mode: the operator's JWT and the accounts' JWTs by public key, served from
+   * memory (`resolver: MEMORY`); only clients with a user JWT those accounts signed get in.
+   */
+  operator?: { jwt: string; accounts: Record<string, string> };
 }
 
 function natsProgram(options: NatsServerOptions): ServerProgram {
@@ -25,6 +30,15 @@ function natsProgram(options: NatsServerOptions): ServerProgram {
     const dir = mkdtempSync(join(tmpdir(), 'piko-nats-'));
     const conf = join(dir, 'nats.conf');
     writeFileSync(conf, `authorization { users = [ { nkey: ${options.nkey} } ] }\n`);
+    extra.push('-c', conf);
+  }
+  if (options.operator) {
+    const dir = mkdtempSync(join(tmpdir(), 'piko-nats-'));
+    const operatorFile = join(dir, 'operator.jwt');
+    writeFileSync(operatorFile, options.operator.jwt);
+    const preload = Object.entries(options.operator.accounts).map(([key, jwt]) => `  ${key}: ${jwt}`).join('\n');
+    const conf = join(dir, 'nats.conf');
+    writeFileSync(conf, `operator: ${operatorFile}\nresolver: MEMORY\nresolver_preload: {\n${preload}\n}\n`);
     extra.push('-c', conf);
   }
   return {

@@ -37,6 +37,12 @@ with (the server lists the user's public key). Instead of credentials in
 cluster.nats_url.`, { placeholder: 'path' })
   natsNkeyFile = '';
 
+  @StringOption(`
+Path to a NATS credentials file (.creds, as 'nsc' writes it: the user JWT and its
+NKey seed) for a nats-server in operator/JWT mode. Instead of credentials in
+cluster.nats_url or cluster.nats_nkey_file.`, { placeholder: 'path' })
+  natsCredsFile = '';
+
   @Section(() => ClientTlsConfig)
   natsTls = new ClientTlsConfig();
 
