@@ -62,7 +62,8 @@ async function main() {
   // A process that dies unasked is reported (and the run goes on: the report says what it saw).
   const crashes = [];
   const watch = (handle) => registry.failOnExit(handle).catch((err) => {
-    crashes.push(err.message.split('\n')[0]);
+    // The whole message: it ends with the tail of the process's stderr, the why.
+    crashes.push(err.message);
     note(`CRASH: ${err.message.split('\n')[0]}`);
   });
 
@@ -117,10 +118,20 @@ async function main() {
   async function restartAgent(agent) {
     note(`agent ${agent.name}: SIGTERM (reconnect ${++agentRestarts})`);
     await registry.stop(agent.handle, AGENT_STOP_GRACE_MS);
-    agent.handle = await startPikoAgent({ registry, root: ROOT, target: upstream.port, connectUrl: gateways[agent.gwIndex].connectUrl, endpoint: ENDPOINT, name: agent.name });
-    void watch(agent.handle);
-    await waitForUpstreams(gateways[agent.gwIndex], 2, 60_000);
-    note(`agent ${agent.name}: reconnected`);
+    // A replacement that dies or does not connect is reported and replaced again (3 tries):
+    // the run goes on and the report says what happened.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      agent.handle = await startPikoAgent({ registry, root: ROOT, target: upstream.port, connectUrl: gateways[agent.gwIndex].connectUrl, endpoint: ENDPOINT, name: agent.name });
+      void watch(agent.handle);
+      try {
+        await waitForUpstreams(gateways[agent.gwIndex], 2, 60_000);
+        note(`agent ${agent.name}: reconnected`);
+        return;
+      } catch (err) {
+        note(`agent ${agent.name}: replacement ${attempt} not connected: ${err.message}`);
+        await registry.stop(agent.handle, AGENT_STOP_GRACE_MS);
+      }
+    }
   }
 
   async function restartGateway(index) {
@@ -145,14 +156,15 @@ async function main() {
   const gatewayAt = t0 + opts.durationMs / 2;
   try {
     while (Date.now() < deadline && !interrupted) {
+      // A disruption that fails is noted, never the end of the run: load and sampling go on.
       if (!busy && !gatewayRestart && Date.now() >= gatewayAt) {
         busy = true;
-        await restartGateway(1);
+        await restartGateway(1).catch((err) => note(`gateway restart failed: ${err.message}`));
         busy = false;
       } else if (!busy && Date.now() >= nextAgentAt && Date.now() < deadline - opts.agentRestartEveryMs / 2) {
         busy = true;
         const rotating = agents.filter((a) => a.rotating);
-        await restartAgent(rotating[nextAgent++ % rotating.length]);
+        await restartAgent(rotating[nextAgent++ % rotating.length]).catch((err) => note(`agent restart failed: ${err.message}`));
         nextAgentAt = Date.now() + opts.agentRestartEveryMs;
         busy = false;
       }

@@ -43,7 +43,8 @@ export function renderReport({ t0, opts, machine, capacity, rate, load, elapsedM
     out(`  unexplained #${f.id}: ${f.reason}, started +${formatMs(f.startedAt - t0)}, took ${f.endedAt - f.startedAt} ms${near.length ? `; near: ${near.join(' | ')}` : ''}`);
   }
   if (unexplained.length > 20) out(`  ... ${unexplained.length - 20} more`);
-  for (const crash of crashes) out(`CRASH: ${crash}`);
+  out(`processes that exited unasked: ${crashes.length}`);
+  for (const crash of crashes) out(`CRASH: ${crash.replace(/\n/g, '\n  ')}`);
   out();
   out(`## RSS after warm-up (target: growth < ${RSS_TARGET_PCT} %)`);
   out('process              pid       baseline MiB  end MiB  peak MiB  growth   verdict');
