@@ -60,6 +60,24 @@ describe('the raw TCP route never reaches an HTTP endpoint', () => {
     await service.close();
   });
 
+  /**
+   * The check both topologies share: the TCP route to `web` is refused with 403 and the service
+   * sees nothing; then one request through the HTTP route reaches it. Returns the service's
+   * request count from before, for further checks.
+   */
+  async function refusedThenHttpWorks(proxyPort: number): Promise<number> {
+    await waitForRoute(`http://127.0.0.1:${proxyPort}`, 'web');
+    const headsBefore = service.heads.length;
+    const refused = await spoofThroughTcpRoute(proxyPort, 'web');
+    expect(refused).toEqual({ status: 403, body: `{"error":"tcp connections to an http endpoint are not allowed"}\n` });
+    expect(service.heads.slice(headsBefore)).toEqual([]);
+    const viaHttp = await fetch(`http://127.0.0.1:${proxyPort}/hello`, { headers: { 'x-piko-endpoint': 'web' } });
+    expect(viaHttp.status).toBe(200);
+    expect(await viaHttp.text()).toBe('ok');
+    expect(service.heads.slice(headsBefore)).toEqual([expect.stringMatching(/^GET \/hello HTTP\/1\.1\r\n/)]);
+    return headsBefore;
+  }
+
   describe('piko server', () => {
     let server: PikoServer;
 
@@ -75,17 +93,7 @@ describe('the raw TCP route never reaches an HTTP endpoint', () => {
       agents.push(await startAgent('http', 'web', String(servicePort), server.upstreamUrl));
       // The same service as a tcp endpoint: the control that shows the raw bytes would arrive.
       agents.push(await startAgent('tcp', 'raw', String(servicePort), server.upstreamUrl));
-      await waitForRoute(server.proxyUrl, 'web');
-      const headsBefore = service.heads.length;
-
-      const refused = await spoofThroughTcpRoute(server.proxyPort, 'web');
-      expect(refused).toEqual({ status: 403, body: `{"error":"tcp connections to an http endpoint are not allowed"}\n` });
-      expect(service.heads.slice(headsBefore)).toEqual([]);
-
-      const viaHttp = await fetch(`${server.proxyUrl}/hello`, { headers: { 'x-piko-endpoint': 'web' } });
-      expect(viaHttp.status).toBe(200);
-      expect(await viaHttp.text()).toBe('ok');
-      expect(service.heads.slice(headsBefore)).toEqual([expect.stringMatching(/^GET \/hello HTTP\/1\.1\r\n/)]);
+      const headsBefore = await refusedThenHttpWorks(server.proxyPort);
 
       const control = await spoofThroughTcpRoute(server.proxyPort, 'raw');
       expect(control).toEqual({ status: 101, received: expect.stringMatching(/^HTTP\/1\.1 200 OK\r\n[\s\S]*ok$/) });
@@ -108,16 +116,7 @@ describe('the raw TCP route never reaches an HTTP endpoint', () => {
       const gateway = await cluster.gateway('gateway-1');
       const proxy = await cluster.proxy('proxy-1');
       agents.push(await startAgent('http', 'web', String(servicePort), gateway.url));
-      await waitForRoute(proxy.url, 'web');
-      const headsBefore = service.heads.length;
-
-      const refused = await spoofThroughTcpRoute(proxy.port, 'web');
-      expect(refused).toEqual({ status: 403, body: `{"error":"tcp connections to an http endpoint are not allowed"}\n` });
-      expect(service.heads.slice(headsBefore)).toEqual([]);
-
-      const viaHttp = await fetch(`${proxy.url}/hello`, { headers: { 'x-piko-endpoint': 'web' } });
-      expect(viaHttp.status).toBe(200);
-      expect(service.heads.slice(headsBefore)).toHaveLength(1);
+      await refusedThenHttpWorks(proxy.port);
     });
   });
 });
