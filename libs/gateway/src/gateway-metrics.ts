@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import { SESSION_CLOSE_REASONS, sessionCloseReason, type SessionCloseReason } from '@piko/protocol';
-import { counterReadAtScrape, gaugeReadAtScrape, presetCounterChild } from '@piko/observability';
+import { counterReadAtScrape, gaugeReadAtScrape, knownLabelCounter } from '@piko/observability';
 import type { UpstreamPool } from './upstream-pool';
 
 /**
@@ -13,7 +13,7 @@ import type { UpstreamPool } from './upstream-pool';
  */
 export class GatewayMetrics {
   readonly connectsTotal: Counter;
-  private readonly disconnects = new Map<SessionCloseReason, { inc(): void }>();
+  private readonly disconnects: (reason: SessionCloseReason) => void;
 
   constructor(registry: Registry, pool: UpstreamPool) {
     const registers = [registry];
@@ -21,17 +21,17 @@ export class GatewayMetrics {
     gaugeReadAtScrape(registry, 'piko_upstreams_registered_endpoints', 'Number of endpoints registered to this node', () => pool.endpointCount);
     counterReadAtScrape(registry, 'piko_upstreams_upstream_requests_total', 'Number of requests sent to an upstream connected to the local node', () => pool.streamsOpened);
     this.connectsTotal = new Counter({ name: 'piko_upstreams_connects_total', help: 'Upstream connections accepted since start.', registers });
-    const disconnects = new Counter({
-      name: 'piko_upstreams_disconnects_total',
-      help: 'Upstream sessions ended, by reason (closed, protocol_error, timeout, go_away_error, error).',
-      labelNames: ['reason'],
-      registers,
-    });
-    for (const reason of SESSION_CLOSE_REASONS) this.disconnects.set(reason, presetCounterChild(disconnects, reason));
+    this.disconnects = knownLabelCounter(
+      registry,
+      'piko_upstreams_disconnects_total',
+      'Upstream sessions ended, by reason (closed, protocol_error, timeout, go_away_error, error).',
+      'reason',
+      SESSION_CLOSE_REASONS,
+    );
   }
 
   /** Counts one ended upstream session under the reason its close error shows. */
   disconnected(err: Error | undefined): void {
-    this.disconnects.get(sessionCloseReason(err))?.inc();
+    this.disconnects(sessionCloseReason(err));
   }
 }

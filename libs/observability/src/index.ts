@@ -6,7 +6,7 @@ export { redact, redactText, isSensitiveKey, REDACTED } from './logger/redact';
 export { subsystemMatch } from './logger/subsystem-match';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics/create-metrics';
 export { GO_DEFAULT_BUCKETS, GO_SIZE_BUCKETS } from './metrics/go-buckets';
-export { counterReadAtScrape, gaugeReadAtScrape, presetCounterChild } from './metrics/read-at-scrape';
+export { counterReadAtScrape, gaugeReadAtScrape, knownLabelCounter } from './metrics/read-at-scrape';
 export {
   Readiness,
   type CheckOptions,

@@ -166,7 +166,7 @@ export class RelayServer {
       (err: RelayHandshakeError) => {
         this.handshaking.delete(socket);
         const reason = err.code === 'ERR_RELAY_AUTH_BAD_HELLO' ? 'bad_hello' : err.code === 'ERR_RELAY_AUTH_METHOD' ? 'method' : err.code === 'ERR_RELAY_AUTH_PROOF' ? 'proof' : 'error';
-        this.metrics?.handshakeFailures.inc({ reason });
+        this.metrics?.handshakeFailed(reason);
         this.warnRefused(remoteAddr, err);
         // A refusal was answered and the socket ended: give the answer a moment to leave, then cut.
         if (err instanceof RelayHandshakeError && err.status !== undefined) setTimeout(() => socket.destroy(), 1_000).unref();
