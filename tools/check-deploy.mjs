@@ -14,8 +14,10 @@
 //      and put through its role's start-up refusal (tools/deploy/piko-dist.mjs), from dist/out-tsc
 //      (`npm run build`): unknown keys, bad values, missing TLS files or an unauthenticated relay
 //      fail; bind ports, probes, advertise addresses and termination grace are checked against it;
-//   4. `docker-compose -f docker-compose.yml config -q`, the resolved file, and every Piko service's
-//      command through the same loader and refusal.
+//   4. `docker-compose -f docker-compose.yml config -q`, the resolved file (no secret in any
+//      argument, ports for operators on loopback), and every Piko service's command, environment
+//      and bind-mounted config file through the same loader and refusal; known compose breakages
+//      (tools/deploy/compose-mutations.mjs) must be caught.
 // Usage: node tools/check-deploy.mjs [--write]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { layerBinary } from './deploy/binaries.mjs';
 import { MUTATIONS } from './deploy/mutations.mjs';
+import { COMPOSE_MUTATIONS } from './deploy/compose-mutations.mjs';
 import { crossObjectProblems } from './deploy/cross-check.mjs';
 import { distRequire, startupRefusals } from './deploy/piko-dist.mjs';
 import { podProcesses, secretData } from './deploy/pod-processes.mjs';
@@ -227,12 +230,7 @@ async function checkPikoProcesses(objects, secrets, source) {
       const spec = ROLE_PORTS[role];
       // --config.expand-env turns an unset variable into '' silently (an empty auth key is no auth).
       const path = argv.find((a) => a.startsWith('--config.path='))?.slice('--config.path='.length);
-      if (path && argv.includes('--config.expand-env')) {
-        for (const [, braced, withDefault, bare] of readFileSync(path, 'utf8').matchAll(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))/g)) {
-          const name = braced ?? bare;
-          if (!withDefault && !env[name]) fail(where, `the config file uses $${name}, which the container's environment does not set: it would expand to ''`);
-        }
-      }
+      if (path && argv.includes('--config.expand-env')) checkExpandedVars(path, env, where);
       const config = await loadPiko(role, argv, env, where);
       if (!config) continue;
       for (const section of spec.binds) {
@@ -287,31 +285,77 @@ function parseComposeDuration(s) {
   return m ? (Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 1000 : NaN;
 }
 
+/** The check's stand-in secrets: any value of the right shape resolves the compose file. */
+const COMPOSE_SECRETS = {
+  PIKO_RELAY_SECRET: 'check-deploy-relay-secret-0123456789',
+  PIKO_NATS_PASSWORD: 'check-deploy-nats-password',
+  PIKO_REDIS_PASSWORD: 'check-deploy-redis-password',
+};
+
 async function checkCompose() {
   if (!has('docker-compose', ['version'])) {
     fail('docker-compose.yml', 'docker-compose is missing. Install with: apt-get update && apt-get install -y docker-compose');
     return;
   }
-  // The compose file requires the relay secret and the NATS/Redis passwords from the environment; any value of the right shape checks it.
-  const env = { ...process.env, PIKO_RELAY_SECRET: 'check-deploy-relay-secret-0123456789', PIKO_NATS_PASSWORD: 'check-deploy-nats', PIKO_REDIS_PASSWORD: 'check-deploy-redis' };
+  const env = { ...process.env, ...COMPOSE_SECRETS };
   const quiet = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { cwd: root, encoding: 'utf8', env });
   if (quiet.status !== 0) return fail('docker-compose.yml', `docker-compose config -q failed: ${quiet.stderr.trim()}`);
   notes.push('docker-compose -f docker-compose.yml config -q: ok');
   const resolved = spawnSync('docker-compose', ['-f', composeFile, 'config'], { cwd: root, encoding: 'utf8', env });
   const services = parseYaml(resolved.stdout).services;
+  await checkComposeServices(services, 'docker-compose.yml');
+  // The compose checks must catch known breakages too (tools/deploy/compose-mutations.mjs).
+  for (const [i, m] of COMPOSE_MUTATIONS.entries()) {
+    const mutated = structuredClone(services);
+    m.mutate(mutated, COMPOSE_SECRETS);
+    const before = problems.length;
+    await checkComposeServices(mutated, `compose mutation ${i}`);
+    const mine = problems.splice(before);
+    if (!mine.some((p) => m.expect.test(p))) fail('check-deploy', `the compose checks miss ${m.name}: want ${m.expect}, got ${mine.join(' | ') || 'nothing'}`);
+  }
+  notes.push(`docker-compose.yml: every Piko service through its role's start-up refusal; ${COMPOSE_MUTATIONS.length} known compose breakages caught`);
+}
+
+/** A compose service's environment as an object (Compose allows a map or a list of NAME=value). */
+function composeEnv(s) {
+  if (Array.isArray(s.environment)) return Object.fromEntries(s.environment.map((e) => [e.split('=')[0], e.split('=').slice(1).join('=')]));
+  return Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, v == null ? '' : String(v)]));
+}
+
+/** Host path → container path of a service's bind mounts (short `src:dst[:ro]` or long syntax). */
+function composeBinds(s) {
+  return (s.volumes ?? []).map((v) => (typeof v === 'string' ? { source: v.split(':')[0], target: v.split(':')[1] } : { source: v.source, target: v.target }));
+}
+
+/** Fails for each $VAR of a config file read with --config.expand-env that `env` leaves unset (it would expand to ''). */
+function checkExpandedVars(path, env, where) {
+  for (const [, braced, withDefault, bare] of readFileSync(path, 'utf8').matchAll(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))/g)) {
+    const name = braced ?? bare;
+    if (!withDefault && !env[name]) fail(where, `the config file uses $${name}, which the container's environment does not set: it would expand to ''`);
+  }
+}
+
+/** Every check of the resolved compose services (`docker-compose config`), each problem under `label`. */
+async function checkComposeServices(services, label) {
   const names = new Set(Object.keys(services));
   const hosts = new Set([...names, ...Object.values(services).flatMap((s) => [s.hostname, ...Object.values(s.networks ?? {}).flatMap((n) => n?.aliases ?? [])])]);
-  for (const want of ['nats', 'redis', 'admin']) if (!names.has(want)) fail('docker-compose.yml', `no ${want} service`);
+  for (const want of ['nats', 'redis', 'admin']) if (!names.has(want)) fail(label, `no ${want} service`);
   const count = (role) => Object.values(services).filter((s) => s.command?.[0] === role).length;
-  if (count('proxy') < 2 || count('gateway') < 2) fail('docker-compose.yml', 'want two proxies and two gateways');
-  if (!Object.values(services).some((s) => s.command?.[0] === 'agent')) fail('docker-compose.yml', 'no agent service');
+  if (count('proxy') < 2 || count('gateway') < 2) fail(label, 'want two proxies and two gateways');
+  if (!Object.values(services).some((s) => s.command?.[0] === 'agent')) fail(label, 'no agent service');
   for (const [name, s] of Object.entries(services)) {
-    const where = `docker-compose.yml service ${name}`;
+    const where = `${label} service ${name}`;
     if (!s.healthcheck?.test) fail(where, 'no healthcheck');
     if (s.init !== true) fail(where, 'init is not true');
     if (!(s.cap_drop ?? []).includes('ALL')) fail(where, 'cap_drop lacks ALL');
     if (!(s.security_opt ?? []).includes('no-new-privileges:true')) fail(where, 'security_opt lacks no-new-privileges:true');
     if (s.read_only !== true) fail(where, 'not read_only');
+    // A container's arguments are in `ps` on the Docker host for every user: secrets go in its environment.
+    for (const arg of [...(s.entrypoint ?? []), ...(s.command ?? []), ...(s.healthcheck?.test ?? [])]) {
+      for (const [variable, secret] of Object.entries(COMPOSE_SECRETS)) {
+        if (String(arg).includes(secret)) fail(where, `an argument carries ${variable}'s value (visible in ps); pass it in the environment`);
+      }
+    }
     for (const [dep, cond] of Object.entries(s.depends_on ?? {})) {
       if (!names.has(dep)) fail(where, `depends on unknown service ${dep}`);
       else if (cond.condition !== 'service_healthy') fail(where, `depends on ${dep} with condition ${cond.condition}, want service_healthy`);
@@ -325,15 +369,33 @@ async function checkCompose() {
     }
     const role = ROLE_PORTS[s.command?.[0]];
     if (!role) continue;
-    const config = await loadPiko(s.command[0], s.command.slice(1), {}, where);
+    // The config file as the container sees it: its bind mount's source on this machine.
+    const env = composeEnv(s);
+    const argv = s.command.slice(1).map((a) => {
+      if (!a.startsWith('--config.path=')) return a;
+      const inContainer = a.slice('--config.path='.length);
+      const bind = composeBinds(s).find((b) => b.target === inContainer);
+      if (!bind) fail(where, `--config.path ${inContainer} is no bind-mounted file`);
+      return bind ? `--config.path=${bind.source}` : a;
+    });
+    if (problems.some((p) => p.startsWith(`${where}: --config.path`))) continue;
+    const path = argv.find((a) => a.startsWith('--config.path='))?.slice('--config.path='.length);
+    if (path && argv.includes('--config.expand-env')) checkExpandedVars(path, env, where);
+    const config = await loadPiko(s.command[0], argv, env, where);
     if (!config) continue;
     const test = s.healthcheck.test.join(' ');
     const healthPort = portOf(config[role.health].bindAddr);
     if (!test.includes(`127.0.0.1:${healthPort}/ready`)) fail(where, `healthcheck does not probe /ready on ${role.health} port ${healthPort}`);
     if (!config.cluster.natsUrl || !config.cluster.redisUrl) fail(where, 'cluster.nats_url and cluster.redis_url must be set');
     for (const url of [...config.cluster.natsUrl.split(','), config.cluster.redisUrl]) {
-      const host = new URL(url.trim()).hostname;
-      if (!hosts.has(host)) fail(where, `${url} names no compose service`);
+      let host;
+      try {
+        host = new URL(url.trim()).hostname;
+      } catch {
+        fail(where, 'a cluster URL is unparsable');
+        continue;
+      }
+      if (!hosts.has(host)) fail(where, `a cluster URL names ${host}, no compose service`);
     }
     if (s.command[0] === 'gateway') {
       const host = config.relay.advertiseAddr.split(':')[0];
@@ -347,7 +409,7 @@ async function checkCompose() {
   for (const [name, s] of Object.entries(services)) {
     if (s.command?.[0] !== 'agent') continue;
     const url = s.command.find((a) => a.startsWith('--connect.url='))?.slice('--connect.url='.length);
-    if (!url || !hosts.has(new URL(url).hostname)) fail(`docker-compose.yml service ${name}`, `--connect.url ${url} names no compose host`);
+    if (!url || !hosts.has(new URL(url).hostname)) fail(`${label} service ${name}`, `--connect.url ${url} names no compose host`);
   }
 }
 
