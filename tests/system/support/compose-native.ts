@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { freePort, ManagedProcess } from '@piko/testing';
 import { parse } from 'yaml';
 import { PIKO_BIN } from './piko';
@@ -15,6 +16,8 @@ export interface ComposeService {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition?: string }> | string[];
   networks?: { default?: { aliases?: string[] } };
+  /** Bind mounts `source:target[:ro]`; loadCompose makes relative sources absolute. */
+  volumes?: string[];
 }
 
 /**
@@ -24,7 +27,10 @@ export interface ComposeService {
  */
 export function loadCompose(path: string, env: Record<string, string>): Record<string, ComposeService> {
   const doc = parse(readFileSync(path, 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
-  return JSON.parse(JSON.stringify(doc.services), (_key, value: unknown) => (typeof value === 'string' ? interpolate(value, env) : value)) as Record<string, ComposeService>;
+  const services = JSON.parse(JSON.stringify(doc.services), (_key, value: unknown) => (typeof value === 'string' ? interpolate(value, env) : value)) as Record<string, ComposeService>;
+  // A bind mount's relative source is relative to the compose file, as Compose reads it.
+  for (const s of Object.values(services)) s.volumes = s.volumes?.map((v) => (v.startsWith('.') ? resolve(dirname(path), v) : v));
+  return services;
 }
 
 function interpolate(text: string, env: Record<string, string>): string {
@@ -123,11 +129,28 @@ export class NativeCompose {
     return `127.0.0.1:${await balancer.listen()}`;
   }
 
-  /** The native argv of a service: its image's entrypoint with the command, ports and hosts moved. */
+  /** A service's `environment` as its container gets it, hosts and ports moved as in its command. */
+  async environment(name: string): Promise<Record<string, string>> {
+    const e = this.services[name].environment ?? {};
+    const entries = Array.isArray(e) ? e.map((x) => [x.split('=')[0], x.split('=').slice(1).join('=')]) : Object.entries(e);
+    return Object.fromEntries(await Promise.all(entries.map(async ([k, v]) => [k, await this.rewrite(String(v), name)])));
+  }
+
+  /** `arg` naming a bind-mounted container path (alone, or as `--flag=path`) names its source file instead. */
+  private unmount(name: string, arg: string): string {
+    for (const v of this.services[name].volumes ?? []) {
+      const [source, target] = v.split(':');
+      if (arg === target) return source;
+      if (arg.endsWith(`=${target}`)) return `${arg.slice(0, -target.length)}${source}`;
+    }
+    return arg;
+  }
+
+  /** The native argv of a service: its image's entrypoint with the command, ports and hosts moved, bind-mounted paths at their sources. */
   async argv(name: string): Promise<string[]> {
     const s = this.services[name];
     const image = s.image ?? '';
-    const command = await Promise.all((s.command ?? []).map((a) => this.rewrite(a, name)));
+    const command = await Promise.all((s.command ?? []).map(async (a) => this.unmount(name, await this.rewrite(a, name))));
     if (NATS_IMAGE.test(image)) {
       const args = [...command];
       for (const flag of ['-p', '-m']) {
@@ -151,15 +174,15 @@ export class NativeCompose {
     return [process.execPath, PIKO_BIN, ...command];
   }
 
-  /** Starts a service natively. */
+  /** Starts a service natively, with `env` and the service's own `environment` (which wins, as in its container). */
   async start(name: string, env: Record<string, string>): Promise<ManagedProcess> {
     const [command, ...args] = await this.argv(name);
-    const child = ManagedProcess.start(name, command, args, env);
+    const child = ManagedProcess.start(name, command, args, { ...env, ...(await this.environment(name)) });
     this.processes.set(name, child);
     return child;
   }
 
-  /** Runs a service's healthcheck once (CMD form, hosts and ports moved; redis-cli told the port): exit 0 is healthy. */
+  /** Runs a service's healthcheck once (CMD form, hosts and ports moved; redis-cli told the port; the service's environment, as `docker exec` gives it): exit 0 is healthy. */
   async healthy(name: string): Promise<boolean> {
     const test = this.services[name].healthcheck?.test;
     if (!test) return this.processes.get(name)?.running ?? false;
@@ -167,8 +190,9 @@ export class NativeCompose {
     let [command, ...args] = await Promise.all(test.slice(1).map((a) => this.rewrite(a, name)));
     if (command === 'redis-cli') args = ['-p', String(await this.port(name, REDIS_DEFAULT_PORT)), ...args];
     if (command === 'node') command = process.execPath;
+    const environment = await this.environment(name);
     return new Promise((resolve) =>
-      execFile(command, args, { timeout: 3_000 }, (err, stdout, stderr) => {
+      execFile(command, args, { timeout: 3_000, env: { ...process.env, ...environment } }, (err, stdout, stderr) => {
         this.lastHealthcheck.set(name, `${[command, ...args].join(' ')}: ${err ? err.message : 'ok'} ${stdout}${stderr}`);
         resolve(!err);
       }),
