@@ -83,9 +83,11 @@ describe('cluster: separate proxy, gateway and admin processes over real Redis a
     }
     expect((await get(p1, 'nobody')).status).toBe(502);
 
-    const endpoints = (await (await fetch(`${admin.url}/api/v1/endpoints`)).json()) as { endpoints: Record<string, Record<string, number>> };
-    expect(Object.keys(endpoints.endpoints).sort()).toEqual(['only-g2', 'shared']);
-    expect(Object.values(endpoints.endpoints.shared)).toEqual([1, 1]);
+    const endpoints = (await (await fetch(`${admin.url}/api/v1/endpoints`)).json()) as { endpoints: Array<{ id: string; upstreams: number; gatewayCount: number }> };
+    expect(endpoints.endpoints.map(({ id, upstreams, gatewayCount }) => ({ id, upstreams, gatewayCount }))).toEqual([
+      { id: 'only-g2', upstreams: 1, gatewayCount: 1 },
+      { id: 'shared', upstreams: 2, gatewayCount: 2 },
+    ]);
     const nodes = (await (await fetch(`${admin.url}/api/v1/nodes`)).json()) as { nodes: Array<{ role: string }> };
     expect(nodes.nodes.map((n) => n.role).sort()).toEqual(['admin', 'gateway', 'gateway', 'proxy', 'proxy']);
   });
@@ -167,8 +169,8 @@ describe('cluster: separate proxy, gateway and admin processes over real Redis a
     expect(ready.checks.redis.ok).toBe(false);
     await cluster.redis.restart();
     await waitFor('svc re-registered in Redis', async () => {
-      const body = (await (await fetch(`${admin.url}/api/v1/endpoints`)).json()) as { endpoints: Record<string, unknown> };
-      return body.endpoints.svc ? true : undefined;
+      const endpoints = (await (await fetch(`${admin.url}/status/upstream/endpoints`)).json()) as Record<string, number>;
+      return endpoints.svc ? true : undefined;
     });
     const outcomes = await traffic.stop();
     expect(outcomes.filter((o) => o.status !== 200)).toEqual([]);

@@ -211,7 +211,7 @@ describe('declined upgrades stay HTTP on a TLS proxy port', () => {
     agents.push(await startAgent('http', 'plain', String(plainPort), server.upstreamUrl));
     agents.push(await startAgent('http', 'other', String(otherPort), server.upstreamUrl));
     await waitFor('both endpoints registered', async () => {
-      const { endpoints } = (await (await fetch(`${server.adminUrl}/api/v1/endpoints`)).json()) as { endpoints: Record<string, unknown> };
+      const endpoints = (await (await fetch(`${server.adminUrl}/status/upstream/endpoints`)).json()) as Record<string, number>;
       return endpoints.plain && endpoints.other ? true : undefined;
     });
   });

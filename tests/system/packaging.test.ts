@@ -243,6 +243,6 @@ describe('installing piko on another machine', () => {
     await seaServer.waitForOutput(/proxy server listening/, 60_000);
     agents.push(await startAgent(piko, 'all-executable', local.port, `http://127.0.0.1:${upstreamPort}`));
     await expectTunnelMatchesDirect(`http://127.0.0.1:${proxyPort}`, 'all-executable', local.port);
-    expect(JSON.parse((await curl([`http://127.0.0.1:${adminPort}/api/v1/endpoints`])).body)).toEqual({ endpoints: { 'all-executable': { local: 1 } } });
+    expect(JSON.parse((await curl([`http://127.0.0.1:${adminPort}/status/upstream/endpoints`])).body)).toEqual({ 'all-executable': 1 });
   });
 });

@@ -172,7 +172,7 @@ describe('piko server + piko agent http (one process, real sockets)', () => {
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.body).ready).toBe(true);
     const endpoints = await curl([`${server.adminUrl}/api/v1/endpoints`]);
-    expect(JSON.parse(endpoints.body)).toEqual({ endpoints: { 'my-service': { local: 1 } } });
+    expect(JSON.parse(endpoints.body)).toMatchObject({ endpoints: [{ id: 'my-service', upstreams: 1, gatewayCount: 1 }], nextCursor: null, total: 1 });
     const metrics = await curl([`${server.adminUrl}/metrics`]);
     expect(metrics.body).toMatch(/^piko_upstreams_connected_upstreams 1$/m);
     expect(metrics.body).toMatch(/piko_proxy_requests_total\{status="200",method="GET"\} \d+/);

@@ -12,7 +12,7 @@
 //     Node's built-ins), so ws uses its JavaScript masking;
 //   - packages that no piko command uses but libraries probe for inside try/catch: Nest's
 //     microservices and socket.io adapters, ws's utf-8-validate (Node's buffer.isUtf8 does its
-//     job). Each is replaced by a module that throws "not in this build", which the probing
+//     job), class-transformer's ESM storage path. Each is replaced by a module that throws "not in this build", which the probing
 //     code treats as "not installed".
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,14 @@ import * as esbuild from 'esbuild';
 import { pageAssetsDefine } from '../page/page-assets.mjs';
 
 const NATIVE_ADDONS = ['bufferutil'];
-const NOT_BUILT_IN = ['utf-8-validate', '@nestjs/microservices', '@nestjs/microservices/microservices-module', '@nestjs/platform-socket.io'];
+// class-transformer/storage: @nestjs/mapped-types (under @nestjs/swagger) tries class-transformer/cjs/storage first, which is bundled.
+const NOT_BUILT_IN = [
+  'utf-8-validate',
+  '@nestjs/microservices',
+  '@nestjs/microservices/microservices-module',
+  '@nestjs/platform-socket.io',
+  'class-transformer/storage',
+];
 
 const escape = (name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 

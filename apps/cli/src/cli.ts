@@ -1,6 +1,6 @@
 import { PikoClientError } from '@piko/client';
 import { ConfigError } from '@piko/config';
-import { StartupError } from '@piko/observability';
+import { pikoVersion, StartupError } from '@piko/observability';
 import type { CommandEntry } from './command';
 
 const COMMANDS: CommandEntry[] = [
@@ -13,13 +13,6 @@ const COMMANDS: CommandEntry[] = [
   { name: 'status', summary: "Show the cluster's nodes, endpoints and upstreams (admin API)", load: async () => (await import('./commands/status.command')).statusCommand(false) },
 ];
 
-// Replaced by the build (tools/build.mjs) with package.json's version; absent when run from source.
-declare const __PIKO_VERSION__: string | undefined;
-
-/** This build's version, from package.json at build time ('dev' when not built). */
-export function pikoVersion(): string {
-  return typeof __PIKO_VERSION__ === 'string' ? __PIKO_VERSION__ : 'dev';
-}
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

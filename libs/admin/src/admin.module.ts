@@ -1,25 +1,71 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import type { EndpointRegistry } from '@piko/cluster';
+import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { ClusterRpc, EndpointRegistry } from '@piko/cluster';
+import type { AdminApiConfig } from '@piko/config';
+import type { Logger } from '@piko/observability';
 import { OpsModule, type OpsModuleDeps } from '@piko/ops';
-import { ADMIN_REGISTRY, ClusterController } from './cluster.controller';
+import { ClusterController } from './http/cluster.controller';
+import { GoStatusController } from './http/go-status.controller';
 import { PageModule, type PageModuleDeps } from './page/page.module';
+import { ADMIN_CONTEXT, type AdminContext } from './service/admin-context';
+import { ClusterActions } from './service/cluster-actions';
+import { ClusterReader } from './service/cluster-reader';
+import { NodeHistory } from './service/node-history';
+import { RequestRatesPoller } from './service/request-rates';
 
 export interface AdminModuleDeps extends OpsModuleDeps {
   /** The cluster registry (Redis, or the in-memory twin in one process). */
   clusterRegistry: EndpointRegistry;
+  /** Request/reply to gateways and proxies (NATS, or the in-memory bus in one process). */
+  rpc: ClusterRpc;
+  /** This node's ID (Go Piko's `/status/cluster/nodes/local`). */
+  nodeId: string;
+  /** `admin.api.*`. */
+  api: Pick<AdminApiConfig, 'requestTimeout' | 'statsInterval' | 'leftNodeRetention'>;
+  logger: Logger;
   /** The status page's settings (admin.page.*) and logger. */
   page: Omit<PageModuleDeps, 'clusterRegistry'>;
 }
 
-/** The admin port: the ops endpoints (/health, /ready, /metrics), a read-only cluster view and the status page. */
+/**
+ * The admin port: the ops endpoints (/health, /ready, /metrics), the cluster API (/api/v1),
+ * Go Piko's status paths (/status) and the status page (PageModule). The app applies `setupAdminApi` before init (validation,
+ * JSON errors, OpenAPI). Starts the request-rate poller when the app boots, stops it at close.
+ */
 @Module({})
-export class AdminModule {
+export class AdminModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(ADMIN_CONTEXT) private readonly context: AdminContext) {}
+
   static register(deps: AdminModuleDeps): DynamicModule {
+    const history = new NodeHistory(deps.api.leftNodeRetention);
+    const rates = new RequestRatesPoller({
+      registry: deps.clusterRegistry,
+      rpc: deps.rpc,
+      history,
+      intervalMs: deps.api.statsInterval,
+      timeoutMs: deps.api.requestTimeout,
+      logger: deps.logger,
+    });
+    const context: AdminContext = {
+      nodeId: deps.nodeId,
+      registry: deps.clusterRegistry,
+      rpc: deps.rpc,
+      history,
+      rates,
+      requestTimeoutMs: deps.api.requestTimeout,
+    };
     return {
       module: AdminModule,
       imports: [OpsModule.register(deps), PageModule.register({ ...deps.page, clusterRegistry: deps.clusterRegistry })],
-      controllers: [ClusterController],
-      providers: [{ provide: ADMIN_REGISTRY, useValue: deps.clusterRegistry }],
+      controllers: [ClusterController, GoStatusController],
+      providers: [{ provide: ADMIN_CONTEXT, useValue: context }, ClusterReader, ClusterActions],
     };
+  }
+
+  onApplicationBootstrap(): void {
+    this.context.rates.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.context.rates.stop();
   }
 }

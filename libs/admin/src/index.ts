@@ -1,4 +1,5 @@
 export { AdminModule, type AdminModuleDeps } from './admin.module';
+export { setupAdminApi, OPENAPI_PATH, DOCS_PATH } from './http/setup-admin-api';
 export { startAdminNode, type RunningAdmin } from './node/admin-node';
 export { adminRole } from './node/admin-role';
 export type * from './api';

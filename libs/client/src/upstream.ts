@@ -29,6 +29,11 @@ export interface UpstreamOptions {
   maxReconnectBackoff?: number;
   /** Milliseconds allowed for one connect handshake; default 60000 (as Go Piko). */
   handshakeTimeout?: number;
+  /**
+   * Sent as `User-Agent` on every connect; the admin API lists it per session (and reads an
+   * agent version from `piko-agent/<version>`). Default: none (ws sends no User-Agent).
+   */
+  userAgent?: string;
   logger?: Logger;
   mux?: MuxOptions;
 }
@@ -98,6 +103,7 @@ export class Upstream {
             token: this.options.token,
             tenantId: this.options.tenantId,
             protocol,
+            userAgent: this.options.userAgent,
             tls: this.options.tls,
             handshakeTimeout: this.options.handshakeTimeout,
             signal,

@@ -13,6 +13,8 @@ export interface WebSocketConnectOptions {
   tenantId?: string;
   /** Sent as `x-piko-endpoint-protocol` (ours; Go Piko servers ignore it): see ListenOptions.protocol. */
   protocol?: EndpointProtocol;
+  /** Sent as `User-Agent`. */
+  userAgent?: string;
   tls?: ConnectionOptions;
   signal?: AbortSignal;
   /** The Piko port the URL should name; a refusal that shows it names another says so (wrong-port.ts). */
@@ -47,6 +49,7 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
     if (options.tenantId) headers['x-piko-tenant-id'] = options.tenantId;
     if (options.protocol) headers[ENDPOINT_PROTOCOL_HEADER] = options.protocol;
+    if (options.userAgent) headers['user-agent'] = options.userAgent;
     const ws = new WebSocket(url, {
       ...options.tls,
       headers,

@@ -79,10 +79,11 @@ export class InMemoryEndpointRegistry extends EventEmitter implements EndpointRe
 
   async snapshot(): Promise<RegistrySnapshot> {
     this.assertOpen();
-    const snapshot: RegistrySnapshot = { nodes: new Map(), endpoints: new Map() };
+    const snapshot: RegistrySnapshot = { nodes: new Map(), endpoints: new Map(), heartbeats: new Map() };
     for (const [nodeId, record] of this.records) {
       if (!this.isLive(record)) continue;
       snapshot.nodes.set(nodeId, { ...record.info });
+      snapshot.heartbeats?.set(nodeId, record.leaseExpiresAt - this.leaseTtlMs);
       for (const [endpointId, count] of record.endpoints) {
         let owners = snapshot.endpoints.get(endpointId);
         if (!owners) snapshot.endpoints.set(endpointId, (owners = new Map()));

@@ -1,4 +1,5 @@
 export type { ClusterBus, ClusterEventHandler } from './cluster-bus';
+export { type ClusterRpc, type RpcHandler, RpcError, rpcSubject } from './cluster-rpc';
 export { parseClusterEvent, type ClusterEvent, type EndpointEvent, type NodeEvent } from './cluster-event';
 export type { ConnectionStatus, ConnectionStatusSource } from './connection-status';
 export type { EndpointRegistry } from './endpoint-registry';
@@ -18,3 +19,4 @@ export { RedisKeys } from './redis-keys';
 export { RoutingTable, type RoutingTableOptions, type RoutingTableStats } from './routing-table';
 export { Sweeper, type SweeperOptions } from './sweeper';
 export { weightedPick, type Route } from './weighted-pick';
+export { RPC_VERBS, type CommandReply, type RequestStatsReply, type UpstreamSessionInfo, type UpstreamsReply } from './rpc-messages';

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { connect, type Msg, type NatsConnection, type NatsError } from 'nats';
+import { connect, ErrorCode, type Msg, type NatsConnection, type NatsError, type Subscription } from 'nats';
 import type { ClusterBus, ClusterEventHandler } from './cluster-bus';
 import { type ClusterEvent, parseClusterEvent } from './cluster-event';
+import { answerRpc, type RpcHandler, RpcError, unwrapRpcReply } from './cluster-rpc';
 import type { ConnectionStatus } from './connection-status';
 import { BusUnavailableError } from './errors';
 import { EventDispatcher } from './event-dispatcher';
@@ -48,6 +49,8 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
   private currentStatus: ConnectionStatus = 'disconnected';
   private closing = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Served RPC subjects and their live subscriptions (made again on each new connection). */
+  private readonly served = new Map<string, { handler: RpcHandler; subscription?: Subscription }>();
   private connectedOnce!: () => void;
   /** Resolves at the first successful connection (tests and start-up ordering use it). */
   readonly connected: Promise<void> = new Promise((resolve) => (this.connectedOnce = resolve));
@@ -86,6 +89,39 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
 
   subscribe(handler: ClusterEventHandler): () => void {
     return this.dispatcher.add(handler);
+  }
+
+  serve(subject: string, handler: RpcHandler): () => void {
+    const entry: { handler: RpcHandler; subscription?: Subscription } = { handler };
+    this.served.get(subject)?.subscription?.unsubscribe();
+    this.served.set(subject, entry);
+    if (this.connection && !this.connection.isClosed()) entry.subscription = this.subscribeRpc(this.connection, subject, handler);
+    return () => {
+      if (this.served.get(subject) !== entry) return;
+      this.served.delete(subject);
+      entry.subscription?.unsubscribe();
+    };
+  }
+
+  async request(subject: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const connection = this.connection;
+    if (!connection || connection.isClosed() || this.currentStatus !== 'connected') throw new RpcError('nats not connected');
+    let msg: Msg;
+    try {
+      msg = await connection.request(subject, JSON.stringify(payload ?? null), { timeout: timeoutMs });
+    } catch (err) {
+      const code = (err as NatsError).code;
+      if (code === ErrorCode.Timeout) throw new RpcError(`timeout after ${timeoutMs} ms`);
+      if (code === ErrorCode.NoResponders) throw new RpcError('no responder');
+      throw new RpcError(describeClientError(err));
+    }
+    let reply: unknown;
+    try {
+      reply = JSON.parse(msg.string());
+    } catch {
+      throw new RpcError('malformed reply');
+    }
+    return unwrapRpcReply(reply);
   }
 
   async close(): Promise<void> {
@@ -142,6 +178,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
   private attach(connection: NatsConnection): void {
     this.connection = connection;
     connection.subscribe(this.subjects.all, { callback: (err, msg) => this.receive(err, msg) });
+    for (const [subject, entry] of this.served) entry.subscription = this.subscribeRpc(connection, subject, entry.handler);
     this.setStatus('connected');
     this.connectedOnce();
     void this.watchStatus(connection);
@@ -164,6 +201,25 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
       else if (status.type === 'reconnect') this.setStatus('connected');
       else if (status.type === 'error') this.logger.warn('nats async error', { url: this.displayUrl, err: String(status.data) });
     }
+  }
+
+  private subscribeRpc(connection: NatsConnection, subject: string, handler: RpcHandler): Subscription {
+    return connection.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) return this.logger.warn('nats rpc subscription error', { subject, err: err.message });
+        let payload: unknown;
+        try {
+          payload = JSON.parse(msg.string() || 'null');
+        } catch {
+          msg.respond(JSON.stringify({ error: 'malformed request' }));
+          return;
+        }
+        void answerRpc(handler, payload).then((reply) => {
+          // The requester may have given up, or the connection closed meanwhile: nothing to answer.
+          if (!connection.isClosed()) msg.respond(JSON.stringify(reply));
+        });
+      },
+    });
   }
 
   private receive(err: NatsError | null, msg: Msg): void {

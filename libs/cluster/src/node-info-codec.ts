@@ -1,6 +1,7 @@
 import { NODE_ROLES, NODE_STATES, type NodeInfo, type NodeRole, type NodeState } from './node-info';
 
-const ADDRESS_FIELDS = ['relayAddr', 'upstreamAddr', 'proxyAddr', 'adminAddr'] as const;
+/** NodeInfo's optional string fields: the addresses and the version. */
+const ADDRESS_FIELDS = ['relayAddr', 'upstreamAddr', 'proxyAddr', 'adminAddr', 'version'] as const;
 
 /** Describes why `value` is not a NodeInfo, or returns undefined if it is one. */
 export function nodeInfoProblem(value: unknown): string | undefined {

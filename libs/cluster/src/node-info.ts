@@ -13,6 +13,8 @@ export interface NodeInfo {
   adminAddr?: string;
   /** Unix milliseconds. */
   startedAt: number;
+  /** The node's Piko version (`piko --version`); absent from nodes that predate it. */
+  version?: string;
 }
 
 /**
@@ -22,6 +24,11 @@ export interface NodeInfo {
 export interface RegistrySnapshot {
   nodes: Map<string, NodeInfo>;
   endpoints: Map<string, Map<string, number>>;
+  /**
+   * Node ID → Unix ms of its last lease refresh (heartbeat), derived from the lease's remaining
+   * TTL and this reader's lease TTL (`cluster.registry.lease_ttl`, the same on every node).
+   */
+  heartbeats?: Map<string, number>;
 }
 
 export const NODE_ROLES: readonly NodeRole[] = ['proxy', 'gateway', 'admin'];

@@ -137,13 +137,18 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
       const snapshot: RegistrySnapshot = { nodes: new Map(), endpoints: new Map() };
       if (nodeIds.length === 0) return snapshot;
       const pipeline = this.client.pipeline();
-      for (const nodeId of nodeIds) pipeline.hgetall(this.keys.node(nodeId)).hgetall(this.keys.endpoints(nodeId));
-      const results = (await exec(await pipeline.exec())) as Record<string, string>[];
+      for (const nodeId of nodeIds) pipeline.hgetall(this.keys.node(nodeId)).hgetall(this.keys.endpoints(nodeId)).pttl(this.keys.node(nodeId));
+      const results = (await exec(await pipeline.exec())) as Array<Record<string, string> | number>;
+      const now = Date.now();
+      snapshot.heartbeats = new Map();
       nodeIds.forEach((nodeId, i) => {
-        const node = nodeInfoFromHash(results[2 * i]);
+        const node = nodeInfoFromHash(results[3 * i] as Record<string, string>);
         if (!node) return; // no live lease: its entries are ignored until swept
         snapshot.nodes.set(nodeId, node);
-        for (const [endpointId, raw] of Object.entries(results[2 * i + 1])) {
+        const remainingMs = results[3 * i + 2] as number;
+        // The lease was last set to leaseTtlMs; what has run down since is the time since that heartbeat.
+        if (remainingMs >= 0) snapshot.heartbeats?.set(nodeId, now - Math.max(0, this.leaseTtlMs - remainingMs));
+        for (const [endpointId, raw] of Object.entries(results[3 * i + 1] as Record<string, string>)) {
           const count = Number(raw);
           if (!Number.isInteger(count) || count <= 0) continue;
           let owners = snapshot.endpoints.get(endpointId);

@@ -27,6 +27,7 @@ export { HttpConfig } from './schemas/http.config';
 export { UpstreamConfig } from './schemas/upstream.config';
 export { MuxConfig } from './schemas/mux.config';
 export { AdminConfig } from './schemas/admin.config';
+export { AdminApiConfig } from './schemas/admin-api.config';
 export { RelayConfig } from './schemas/relay.config';
 export { OpsConfig } from './schemas/ops.config';
 export { ClusterConfig } from './schemas/cluster.config';

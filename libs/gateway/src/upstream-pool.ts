@@ -14,6 +14,12 @@ export interface UpstreamConnection {
    * (Go Piko's agents and SDK): it then takes raw TCP streams too.
    */
   readonly protocol?: EndpointProtocol;
+  /** The upgrade request's User-Agent, if any (the admin API lists it). */
+  readonly userAgent?: string;
+  /** The connection under the session, for its byte counts (`net.Socket`'s bytesRead/bytesWritten). */
+  readonly transport?: { readonly bytesRead: number; readonly bytesWritten: number };
+  /** Streams this gateway opened on the session (one per proxied request or TCP connection). */
+  streamsOpened?: number;
 }
 
 export interface PoolDialOptions {
@@ -90,6 +96,11 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
     this.retiring.add(connection);
   }
 
+  /** True once the upstream was marked as being retired (told go-away). */
+  isRetiring(connection: UpstreamConnection): boolean {
+    return this.retiring.has(connection);
+  }
+
   private dialFrom(entry: EndpointUpstreams, retiring: boolean, options: PoolDialOptions): Duplex | undefined {
     for (let tried = 0; tried < entry.connections.length; tried++) {
       const connection = entry.connections[entry.next];
@@ -100,6 +111,7 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
       try {
         const stream = session.open();
         this.opened++;
+        connection.streamsOpened = (connection.streamsOpened ?? 0) + 1;
         return stream;
       } catch {
         // The session closed or hit its stream limit between the check and the open: try the next one.

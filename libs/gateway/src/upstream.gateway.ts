@@ -45,6 +45,8 @@ export class UpstreamGateway implements OnGatewayConnection {
       connectedAt: new Date(),
       session,
       protocol,
+      userAgent: request.headers['user-agent'],
+      transport: request.socket,
     };
     // As Go Piko: the session ends when the token that opened it expires (unless
     // disable_disconnect_on_expiry), in-flight streams included; the upstream must reconnect with a fresh token.

@@ -26,3 +26,4 @@ export {
   type HeaderValue,
   type LoggedHeaders,
 } from './access-log/access-log-headers';
+export { pikoVersion } from './version/piko-version';

@@ -22,3 +22,5 @@ export { proxyOptions, relayClientOptions } from './node/proxy-config';
 export { RoutingMetrics } from './node/routing-metrics';
 export { proxyRole } from './node/proxy-role';
 export { ProxyAccessLog, type AccessLogOptions } from './access-log';
+export { EndpointRequestStats } from './endpoint-request-stats';
+export { serveRequestStats } from './request-stats-rpc';

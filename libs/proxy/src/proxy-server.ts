@@ -6,6 +6,7 @@ import { isValidEndpointId, TcpToHttpEndpointError, websocketOriginAllowed } fro
 import type { Logger } from '@piko/observability';
 import { createPortServer, listen } from '@piko/runtime';
 import { endpointIdFromHeaders } from './endpoint-id';
+import { EndpointRequestStats } from './endpoint-request-stats';
 import { ProxyAccessLog } from './access-log';
 import { sendError, sendRawError } from './error-response';
 import { HttpForwarder } from './http-forwarder';
@@ -38,6 +39,8 @@ export class ProxyServer {
   private readonly owed = new OwedResponses();
   /** Connections whose parser failed: answered once (Node reports every later chunk again). */
   private readonly failedConnections = new WeakSet<Duplex>();
+  /** Per-endpoint request and error counts, read by the admin API (request-stats). */
+  readonly requestStats = new EndpointRequestStats();
 
   constructor(
     @Inject(PROXY_OPTIONS) private readonly options: ProxyOptions,
@@ -174,10 +177,13 @@ export class ProxyServer {
           return sendError(res, 502, 'no available upstreams');
         }
         if (res.destroyed) return void stream.destroy();
+        this.requestStats.watch(endpointId, res);
         this.forwarder.forward(req, res, stream, endpointId);
       },
       (err: Error) => {
         this.logger.warn('upstream unreachable', { endpointId, err: err.message });
+        // The endpoint has routes (none would resolve undefined): a failure worth counting.
+        this.requestStats.record(endpointId, true);
         sendError(res, 502, 'upstream unreachable');
       },
     );
@@ -212,6 +218,7 @@ export class ProxyServer {
         }
         this.upgraded.add(socket);
         socket.once('close', () => this.upgraded.delete(socket));
+        this.requestStats.record(endpointId, false);
         if (tcp) {
           this.metrics.tcpConnectionsTotal.inc();
           this.tcpForwarder.forward(req, socket, head, stream, (outcome) => this.logUpgrade('tcp', req, endpointId, started, outcome));

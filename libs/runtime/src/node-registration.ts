@@ -1,6 +1,6 @@
 import { type ClusterBus, EndpointCountMap, type EndpointCountSource, type EndpointRegistry, type NodeInfo, NodeRegistration } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
-import type { Logger } from '@piko/observability';
+import { type Logger, pikoVersion } from '@piko/observability';
 
 /**
  * This process as a member of the cluster: its lease and endpoint counts in the registry, kept
@@ -11,14 +11,14 @@ import type { Logger } from '@piko/observability';
 export function nodeRegistration(
   config: ServerConfig,
   cluster: { registry: EndpointRegistry; bus: ClusterBus },
-  node: Omit<NodeInfo, 'state' | 'startedAt'>,
+  node: Omit<NodeInfo, 'state' | 'startedAt' | 'version'>,
   logger: Logger,
   source: EndpointCountSource = new EndpointCountMap(),
 ): NodeRegistration {
   return new NodeRegistration({
     registry: cluster.registry,
     bus: cluster.bus,
-    node: { ...node, state: 'active', startedAt: Date.now() },
+    node: { ...node, state: 'active', startedAt: Date.now(), version: pikoVersion() },
     source,
     heartbeatIntervalMs: config.cluster.registry.heartbeatInterval,
     logger: logger.child({ subsystem: 'cluster' }),

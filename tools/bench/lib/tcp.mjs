@@ -128,15 +128,15 @@ async function waitForRedisPing(port, timeoutMs = 20000) {
   throw new ReadinessTimeoutError(`redis PING through 127.0.0.1:${port}`, timeoutMs, lastError);
 }
 
-/** Polls `piko server`'s admin /api/v1/endpoints until every id in `endpoints` has an upstream. */
+/** Polls `piko server`'s admin /status/upstream/endpoints (id → upstream count) until every id in `endpoints` has an upstream. */
 async function waitForEndpoints(adminPort, endpoints, timeoutMs = 20000) {
   const deadline = Date.now() + timeoutMs;
   let last = null;
   while (Date.now() < deadline) {
     try {
-      const res = await httpGet(`http://127.0.0.1:${adminPort}/api/v1/endpoints`);
+      const res = await httpGet(`http://127.0.0.1:${adminPort}/status/upstream/endpoints`);
       last = res.body;
-      const known = JSON.parse(res.body).endpoints ?? {};
+      const known = JSON.parse(res.body) ?? {};
       if (endpoints.every((id) => known[id])) return;
     } catch (err) {
       last = err.message;

@@ -1,4 +1,5 @@
 import { AbortError, ConnectError, Upstream, type Logger } from '@piko/client';
+import { pikoVersion } from '@piko/observability';
 import { DEFAULT_ACCESS_LOG } from './access-log';
 import type { AgentConfig } from './agent-config';
 import type { AgentMetrics } from './agent-metrics';
@@ -35,6 +36,8 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
     token: config.connect.token,
     tenantId: config.connect.tenantId,
     tls: config.connect.tls,
+    // The admin API lists each session's agent and version (UpstreamView.agentVersion).
+    userAgent: `piko-agent/${pikoVersion()}`,
     logger,
   });
   const listeners = config.listeners.map((ln) =>

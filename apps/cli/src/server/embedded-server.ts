@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { PAGE_PATHS, pageOptions } from '@piko/admin';
-import { httpAuthMiddleware, loadAuthenticator, PROBE_PATHS } from '@piko/auth';
+import { PAGE_PATHS, pageOptions, setupAdminApi } from '@piko/admin';
+import { loadAuthenticator, PROBE_PATHS } from '@piko/auth';
 import type { ServerConfig } from '@piko/config';
 import {
   createUpstreamWsAdapter,
+  GatewayRpc,
   gatewayOptions,
   LocalUpstreamDialer,
   UpstreamGateway,
@@ -14,7 +15,7 @@ import {
 } from '@piko/gateway';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { ProxyAuth, ProxyServer, proxyOptions } from '@piko/proxy';
+import { ProxyAuth, ProxyServer, proxyOptions, serveRequestStats } from '@piko/proxy';
 import { advertiseAddr, type ClusterClients, clusterNodesGauge, createClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { clusterLinks } from './cluster-links';
 import { EmbeddedServerModule } from './embedded-server.module';
@@ -79,7 +80,17 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
   const app = await NestFactory.create(
     EmbeddedServerModule.register({
       // The admin API reads the same registry the cluster's nodes write (in memory when alone).
-      admin: { readiness, registry, clusterRegistry: clients.registry, page: { options: pageOptions(config), logger: logger.child({ subsystem: 'page' }) } },
+      // Its questions to gateways and proxies go over the bus: NATS, or in memory to this node when alone.
+      admin: {
+        readiness,
+        registry,
+        clusterRegistry: clients.registry,
+        rpc: clients.bus,
+        nodeId: id,
+        api: config.admin.api,
+        logger: logger.child({ subsystem: 'admin' }),
+        page: { options: pageOptions(config), logger: logger.child({ subsystem: 'page' }) },
+      },
       gateway: { options: { ...gatewayOptions(config), tls: upstreamTls }, pool, logger, registry },
       proxy: {
         options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth) },
@@ -91,9 +102,15 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
     { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: adminTls?.serverOptions() },
   );
   adminTls?.attach(app.getHttpServer());
-  // admin.auth, before init so it runs ahead of every route of the admin port; the status page's
-  // own files stay open (no data in them): the page sends the token with its API calls.
-  if (adminAuth) app.use(httpAuthMiddleware(adminAuth, [...PROBE_PATHS, ...PAGE_PATHS]));
+  // admin.auth, validation, JSON errors and OpenAPI; before init so auth runs ahead of every route
+  // of the admin port. The status page's own files stay open (no data in them): the page sends
+  // the token with its API calls.
+  setupAdminApi(app, {
+    auth: adminAuth,
+    openPaths: [...PROBE_PATHS, ...PAGE_PATHS],
+    publicRead: config.admin.api.publicRead,
+    logger: logger.child({ subsystem: 'admin' }),
+  });
   const wsAdapter: UpstreamWsAdapter = createUpstreamWsAdapter(app, upstreamAuth);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();
@@ -114,13 +131,12 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
     {
       id,
       // Routing and rebalancing know gateways: a combined node is one that also proxies and serves admin.
+      // (Its proxy address also makes the admin API ask it for request counters, alone or not.)
       role: 'gateway',
-      ...(relayAddr && {
-        relayAddr: advertiseAddr(config.relay.advertiseAddr, config.relay.bindAddr, relayAddr.port),
-        upstreamAddr: advertiseAddr(config.upstream.advertiseAddr, config.upstream.bindAddr, upstreamAddr.port),
-        proxyAddr: advertiseAddr(config.proxy.advertiseAddr, config.proxy.bindAddr, proxyAddr.port),
-        adminAddr: advertiseAddr(config.admin.advertiseAddr, config.admin.bindAddr, adminAddr.port),
-      }),
+      ...(relayAddr && { relayAddr: advertiseAddr(config.relay.advertiseAddr, config.relay.bindAddr, relayAddr.port) }),
+      upstreamAddr: advertiseAddr(config.upstream.advertiseAddr, config.upstream.bindAddr, upstreamAddr.port),
+      proxyAddr: advertiseAddr(config.proxy.advertiseAddr, config.proxy.bindAddr, proxyAddr.port),
+      adminAddr: advertiseAddr(config.admin.advertiseAddr, config.admin.bindAddr, adminAddr.port),
     },
     logger,
     pool,
@@ -128,6 +144,25 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
   reportRegistration(registry, registration);
   await registration.start();
   links?.startMaintenance();
+  // The admin API's questions and commands for this node's proxy and gateway (libs/cluster/src/rpc-messages.ts).
+  const stopStats = serveRequestStats(clients.bus, id, proxyServer.requestStats);
+  const gatewayRpc = new GatewayRpc({
+    nodeId: id,
+    pool,
+    rpc: clients.bus,
+    retireGraceMs: config.gracePeriod,
+    logger: logger.child({ subsystem: 'admin' }),
+    // POST /api/v1/nodes/:id/drain: as the start of a SIGTERM shutdown, without exiting (alone,
+    // the agents have nowhere else to go until it restarts).
+    drain: async () => {
+      logger.info('drained by the admin API: not ready, no new upstreams');
+      readiness.markShuttingDown();
+      links?.stopRebalancing();
+      wsAdapter.stopAccepting();
+      await registration.drain();
+    },
+  });
+  gatewayRpc.start();
   readiness.markReady();
 
   return {
@@ -155,6 +190,8 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
       await links?.drainRelay(deadline);
       await upstreamClosed;
       await registration.close();
+      gatewayRpc.stop();
+      stopStats();
       await links?.close();
       await app.close();
       adminTls?.detach(app.getHttpServer());

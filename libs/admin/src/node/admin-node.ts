@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { httpAuthMiddleware, loadAuthenticator, PROBE_PATHS } from '@piko/auth';
+import { loadAuthenticator, PROBE_PATHS } from '@piko/auth';
 import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, clusterNodesGauge, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { AdminModule } from '../admin.module';
+import { setupAdminApi } from '../http/setup-admin-api';
 import { PAGE_PATHS } from '../page/page-assets';
 import { pageOptions } from '../page/page-options';
 
@@ -27,20 +28,32 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
   const adminTls = serverTls(config.admin.tls, 'admin.tls', log.child({ subsystem: 'tls' }));
   // Before any port opens: a bad key or JWKS file stops the process (ConfigError).
   const adminAuth = await loadAuthenticator(config, 'admin', log);
-  const app = await NestFactory.create(AdminModule.register({
+  const app = await NestFactory.create(
+    AdminModule.register({
       readiness,
       registry,
       clusterRegistry: clients.registry,
+      rpc: clients.bus,
+      nodeId: id,
+      api: config.admin.api,
+      logger: log.child({ subsystem: 'admin' }),
       page: { options: pageOptions(config), logger: log.child({ subsystem: 'page' }) },
-    }), {
-    logger: new NestLogger(log.child({ subsystem: 'nest' })),
-    abortOnError: false,
-    httpsOptions: adminTls?.serverOptions(),
-  });
+    }),
+    {
+      logger: new NestLogger(log.child({ subsystem: 'nest' })),
+      abortOnError: false,
+      httpsOptions: adminTls?.serverOptions(),
+    },
+  );
   adminTls?.attach(app.getHttpServer());
-  // Before init, so it runs ahead of every route. The page's own files are open (they hold no
-  // data): the page asks for the token and sends it with every API call.
-  if (adminAuth) app.use(httpAuthMiddleware(adminAuth, [...PROBE_PATHS, ...PAGE_PATHS]));
+  // Before init, so admin.auth runs ahead of every route. The page's own files are open (they
+  // hold no data): the page asks for the token and sends it with every API call.
+  setupAdminApi(app, {
+    auth: adminAuth,
+    openPaths: [...PROBE_PATHS, ...PAGE_PATHS],
+    publicRead: config.admin.api.publicRead,
+    logger: log.child({ subsystem: 'admin' }),
+  });
   await app.init();
   const adminAddr = await bindPort('--admin.bind-addr', config.admin.bindAddr, () => listenNest(app, config.admin.bindAddr));
   reportClusterHealth(readiness, registry, clients);

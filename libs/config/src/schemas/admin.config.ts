@@ -1,5 +1,6 @@
 import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
 import { Section, StringOption } from '../lib/option.decorators';
+import { AdminApiConfig } from './admin-api.config';
 import { AuthConfig } from './auth.config';
 import { PageConfig } from './page.config';
 import { TlsConfig } from './tls.config';
@@ -19,6 +20,9 @@ Admin address to advertise to other nodes, such as '10.26.104.45:8002'.`, { plac
 
   @Section(() => AuthConfig)
   auth = new AuthConfig();
+
+  @Section(() => AdminApiConfig)
+  api = new AdminApiConfig();
 
   @Section(() => TlsConfig)
   tls = new TlsConfig();

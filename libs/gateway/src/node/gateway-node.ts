@@ -11,6 +11,7 @@ import { RelayServer } from '../relay/relay-server';
 import { UpstreamGateway } from '../upstream.gateway';
 import { UpstreamListener } from '../upstream-listener';
 import { UpstreamPool } from '../upstream-pool';
+import { GatewayRpc } from '../admin/gateway-rpc';
 import { Rebalancer } from './rebalancer';
 import { gatewayOptions, relayServerOptions } from './gateway-config';
 import { GatewayNodeModule } from './gateway-node.module';
@@ -84,6 +85,23 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
   sweeper.start();
   const rebalancer = new Rebalancer(pool, clients.registry, id, config.upstream.rebalance, log.child({ subsystem: 'rebalance' }), registry);
   rebalancer.start();
+  // The admin API's questions and commands (libs/cluster/src/rpc-messages.ts), over NATS.
+  const rpc = new GatewayRpc({
+    nodeId: id,
+    pool,
+    rpc: clients.bus,
+    retireGraceMs: config.gracePeriod,
+    logger: log.child({ subsystem: 'admin' }),
+    // POST /api/v1/nodes/:id/drain: as the start of a SIGTERM shutdown, without exiting.
+    drain: async () => {
+      log.info('drained by the admin API: not ready, no new upstreams');
+      readiness.markShuttingDown();
+      rebalancer.stop();
+      wsAdapter.stopAccepting();
+      await registration.drain();
+    },
+  });
+  rpc.start();
   readiness.markReady();
   log.info('gateway ready', { relay: `${relayAddr.address}:${relayAddr.port}`, upstream: `${upstreamAddr.address}:${upstreamAddr.port}` });
 
@@ -107,6 +125,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
       await relay.drain(deadline);
       await upstreamClosed;
       await registration.close();
+      rpc.stop();
       await sweeper.stop();
       await app.close();
       opsTls?.detach(app.getHttpServer());

@@ -8,6 +8,7 @@ import { listenNest, NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { ProxyServer } from '../proxy-server';
 import { ClusterDialMetrics } from '../relay/cluster-dial-metrics';
+import { serveRequestStats } from '../request-stats-rpc';
 import { ClusterUpstreamDialer } from '../relay/cluster-upstream-dialer';
 import { RelayClient } from '../relay/relay-client';
 import { proxyOptions, relayClientOptions } from './proxy-config';
@@ -76,6 +77,8 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   );
   reportRegistration(registry, registration);
   await registration.start();
+  // The admin API's request and error rates come from these counters (over NATS).
+  const stopStats = serveRequestStats(clients.bus, id, proxyServer.requestStats);
   readiness.markReady();
   log.info('proxy ready', { addr: `${proxyAddr.address}:${proxyAddr.port}` });
 
@@ -89,6 +92,7 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
       const deadline = Date.now() + config.gracePeriod;
       await proxyServer.close(deadline);
       await registration.close();
+      stopStats();
       await routing.close();
       relay.close();
       await app.close();

@@ -1,0 +1,17 @@
+import type { ClusterRpc, EndpointRegistry } from '@piko/cluster';
+import type { NodeHistory } from './node-history';
+import type { RequestRatesPoller } from './request-rates';
+
+/** What the admin API's services share (one per admin app). */
+export interface AdminContext {
+  /** This admin node's ID (Go Piko's `/status/cluster/nodes/local`). */
+  nodeId: string;
+  registry: EndpointRegistry;
+  rpc: ClusterRpc;
+  history: NodeHistory;
+  rates: RequestRatesPoller;
+  /** Per-node answer timeout (ms; `admin.api.request_timeout`). */
+  requestTimeoutMs: number;
+}
+
+export const ADMIN_CONTEXT = Symbol('ADMIN_CONTEXT');
