@@ -14,4 +14,4 @@ export { startGatewayNode, type RunningGateway } from './node/gateway-node';
 export { gatewayOptions, relayServerOptions } from './node/gateway-config';
 export { Rebalancer } from './node/rebalancer';
 export { gatewayRole } from './node/gateway-role';
-export { GatewayRpc, type GatewayRpcOptions } from './admin/gateway-rpc';
+export { GatewayRpc, type DrainHooks, type GatewayRpcOptions } from './admin/gateway-rpc';

@@ -152,15 +152,8 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
     rpc: clients.bus,
     retireGraceMs: config.gracePeriod,
     logger: logger.child({ subsystem: 'admin' }),
-    // POST /api/v1/nodes/:id/drain: as the start of a SIGTERM shutdown, without exiting (alone,
-    // the agents have nowhere else to go until it restarts).
-    drain: async () => {
-      logger.info('drained by the admin API: not ready, no new upstreams');
-      readiness.markShuttingDown();
-      links?.stopRebalancing();
-      wsAdapter.stopAccepting();
-      await registration.drain();
-    },
+    // Alone, a drained node's agents have nowhere else to go until it restarts.
+    drain: { readiness, registration, stopRebalancing: () => links?.stopRebalancing(), stopAccepting: () => wsAdapter.stopAccepting() },
   });
   gatewayRpc.start();
   readiness.markReady();

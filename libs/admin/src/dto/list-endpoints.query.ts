@@ -25,11 +25,12 @@ export class ListEndpointsQuery {
   order?: 'asc' | 'desc';
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_LIMIT, default: 100 })
+  // class-validator runs a property's checks bottom-up: IsInt first, so `limit=ten` says so.
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
   @Min(1)
   @Max(MAX_PAGE_LIMIT)
+  @IsInt({ message: 'limit must be an integer' })
   limit = 100;
 
   @ApiPropertyOptional({ description: "The previous page's nextCursor." })

@@ -3,17 +3,26 @@ import type { Logger } from '@piko/observability';
 import { retireUpstreams } from '../retire-upstream';
 import type { UpstreamConnection, UpstreamPool } from '../upstream-pool';
 
+/** What a drain stops, in this order (the start of a SIGTERM shutdown, without exiting). */
+export interface DrainHooks {
+  /** /ready 503: load balancers (a Kubernetes Service) stop sending agents here. */
+  readiness: { markShuttingDown(): void };
+  /** Upstream rebalancing, which would otherwise keep moving agents about. */
+  stopRebalancing(): void;
+  /** The upstream port answers new upstreams 503. */
+  stopAccepting(): void;
+  /** Marked draining in the registry and announced on the bus. */
+  registration: { drain(): Promise<void> };
+}
+
 export interface GatewayRpcOptions {
   nodeId: string;
   pool: UpstreamPool;
   rpc: ClusterRpc;
   /** How long a disconnected session may finish its in-flight streams before it is closed (ms; `grace_period`). */
   retireGraceMs: number;
-  /**
-   * Drains this gateway without exiting: marked draining in the registry, new upstreams refused.
-   * The sessions are told go-away here, after it resolves.
-   */
-  drain(): Promise<void>;
+  /** How to drain this node (the sessions are then told go-away here). */
+  drain: DrainHooks;
   logger: Logger;
 }
 
@@ -41,7 +50,7 @@ export class GatewayRpc {
         return this.retire('disconnect endpoint', (c) => c.endpointId === endpointId);
       }),
       rpc.serve(rpcSubject(nodeId, RPC_VERBS.drain), async () => {
-        await this.options.drain();
+        await this.drain();
         return this.retire('drain', () => true);
       }),
     );
@@ -49,6 +58,16 @@ export class GatewayRpc {
 
   stop(): void {
     for (const stop of this.stops.splice(0)) stop();
+  }
+
+  /** POST /api/v1/nodes/:id/drain: as the start of a SIGTERM shutdown, without exiting. */
+  private async drain(): Promise<void> {
+    const { drain, logger } = this.options;
+    logger.info('drained by the admin API: not ready, no new upstreams');
+    drain.readiness.markShuttingDown();
+    drain.stopRebalancing();
+    drain.stopAccepting();
+    await drain.registration.drain();
   }
 
   private upstreams(endpointId: string | undefined): UpstreamsReply {

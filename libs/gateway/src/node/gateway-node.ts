@@ -92,14 +92,7 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
     rpc: clients.bus,
     retireGraceMs: config.gracePeriod,
     logger: log.child({ subsystem: 'admin' }),
-    // POST /api/v1/nodes/:id/drain: as the start of a SIGTERM shutdown, without exiting.
-    drain: async () => {
-      log.info('drained by the admin API: not ready, no new upstreams');
-      readiness.markShuttingDown();
-      rebalancer.stop();
-      wsAdapter.stopAccepting();
-      await registration.drain();
-    },
+    drain: { readiness, registration, stopRebalancing: () => rebalancer.stop(), stopAccepting: () => wsAdapter.stopAccepting() },
   });
   rpc.start();
   readiness.markReady();
