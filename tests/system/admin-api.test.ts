@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort, type ManagedProcess, waitFor } from '@piko/testing';
 import { SignJWT } from 'jose';
 import type {
@@ -23,7 +25,7 @@ jest.setTimeout(180_000);
 // behind a round-robin TCP balancer (what a Service is to agents), two proxies, one admin node,
 // real `piko agent`s. Every answer is read with curl, as an operator would.
 
-const VERSION = (require('../../package.json') as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
 
 async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   const res = await curl([url]);

@@ -56,7 +56,6 @@ export function setupAdminApi(
 /** Whether swagger-ui-dist's files are on disk (they are in a checkout's node_modules, not in the bundled CLI). */
 function swaggerUiAssetsPresent(): boolean {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const dir = (require('swagger-ui-dist/absolute-path.js') as () => string)();
     return existsSync(join(dir, 'swagger-ui-bundle.js'));
   } catch {
