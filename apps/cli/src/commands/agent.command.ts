@@ -10,12 +10,11 @@ import {
   renderHelp,
 } from '@piko/config';
 import { isValidEndpointId } from '@piko/protocol';
-import { bindPort, createLogger, createMetrics, type Logger, onShutdownSignal } from '@piko/observability';
+import { bindPort, createLogger, createMetrics, type Logger, onShutdownSignal, pikoVersion } from '@piko/observability';
 import { type AgentListenerConfig, runAgent } from '../agent';
 import { AgentMetrics } from '../agent/agent-metrics';
 import { type RunningAgentServer, startAgentServer } from '../agent/agent-server';
 import { AgentStatus } from '../agent/agent-status';
-import { pikoVersion } from '../cli';
 import type { Command } from '../command';
 import { unknownSubcommand } from './unknown-subcommand';
 
