@@ -120,6 +120,9 @@ async function renderValueSets() {
     [['nats.enabled=false'], 'nats.external.url (or nats.external.urlSecretKey) is required'],
     [['proxy.replicas=-1'], 'minimum'],
     [['proxy.service.typo=1'], "additional properties 'typo' not allowed"],
+    // One listener and one certificate carry both routes: an upstream host outside the wildcard, or two labels under it, would not be served.
+    [['gatewayApi.enabled=true', 'gatewayApi.gatewayClassName=x', 'gatewayApi.upstreamHostname=agents.example.net'], 'must be one label under gatewayApi.proxyHostname'],
+    [['gatewayApi.enabled=true', 'gatewayApi.gatewayClassName=x', 'gatewayApi.upstreamHostname=upstream.eu.piko.example.com'], 'must be one label under gatewayApi.proxyHostname'],
   ]) {
     try {
       await renderChart([], { set });
@@ -167,6 +170,10 @@ const VALUE_SET_EXPECTATIONS = {
     if (!hpa?.spec.metrics.some((m) => m.type === 'Pods' && m.pods.metric.name === 'piko_upstreams_connected_upstreams')) fail(where, 'the gateways do not scale on piko_upstreams_connected_upstreams');
     const hosts = objs.filter((o) => o.kind === 'HTTPRoute').flatMap((r) => r.spec.hostnames);
     if (!hosts.includes('*.piko.example.com')) fail(where, 'no HTTPRoute for the wildcard host *.piko.example.com');
+    // Clients outside trust a public CA; the relay's ca.crt comes from an internal one.
+    const issuer = (name) => objs.find((o) => id(o) === `Certificate/${name}`)?.spec.issuerRef?.name;
+    if (issuer('piko-edge') === issuer('piko-relay')) fail(where, `the public Gateway certificate comes from the relay's internal issuer ${issuer('piko-relay')}`);
+    if (issuer('piko-admin') !== issuer('piko-relay')) fail(where, 'the admin certificate is not from the internal issuer');
   },
   combined(objs, where) {
     const deployments = objs.filter((o) => o.kind === 'Deployment' && o.spec.template.spec.containers.some((c) => c.args?.[0] !== undefined && ['proxy', 'gateway', 'admin', 'server'].includes(c.args[0])));

@@ -125,8 +125,35 @@ export function crossObjectProblems(objects, operatorSecrets, where) {
       const upstream = (rule.backendRefs ?? []).some((b) => services.get(b.name)?.spec.ports.some((p) => p.targetPort === 'upstream'));
       if (upstream && rule.timeouts?.request !== '0s') fail(r, 'the upstream route keeps a request timeout: agents hold one WebSocket for hours');
     }
+    // A route attaches only where its hostnames intersect the listener's, and its clients get the
+    // listener's certificate: a host outside either is silently not routed, or fails TLS.
+    for (const p of r.spec.parentRefs ?? []) {
+      const gateway = byKind('Gateway').find((g) => g.metadata.name === p.name);
+      const listener = gateway?.spec.listeners.find((l) => l.name === p.sectionName);
+      if (!listener) continue;
+      for (const host of r.spec.hostnames ?? []) {
+        if (listener.hostname && !listenerMatches(listener.hostname, host)) fail(r, `hostname ${host} is outside listener ${listener.name}'s ${listener.hostname}: the route would not attach`);
+        for (const ref of listener.tls?.certificateRefs ?? []) {
+          const cert = byKind('Certificate').find((c) => c.spec.secretName === ref.name);
+          if (cert && !cert.spec.dnsNames.some((n) => certificateCovers(n, host))) fail(r, `hostname ${host} is not covered by ${id(cert)} (${cert.spec.dnsNames.join(', ')})`);
+        }
+      }
+    }
   }
   return problems;
+}
+
+/** Gateway API hostname matching: `*.a.b` matches any name with one or more labels before `.a.b`. */
+function listenerMatches(listenerHost, host) {
+  if (listenerHost.startsWith('*.')) return host.endsWith(listenerHost.slice(1)) || host === listenerHost;
+  return host === listenerHost;
+}
+
+/** TLS name matching (RFC 6125 6.4.3): a wildcard covers exactly one label; `*.a.b` as a route host needs that same wildcard. */
+function certificateCovers(dnsName, host) {
+  if (dnsName === host) return true;
+  if (!dnsName.startsWith('*.') || host.startsWith('*.')) return false;
+  return host.slice(host.indexOf('.')) === dnsName.slice(1);
 }
 
 /**

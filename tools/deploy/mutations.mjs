@@ -160,4 +160,20 @@ export const MUTATIONS = [
     },
     expect: /HTTPRoute\/piko-proxy: backendRef piko-proxy port 80 is no port of the Service/,
   },
+  {
+    name: 'an upstream route host outside the Gateway listener and its certificate',
+    valueSet: 'production',
+    mutate: (o) => {
+      find(o, 'HTTPRoute', 'piko-upstream').spec.hostnames = ['agents.example.net'];
+    },
+    expect: /HTTPRoute\/piko-upstream: hostname agents.example.net is outside listener https's \*.piko.example.com/,
+  },
+  {
+    name: 'a route host two labels under a one-label wildcard certificate',
+    valueSet: 'production',
+    mutate: (o) => {
+      find(o, 'HTTPRoute', 'piko-upstream').spec.hostnames = ['upstream.eu.piko.example.com'];
+    },
+    expect: /HTTPRoute\/piko-upstream: hostname upstream.eu.piko.example.com is not covered by Certificate\/piko-edge/,
+  },
 ];
