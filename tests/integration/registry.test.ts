@@ -42,6 +42,30 @@ describe('RedisEndpointRegistry against a real redis-server', () => {
     expect(snapshot.endpoints).toEqual(new Map([['svc', new Map([['a', 2], ['b', 1]])]]));
   });
 
+  it('registers a node and replaces its endpoints in one transaction (a reader never sees one without the other)', async () => {
+    const prefix = uniquePrefix('atomic');
+    const registry = open(10_000, prefix);
+    await registry.registerNode(gw('a'), new Map([['stale', 1]]));
+    const monitor = await raw.monitor();
+    const commands: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args));
+    try {
+      await registry.registerNode(gw('a'), new Map([['svc', 2], ['gone', 0]]));
+      await waitFor('EXEC seen by MONITOR', async () => (commands.some((c) => c[0].toLowerCase() === 'exec') ? true : undefined));
+    } finally {
+      monitor.disconnect();
+    }
+    const names = commands.map((c) => c[0].toLowerCase()).filter((name) => name !== 'info');
+    // Everything from the node's hash to its endpoints' hash sits between one MULTI and its EXEC.
+    expect(names[0]).toBe('multi');
+    expect(names.at(-1)).toBe('exec');
+    expect(names.filter((name) => name === 'multi')).toHaveLength(1);
+    const written = commands.filter((c) => c[0].toLowerCase() === 'hset').map((c) => c[1]);
+    expect(written).toEqual([`{${prefix}}:node:a`, `{${prefix}}:node:a:endpoints`]);
+    const snapshot = await registry.snapshot();
+    expect(snapshot.endpoints).toEqual(new Map([['svc', new Map([['a', 2]])]]));
+  });
+
   it('uses the documented keys, all under one hash tag', async () => {
     const registry = open(10_000, 'doc-keys');
     await registry.registerNode(gw('a'));

@@ -7,8 +7,12 @@ import type { NodeInfo, NodeState, RegistrySnapshot } from './node-info';
  * deleted by `sweep()`.
  */
 export interface EndpointRegistry extends ConnectionStatusSource {
-  /** Writes the node's info and (re)creates its lease with the configured TTL. */
-  registerNode(node: NodeInfo): Promise<void>;
+  /**
+   * Writes the node's info and (re)creates its lease with the configured TTL. With `endpoints`,
+   * the node's endpoint entries are replaced in the same transaction: a reader never sees the
+   * node registered without them (a proxy resyncing in between would drop its routes).
+   */
+  registerNode(node: NodeInfo, endpoints?: ReadonlyMap<string, number>): Promise<void>;
   /** Extends the lease; false if it had already expired (the caller must re-register everything). */
   refreshLease(nodeId: string): Promise<boolean>;
   /** Changes the node's state; a no-op if its lease has expired. */

@@ -34,7 +34,7 @@ export class InMemoryEndpointRegistry extends EventEmitter implements EndpointRe
     this.now = options.now ?? Date.now;
   }
 
-  async registerNode(node: NodeInfo): Promise<void> {
+  async registerNode(node: NodeInfo, endpoints?: ReadonlyMap<string, number>): Promise<void> {
     this.assertOpen();
     const existing = this.records.get(node.id);
     this.records.set(node.id, {
@@ -42,6 +42,7 @@ export class InMemoryEndpointRegistry extends EventEmitter implements EndpointRe
       leaseExpiresAt: this.now() + this.leaseTtlMs,
       endpoints: existing?.endpoints ?? new Map(),
     });
+    if (endpoints) await this.replaceEndpoints(node.id, endpoints);
   }
 
   async refreshLease(nodeId: string): Promise<boolean> {

@@ -183,8 +183,9 @@ export class NodeRegistration extends EventEmitter {
     if (this.closed) return;
     const recovering = this.started && this.seqCounter > 0;
     try {
-      await this.registry.registerNode(this.node);
-      await this.registry.replaceEndpoints(this.node.id, this.source.counts());
+      // One transaction: a proxy resyncing between two writes would see this node without its
+      // endpoints and drop their routes (seen as 502s right after a Redis restart).
+      await this.registry.registerNode(this.node, this.source.counts());
     } catch (err) {
       return this.markDirty('registration failed', err);
     }

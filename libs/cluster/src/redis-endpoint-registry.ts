@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { EventEmitter } from 'node:events';
+import type { ChainableCommander } from 'ioredis';
 import type { ConnectionStatus } from './connection-status';
 import type { EndpointRegistry } from './endpoint-registry';
 import { ClusterClosedError, ClusterError, RegistryUnavailableError } from './errors';
@@ -78,13 +79,13 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
     return this.currentStatus;
   }
 
-  async registerNode(node: NodeInfo): Promise<void> {
+  async registerNode(node: NodeInfo, endpoints?: ReadonlyMap<string, number>): Promise<void> {
     this.assertOpen();
     return this.run(async () => {
       const key = this.keys.node(node.id);
-      await exec(
-        await this.client.multi().del(key).hset(key, nodeInfoToHash(node)).pexpire(key, this.leaseTtlMs).sadd(this.keys.nodes(), node.id).exec(),
-      );
+      const multi = this.client.multi().del(key).hset(key, nodeInfoToHash(node)).pexpire(key, this.leaseTtlMs).sadd(this.keys.nodes(), node.id);
+      if (endpoints) this.queueReplaceEndpoints(multi, node.id, endpoints);
+      await exec(await multi.exec());
     });
   }
 
@@ -112,13 +113,18 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
   async replaceEndpoints(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void> {
     this.assertOpen();
     return this.run(async () => {
-      const key = this.keys.endpoints(nodeId);
-      const fields: Record<string, string> = {};
-      for (const [endpointId, count] of counts) if (count > 0) fields[endpointId] = String(count);
-      const multi = this.client.multi().del(key);
-      if (Object.keys(fields).length > 0) multi.hset(key, fields);
-      await exec(await multi.exec());
+      await exec(await this.queueReplaceEndpoints(this.client.multi(), nodeId, counts).exec());
     });
+  }
+
+  /** Queues, on `multi`, the deletion of the node's endpoint entries and the writing of `counts` (> 0 only). */
+  private queueReplaceEndpoints(multi: ChainableCommander, nodeId: string, counts: ReadonlyMap<string, number>): ChainableCommander {
+    const key = this.keys.endpoints(nodeId);
+    const fields: Record<string, string> = {};
+    for (const [endpointId, count] of counts) if (count > 0) fields[endpointId] = String(count);
+    multi.del(key);
+    if (Object.keys(fields).length > 0) multi.hset(key, fields);
+    return multi;
   }
 
   async removeNode(nodeId: string): Promise<void> {

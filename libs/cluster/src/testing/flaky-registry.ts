@@ -35,8 +35,8 @@ export class FlakyRegistry extends EventEmitter implements EndpointRegistry {
     return this.isDown ? 'reconnecting' : 'connected';
   }
 
-  registerNode(node: NodeInfo): Promise<void> {
-    return this.call(() => this.inner.registerNode(node));
+  registerNode(node: NodeInfo, endpoints?: ReadonlyMap<string, number>): Promise<void> {
+    return this.call(() => this.inner.registerNode(node, endpoints));
   }
   refreshLease(nodeId: string): Promise<boolean> {
     return this.call(() => this.inner.refreshLease(nodeId));
