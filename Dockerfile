@@ -51,5 +51,7 @@ USER node
 # 8000 proxy, 8001 upstream (agents), 8002 admin, 8003 relay (cluster-internal), 8004 ops.
 EXPOSE 8000 8001 8002 8003 8004
 # Piko installs its own SIGTERM/SIGINT handlers (graceful drain); tini passes the signal on.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/apps/cli/main.js"]
+# -s: where another init is PID 1 (Compose's `init: true`, `docker run --init`, a pod with
+# shareProcessNamespace), tini registers as a child subreaper and still reaps, instead of warning.
+ENTRYPOINT ["/usr/bin/tini", "-s", "--", "node", "/app/dist/apps/cli/main.js"]
 CMD ["server"]

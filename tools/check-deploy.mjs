@@ -421,16 +421,43 @@ async function checkComposeServices(services, label) {
 }
 
 // ---------------------------------------------------------------- 5. image
-/** The image runs a supported Node LTS line and an init process (Kubernetes adds none). */
-function checkDockerfile() {
-  const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
+/**
+ * Problems of a Dockerfile's text: a supported Node LTS base, an init process that reaps whether
+ * or not it is PID 1, a non-root user.
+ * @param {string} text the Dockerfile
+ * @returns {string[]} messages, empty when the image is fine
+ */
+function dockerfileProblems(text) {
+  const out = [];
   const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(text)?.[1] ?? '';
   // Node 22 is supported until 2027-04-30, Node 24 until 2028-04-30.
-  if (!/^node:(22|24)[.-]/.test(image)) fail('Dockerfile', `base image ${image || '(none)'} is not a supported Node LTS (node:22 or node:24)`);
+  if (!/^node:(22|24)[.-]/.test(image)) out.push(`base image ${image || '(none)'} is not a supported Node LTS (node:22 or node:24)`);
   const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(text)?.[1];
   const argv = entrypoint ? JSON.parse(entrypoint) : [];
-  if (!/\/(tini|dumb-init)$/.test(argv[0] ?? '')) fail('Dockerfile', `ENTRYPOINT ${entrypoint} does not start an init process (tini) as PID 1`);
-  if (!/^USER (?!root|0\b)\S+$/m.test(text)) fail('Dockerfile', 'the runtime stage does not switch to a non-root USER');
+  if (!/\/(tini|dumb-init)$/.test(argv[0] ?? '')) out.push(`ENTRYPOINT ${entrypoint} does not start an init process (tini) as PID 1`);
+  // tini reaps only as PID 1 unless -s makes it a subreaper: under Compose's `init: true`, `docker run
+  // --init` or a pod with shareProcessNamespace another init is PID 1, and tini then warns and reaps nothing.
+  else if (/\/tini$/.test(argv[0]) && !argv.slice(1, argv.indexOf('--')).includes('-s')) out.push(`ENTRYPOINT ${entrypoint}: tini without -s reaps nothing when it is not PID 1`);
+  if (!/^USER (?!root|0\b)\S+$/m.test(text)) out.push('the runtime stage does not switch to a non-root USER');
+  return out;
+}
+
+/** Known-bad variants of the Dockerfile, each of which dockerfileProblems must report. */
+const DOCKERFILE_MUTATIONS = [
+  { name: 'an end-of-life base image', edit: (t) => t.replace(/^ARG NODE_IMAGE=\S+$/m, 'ARG NODE_IMAGE=node:20-bookworm-slim'), expect: /not a supported Node LTS/ },
+  { name: 'no init process', edit: (t) => t.replace(/"\/usr\/bin\/tini", "-s", "--", /, ''), expect: /does not start an init process/ },
+  { name: 'tini without -s', edit: (t) => t.replace(/"-s", /, ''), expect: /tini without -s/ },
+  { name: 'running as root', edit: (t) => t.replace(/^USER \S+$/m, 'USER root'), expect: /non-root USER/ },
+];
+
+function checkDockerfile() {
+  const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  for (const p of dockerfileProblems(text)) fail('Dockerfile', p);
+  for (const m of DOCKERFILE_MUTATIONS) {
+    const got = dockerfileProblems(m.edit(text));
+    if (!got.some((p) => m.expect.test(p))) fail('check-deploy', `the Dockerfile check misses ${m.name}: got ${got.join(' | ') || 'nothing'}`);
+  }
+  notes.push(`Dockerfile: Node LTS base, tini -s, non-root user; ${DOCKERFILE_MUTATIONS.length} known breakages caught`);
 }
 
 // ---------------------------------------------------------------- main
