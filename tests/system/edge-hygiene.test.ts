@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { ManagedProcess } from '@piko/testing';
+import { type ManagedProcess, waitFor } from '@piko/testing';
 import { buildGoProgram, type GoPeerProcess, startGoPeer } from '../interop/go-peer';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
 import { parseResponse, type ParsedResponse, rawExchange, RawUpstream } from './support/raw-http';
@@ -52,7 +52,10 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
   let service: RawUpstream;
   let server: PikoServer;
   let agent: ManagedProcess;
-  /** A second proxy with `proxy.trusted_proxies: [127.0.0.0/8]`: the test client is its load balancer. */
+  /**
+   * A second proxy with `proxy.trusted_proxies: [127.0.0.0/8]` (the test client is its load
+   * balancer), `proxy.access_log.query: redact` and `proxy.timeout: 1s`; its agent redacts too.
+   */
   let trusting: PikoServer;
   let trustingAgent: ManagedProcess;
   let goProxy: GoPeerProcess;
@@ -60,6 +63,8 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
 
   beforeAll(async () => {
     service = new RawUpstream((socket, head) => {
+      // Never answered: the proxy's timeout (1 s on the trusting proxy) ends it.
+      if (head.startsWith('GET /hang')) return;
       if (!head.startsWith('GET /slow ')) return void socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
       // A response in two parts, the second a moment later: a response still being written.
       socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\nconnection: close\r\n\r\nhello');
@@ -69,14 +74,14 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
     const [binary, pikoServer, trustingServer] = await Promise.all([
       buildGoProgram('reverseproxy'),
       startPikoServer(),
-      startPikoServer(['--proxy.trusted-proxies', '127.0.0.0/8,::1/128']),
+      startPikoServer(['--proxy.trusted-proxies', '127.0.0.0/8,::1/128', '--proxy.access-log.query', 'redact', '--proxy.timeout', '1s']),
     ]);
     server = pikoServer;
     trusting = trustingServer;
     goProxy = startGoPeer(binary, ['-target', `127.0.0.1:${servicePort}`]);
     goPort = Number((await goProxy.waitForLine(/^listening (\d+)$/))[1]);
     agent = await startAgent('http', 'svc', String(servicePort), server.upstreamUrl);
-    trustingAgent = await startAgent('http', 'svc', String(servicePort), trusting.upstreamUrl);
+    trustingAgent = await startAgent('http', 'svc', String(servicePort), trusting.upstreamUrl, ['--access-log.query', 'redact']);
     await waitForRoute(server.proxyUrl, 'svc');
     await waitForRoute(trusting.proxyUrl, 'svc');
   });
@@ -281,6 +286,47 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
         expect(rest).toMatch(/^HTTP\/1\.1 400 /);
         if (port === server.proxyPort) expect(rest.endsWith('\r\n\r\n{"error":"bad request"}\n')).toBe(true);
       }
+    });
+  });
+
+  describe('query strings in logs (access_log.query: strip by default, redact, keep)', () => {
+    type LogLine = Record<string, unknown> & { msg: string };
+    const lines = (text: string): LogLine[] =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as LogLine);
+    const logged = (process: ManagedProcess, msg: string, path: string): Promise<LogLine> =>
+      waitFor(`${process.name} logs ${msg} ${path}`, async () => lines(process.logs).find((line) => line.msg === msg && line.path === path));
+
+    it('by default a token in the query string appears in no log line of the proxy or the agent: requests, upgrades, absolute-form, refusals', async () => {
+      const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+      expect((await send(server.proxyPort, 'GET /q?token=secret-aaa&a=1 HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n')).response.status).toBe(200);
+      expect((await send(server.proxyPort, `GET /ws?token=secret-bbb HTTP/1.1\r\nHost: svc.example\r\n${upgrade}\r\n`)).response.status).toBe(200);
+      expect((await send(server.proxyPort, 'GET http://svc.example/abs?token=secret-ccc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).response.status).toBe(200);
+      expect((await send(server.proxyPort, 'GET /two?token=secret-ddd HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n')).response.status).toBe(400);
+      await logged(server.process, 'request', '/q');
+      await logged(server.process, 'upgrade', '/ws');
+      await logged(server.process, 'request', '/abs');
+      await logged(server.process, 'request', '/two');
+      await logged(agent, 'request', '/q');
+      await logged(agent, 'request', '/ws');
+      await logged(agent, 'request', '/abs');
+      expect(server.process.logs).not.toContain('secret-');
+      expect(agent.logs).not.toContain('secret-');
+    });
+
+    it('with query: redact, the listed parameters show as [REDACTED] in the proxy, the agent and the timeout warning', async () => {
+      expect((await send(trusting.proxyPort, 'GET /q?token=secret-eee&a=1 HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n')).response.status).toBe(200);
+      expect((await send(trusting.proxyPort, 'GET /hang?access_token=secret-fff HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n')).response.status).toBe(504);
+      await logged(trusting.process, 'request', '/q?token=[REDACTED]&a=1');
+      await logged(trustingAgent, 'request', '/q?token=[REDACTED]&a=1');
+      await logged(trusting.process, 'request', '/hang?access_token=[REDACTED]');
+      await logged(trustingAgent, 'request', '/hang?access_token=[REDACTED]');
+      // A warning is not an access-log record: it carries the path only.
+      await logged(trusting.process, 'upstream timeout', '/hang');
+      expect(trusting.process.logs).not.toContain('secret-');
+      expect(trustingAgent.logs).not.toContain('secret-');
     });
   });
 });

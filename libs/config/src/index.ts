@@ -43,7 +43,7 @@ export { RelayTlsConfig } from './schemas/relay-tls.config';
 export { LogConfig, LOG_LEVELS, type LogLevel } from './schemas/log.config';
 export { AgentConfig } from './schemas/agent.config';
 export { AgentServerConfig } from './schemas/agent-server.config';
-export { AccessLogConfig, AccessLogHeadersConfig, applyAccessLogBoolean } from './schemas/access-log.config';
+export { AccessLogConfig, AccessLogHeadersConfig, applyAccessLogBoolean, DEFAULT_REDACTED_QUERY_PARAMS } from './schemas/access-log.config';
 export { HttpClientConfig } from './schemas/http-client.config';
 export { RebalanceConfig } from './schemas/rebalance.config';
 export { MIGRATION_DOC, refuseKeys, refusedKeyFor, type RefusedKey } from './lib/refused-keys';

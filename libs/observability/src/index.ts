@@ -27,3 +27,4 @@ export {
   type LoggedHeaders,
 } from './access-log/access-log-headers';
 export { pikoVersion } from './version/piko-version';
+export { createQueryFilter, stripQuery, type QueryLogging, type QueryMode } from './access-log/access-log-query';

@@ -20,6 +20,8 @@ const DEFAULTS: AccessLogOptions = {
   level: 'info',
   requestHeaders: { allowList: [], blockList: [] },
   responseHeaders: { allowList: [], blockList: [] },
+  query: 'strip',
+  redactQueryParams: ['token'],
 };
 
 /** Serves one request with `handler` through a real HTTP server, logging it as the proxy does. */
@@ -74,5 +76,19 @@ describe('ProxyAccessLog', () => {
     expect(await serveOnce({ ...DEFAULTS, level: 'debug', processLevel: 'info' }, '/', {}, (res) => res.end())).toEqual([]);
     const fiveHundred = await serveOnce({ ...DEFAULTS, level: 'debug', processLevel: 'info' }, '/', {}, (res) => res.writeHead(503).end());
     expect(fiveHundred.map((l) => l.level)).toEqual(['warn']);
+  });
+});
+
+describe('proxy access log query strings (proxy.access_log.query)', () => {
+  it('strips the query string by default, so a token in it is never logged', async () => {
+    const lines = await serveOnce(DEFAULTS, '/p?token=secret-1&a=1', {}, (res) => res.end('ok'));
+    expect(lines[0].fields.path).toBe('/p');
+    expect(JSON.stringify(lines)).not.toContain('secret-1');
+  });
+
+  it('redacts the listed parameters with query: redact', async () => {
+    const lines = await serveOnce({ ...DEFAULTS, query: 'redact' }, '/p?token=secret-2&a=1', {}, (res) => res.end('ok'));
+    expect(lines[0].fields.path).toBe('/p?token=[REDACTED]&a=1');
+    expect(JSON.stringify(lines)).not.toContain('secret-2');
   });
 });

@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createHeaderFilter, type HeaderLists, type LogFields, type Logger, type LogLevel } from '@piko/observability';
+import { createHeaderFilter, createQueryFilter, type HeaderLists, type LogFields, type Logger, type LogLevel, type QueryLogging, stripQuery } from '@piko/observability';
 
-/** `proxy.access_log` in the proxy's own terms (Go Piko's log.AccessLogConfig). */
-export interface AccessLogOptions {
+/**
+ * `proxy.access_log` in the proxy's own terms (Go Piko's log.AccessLogConfig), with `query` and
+ * `redactQueryParams` (see createQueryFilter: the query string stripped by default).
+ */
+export interface AccessLogOptions extends QueryLogging {
   /** `disable`: no access log record at all. */
   disable: boolean;
   /** `level`: the level of each record; responses with a 5xx status are logged at warn at least. */
@@ -21,14 +24,16 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 /**
  * The proxy's access log, after Go Piko's pkg/middleware/logger.go: one record per request when
- * it is over (method, host, path without the query string, status, duration, filtered request
- * and response headers), at `level`, at warn at least for a 5xx; nothing when disabled. Paths
+ * it is over (method, host, path (its query string stripped, redacted or kept: `query`), status,
+ * duration, filtered request and response headers), at `level`, at warn at least for a 5xx; nothing when disabled. Paths
  * under /_piko are Piko's own and not logged, as in Go. Credential headers are always logged as
  * "[REDACTED]" (see createHeaderFilter).
  */
 export class ProxyAccessLog {
   private readonly requestHeaders: ReturnType<typeof createHeaderFilter>;
   private readonly responseHeaders: ReturnType<typeof createHeaderFilter>;
+  /** What records show of a request-target (`proxy.access_log.query`). */
+  readonly target: (target: string | undefined) => string;
 
   constructor(
     private readonly options: AccessLogOptions,
@@ -36,6 +41,7 @@ export class ProxyAccessLog {
   ) {
     this.requestHeaders = createHeaderFilter(options.requestHeaders);
     this.responseHeaders = createHeaderFilter(options.responseHeaders);
+    this.target = createQueryFilter(options);
   }
 
   /** The level a record of this status is written at, or undefined when it would not be written. */
@@ -65,8 +71,7 @@ export class ProxyAccessLog {
 
   /** Writes the record of one finished request. */
   request(req: IncomingMessage, res: ServerResponse, durationMs: number): void {
-    const path = pathOf(req.url);
-    if (path.startsWith('/_piko/')) return;
+    if (stripQuery(req.url).startsWith('/_piko/')) return;
     // Only a status the client was sent: a response that never began logs 0, not Node's default 200.
     const status = res.headersSent ? res.statusCode : 0;
     const level = this.levelFor(status);
@@ -75,7 +80,7 @@ export class ProxyAccessLog {
       proto: `HTTP/${req.httpVersion}`,
       method: req.method,
       host: req.headers.host,
-      path,
+      path: this.target(req.url),
       status,
       durationMs: Math.round(durationMs * 100) / 100,
       complete: res.writableFinished,
@@ -89,13 +94,6 @@ export class ProxyAccessLog {
     const level = this.levelFor(status);
     if (level !== undefined) this.logger[level](msg, fields);
   }
-}
-
-/** The path without its query string: query strings often carry tokens (Go logs URL.Path too). */
-function pathOf(url: string | undefined): string {
-  if (!url) return '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
 
 function* pairs(raw: readonly string[]): Iterable<[string, string]> {

@@ -1,6 +1,6 @@
 import { request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '@piko/observability';
+import { type Logger, stripQuery } from '@piko/observability';
 import { sendError } from './error-response';
 import { type ForwardingOptions, forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
 import { relayInterimResponse } from './interim-response';
@@ -120,7 +120,7 @@ class Exchange {
     // A response that came while the body was still being sent needs no timer.
     if (this.response) return;
     this.timer = setTimeout(() => {
-      this.logger.warn('upstream timeout', { endpointId: this.endpointId, method: this.req.method, path: this.req.url });
+      this.logger.warn('upstream timeout', { endpointId: this.endpointId, method: this.req.method, path: stripQuery(this.req.url) });
       this.stopForwardingBody();
       sendError(this.res, 504, 'upstream timeout');
       this.upstreamReq.destroy();
@@ -198,7 +198,7 @@ class Exchange {
       return;
     }
     this.stopForwardingBody();
-    const context = { endpointId: this.endpointId, method: this.req.method, path: this.req.url, err: err.message };
+    const context = { endpointId: this.endpointId, method: this.req.method, path: stripQuery(this.req.url), err: err.message };
     // Node's HTTP parser (llhttp) names what it could not parse with an HPE_ code: the upstream
     // answered, so saying it was unreachable would send whoever debugs it the wrong way.
     if (err.code === 'HPE_HEADER_OVERFLOW') {

@@ -254,8 +254,8 @@ export class ProxyServer {
    * see ProxyAccessLog) of an upgrade request (`upgrade`: WebSocket, h2c…, switched, declined or
    * refused) or a TCP connection (`tcp connection`, /_piko/v1/tcp/:id), written when it is over:
    * endpoint, result and status, bytes each way after the request head, duration (ms) and why it
-   * closed. Never headers or the query string (tokens ride there for browsers, which cannot set
-   * headers on a WebSocket).
+   * closed. Never headers; the query string only as `proxy.access_log.query` says (stripped by
+   * default: tokens ride there for browsers, which cannot set headers on a WebSocket).
    */
   private logUpgrade(
     kind: 'upgrade' | 'tcp',
@@ -268,7 +268,7 @@ export class ProxyServer {
     const status = 'status' in outcome && outcome.status !== undefined ? outcome.status : 101;
     this.accessLog.write(kind === 'tcp' ? 'tcp connection' : 'upgrade', status, {
       endpointId,
-      ...(kind === 'upgrade' ? { method: req.method, path: req.url?.split('?', 1)[0], host: req.headers.host, upgrade: req.headers.upgrade } : {}),
+      ...(kind === 'upgrade' ? { method: req.method, path: this.accessLog.target(req.url), host: req.headers.host, upgrade: req.headers.upgrade } : {}),
       ...outcome,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     });

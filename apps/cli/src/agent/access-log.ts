@@ -1,5 +1,6 @@
 import type { Logger } from '@piko/client';
-import { createHeaderFilter, type HeaderLists, type LogLevel } from '@piko/observability';
+import { DEFAULT_REDACTED_QUERY_PARAMS } from '@piko/config';
+import { createHeaderFilter, createQueryFilter, type HeaderLists, type LogLevel, type QueryLogging } from '@piko/observability';
 import type { AgentMetrics } from './agent-metrics';
 
 export interface AccessLogEntry {
@@ -18,8 +19,8 @@ export interface AccessLogEntry {
   closeReason?: string;
 }
 
-/** A listener's `access_log` (Go Piko's log.AccessLogConfig): see AgentAccessLog. */
-export interface AccessLogOptions {
+/** A listener's `access_log` (Go Piko's log.AccessLogConfig, plus `query`): see AgentAccessLog. */
+export interface AccessLogOptions extends QueryLogging {
   disable: boolean;
   level: LogLevel;
   requestHeaders: HeaderLists;
@@ -32,6 +33,8 @@ export const DEFAULT_ACCESS_LOG: AccessLogOptions = {
   level: 'info',
   requestHeaders: { allowList: [], blockList: [] },
   responseHeaders: { allowList: [], blockList: [] },
+  query: 'strip',
+  redactQueryParams: DEFAULT_REDACTED_QUERY_PARAMS,
 };
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -46,6 +49,8 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 export class AgentAccessLog {
   private readonly requestHeaders: ReturnType<typeof createHeaderFilter>;
   private readonly responseHeaders: ReturnType<typeof createHeaderFilter>;
+  /** What records show of a request-target (`access_log.query`: the query string stripped by default). */
+  readonly path: (target: string | undefined) => string;
 
   /** `metrics`, when the agent server runs: each request is also counted there for `endpoint`. */
   constructor(
@@ -54,6 +59,7 @@ export class AgentAccessLog {
   ) {
     this.requestHeaders = createHeaderFilter(options.requestHeaders);
     this.responseHeaders = createHeaderFilter(options.responseHeaders);
+    this.path = createQueryFilter(options);
   }
 
   /** Whether HTTP records carry headers at all (so the splice keeps a copy of the heads). */
@@ -79,11 +85,4 @@ export class AgentAccessLog {
   connection(logger: Logger, fields: Record<string, unknown>): void {
     logger[this.options.disable ? 'debug' : this.options.level]('connection', fields);
   }
-}
-
-/** The path without its query string: query strings often carry tokens. */
-export function pathOf(url: string | undefined): string {
-  if (!url) return '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }

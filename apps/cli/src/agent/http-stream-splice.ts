@@ -2,7 +2,7 @@ import * as net from 'net';
 import type { Duplex } from 'stream';
 import * as tls from 'tls';
 import { createCachedLookup, type Logger } from '@piko/client';
-import { type AgentAccessLog, pathOf } from './access-log';
+import type { AgentAccessLog } from './access-log';
 import { HeadTap } from './head-tap';
 import { rawHttpResponse } from './raw-http-response';
 import { FinalStatusProbe, RequestLine, hasPathPrefix } from './request-line';
@@ -290,7 +290,7 @@ class HttpStreamSplice {
       logger,
       {
         method: this.requestLine?.method ?? '',
-        path: pathOf(this.requestLine?.target),
+        path: accessLog.path(this.requestLine?.target),
         status: this.status,
         durationMs: performance.now() - this.started,
         bytesIn: this.bytesIn,

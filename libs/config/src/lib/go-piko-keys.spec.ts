@@ -30,7 +30,17 @@ describe('proxy.access_log and listeners[].access_log (Go Piko v0.8+ objects)', 
       disable: false,
       requestHeaders: { allowList: ['X-Request-Id'], blockList: [] },
       responseHeaders: { allowList: [], blockList: ['Set-Cookie', 'Server'] },
+      query: 'strip',
+      redactQueryParams: expect.any(Array),
     });
+  });
+
+  it('query: strip (default), redact with a parameter list, or keep (ours; Go Piko logs the path only)', () => {
+    const server = yaml(ServerConfig, 'proxy:\n  access_log:\n    query: redact\n    redact_query_params: [sid, token]\n').config;
+    expect(server.proxy.accessLog).toMatchObject({ query: 'redact', redactQueryParams: ['sid', 'token'] });
+    const agent = flags(AgentConfig, ['--access-log.query', 'keep']).config;
+    expect(agent.accessLog.query).toBe('keep');
+    expect(() => flags(ServerConfig, ['--proxy.access-log.query', 'hide'])).toThrow(/proxy\.access_log\.query/);
   });
 
   it('still takes the boolean of Go Piko before v0.8: true logs at info, false at debug', () => {

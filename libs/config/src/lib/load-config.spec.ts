@@ -35,6 +35,8 @@ describe('loadConfig defaults', () => {
       disable: false,
       requestHeaders: { allowList: [], blockList: [] },
       responseHeaders: { allowList: [], blockList: [] },
+      query: 'strip',
+      redactQueryParams: expect.arrayContaining(['token', 'access_token', 'password', 'signature']),
     });
     expect(config.proxy.http).toEqual({
       readTimeout: 0,
