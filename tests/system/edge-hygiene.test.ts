@@ -71,13 +71,11 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
       setTimeout(() => socket.end('world'), 300);
     });
     const servicePort = await service.listen();
-    const [binary, pikoServer, trustingServer] = await Promise.all([
-      buildGoProgram('reverseproxy'),
-      startPikoServer(),
-      startPikoServer(['--proxy.trusted-proxies', '127.0.0.0/8,::1/128', '--proxy.access-log.query', 'redact', '--proxy.timeout', '1s']),
-    ]);
-    server = pikoServer;
-    trusting = trustingServer;
+    // One server at a time: on a loaded machine two starting at once may miss the ready wait.
+    const building = buildGoProgram('reverseproxy');
+    server = await startPikoServer();
+    trusting = await startPikoServer(['--proxy.trusted-proxies', '127.0.0.0/8,::1/128', '--proxy.access-log.query', 'redact', '--proxy.timeout', '1s']);
+    const binary = await building;
     goProxy = startGoPeer(binary, ['-target', `127.0.0.1:${servicePort}`]);
     goPort = Number((await goProxy.waitForLine(/^listening (\d+)$/))[1]);
     agent = await startAgent('http', 'svc', String(servicePort), server.upstreamUrl);
