@@ -1,7 +1,7 @@
-import { request } from 'node:http';
 import { ManagedProcess, waitFor } from '@piko/testing';
 import { type ClusterNode, TestCluster } from './support/cluster';
 import { startAgent } from './support/piko';
+import { getOnNewConnection as newConnectionGet, readyStatus } from './support/rollout';
 import { TcpBalancer } from './support/tcp-balancer';
 import { UpstreamService } from './support/upstream-service';
 
@@ -9,20 +9,7 @@ jest.setTimeout(120_000);
 
 /** One request on a new connection (as kube-proxy forwards each new connection): its status, or 0 if it failed. */
 function getOnNewConnection(node: ClusterNode, endpointId: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request(`${node.url}/`, { agent: false, headers: { 'x-piko-endpoint': endpointId }, timeout: 10_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
-    });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
-
-async function readyStatus(node: ClusterNode): Promise<number> {
-  return (await fetch(`${node.opsUrl}/ready`).catch(() => undefined))?.status ?? 0;
+  return newConnectionGet(`${node.url}/`, { 'x-piko-endpoint': endpointId });
 }
 
 describe('rolling update: a terminating proxy keeps accepting for shutdown_delay while not ready', () => {

@@ -128,6 +128,7 @@ export async function rollingUpdate<N extends ClusterNode>(olds: N[], step: Roll
   return news;
 }
 
-async function readyStatus(node: ClusterNode): Promise<number> {
+/** A node's /ready status (on its ops or admin port), or 0 when nothing answers. */
+export async function readyStatus(node: ClusterNode): Promise<number> {
   return (await fetch(`${node.opsUrl}/ready`).catch(() => undefined))?.status ?? 0;
 }
