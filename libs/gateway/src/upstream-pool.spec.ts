@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { EndpointProtocol, Session } from '@piko/protocol';
+import { EndpointBusyError, SessionClosedError, TooManyStreamsError, type EndpointProtocol, type Session } from '@piko/protocol';
 import { type UpstreamConnection, UpstreamPool } from './upstream-pool';
 
 /** A stand-in session: only what the pool reads (the real multiplexer is tested in @piko/protocol). */
@@ -70,5 +70,28 @@ describe('UpstreamPool', () => {
     pool.add(fresh);
     for (let i = 0; i < 3; i++) pool.dial('svc');
     expect([old.opened, fresh.opened]).toEqual([1, 3]);
+  });
+
+  it('throws EndpointBusyError when every upstream is at its stream limit, not when they are closing', () => {
+    const pool = new UpstreamPool();
+    const [a, b] = [connection('a'), connection('b')];
+    pool.add(a);
+    pool.add(b);
+    const full = (): never => {
+      throw new TooManyStreamsError(4096);
+    };
+    (a.session as unknown as { open: () => unknown }).open = full;
+    // One upstream still has room: it takes the stream.
+    expect(pool.dial('svc')).toBeDefined();
+    expect(b.opened).toBe(1);
+    (b.session as unknown as { open: () => unknown }).open = full;
+    expect(() => pool.dial('svc')).toThrow(EndpointBusyError);
+    // Closing between the check and the open is "no upstream", as before.
+    for (const conn of [a, b]) {
+      (conn.session as unknown as { open: () => unknown }).open = () => {
+        throw new SessionClosedError();
+      };
+    }
+    expect(pool.dial('svc')).toBeUndefined();
   });
 });

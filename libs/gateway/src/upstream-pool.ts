@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { EndpointProtocol, Session } from '@piko/protocol';
+import { EndpointBusyError, TooManyStreamsError, type EndpointProtocol, type Session } from '@piko/protocol';
 
 /** One connected upstream: an agent or SDK listener that registered an endpoint over a multiplexed session. */
 export interface UpstreamConnection {
@@ -75,11 +75,18 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
    * none. Upstreams being retired (told go-away) are used only when the endpoint has no other:
    * they are on their way out, but until their replacement connects they still serve. With
    * `rawTcp`, upstreams that declared HTTP are skipped (see servesOnlyHttp).
+   *
+   * Throws EndpointBusyError when the endpoint has upstreams but every usable one is at its
+   * stream limit (`upstream.mux.max_streams`): the client gets 503 "endpoint busy", which says
+   * what happened, rather than 502 "no available upstreams" while the endpoint is connected.
    */
   dial(endpointId: string, options: PoolDialOptions = {}): Duplex | undefined {
     const entry = this.endpoints.get(endpointId);
     if (!entry) return undefined;
-    return this.dialFrom(entry, false, options) ?? this.dialFrom(entry, true, options);
+    const seen = { busy: false };
+    const stream = this.dialFrom(entry, false, options, seen) ?? this.dialFrom(entry, true, options, seen);
+    if (!stream && seen.busy) throw new EndpointBusyError(endpointId);
+    return stream;
   }
 
   /**
@@ -101,7 +108,8 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
     return this.retiring.has(connection);
   }
 
-  private dialFrom(entry: EndpointUpstreams, retiring: boolean, options: PoolDialOptions): Duplex | undefined {
+  /** Opens a stream on the next usable upstream of `entry`; sets `seen.busy` when one was at its stream limit. */
+  private dialFrom(entry: EndpointUpstreams, retiring: boolean, options: PoolDialOptions, seen: { busy: boolean }): Duplex | undefined {
     for (let tried = 0; tried < entry.connections.length; tried++) {
       const connection = entry.connections[entry.next];
       entry.next = (entry.next + 1) % entry.connections.length;
@@ -113,8 +121,9 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
         this.opened++;
         connection.streamsOpened = (connection.streamsOpened ?? 0) + 1;
         return stream;
-      } catch {
-        // The session closed or hit its stream limit between the check and the open: try the next one.
+      } catch (err) {
+        // At its stream limit, or closed between the check and the open: try the next one.
+        if (err instanceof TooManyStreamsError) seen.busy = true;
       }
     }
     return undefined;

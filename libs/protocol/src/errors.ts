@@ -63,3 +63,14 @@ export class ProtocolTimeoutError extends ProtocolError {
     super(message, code);
   }
 }
+
+/**
+ * Every upstream of the endpoint is at its limit of concurrent streams (a gateway's
+ * `upstream.mux.max_streams`, relayed as RelayStatus.Busy in a cluster): the proxy answers 503
+ * `{"error":"endpoint busy"}`, not 502 "no available upstreams", since the endpoint is connected.
+ */
+export class EndpointBusyError extends ProtocolError {
+  constructor(endpointId: string) {
+    super(`endpoint ${endpointId} busy: every upstream is at its stream limit`, 'ERR_ENDPOINT_BUSY');
+  }
+}

@@ -18,6 +18,7 @@ export { FrameReader, type FrameHandler } from './yamux/frame-reader';
 export { RateLimitedLog, type LevelLogger, type RateLimitedLogOptions } from './rate-limited-log';
 export { webSocketDuplex, type WebSocketDuplexOptions } from './websocket-duplex';
 export {
+  EndpointBusyError,
   GoAwayError,
   ProtocolError,
   ProtocolTimeoutError,

@@ -5,6 +5,7 @@ import { sendError } from './error-response';
 import { type ForwardingOptions, forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
 import { relayInterimResponse } from './interim-response';
 import { bodyUnread, closeAfterResponse, endCutShort } from './unread-body';
+import { watchBodyIdle } from './body-idle-timer';
 
 export interface HttpForwarderOptions extends ForwardingOptions {
   /** `proxy.timeout`: how long to wait for the upstream's response headers; 0 waits forever. */
@@ -15,6 +16,12 @@ export interface HttpForwarderOptions extends ForwardingOptions {
    * `{"error":"upstream response header too large"}`.
    */
   maxResponseHeaderBytes: number;
+  /**
+   * `proxy.http.body_idle_timeout` in ms: the longest the client's request body may send nothing
+   * while the proxy is ready to read it; then 408 `{"error":"request body idle timeout"}` (or a
+   * cut connection once a response began). 0 = no limit.
+   */
+  bodyIdleTimeoutMs: number;
 }
 
 /**
@@ -72,6 +79,8 @@ class Exchange {
   private response: IncomingMessage | undefined;
   /** The request body is still being forwarded (set while piping). */
   private forwardingBody = false;
+  /** Stops the body idle timer (proxy.http.body_idle_timeout) once the body is no longer read. */
+  private stopBodyIdle: () => void = () => undefined;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -107,9 +116,11 @@ class Exchange {
     upstreamReq.flushHeaders();
     this.forwardingBody = true;
     req.pipe(upstreamReq, { end: false });
+    if (this.options.bodyIdleTimeoutMs > 0) this.stopBodyIdle = watchBodyIdle(req, this.options.bodyIdleTimeoutMs, () => this.onBodyIdle());
     req.once('end', () => {
       if (!this.forwardingBody) return;
       this.forwardingBody = false;
+      this.stopBodyIdle();
       // A chunked body's trailers go on after it, as Go's ReverseProxy passes them.
       if (req.rawTrailers.length > 0) upstreamReq.addTrailers(pairs(req.rawTrailers));
       upstreamReq.end();
@@ -160,10 +171,32 @@ class Exchange {
     });
   }
 
+  /**
+   * The client sent no body byte for proxy.http.body_idle_timeout: the request is over. Before a
+   * response, 408 with `Connection: close` (sendError: the rest of the body is never read); after
+   * one began, the connection is cut, the only signal left. The upstream request is reset.
+   */
+  private onBodyIdle(): void {
+    const { req, res } = this;
+    this.logger.info('request body idle timeout', {
+      endpointId: this.endpointId,
+      method: req.method,
+      path: req.url?.split('?', 1)[0],
+      limit: 'proxy.http.body_idle_timeout',
+      limitMs: this.options.bodyIdleTimeoutMs,
+    });
+    this.stopForwardingBody();
+    clearTimeout(this.timer);
+    if (res.headersSent) res.destroy();
+    else sendError(res, 408, 'request body idle timeout');
+    this.upstreamReq.destroy();
+  }
+
   /** No more of the client's body goes upstream (what is left is the client connection's to discard). */
   private stopForwardingBody(): void {
     if (!this.forwardingBody) return;
     this.forwardingBody = false;
+    this.stopBodyIdle();
     this.req.unpipe(this.upstreamReq);
   }
 

@@ -28,6 +28,12 @@ export interface ProxyOptions {
   writeTimeoutMs: number;
   /** `proxy.trusted_proxies` compiled (see compileTrustedProxies); undefined = trust no peer's forwarding headers. */
   trustedProxies?: TrustedProxies;
+  /** `proxy.http.body_idle_timeout` in ms: a request body that sends nothing this long ends its request (408); 0 = no limit. */
+  bodyIdleTimeoutMs: number;
+  /** `proxy.http.max_pipelined_requests`: requests one connection may have waiting behind the one in progress. */
+  maxPipelinedRequests: number;
+  /** `proxy.max_streams_per_client`: requests, WebSocket and TCP connections one client address may have in progress; 0 = no limit. */
+  maxStreamsPerClient: number;
   /** `proxy.tls`: the port serves HTTPS with this (reloading) certificate; undefined = plain HTTP. */
   tls?: ServerTls;
   /** `proxy.auth`: every request, upgrade and TCP connection needs a token; undefined = open. */

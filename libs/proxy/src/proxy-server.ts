@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { isValidEndpointId, TcpToHttpEndpointError, websocketOriginAllowed } from '@piko/protocol';
+import { EndpointBusyError, isValidEndpointId, RateLimitedLog, TcpToHttpEndpointError, websocketOriginAllowed } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import { createPortServer, listen } from '@piko/runtime';
 import { endpointIdFromHeaders } from './endpoint-id';
@@ -20,6 +20,9 @@ import { UpgradeForwarder, type UpgradeOutcome } from './upgrade-forwarder';
 import { headerCountLimit, normaliseRequestTarget, refuseRequestHead } from './request-head';
 import { isReservedPath } from './reserved-path';
 import { OwedResponses } from './owed-responses';
+import { originalClientAddress } from './client-address';
+import { ClientStreamLimit } from './client-stream-limit';
+import { PipelineGate } from './pipeline-gate';
 
 /**
  * The proxy port: finds the endpoint of each request, opens a stream to one of its upstreams and
@@ -41,6 +44,10 @@ export class ProxyServer {
   private readonly failedConnections = new WeakSet<Duplex>();
   /** Per-endpoint request and error counts, read by the admin API (request-stats). */
   readonly requestStats = new EndpointRequestStats();
+  private readonly pipeline: PipelineGate;
+  private readonly clientStreams: ClientStreamLimit;
+  /** A flood triggers these per request: rate-limited. */
+  private readonly limitWarnings: RateLimitedLog;
 
   constructor(
     @Inject(PROXY_OPTIONS) private readonly options: ProxyOptions,
@@ -54,8 +61,18 @@ export class ProxyServer {
         tls: options.tls !== undefined,
         trustedProxies: options.trustedProxies,
         maxResponseHeaderBytes: options.maxResponseHeaderBytes,
+        bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
       },
       logger,
+    );
+    this.limitWarnings = new RateLimitedLog(logger);
+    this.clientStreams = new ClientStreamLimit(options.maxStreamsPerClient);
+    this.pipeline = new PipelineGate(options.maxPipelinedRequests, (socket, queued) =>
+      this.limitWarnings.warn('too many pipelined requests, closing connection', {
+        clientAddr: socket.remoteAddress,
+        queued,
+        limit: 'proxy.http.max_pipelined_requests',
+      }),
     );
     this.upgradeForwarder = new UpgradeForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined, trustedProxies: options.trustedProxies });
     this.accessLog = new ProxyAccessLog(options.accessLog, logger.child({ subsystem: 'proxy.access' }));
@@ -72,15 +89,17 @@ export class ProxyServer {
         requireHostHeader: false,
       },
       options.tls,
-      (req, res) => this.accept(req, res),
+      (req, res) => this.admit(req, res),
     );
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.acceptUpgrade(req, socket, head));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.pipeline.admitUpgrade(socket, () => this.acceptUpgrade(req, socket, head)),
+    );
     // Head size is bounded by maxHeaderSize; the count by proxy.http.max_header_count, checked
     // in refuseRequestHead (Node's own limit would drop the headers beyond it silently).
     this.server.maxHeadersCount = headerCountLimit(options.maxHeaderCount);
     // `Expect: 100-continue` is the upstream's to answer: without this listener Node's server
     // sends `100 Continue` itself, and the client uploads a body the upstream may refuse.
-    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.accept(req, res));
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.admit(req, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.handleClientError(err, socket));
   }
 
@@ -102,13 +121,21 @@ export class ProxyServer {
   }
 
   /**
-   * Every request starts here: a head breaking the proxy's rules (see refuseRequestHead) is
+   * A request as Node's parser hands it over: owed to its connection at once (OwedResponses), then
+   * accepted when the connection's earlier requests are answered (PipelineGate: one at a time).
+   */
+  private admit(req: IncomingMessage, res: ServerResponse): void {
+    this.owed.add(req.socket, res);
+    this.pipeline.admitRequest(req, res, () => this.accept(req, res));
+  }
+
+  /**
+   * Every request starts here (after the pipeline gate): a head breaking the proxy's rules (see refuseRequestHead) is
    * refused (logged and counted like any answered request), the target is normalised (see
    * normaliseRequestTarget), then proxy.auth (proxy-auth.ts) runs before the handler, as Go
    * Piko's middleware before its routes.
    */
   private accept(req: IncomingMessage, res: ServerResponse): void {
-    this.owed.add(req.socket, res);
     const refusal = refuseRequestHead(req, this.options.maxHeaderCount);
     if (refusal) {
       this.track(req, res);
@@ -169,6 +196,9 @@ export class ProxyServer {
     if (isReservedPath(req.url ?? '/')) return sendError(res, 404, 'not found');
     const endpointId = this.endpointId(req);
     if (typeof endpointId !== 'string') return sendError(res, 400, endpointId.error);
+    const release = this.acquireClientStream(req, endpointId);
+    if (!release) return sendError(res, 503, 'endpoint busy');
+    res.once('close', release);
 
     this.dialer.dial(endpointId).then(
       (stream) => {
@@ -181,6 +211,7 @@ export class ProxyServer {
         this.forwarder.forward(req, res, stream, endpointId);
       },
       (err: Error) => {
+        if (err instanceof EndpointBusyError) return sendError(res, 503, this.endpointBusy(endpointId, 'upstream'));
         this.logger.warn('upstream unreachable', { endpointId, err: err.message });
         // The endpoint has routes (none would resolve undefined): a failure worth counting.
         this.requestStats.record(endpointId, true);
@@ -206,6 +237,11 @@ export class ProxyServer {
     if (tcp && !isValidEndpointId(endpointId)) return refuse(400, 'invalid endpoint id');
     // Piko's own WebSocket: a page in a browser must not open TCP tunnels from a foreign origin.
     if (tcp && !websocketOriginAllowed(req, this.options.tcpAllowedOrigins ?? [])) return refuse(403, 'origin not allowed', endpointId);
+    const release = this.acquireClientStream(req, endpointId);
+    if (!release) return refuse(503, 'endpoint busy', endpointId);
+    // Held until the exchange is over: for a declined upgrade whose connection goes back to the
+    // HTTP server that is its response's end (done), otherwise the connection's close.
+    socket.once('close', release);
     this.dialer.dial(endpointId, tcp ? { rawTcp: true } : undefined).then(
       (stream) => {
         if (!stream) {
@@ -235,6 +271,7 @@ export class ProxyServer {
             returnToHttpServer(this.server, client, leftover, this.options.idleTimeoutMs);
           },
           done: (outcome) => {
+            release();
             if (outcome.result === 'upgraded') this.metrics.upgradesTotal.inc();
             this.logUpgrade('upgrade', req, endpointId, started, outcome);
           },
@@ -243,6 +280,7 @@ export class ProxyServer {
       (err: Error) => {
         // Raw bytes to an HTTP service would skip every rule this proxy applies to requests.
         if (err instanceof TcpToHttpEndpointError) return refuse(403, 'tcp connections to an http endpoint are not allowed', endpointId);
+        if (err instanceof EndpointBusyError) return refuse(503, this.endpointBusy(endpointId, 'upstream'), endpointId);
         this.logger.warn('upstream unreachable', { endpointId, err: err.message, upgrade: true });
         refuse(502, 'upstream unreachable', endpointId);
       },
@@ -272,6 +310,32 @@ export class ProxyServer {
       ...outcome,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     });
+  }
+
+  /**
+   * One of the client's `proxy.max_streams_per_client` slots (the client as originalClientAddress
+   * finds it: the peer, or behind `proxy.trusted_proxies` the address they forwarded), or
+   * undefined, after a rate-limited warning, when it has none left: the caller answers 503.
+   */
+  private acquireClientStream(req: IncomingMessage, endpointId: string): (() => void) | undefined {
+    const address = originalClientAddress(req, this.options.trustedProxies);
+    const release = this.clientStreams.acquire(address);
+    if (!release) this.endpointBusy(endpointId, 'client', address);
+    return release;
+  }
+
+  /**
+   * Logs (rate-limited) why a request got 503 "endpoint busy", naming the limit to raise: the
+   * client's (`proxy.max_streams_per_client`) or the upstreams' (all their streams in use:
+   * `upstream.mux.max_streams`). Returns the message for the client.
+   */
+  private endpointBusy(endpointId: string, which: 'client' | 'upstream', clientAddr?: string): string {
+    if (which === 'client') {
+      this.limitWarnings.warn('endpoint busy: client address at its stream limit', { endpointId, clientAddr, limit: 'proxy.max_streams_per_client' });
+    } else {
+      this.limitWarnings.warn('endpoint busy: every upstream at its stream limit', { endpointId, limit: 'upstream.mux.max_streams' });
+    }
+    return 'endpoint busy';
   }
 
   private endpointId(req: IncomingMessage): string | { error: string } {

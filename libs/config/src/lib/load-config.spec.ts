@@ -43,6 +43,8 @@ describe('loadConfig defaults', () => {
       readHeaderTimeout: 10_000,
       writeTimeout: 0,
       idleTimeout: 300_000,
+      bodyIdleTimeout: 60_000,
+      maxPipelinedRequests: 4096,
       maxHeaderBytes: 1_048_576,
       maxHeaderCount: 500,
       maxResponseHeaderBytes: 10_485_760,

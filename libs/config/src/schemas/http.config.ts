@@ -22,6 +22,21 @@ response still writing then is cut. 0 means no limit. (Go Piko defaults to
 Maximum time to wait for the next request on a keep-alive connection.`)
   idleTimeout = 300_000;
 
+  @DurationOption(`
+Maximum time between two reads of a request body: a body that sends no byte
+this long ends its request ('408' if no response has begun, otherwise the
+connection is cut). Uploads of any length and speed still work as long as
+bytes keep coming. 0 means no limit. (Not a Go Piko key; nginx's
+client_body_timeout, with its 60s default.)`)
+  bodyIdleTimeout = 60_000;
+
+  @IntOption(`
+Pipelined requests read on one connection and waiting for the one in progress
+(requests are handled one at a time, as by Go's net/http). A client that
+pipelines more has its connection closed; it retries what was not answered
+(RFC 9112 section 9.3.2). (Not a Go Piko key.)`, { min: 1 })
+  maxPipelinedRequests = 4096;
+
   @IntOption(`
 Maximum bytes read parsing a request's line and headers.`, { min: 1 })
   maxHeaderBytes = 1_048_576;

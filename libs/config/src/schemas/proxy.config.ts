@@ -1,5 +1,5 @@
 import { IsAdvertiseAddr, IsBindAddr, IsOriginList, IsTrustedProxyList } from '../lib/address.validators';
-import { DurationOption, ListOption, Section, SectionOrBoolean, StringOption } from '../lib/option.decorators';
+import { DurationOption, IntOption, ListOption, Section, SectionOrBoolean, StringOption } from '../lib/option.decorators';
 import { AccessLogConfig, applyAccessLogBoolean } from './access-log.config';
 import { AuthConfig } from './auth.config';
 import { HttpConfig } from './http.config';
@@ -34,6 +34,13 @@ kept. From any other peer every spelling of them is dropped and replaced.
 Empty (the default): trust nobody.`)
   @IsTrustedProxyList()
   trustedProxies: string[] = [];
+
+  @IntOption(`
+Requests, WebSocket and TCP connections one client address may have in progress
+at once, over all endpoints; more get '503' {"error":"endpoint busy"}. The
+address is the connecting peer's, or behind trusted-proxies the client they
+forward. 0 means no limit. (Not a Go Piko key.)`, { min: 0 })
+  maxStreamsPerClient = 256;
 
   @SectionOrBoolean(() => AccessLogConfig, `
 Log each proxied request at info ('true') or at debug ('false'): the boolean

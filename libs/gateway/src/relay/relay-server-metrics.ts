@@ -3,8 +3,8 @@ import { knownLabelCounter } from '@piko/observability';
 import { SESSION_CLOSE_REASONS, sessionCloseReason } from '@piko/protocol';
 
 /** How a relay stream ended its header exchange. */
-export type RelayStreamResult = 'accepted' | 'no_upstream' | 'draining' | 'bad_request' | 'http_only' | 'error';
-const STREAM_RESULTS: readonly RelayStreamResult[] = ['accepted', 'no_upstream', 'draining', 'bad_request', 'http_only', 'error'];
+export type RelayStreamResult = 'accepted' | 'no_upstream' | 'draining' | 'bad_request' | 'http_only' | 'busy' | 'error';
+const STREAM_RESULTS: readonly RelayStreamResult[] = ['accepted', 'no_upstream', 'draining', 'bad_request', 'http_only', 'busy', 'error'];
 
 /** Why a relay connection was refused before its session started. */
 export type RelayHandshakeFailure = 'bad_hello' | 'method' | 'proof' | 'error';
@@ -26,7 +26,7 @@ export class RelayServerMetrics {
     this.stream = knownLabelCounter(
       registry,
       'piko_relay_server_streams_total',
-      'Relay streams from proxies, by result of the header exchange (accepted, no_upstream, draining, bad_request, http_only, error).',
+      'Relay streams from proxies, by result of the header exchange (accepted, no_upstream, draining, bad_request, http_only, busy, error).',
       'result',
       STREAM_RESULTS,
     );

@@ -2,6 +2,7 @@ import net, { type AddressInfo } from 'node:net';
 import tls, { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import {
+  EndpointBusyError,
   RateLimitedLog,
   RelayStatus,
   Session,
@@ -26,6 +27,7 @@ export interface RelayUpstreams {
    * A new stream to a local upstream of the endpoint, or undefined if this gateway has none
    * (none that takes raw TCP, with `rawTcp`).
    */
+  /** Throws EndpointBusyError when it has upstreams but every one is at its stream limit. */
   dial(endpointId: string, options?: { rawTcp?: boolean }): Duplex | undefined;
   /** True when every local upstream of the endpoint declared HTTP (a raw TCP stream gets HTTP_ONLY); absent = never. */
   servesOnlyHttp?(endpointId: string): boolean;
@@ -37,6 +39,7 @@ const RESULT_FOR_STATUS: Record<RelayStatus, RelayStreamResult> = {
   [RelayStatus.Draining]: 'draining',
   [RelayStatus.BadRequest]: 'bad_request',
   [RelayStatus.HttpOnly]: 'http_only',
+  [RelayStatus.Busy]: 'busy',
 };
 
 /**
@@ -236,7 +239,14 @@ export class RelayServer {
     }
     // Checked again: the server may have started draining while the header was on its way.
     if (this.draining) return this.refuse(stream, RelayStatus.Draining);
-    const upstream = this.upstreams.dial(endpointId, { rawTcp });
+    let upstream: Duplex | undefined;
+    try {
+      upstream = this.upstreams.dial(endpointId, { rawTcp });
+    } catch (err) {
+      if (!(err instanceof EndpointBusyError)) throw err;
+      warnings.warn('relay stream refused: every upstream at its stream limit', { endpointId, limit: 'upstream.mux.max_streams' });
+      return this.refuse(stream, RelayStatus.Busy);
+    }
     if (!upstream) {
       if (rawTcp && this.upstreams.servesOnlyHttp?.(endpointId)) {
         logger.debug('relay stream refused: raw tcp to an http endpoint', { streamId: stream.id, endpointId });

@@ -47,6 +47,10 @@
  *     3 BAD_REQUEST  unknown version, or the endpoint ID is not a valid one.
  *     4 HTTP_ONLY    (answers a RAW_TCP stream only) the endpoint's upstreams on this gateway
  *                    all serve HTTP: no raw TCP for it here.
+ *     5 BUSY         the gateway has upstreams for the endpoint, but every one is at its stream
+ *                    limit (`upstream.mux.max_streams`): the proxy tries another gateway, and
+ *                    answers 503 "endpoint busy" when none accepts. A proxy from before BUSY
+ *                    reads it as an unknown status, a failed dial (502 if no gateway accepts).
  *
  *   After any status but ACCEPTED the gateway half-closes the stream (FIN) and the proxy resets
  *   it; no byte reached an upstream. The proxy may try another gateway at once.
@@ -80,6 +84,7 @@ export enum RelayStatus {
   Draining = 2,
   BadRequest = 3,
   HttpOnly = 4,
+  Busy = 5,
 }
 
 /**
@@ -124,6 +129,7 @@ const STATUS_BYTES: Record<RelayStatus, Buffer> = {
   [RelayStatus.Draining]: Buffer.from([RelayStatus.Draining]),
   [RelayStatus.BadRequest]: Buffer.from([RelayStatus.BadRequest]),
   [RelayStatus.HttpOnly]: Buffer.from([RelayStatus.HttpOnly]),
+  [RelayStatus.Busy]: Buffer.from([RelayStatus.Busy]),
 };
 
 /** The one-byte response. Shared, immutable buffers: a stream write never needs a fresh one. */
@@ -137,7 +143,8 @@ export function isRelayStatus(value: number): value is RelayStatus {
     value === RelayStatus.NoUpstream ||
     value === RelayStatus.Draining ||
     value === RelayStatus.BadRequest ||
-    value === RelayStatus.HttpOnly
+    value === RelayStatus.HttpOnly ||
+    value === RelayStatus.Busy
   );
 }
 

@@ -26,6 +26,9 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
     writeTimeoutMs: http.writeTimeout,
     tcpAllowedOrigins: config.proxy.tcpAllowedOrigins,
     trustedProxies: compileTrustedProxies(config.proxy.trustedProxies),
+    bodyIdleTimeoutMs: http.bodyIdleTimeout,
+    maxPipelinedRequests: http.maxPipelinedRequests,
+    maxStreamsPerClient: config.proxy.maxStreamsPerClient,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
+import { EndpointBusyError, RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import type { DialOptions, UpstreamDialer } from '../upstream-dialer';
 import type { ClusterDialMetrics } from './cluster-dial-metrics';
@@ -28,13 +28,15 @@ const REFUSAL_REASON: Partial<Record<RelayStatus, string>> = {
   [RelayStatus.NoUpstream]: 'no upstream',
   [RelayStatus.Draining]: 'draining',
   [RelayStatus.HttpOnly]: 'raw tcp to an http endpoint',
+  [RelayStatus.Busy]: 'busy',
 };
 
 /**
  * The proxy's UpstreamDialer in a cluster: picks a gateway that owns an upstream for the endpoint,
  * at random weighted by its upstream count, and opens a relay stream there. A gateway that
  * refuses (its route was stale, or it is draining) or cannot be reached is left out and the next
- * one is tried, until none is left (undefined: the proxy answers 502 "no available upstreams").
+ * one is tried, until none is left (undefined: the proxy answers 502 "no available upstreams"; or
+ * EndpointBusyError when a gateway said BUSY: 503 "endpoint busy").
  * Retrying is safe because a gateway answers before any byte of the request leaves the proxy.
  * A raw TCP stream (`options.rawTcp`) refused by a gateway as HTTP_ONLY is tried elsewhere too
  * (another gateway may hold a TCP upstream of the endpoint); when none accepted and one said
@@ -52,6 +54,7 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
   async dial(endpointId: string, options: DialOptions = {}): Promise<Duplex | undefined> {
     let candidates = this.source.routes(endpointId);
     let httpOnly = false;
+    let busy = false;
     while (candidates.length > 0) {
       const index = candidates.length === 1 ? 0 : pickWeighted(candidates, this.random);
       const route = candidates[index];
@@ -62,6 +65,7 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
           return result.stream;
         }
         if (result.status === RelayStatus.HttpOnly) httpOnly = true;
+        if (result.status === RelayStatus.Busy) busy = true;
         this.logger.info('gateway refused relay stream', {
           endpointId,
           nodeId: route.nodeId,
@@ -83,6 +87,7 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
       }
     }
     if (httpOnly) throw new TcpToHttpEndpointError(endpointId);
+    if (busy) throw new EndpointBusyError(endpointId);
     return undefined;
   }
 }

@@ -4,8 +4,8 @@ import { SESSION_CLOSE_REASONS, sessionCloseReason } from '@piko/protocol';
 import type { RelayConnectionInfo } from './relay-connection-info';
 
 /** How a relay dial ended, as `piko_relay_client_dials_total{result}` counts it. */
-export type RelayDialResultLabel = 'accepted' | 'no_upstream' | 'draining' | 'http_only' | 'error';
-const DIAL_RESULTS: readonly RelayDialResultLabel[] = ['accepted', 'no_upstream', 'draining', 'http_only', 'error'];
+export type RelayDialResultLabel = 'accepted' | 'no_upstream' | 'draining' | 'http_only' | 'busy' | 'error';
+const DIAL_RESULTS: readonly RelayDialResultLabel[] = ['accepted', 'no_upstream', 'draining', 'http_only', 'busy', 'error'];
 
 /**
  * The relay client's Prometheus metrics, registered in the process's registry. The labelled
@@ -21,7 +21,7 @@ export class RelayClientMetrics {
     this.dialed = knownLabelCounter(
       registry,
       'piko_relay_client_dials_total',
-      'Relay streams opened to gateways, by result (accepted, no_upstream, draining, http_only, error).',
+      'Relay streams opened to gateways, by result (accepted, no_upstream, draining, http_only, busy, error).',
       'result',
       DIAL_RESULTS,
     );

@@ -21,7 +21,7 @@ import { RelayDialError } from './relay-dial-error';
 /** What a gateway said to a relay stream: a stream spliced onto an upstream, or a refusal. */
 export type RelayDialResult =
   | { status: RelayStatus.Accepted; stream: Duplex }
-  | { status: RelayStatus.NoUpstream | RelayStatus.Draining | RelayStatus.HttpOnly };
+  | { status: RelayStatus.NoUpstream | RelayStatus.Draining | RelayStatus.HttpOnly | RelayStatus.Busy };
 
 /** How a relay stream is asked for. */
 export interface RelayOpenOptions {
@@ -33,6 +33,7 @@ const REFUSAL_RESULT = {
   [RelayStatus.NoUpstream]: 'no_upstream',
   [RelayStatus.Draining]: 'draining',
   [RelayStatus.HttpOnly]: 'http_only',
+  [RelayStatus.Busy]: 'busy',
 } as const;
 
 interface GatewayConnection {
@@ -150,6 +151,7 @@ export class RelayClient {
       case RelayStatus.NoUpstream:
       case RelayStatus.Draining:
       case RelayStatus.HttpOnly:
+      case RelayStatus.Busy:
         stream.destroy();
         this.metrics?.dialed(REFUSAL_RESULT[status]);
         return { status };
