@@ -294,3 +294,56 @@ describe('one client cannot exhaust an endpoint: per-address limit and body idle
     expect(upload).toEqual({ status: 200, body: JSON.stringify({ bytes: total }) });
   });
 });
+
+describe('behind the proxy, the agent and the gateway bound an endpoint too: 503 endpoint busy, never 502', () => {
+  let server: PikoServer;
+  let bounded: CountingService;
+  let unbounded: CountingService;
+  const agents: ManagedProcess[] = [];
+
+  beforeAll(async () => {
+    bounded = new CountingService('bounded');
+    unbounded = new CountingService('unbounded');
+    const boundedPort = await bounded.listen();
+    const unboundedPort = await unbounded.listen();
+    // No per-address limit at the proxy, so one address reaches the limits behind it.
+    server = await startPikoServer(['--log.level', 'warn', '--proxy.max-streams-per-client', '0', '--upstream.mux.max-streams', '64']);
+    agents.push(await startAgent('http', 'bounded', String(boundedPort), server.upstreamUrl, ['--access-log=false', '--max-connections', '32']));
+    agents.push(await startAgent('http', 'unbounded', String(unboundedPort), server.upstreamUrl, ['--access-log=false', '--max-connections', '0']));
+    await waitForRoute(server.proxyUrl, 'bounded');
+    await waitForRoute(server.proxyUrl, 'unbounded');
+  });
+
+  afterAll(async () => {
+    for (const agent of agents) await agent.stop();
+    await server?.process.stop();
+    await bounded?.close();
+    await unbounded?.close();
+  });
+
+  /** `count` held requests at once to `endpointId`; the ones refused come back at once, the rest once released. */
+  async function flood(service: CountingService, endpointId: string, count: number, expectHeld: number): Promise<Answer[]> {
+    service.resetPeaks();
+    const answers: Answer[] = [];
+    const all = Array.from({ length: count }, () => send(server.proxyPort, endpointId, '/hold', ATTACKER).then((a) => void answers.push(a)));
+    await waitFor(`${expectHeld} held and the rest answered`, () => (service.holding === expectHeld && answers.length === count - expectHeld ? true : undefined), 60_000);
+    service.release();
+    await Promise.all(all);
+    return answers;
+  }
+
+  it("the agent keeps at most listeners[].max_connections to its service; beyond them its own 503 endpoint busy", async () => {
+    const answers = await flood(bounded, 'bounded', 100, 32);
+    expect(bounded.peakConnections).toBe(32);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(32);
+    expect(answers.filter((a) => a.status !== 200)).toEqual(Array.from({ length: 68 }, () => ({ status: 503, body: '{"error":"endpoint busy"}\n' })));
+  });
+
+  it('an upstream connection at upstream.mux.max_streams: 503 endpoint busy from the proxy, not 502 no available upstreams', async () => {
+    const answers = await flood(unbounded, 'unbounded', 100, 64);
+    expect(unbounded.peak).toBe(64);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(64);
+    expect(answers.filter((a) => a.status !== 200)).toEqual(Array.from({ length: 36 }, () => ({ status: 503, body: '{"error":"endpoint busy"}\n' })));
+    expect(server.process.logs).toMatch(/endpoint busy: every upstream at its stream limit.*upstream\.mux\.max_streams|upstream\.mux\.max_streams.*endpoint busy: every upstream at its stream limit/);
+  });
+});

@@ -13,6 +13,8 @@ export interface AgentListenerConfig {
   timeoutMs?: number;
   /** HTTP: the longest first request line held before `400 request line too long` (bytes). Default 1 MiB. */
   maxRequestLineBytes?: number;
+  /** `max_connections`: service connections at once; beyond it 503 "endpoint busy" (HTTP) or a closed stream (TCP); 0 = none. Default 512. */
+  maxConnections?: number;
   /** `http_client.keep_alive_timeout` in ms: TCP keep-alive probes on each connection to the service; 0 = system default. */
   keepAliveMs?: number;
   /** `listeners[].tls`: how to verify (and authenticate to) an https:// local service. */

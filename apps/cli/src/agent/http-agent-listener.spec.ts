@@ -4,6 +4,7 @@ import * as net from 'net';
 import type { Duplex } from 'stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Upstream } from '@piko/client';
+import { waitFor } from '@piko/testing';
 import { HttpAgentListener } from './http-agent-listener';
 import { type AccessLogOptions, DEFAULT_ACCESS_LOG } from './access-log';
 import { RecordingLogger, StubGateway } from './testing/stub-gateway';
@@ -130,7 +131,9 @@ describe('HttpAgentListener', () => {
     return Buffer.concat(chunks);
   }
 
-  async function startAgent(options: { addr?: string; timeoutMs?: number; accessLog?: boolean | AccessLogOptions; maxRequestLineBytes?: number } = {}): Promise<HttpAgentListener> {
+  async function startAgent(
+    options: { addr?: string; timeoutMs?: number; accessLog?: boolean | AccessLogOptions; maxRequestLineBytes?: number; maxConnections?: number } = {},
+  ): Promise<HttpAgentListener> {
     // The boolean of Go Piko before v0.8: true logs at info, false at debug.
     const accessLog = typeof options.accessLog === 'object' ? options.accessLog : { ...DEFAULT_ACCESS_LOG, level: options.accessLog ? ('info' as const) : ('debug' as const) };
     const upstream = new Upstream({ url: gateway.url, logger });
@@ -141,6 +144,7 @@ describe('HttpAgentListener', () => {
         accessLog,
         timeoutMs: options.timeoutMs ?? 10_000,
         maxRequestLineBytes: options.maxRequestLineBytes ?? 1024 * 1024,
+        maxConnections: options.maxConnections ?? 0,
         logger,
       },
       upstream,
@@ -171,6 +175,17 @@ describe('HttpAgentListener', () => {
     expect(res.status).toBe(200);
     expect(res.headers['x-service']).toBe('yes');
     expect(res.body.toString()).toBe('hello GET /hello?x=1 host=my-app.piko.example');
+  });
+
+  it('answers 503 endpoint busy, without reaching the service, beyond max_connections; a freed slot serves again', async () => {
+    await startAgent({ maxConnections: 1 });
+    const first = await gateway.openStream('my-app');
+    first.write('GET /hello HTTP/1.1\r\nHost: my-app\r\n'); // head not finished: its connection stays open
+    const busy = (await sendRaw('GET /hello HTTP/1.1\r\nHost: my-app\r\n\r\n')).toString('latin1');
+    expect(busy).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    expect(busy.endsWith('\r\n\r\n{"error":"endpoint busy"}\n')).toBe(true);
+    first.destroy();
+    await waitFor('the slot to be free', async () => ((await send({ method: 'GET', path: '/hello' })).status === 200 ? true : undefined));
   });
 
   it('passes the request and the response through byte for byte', async () => {

@@ -6,6 +6,18 @@ import type { AgentMetrics } from './agent-metrics';
 import { followListener, type ListenerStatus } from './agent-status';
 import { spliceHttpStream, type HttpStreamSpliceOptions } from './http-stream-splice';
 import { parseTargetUrl } from './target-url';
+import { ConnectionLimit } from './connection-limit';
+import { rawHttpResponse } from './raw-http-response';
+
+const BUSY = rawHttpResponse(503, '{"error":"endpoint busy"}\n');
+
+/** Answers a stream over the listener's connection limit without reaching the service. */
+function answerBusy(stream: Duplex): void {
+  stream.on('error', () => undefined); // the proxy may reset it before reading the answer
+  stream.end(BUSY);
+  // Read and drop the request so the stream's read side ends and it closes.
+  stream.resume();
+}
 
 export interface HttpAgentListenerOptions {
   endpointId: string;
@@ -16,6 +28,8 @@ export interface HttpAgentListenerOptions {
   timeoutMs: number;
   /** `max_request_line_bytes`: the longest first request line the agent holds (bytes). */
   maxRequestLineBytes: number;
+  /** `max_connections`: service connections at once before 503 "endpoint busy"; 0 = no limit. */
+  maxConnections: number;
   logger: Logger;
   /** TCP keep-alive probe interval on each service connection, ms; 0 or absent = system default. */
   keepAliveMs?: number;
@@ -36,12 +50,14 @@ export class HttpAgentListener {
   private readonly logger: Logger;
   private readonly splice: HttpStreamSpliceOptions;
   private listener: Listener | undefined;
+  private readonly connections: ConnectionLimit;
 
   constructor(
     private readonly options: HttpAgentListenerOptions,
     private readonly upstream: Upstream,
   ) {
     this.logger = options.logger.child({ endpointId: options.endpointId, protocol: 'http' });
+    this.connections = new ConnectionLimit(options.maxConnections, this.logger);
     this.splice = {
       target: parseTargetUrl(options.addr),
       timeoutMs: options.timeoutMs,
@@ -63,6 +79,7 @@ export class HttpAgentListener {
     this.listener = await this.upstream.listen(this.options.endpointId, { signal, protocol: 'http' });
     if (this.options.status) followListener(this.listener, this.options.status);
     this.listener.on('connection', (stream: Duplex) => {
+      if (!this.connections.admit(stream)) return answerBusy(stream);
       const metrics = this.options.metrics;
       if (metrics) {
         metrics.started(this.options.endpointId);

@@ -8,6 +8,9 @@ import { DEFAULT_MAX_REQUEST_LINE_BYTES } from './request-line';
 import { HttpAgentListener } from './http-agent-listener';
 import { TcpAgentListener } from './tcp-agent-listener';
 
+/** `max_connections`'s default (listener.config.ts), for listeners built without the config loader. */
+const DEFAULT_MAX_CONNECTIONS = 512;
+
 export interface RunningAgent {
   /**
    * Graceful stop: every listener stops taking new connections and lets in-flight ones finish;
@@ -43,7 +46,14 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
   const listeners = config.listeners.map((ln) =>
     ln.protocol === 'tcp'
       ? new TcpAgentListener(
-          { endpointId: ln.endpointId, addr: ln.addr, accessLog: ln.accessLog ?? DEFAULT_ACCESS_LOG, logger, status: options.status?.listener(ln.endpointId, 'tcp', ln.addr) },
+          {
+            endpointId: ln.endpointId,
+            addr: ln.addr,
+            accessLog: ln.accessLog ?? DEFAULT_ACCESS_LOG,
+            maxConnections: ln.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+            logger,
+            status: options.status?.listener(ln.endpointId, 'tcp', ln.addr),
+          },
           upstream,
         )
       : new HttpAgentListener(
@@ -53,6 +63,7 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
             accessLog: ln.accessLog ?? DEFAULT_ACCESS_LOG,
             timeoutMs: ln.timeoutMs ?? 10_000,
             maxRequestLineBytes: ln.maxRequestLineBytes ?? DEFAULT_MAX_REQUEST_LINE_BYTES,
+            maxConnections: ln.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
             keepAliveMs: ln.keepAliveMs,
             tls: ln.tls,
             metrics: options.metrics,

@@ -3,6 +3,7 @@ import { forwardConnection, parseHostPort, type Listener, type Logger, type Upst
 import { AgentAccessLog, type AccessLogOptions } from './access-log';
 import { followListener, type ListenerStatus } from './agent-status';
 import { parseTargetUrl, targetHost, targetPort } from './target-url';
+import { ConnectionLimit } from './connection-limit';
 
 export interface TcpAgentListenerOptions {
   endpointId: string;
@@ -10,6 +11,8 @@ export interface TcpAgentListenerOptions {
   addr: string;
   /** Go's TCP access log: each connection at `level`, or at debug when `disable` is set. */
   accessLog: AccessLogOptions;
+  /** `max_connections`: service connections at once; more streams are closed at once. 0 = no limit. */
+  maxConnections: number;
   logger: Logger;
   /** This listener's line in the agent server's /status, when it runs. */
   status?: ListenerStatus;
@@ -21,6 +24,7 @@ export class TcpAgentListener {
   private readonly target: { host: string; port: number };
   private readonly accessLog: AgentAccessLog;
   private listener: Listener | undefined;
+  private readonly connections: ConnectionLimit;
 
   constructor(
     private readonly options: TcpAgentListenerOptions,
@@ -29,6 +33,7 @@ export class TcpAgentListener {
     this.logger = options.logger.child({ endpointId: options.endpointId, protocol: 'tcp' });
     this.target = toHostPort(options.addr);
     this.accessLog = new AgentAccessLog(options.accessLog);
+    this.connections = new ConnectionLimit(options.maxConnections, this.logger);
   }
 
   get endpointId(): string {
@@ -38,7 +43,8 @@ export class TcpAgentListener {
   async start(signal?: AbortSignal): Promise<void> {
     this.listener = await this.upstream.listen(this.options.endpointId, { signal, protocol: 'tcp' });
     if (this.options.status) followListener(this.listener, this.options.status);
-    this.listener.on('connection', (stream: Duplex) => this.forward(stream));
+    // Over max_connections the stream is closed at once: TCP has no way to say "busy".
+    this.listener.on('connection', (stream: Duplex) => (this.connections.admit(stream) ? this.forward(stream) : stream.destroy()));
     this.listener.on('error', (err: Error) => this.logger.error('listener failed', { err: err.message }));
     this.logger.info('forwarding endpoint', { addr: `${this.target.host}:${this.target.port}` });
   }

@@ -122,6 +122,7 @@ function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig
       protocol: l.protocol,
       timeoutMs: l.timeout,
       maxRequestLineBytes: l.maxRequestLineBytes,
+      maxConnections: l.maxConnections,
       ...listenerExtras(l.accessLog, l.httpClient),
       tls: l.protocol === 'http' ? clientTlsOptions(l.tls, `listeners[${i}].tls`) : undefined,
     }));
@@ -138,7 +139,15 @@ function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig
     });
   }
   return [
-    { endpointId, addr, protocol: sub, timeoutMs: config.timeout, maxRequestLineBytes: config.maxRequestLineBytes, ...listenerExtras(config.accessLog, config.httpClient) },
+    {
+      endpointId,
+      addr,
+      protocol: sub,
+      timeoutMs: config.timeout,
+      maxRequestLineBytes: config.maxRequestLineBytes,
+      maxConnections: config.maxConnections,
+      ...listenerExtras(config.accessLog, config.httpClient),
+    },
   ];
 }
 

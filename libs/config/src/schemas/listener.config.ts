@@ -40,6 +40,13 @@ before forwarding; a longer one gets '400 request line too long'. (Not a Go
 Piko key; 1 MiB, Go's header limit.)`, { min: 1 })
   maxRequestLineBytes = 1_048_576;
 
+  @IntOption(`
+Connections to the local service this listener keeps open at once (one per
+request, WebSocket or TCP connection in progress). Beyond it an HTTP request
+gets '503' {"error":"endpoint busy"} and a TCP connection is closed. 0 means
+no limit. (Not a Go Piko key.)`, { min: 0 })
+  maxConnections = 512;
+
   @Section(() => HttpClientConfig)
   httpClient = new HttpClientConfig();
 
