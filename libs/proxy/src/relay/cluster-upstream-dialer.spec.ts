@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
+import { EndpointBusyError, RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
 import { ClusterUpstreamDialer, type GatewayRoute } from './cluster-upstream-dialer';
 import { RelayClient } from './relay-client';
 import { DEFAULT_RELAY_CLIENT_OPTIONS } from './relay-client-options';
@@ -121,6 +121,16 @@ describe('ClusterUpstreamDialer', () => {
     const c = await gateway(RelayStatus.NoUpstream);
     expect(await dialer([route(a), route(b), route(c)]).dial('ep')).toBeUndefined();
     expect([a.seen.length, b.seen.length, c.seen.length]).toEqual([1, 1, 1]);
+  });
+
+  it('tries past a BUSY gateway, and rejects with EndpointBusyError (503, not 502) when none accepts and one said BUSY', async () => {
+    const busy = await gateway(RelayStatus.Busy);
+    const live = await gateway();
+    const stream = await accepted(dialer([route(busy, 5), route(live, 1)], () => 0).dial('ep'));
+    stream.destroy();
+    expect(busy.count(RelayStatus.Busy)).toBe(1);
+    const gone = await gateway(RelayStatus.NoUpstream);
+    await expect(dialer([route(busy), route(gone)]).dial('ep')).rejects.toBeInstanceOf(EndpointBusyError);
   });
 
   it('resolves undefined without dialing when the endpoint has no routes', async () => {
