@@ -15,6 +15,10 @@ interface ConnectionState {
   queue: Array<() => void>;
   /** The gate holds reading paused while requests wait (see shareNodePauseFlag). */
   paused: boolean;
+  /** Node's header timeout fired while the gate held reading (see excuseHeaderTimeout). */
+  headerTimeoutExcused: boolean;
+  /** The header timeout of our own that replaces it once reading resumes. */
+  headerTimer?: NodeJS.Timeout;
 }
 
 /** What the gate reports when a connection pipelined more than `maxQueued` requests (then it is closed). */
@@ -39,10 +43,30 @@ export type PipelineOverflow = (socket: Duplex & { remoteAddress?: string }, que
 export class PipelineGate {
   private readonly connections = new WeakMap<Duplex, ConnectionState>();
 
+  /**
+   * `maxQueued`: `proxy.http.max_pipelined_requests`. `headerTimeoutMs`: `proxy.http.read_header_timeout`
+   * (ms; 0 = none), restarted for a connection whose header timeout was excused.
+   */
   constructor(
     private readonly maxQueued: number,
+    private readonly headerTimeoutMs: number,
     private readonly onOverflow: PipelineOverflow,
   ) {}
+
+  /**
+   * Node's server times out a request head that is not complete within `headersTimeout`,
+   * counting from the head's first byte. A pipelined head the gate has not let Node read on yet
+   * is not late: the client sent it; the gate is holding it. Returns true (the caller ignores the
+   * timeout) while the gate holds `socket`; the head then gets a full `headerTimeoutMs` again from
+   * when reading resumes, after which the connection is closed unless a request arrived (Node
+   * does not time the same head twice). False when the gate does not hold it: a real timeout.
+   */
+  excuseHeaderTimeout(socket: Duplex): boolean {
+    const state = this.connections.get(socket);
+    if (!state?.paused) return false;
+    state.headerTimeoutExcused = true;
+    return true;
+  }
 
   /** Runs `handle` once every earlier request of `req`'s connection has had its response closed. */
   admitRequest(req: IncomingMessage, res: ServerResponse, handle: () => void): void {
@@ -71,12 +95,17 @@ export class PipelineGate {
   private admit(socket: Duplex, run: () => void): void {
     let state = this.connections.get(socket);
     if (!state) {
-      state = { busy: false, queue: [], paused: false };
+      state = { busy: false, queue: [], paused: false, headerTimeoutExcused: false };
       this.connections.set(socket, state);
       shareNodePauseFlag(socket, state);
       const dropped = state;
-      socket.once('close', () => (dropped.queue.length = 0));
+      socket.once('close', () => {
+        dropped.queue.length = 0;
+        clearTimeout(dropped.headerTimer);
+      });
     }
+    // A request arrived: the head an excused timeout was about is complete.
+    clearTimeout(state.headerTimer);
     if (!state.busy) {
       state.busy = true;
       return run();
@@ -96,7 +125,13 @@ export class PipelineGate {
     const state = this.connections.get(socket);
     if (!state) return;
     const run = state.queue.shift();
-    if (state.queue.length === 0) resumeReading(socket, state);
+    if (state.queue.length === 0) {
+      resumeReading(socket, state);
+      if (state.headerTimeoutExcused && this.headerTimeoutMs > 0) {
+        state.headerTimeoutExcused = false;
+        state.headerTimer = setTimeout(() => socket.destroy(), this.headerTimeoutMs);
+      }
+    }
     if (!run) {
       state.busy = false;
       return;

@@ -67,7 +67,7 @@ export class ProxyServer {
     );
     this.limitWarnings = new RateLimitedLog(logger);
     this.clientStreams = new ClientStreamLimit(options.maxStreamsPerClient);
-    this.pipeline = new PipelineGate(options.maxPipelinedRequests, (socket, queued) =>
+    this.pipeline = new PipelineGate(options.maxPipelinedRequests, options.readHeaderTimeoutMs, (socket, queued) =>
       this.limitWarnings.warn('too many pipelined requests, closing connection', {
         clientAddr: socket.remoteAddress,
         queued,
@@ -354,6 +354,8 @@ export class ProxyServer {
    * cut instead. Reading stops meanwhile: nothing more from this client is parsed.
    */
   private handleClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    // Time the gate held reading is not the client's: see PipelineGate.excuseHeaderTimeout.
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && this.pipeline.excuseHeaderTimeout(socket)) return;
     if (this.failedConnections.has(socket)) return;
     this.failedConnections.add(socket);
     this.logger.debug('bad client request', { code: err.code, err: err.message });
