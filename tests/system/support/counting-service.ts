@@ -19,6 +19,8 @@ export class CountingService {
 
   constructor(readonly name: string) {
     this.server = createServer((req, res) => this.handle(req, res));
+    // Node's own 5-minute request timeout would answer a held upload 408 in a long test.
+    this.server.requestTimeout = 0;
     this.server.on('connection', (socket) => {
       this.connections++;
       this.peakConnections = Math.max(this.peakConnections, this.connections);
