@@ -42,7 +42,8 @@ export async function startPikoServer(
     ...extraArgs,
   ]);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
-  await waitFor('piko server ready', async () => ((await fetch(`${adminUrl}/ready`)).ok ? true : undefined));
+  // Generous: a loaded CI machine can take tens of seconds to start Node and Nest.
+  await waitFor('piko server ready', async () => ((await fetch(`${adminUrl}/ready`)).ok ? true : undefined), 60_000);
   return {
     process,
     proxyPort,
