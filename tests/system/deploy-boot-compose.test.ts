@@ -38,7 +38,7 @@ describe('docker-compose.yml, each service run natively on loopback', () => {
       await waitFor(`${name} healthy`, async () => {
         if (!child.running) throw new Error(`${name} exited:\n${child.logs}`);
         return (await compose.healthy(name)) ? true : undefined;
-      }, 30_000).catch((err: Error) => {
+      }, 60_000).catch((err: Error) => {
         throw new Error(`${err.message}\n${name}: ${JSON.stringify(child.child.spawnargs)}\nhealthcheck: ${compose.lastHealthcheck.get(name)}\n${child.logs}\n${[...compose.processes].map(([n, p]) => `--- ${n}\n${p.logs.slice(-1500)}`).join('\n')}`);
       });
     }

@@ -118,7 +118,7 @@ export async function bootPod(pod: RenderedPod, cluster: { nats: string; redis: 
   await waitFor(`${process.name} ready (${probeUrl})`, async () => {
     if (!process.running) throw new Error(`${process.name} exited:\n${process.logs}`);
     return (await kubeletProbe(probeUrl)) ? true : undefined;
-  }, 30_000);
+  }, 60_000);
   return booted;
 }
 
