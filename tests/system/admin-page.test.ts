@@ -1,6 +1,8 @@
+/// <reference lib="dom" />
+// (The page.waitForFunction callbacks below run in the browser.)
 import { SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
-import type { ManagedProcess } from '@piko/testing';
+import { freePort, type ManagedProcess, waitFor } from '@piko/testing';
 import { launchChromium, screenshot } from './support/chromium';
 import { TestCluster } from './support/cluster';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
@@ -73,7 +75,8 @@ describe('admin status page in headless Chromium', () => {
     let server: PikoServer;
 
     beforeAll(async () => {
-      server = await startPikoServer();
+      // Request rates sampled every second, so the chart moves within the test.
+      server = await startPikoServer(['--admin.api.stats-interval', '1s']);
     });
 
     afterAll(async () => {
@@ -97,7 +100,9 @@ describe('admin status page in headless Chromium', () => {
       await row(page, 'endpoints', 'page-demo').waitFor({ timeout: UI_TIMEOUT });
       expect(await row(page, 'endpoints', 'page-demo').locator('td').nth(1).textContent()).toBe('1');
       expect(await page.locator('#count-endpoints').textContent()).toBe('1');
-      await screenshot(page, 'admin-page-server');
+      // Its session, as the gateway reports it.
+      await page.locator('#upstreams tbody tr', { hasText: 'page-demo' }).waitFor({ timeout: UI_TIMEOUT });
+      expect(await page.locator('#upstreams tbody tr td:nth-child(2)').allTextContents()).toEqual(['page-demo']);
 
       await demo.stop();
       await row(page, 'endpoints', 'page-demo').waitFor({ state: 'detached', timeout: UI_TIMEOUT });
@@ -106,6 +111,98 @@ describe('admin status page in headless Chromium', () => {
       // Everything the page loaded came from the admin port itself: no CDN, no other origin.
       expect(requests.length).toBeGreaterThanOrEqual(3);
       for (const url of requests) expect(url.startsWith(`${server.adminUrl}/`) || url.startsWith('data:')).toBe(true);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('charts requests/s and errors/s per endpoint from real traffic through the proxy', async () => {
+      await agent('busy', server.upstreamUrl);
+      // An agent whose local service is not running: every request through it is a 502, an error.
+      const broken = await startAgent('http', 'broken', String(await freePort()), server.upstreamUrl, ['--access-log=false']);
+      agents.push(broken);
+      await waitForRoute(server.proxyUrl, 'busy');
+      const { page, errors } = await openStatusPage(browser, server.adminUrl);
+      await row(page, 'endpoints', 'busy').waitFor({ timeout: UI_TIMEOUT });
+      await row(page, 'endpoints', 'broken').waitFor({ timeout: UI_TIMEOUT });
+
+      let sending = true;
+      const traffic = (async () => {
+        while (sending) {
+          for (const endpoint of ['busy', 'busy', 'broken']) {
+            const res = await fetch(`${server.proxyUrl}/`, { headers: { 'x-piko-endpoint': endpoint } });
+            await res.arrayBuffer();
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      const cell = (endpoint: string, column: number) =>
+        page.waitForFunction(
+          ([e, c]) => Number(document.querySelector(`#endpoints tbody tr[data-key="${e}"] td:nth-child(${c})`)?.textContent) > 0,
+          [endpoint, column] as const,
+          { timeout: UI_TIMEOUT },
+        );
+      try {
+        await cell('busy', 4); // requests/s
+        await cell('broken', 5); // errors/s
+        await page.waitForFunction(() => Number(document.getElementById('rate-errors')?.textContent) > 0, undefined, { timeout: UI_TIMEOUT });
+        expect(await row(page, 'endpoints', 'busy').locator('td').nth(4).textContent()).toBe('0');
+        // A solid line for busy's requests and a dashed one for broken's errors; the legend names both.
+        await page.locator('#chart polyline.requests[data-endpoint="busy"]').first().waitFor({ state: 'attached', timeout: UI_TIMEOUT });
+        await page.locator('#chart polyline.errors[data-endpoint="broken"]').first().waitFor({ state: 'attached', timeout: UI_TIMEOUT });
+        await page.locator('#legend li', { hasText: 'busy' }).waitFor({ timeout: UI_TIMEOUT });
+        await page.locator('#legend li', { hasText: 'broken' }).waitFor({ timeout: UI_TIMEOUT });
+        // Let the newest line grow for a few points before the picture (earlier runs of the line,
+        // before a gap when no page was open, come first).
+        await page.waitForFunction(
+          () => ([...document.querySelectorAll('#chart polyline.requests[data-endpoint="busy"]')].pop()?.getAttribute('points')?.split(' ').length ?? 0) >= 5,
+          undefined,
+          { timeout: UI_TIMEOUT },
+        );
+        await screenshot(page, 'admin-page-traffic');
+      } finally {
+        sending = false;
+        await traffic;
+      }
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it("Disconnect on an endpoint's row reaches the agent: told go-away, it logs it and reconnects; the page says which gateway acted", async () => {
+      const kicked = await agent('kick-me', server.upstreamUrl);
+      await waitForRoute(server.proxyUrl, 'kick-me');
+      const { page, errors } = await openStatusPage(browser, server.adminUrl);
+      page.on('dialog', (dialog) => void dialog.accept());
+      await row(page, 'endpoints', 'kick-me').waitFor({ timeout: UI_TIMEOUT });
+      const connectedBefore = (kicked.logs.match(/"msg":"connected"/g) ?? []).length;
+      await page.locator('#upstreams tbody tr', { hasText: 'kick-me' }).waitFor({ timeout: UI_TIMEOUT });
+      const firstSession = await page.locator('#upstreams tbody tr', { hasText: 'kick-me' }).getAttribute('data-key');
+
+      await row(page, 'endpoints', 'kick-me').getByRole('button', { name: 'Disconnect' }).click();
+      await page.locator('#notice[data-kind="ok"]').waitFor({ timeout: UI_TIMEOUT });
+      expect(await page.locator('#notice').textContent()).toBe('disconnect endpoint kick-me: acted: local (1 session told go-away)');
+
+      // The agent's side: the session ended and it dialled again (a go-away is not a shutdown).
+      await kicked.waitForOutput(/disconnected; reconnecting/, UI_TIMEOUT);
+      await waitFor('the agent reconnected', async () => ((kicked.logs.match(/"msg":"connected"/g) ?? []).length > connectedBefore ? true : undefined), UI_TIMEOUT);
+      await waitForRoute(server.proxyUrl, 'kick-me');
+      await screenshot(page, 'admin-page-disconnect');
+
+      // Disconnect one session from the upstreams table (DELETE /api/v1/upstreams/:id).
+      const reconnects = (kicked.logs.match(/disconnected; reconnecting/g) ?? []).length;
+      // Once the old session has gone from the table, the new one is the only row of kick-me.
+      await page.waitForFunction(
+        (old) => {
+          const rows = [...document.querySelectorAll<HTMLElement>('#upstreams tbody tr')].filter((tr) => tr.children[1]?.textContent === 'kick-me');
+          return rows.length === 1 && rows[0].dataset.key !== old;
+        },
+        firstSession,
+        { timeout: UI_TIMEOUT },
+      );
+      const sessionId = await page.locator('#upstreams tbody tr', { hasText: 'kick-me' }).getAttribute('data-key');
+      await row(page, 'upstreams', sessionId ?? '').getByRole('button', { name: 'Disconnect' }).click();
+      await page.locator('#notice', { hasText: 'disconnect upstream' }).waitFor({ timeout: UI_TIMEOUT });
+      expect(await page.locator('#notice').textContent()).toBe(`disconnect upstream ${sessionId}: acted: local (1 session told go-away)`);
+      await waitFor('the agent told go-away again', async () => ((kicked.logs.match(/disconnected; reconnecting/g) ?? []).length > reconnects ? true : undefined), UI_TIMEOUT);
       expect(errors).toEqual([]);
       await page.close();
     });
@@ -130,7 +227,7 @@ describe('admin status page in headless Chromium', () => {
       expect(await roles()).toEqual(['admin', 'gateway', 'gateway', 'proxy']);
       expect(await page.locator('#count-roles').textContent()).toBe('1 admin, 2 gateway, 1 proxy');
 
-      await agent('on-g1', g1.url);
+      const onG1 = await agent('on-g1', g1.url);
       const onG2 = await agent('on-g2', g2.url);
       await agent('on-g2', g2.url);
       await row(page, 'endpoints', 'on-g1').waitFor({ timeout: UI_TIMEOUT });
@@ -148,6 +245,17 @@ describe('admin status page in headless Chromium', () => {
         undefined,
         { timeout: UI_TIMEOUT },
       );
+
+      // Drain gateway-1 from the page: it turns draining, and its agent is told go-away.
+      page.on('dialog', (dialog) => void dialog.accept());
+      const g1Id = await page.locator('#nodes tbody tr', { hasText: `127.0.0.1:${g1.port}` }).getAttribute('data-key');
+      expect(g1Id).toMatch(/^gateway-/);
+      await row(page, 'nodes', g1Id ?? '').getByRole('button', { name: 'Drain' }).click();
+      await page.locator('#notice[data-kind="ok"]').waitFor({ timeout: UI_TIMEOUT });
+      expect(await page.locator('#notice').textContent()).toBe(`drain node ${g1Id}: acted: ${g1Id} (1 session told go-away)`);
+      await page.waitForFunction((id) => document.querySelector(`#nodes tbody tr[data-key="${id}"] td:nth-child(3)`)?.textContent === 'draining', g1Id, { timeout: UI_TIMEOUT });
+      await onG1.waitForOutput(/disconnected; reconnecting/, UI_TIMEOUT);
+      await screenshot(page, 'admin-page-cluster-drained');
       expect(errors).toEqual([]);
       await page.close();
     });
@@ -192,6 +300,32 @@ describe('admin status page in headless Chromium', () => {
       await page.reload();
       await page.locator('#connection[data-state="live"]').waitFor({ timeout: UI_TIMEOUT });
       await page.close();
+    });
+
+    it('with admin.api.public_read the page reads without a token; an action asks for one, and works once given it', async () => {
+      const open = await startPikoServer(['--admin.auth.hmac-secret-key', ADMIN_KEY, '--admin.api.public-read']);
+      try {
+        const kicked = await agent('public-read', open.upstreamUrl);
+        const { page } = await openStatusPage(browser, open.adminUrl);
+        page.on('dialog', (dialog) => void dialog.accept());
+        await page.locator('#connection[data-state="live"]').waitFor({ timeout: UI_TIMEOUT });
+        await row(page, 'endpoints', 'public-read').waitFor({ timeout: UI_TIMEOUT });
+
+        await row(page, 'endpoints', 'public-read').getByRole('button', { name: 'Disconnect' }).click();
+        await page.locator('#notice[data-kind="error"]').waitFor({ timeout: UI_TIMEOUT });
+        expect(await page.locator('#notice').textContent()).toMatch(/^disconnect endpoint public-read failed \(401\): .+ Enter the admin token above\.$/);
+        expect(kicked.logs).not.toMatch(/disconnected; reconnecting/);
+
+        const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(ADMIN_KEY));
+        await page.locator('#token').fill(token);
+        await page.locator('#token-form button[type="submit"]').click();
+        await row(page, 'endpoints', 'public-read').getByRole('button', { name: 'Disconnect' }).click();
+        await page.locator('#notice[data-kind="ok"]').waitFor({ timeout: UI_TIMEOUT });
+        await kicked.waitForOutput(/disconnected; reconnecting/, UI_TIMEOUT);
+        await page.close();
+      } finally {
+        await open.process.stop();
+      }
     });
   });
 });

@@ -5,7 +5,7 @@ import type { Logger } from '@piko/observability';
 import { OpsModule, type OpsModuleDeps } from '@piko/ops';
 import { ClusterController } from './http/cluster.controller';
 import { GoStatusController } from './http/go-status.controller';
-import { PageModule, type PageModuleDeps } from './page/page.module';
+import { PAGE_CONTROLLERS, type PageDeps, pageProviders } from './page/page-providers';
 import { ADMIN_CONTEXT, type AdminContext } from './service/admin-context';
 import { ClusterActions } from './service/cluster-actions';
 import { ClusterReader } from './service/cluster-reader';
@@ -23,13 +23,13 @@ export interface AdminModuleDeps extends OpsModuleDeps {
   api: Pick<AdminApiConfig, 'requestTimeout' | 'statsInterval' | 'leftNodeRetention'>;
   logger: Logger;
   /** The status page's settings (admin.page.*) and logger. */
-  page: Omit<PageModuleDeps, 'clusterRegistry'>;
+  page: PageDeps;
 }
 
 /**
  * The admin port: the ops endpoints (/health, /ready, /metrics), the cluster API (/api/v1),
- * Go Piko's status paths (/status) and the status page (PageModule). The app applies `setupAdminApi` before init (validation,
- * JSON errors, OpenAPI). Starts the request-rate poller when the app boots, stops it at close.
+ * Go Piko's status paths (/status) and the status page (/, /api/v1/events). The app applies
+ * `setupAdminApi` before init (validation, JSON errors, OpenAPI). Starts the request-rate poller when the app boots, stops it at close.
  */
 @Module({})
 export class AdminModule implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,9 +55,9 @@ export class AdminModule implements OnApplicationBootstrap, OnApplicationShutdow
     };
     return {
       module: AdminModule,
-      imports: [OpsModule.register(deps), PageModule.register({ ...deps.page, clusterRegistry: deps.clusterRegistry })],
-      controllers: [ClusterController, GoStatusController],
-      providers: [{ provide: ADMIN_CONTEXT, useValue: context }, ClusterReader, ClusterActions],
+      imports: [OpsModule.register(deps)],
+      controllers: [ClusterController, GoStatusController, ...PAGE_CONTROLLERS],
+      providers: [{ provide: ADMIN_CONTEXT, useValue: context }, ClusterReader, ClusterActions, ...pageProviders(deps.page)],
     };
   }
 

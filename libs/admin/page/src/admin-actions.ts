@@ -16,6 +16,8 @@ export const disconnectUpstream = (id: string): AdminAction => ({ label: `discon
 export interface ActionOutcome {
   ok: boolean;
   message: string;
+  /** The HTTP status, when a response came (401: a token is needed). */
+  status?: number;
 }
 
 /** Runs an action with the token; never throws (a network failure is an outcome too). */
@@ -37,9 +39,9 @@ export async function runAction(action: AdminAction, token: string): Promise<Act
     // The API's error body (ApiErrorBody): {"error": "...", "code": "...", "details": [...]}.
     const e = body as Partial<ApiErrorBody> | undefined;
     const message = typeof e?.error === 'string' ? [e.error, ...(e.details ?? [])].join('; ') : text || res.statusText;
-    return { ok: false, message: `${action.label} failed (${res.status}): ${message}` };
+    return { ok: false, message: `${action.label} failed (${res.status}): ${message}`, status: res.status };
   }
-  return { ok: true, message: `${action.label}: ${summarise(body)}` };
+  return { ok: true, message: `${action.label}: ${summarise(body)}`, status: res.status };
 }
 
 /**

@@ -27,7 +27,7 @@ function start(): void {
     {
       hello: (hello) => {
         chart.reset(hello.points, hello.historyMs, hello.intervalMs);
-        byId('chart-window').textContent = `(last ${formatAgo(hello.historyMs)}, solid: requests, dashed: errors)`;
+        byId('chart-window').textContent = `(up to ${formatAgo(hello.historyMs)}, solid: requests, dashed: errors)`;
       },
       snapshot: (snapshot) => {
         renderSnapshot(snapshot);
@@ -72,7 +72,10 @@ function start(): void {
     if (!window.confirm(`Really ${action.label}?`)) return;
     button.disabled = true;
     void runAction(action, token).then((outcome) => {
-      notify(outcome.message, outcome.ok ? 'ok' : 'error');
+      // 401 (e.g. admin.api.public_read: the page reads without a token, actions need one).
+      const hint = outcome.status === 401 ? ' Enter the admin token above.' : '';
+      notify(outcome.message + hint, outcome.ok ? 'ok' : 'error');
+      if (hint) byId<HTMLInputElement>('token').focus();
       button.disabled = false;
     });
   });

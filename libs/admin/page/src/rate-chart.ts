@@ -5,9 +5,12 @@ const HEIGHT = 220;
 const PAD = { left: 44, right: 8, top: 10, bottom: 22 };
 /** The (others) series, as the server names it (libs/admin/src/page/rate-history.ts). */
 const OTHERS = '(others)';
+/** The shortest time span the x axis shows. */
+const MIN_WINDOW_MS = 60_000;
 
 /**
- * The chart of requests/s (solid) and errors/s (dashed) per endpoint over the history window,
+ * The chart of requests/s (solid) and errors/s (dashed) per endpoint over the history window
+ * (or the time since the first point, if shorter, but at least a minute),
  * drawn as plain SVG (no chart library: a few polylines and labels). Series colours come from
  * CSS classes (.s0….s9), since the page's CSP allows no inline styles. A gap in the data (nobody
  * was watching, the admin restarted) breaks the line instead of bridging it.
@@ -55,14 +58,18 @@ export class RateChart {
   }
 
   private draw(now: number): void {
-    const from = now - this.historyMs;
+    // The window spans the data kept, at least a minute and at most the history: a page opened a
+    // few seconds ago shows its lines across the chart, not squeezed against "now".
+    const span = this.points.length > 0 ? now - this.points[0].at : 0;
+    const windowMs = Math.min(this.historyMs, Math.max(MIN_WINDOW_MS, span));
+    const from = now - windowMs;
     const endpoints = [...new Set(this.points.flatMap((p) => Object.keys(p.rates)))].sort();
     let max = 0;
     for (const p of this.points) for (const r of Object.values(p.rates)) max = Math.max(max, r.requests, r.errors);
     const top = niceCeiling(max);
     // Drawn at the container's pixel width, so labels are not stretched.
     const WIDTH = Math.max(320, this.container.clientWidth - 16);
-    const x = (at: number) => PAD.left + ((at - from) / this.historyMs) * (WIDTH - PAD.left - PAD.right);
+    const x = (at: number) => PAD.left + ((at - from) / windowMs) * (WIDTH - PAD.left - PAD.right);
     const y = (v: number) => HEIGHT - PAD.bottom - (v / top) * (HEIGHT - PAD.top - PAD.bottom);
 
     const svg = el('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'requests and errors per second per endpoint' });
@@ -71,8 +78,8 @@ export class RateChart {
       svg.append(text(formatRate(v), { class: 'axis-label', x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end' }));
     }
     for (const [fraction, anchor] of [[0, 'start'], [0.5, 'middle'], [1, 'end']] as const) {
-      const ago = this.historyMs * (1 - fraction);
-      svg.append(text(ago === 0 ? 'now' : `−${formatAgo(ago)}`, { class: 'axis-label', x: x(from + this.historyMs * fraction), y: HEIGHT - 6, 'text-anchor': anchor }));
+      const ago = windowMs * (1 - fraction);
+      svg.append(text(ago === 0 ? 'now' : `−${formatAgo(ago)}`, { class: 'axis-label', x: x(from + windowMs * fraction), y: HEIGHT - 6, 'text-anchor': anchor }));
     }
     for (const endpoint of endpoints) {
       for (const kind of ['requests', 'errors'] as const) {

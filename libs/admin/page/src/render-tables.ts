@@ -16,9 +16,10 @@ export function renderSnapshot(s: LiveSnapshot): void {
   setText('count-roles', [...roles].sort().map(([role, count]) => `${count} ${role}`).join(', '));
   setText('count-endpoints', String(s.endpoints.length));
   setText('count-upstreams', String(s.endpoints.reduce((sum, e) => sum + e.upstreams, 0)));
-  const rates = s.point ? Object.values(s.point.rates) : undefined;
-  setText('rate-requests', rates ? formatRate(rates.reduce((sum, r) => sum + r.requests, 0)) : '–');
-  setText('rate-errors', rates ? formatRate(rates.reduce((sum, r) => sum + r.errors, 0)) : '–');
+  // Totals over the nodes that proxy (every request they saw, endpoints without an upstream too).
+  const rated = s.nodes.flatMap((n) => (n.rates ? [n.rates] : []));
+  setText('rate-requests', rated.length ? formatRate(rated.reduce((sum, r) => sum + r.requestsPerSecond, 0)) : '–');
+  setText('rate-errors', rated.length ? formatRate(rated.reduce((sum, r) => sum + r.errorsPerSecond, 0)) : '–');
 
   fill(
     'nodes',

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Inject, type OnModuleDestroy, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse } from '@nestjs/swagger';
 import { LiveFeed, type LiveEvent } from './live-feed';
 
 /**
@@ -28,6 +29,10 @@ export class EventsController implements OnModuleDestroy {
   }
 
   @Get('events')
+  @ApiOperation({ summary: "The status page's live channel: server-sent events hello, then snapshot (or problem) every admin.page.refresh_interval" })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'An endless text/event-stream; see docs/admin-api.md "The status page" for the events' })
+  @ApiServiceUnavailableResponse({ description: 'admin.page.max_streams streams are already open' })
   events(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
     const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     const unsubscribe = this.feed.subscribe((event: LiveEvent) => {

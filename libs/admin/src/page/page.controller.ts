@@ -1,9 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { PAGE_ASSETS, type PageAssets } from './page-assets';
 import { setPageHeaders } from './page-headers';
 
 /** The live status page at `/` on the admin port: one HTML file, one script, one stylesheet. */
+// The page's files are not API: left out of the OpenAPI document.
+@ApiExcludeController()
 @Controller()
 export class PageController {
   constructor(@Inject(PAGE_ASSETS) private readonly assets: PageAssets | undefined) {}

@@ -1,27 +1,56 @@
 import type { AddressInfo } from 'node:net';
+import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
-import { InMemoryEndpointRegistry } from '@piko/cluster';
 import { noopLogger } from '@piko/observability';
-import { PageModule } from './page.module';
+import { LiveFeed } from './live-feed';
+import type { LiveReading, LiveSource } from './live-source';
+import { PAGE_ASSETS, type PageAssets } from './page-assets';
+import { PAGE_CONTROLLERS } from './page-providers';
 
 const assets = { html: '<!doctype html><title>t</title>', js: 'void 0;', css: 'body{}' };
 
-/** The page module in a real Nest app on a loopback port, read with fetch(). */
-async function start(options: { assets?: typeof assets; maxStreams?: number }): Promise<{ app: INestApplication; url: string; registry: InMemoryEndpointRegistry }> {
-  const registry = new InMemoryEndpointRegistry();
-  const app = await NestFactory.create(
-    PageModule.register({
-      options: { intervalMs: 250, historyMs: 60_000, chartEndpoints: 8, maxStreams: options.maxStreams ?? 4 },
-      logger: noopLogger,
-      clusterRegistry: registry,
-      assets: options.assets,
-    }),
-    { logger: false },
-  );
+const reading: LiveReading = {
+  nodes: [
+    {
+      id: 'gw-1',
+      role: 'gateway',
+      state: 'active',
+      addresses: { upstream: '127.0.0.1:8001' },
+      version: '0.1.0',
+      startedAt: '2026-11-30T12:00:00.000Z',
+      lastHeartbeatAt: null,
+      counts: { endpoints: 1, upstreams: 2 },
+      rates: null,
+    },
+  ],
+  endpoints: [{ id: 'my-service', upstreams: 2, gatewayCount: 1, requestsPerSecond: 3, errorsPerSecond: 1 }],
+  upstreams: [],
+  unreachable: [{ node: 'gw-2', reason: 'timeout after 2000 ms' }],
+  ratesKnown: true,
+};
+
+const source: LiveSource = { read: async () => reading };
+
+@Module({})
+class TestPageModule {
+  static register(pageAssets: PageAssets | undefined, maxStreams: number): DynamicModule {
+    return {
+      module: TestPageModule,
+      controllers: PAGE_CONTROLLERS,
+      providers: [
+        { provide: PAGE_ASSETS, useValue: pageAssets },
+        { provide: LiveFeed, useValue: new LiveFeed(source, { intervalMs: 250, historyMs: 60_000, chartEndpoints: 8, maxStreams }, noopLogger) },
+      ],
+    };
+  }
+}
+
+/** The page's controllers in a real Nest app on a loopback port, read with fetch(). */
+async function start(options: { assets?: PageAssets; maxStreams?: number }): Promise<{ app: INestApplication; url: string }> {
+  const app = await NestFactory.create(TestPageModule.register(options.assets, options.maxStreams ?? 4), { logger: false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}`, registry };
+  return { app, url: `http://127.0.0.1:${port}` };
 }
 
 /** Reads a server-sent event stream until `count` events arrived; returns their names and data. */
@@ -48,7 +77,7 @@ async function readEvents(res: Response, count: number): Promise<Array<{ event: 
   return events;
 }
 
-describe('PageModule (the status page and its live channel)', () => {
+describe('the status page and its live channel (PAGE_CONTROLLERS)', () => {
   let app: INestApplication | undefined;
   afterEach(async () => {
     await app?.close();
@@ -76,21 +105,18 @@ describe('PageModule (the status page and its live channel)', () => {
     expect(await res.json()).toEqual({ error: 'the status page is not in this build (run npm run build)' });
   });
 
-  it('streams hello, then snapshots of the registry', async () => {
+  it('streams hello, then snapshots carrying the reading and the chart point', async () => {
     const started = await start({ assets });
     app = started.app;
-    await started.registry.registerNode({ id: 'gw-1', role: 'gateway', state: 'active', startedAt: 1_000, upstreamAddr: '127.0.0.1:8001' });
-    await started.registry.setEndpointCount('gw-1', 'my-service', 2);
     const res = await fetch(`${started.url}/api/v1/events`);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const events = await readEvents(res, 2);
+    const events = await readEvents(res, 3);
     expect(events[0]).toEqual({ event: 'hello', data: { intervalMs: 250, historyMs: 60_000, points: [] } });
-    expect(events[1].event).toBe('snapshot');
-    expect(events[1].data).toMatchObject({
-      nodes: [{ id: 'gw-1', role: 'gateway', state: 'active', addresses: { upstream: '127.0.0.1:8001' }, counts: { endpoints: 1, upstreams: 2 } }],
-      endpoints: [{ id: 'my-service', upstreams: 2, gatewayCount: 1 }],
-      unreachable: [],
-    });
+    const { ratesKnown: _r, ...shown } = reading;
+    for (const e of events.slice(1)) {
+      expect(e.event).toBe('snapshot');
+      expect(e.data).toMatchObject({ ...shown, point: { rates: { 'my-service': { requests: 3, errors: 1 } } } });
+    }
   });
 
   it('refuses a stream beyond admin.page.max_streams with 503, and serves again once one closes', async () => {
