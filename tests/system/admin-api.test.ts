@@ -297,6 +297,8 @@ describe('admin API over a real cluster: two gateways, two proxies, real agents'
       '/api/v1/endpoints',
       '/api/v1/endpoints/{id}',
       '/api/v1/endpoints/{id}/disconnect',
+      // The status page's live channel (server-sent events; its page files are left out).
+      '/api/v1/events',
       '/api/v1/nodes',
       '/api/v1/nodes/{id}',
       '/api/v1/nodes/{id}/drain',
