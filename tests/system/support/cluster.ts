@@ -112,7 +112,7 @@ export class TestCluster {
     await waitFor(`${name} ${awaitReady ? 'ready' : 'ops port answering'}`, async () => {
       if (!process.running) throw new Error(`${name} exited:\n${process.logs}`);
       return (await (awaitReady ? ready() : answers())) ? true : undefined;
-    }, 15_000);
+    }, 60_000);
     return node;
   }
 }
