@@ -32,6 +32,6 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     { ...common, displayName: 'interop', testMatch: ['<rootDir>/tests/interop/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/tests/integration/**/*.test.ts'] },
-    { ...common, displayName: 'system', testMatch: ['<rootDir>/tests/system/**/*.test.ts'] },
+    { ...common, displayName: 'system', testMatch: ['<rootDir>/tests/system/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/tests/system/support/kill-leftover-processes.ts'] },
   ],
 };

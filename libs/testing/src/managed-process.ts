@@ -5,6 +5,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
  * a signal and waits for the exit; `kill()` is SIGKILL, for fault tests.
  */
 export class ManagedProcess {
+  /** Processes started and not yet exited, so a test file that fails half-way cannot leak one. */
+  private static readonly live = new Set<ManagedProcess>();
   private output = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
@@ -14,7 +16,24 @@ export class ManagedProcess {
   ) {
     child.stdout?.on('data', (chunk: Buffer) => this.append(chunk));
     child.stderr?.on('data', (chunk: Buffer) => this.append(chunk));
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    ManagedProcess.live.add(this);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        ManagedProcess.live.delete(this);
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  /**
+   * SIGKILLs every process still running and waits for them; returns their names. A test that
+   * throws between start() and stop() (a readiness wait that timed out, say) would otherwise leave
+   * a child whose stdout pipe keeps Jest from exiting: the whole run hangs.
+   */
+  static async killAll(): Promise<string[]> {
+    const leftovers = [...ManagedProcess.live];
+    await Promise.all(leftovers.map((p) => p.kill()));
+    return leftovers.map((p) => p.name);
   }
 
   static start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ManagedProcess {
