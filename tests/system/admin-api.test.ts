@@ -262,6 +262,11 @@ describe('admin API over a real cluster: two gateways, two proxies, real agents'
       [`${api}/endpoints?cursor=not-a-cursor`, 'cursor is not valid: pass back a nextCursor as it was given'],
       [`${api}/endpoints/bad%20id`, 'id must be an endpoint ID: 1 to 256 of A-Z a-z 0-9 . _ ~ -'],
       [`${api}/upstreams?endpoint=a/b`, 'endpoint must be an endpoint ID: 1 to 256 of A-Z a-z 0-9 . _ ~ -'],
+      // Routes without query parameters refuse any, rather than ignoring a typo such as ?sate=.
+      [`${api}/cluster?x=1`, 'property x should not exist'],
+      [`${api}/nodes?state=active`, 'property state should not exist'],
+      [`${api}/nodes/gw-1?x=1`, 'property x should not exist'],
+      [`${api}/endpoints/alpha?x=1`, 'property x should not exist'],
     ];
     for (const [url, message] of cases) {
       const { status, body } = await getJson<{ error: string; code: string }>(url);

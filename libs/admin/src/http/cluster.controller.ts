@@ -1,4 +1,5 @@
-import { BadRequestException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { BadRequestException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { RefuseQueryGuard } from './refuse-query.guard';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type {
   ActionResponse,
@@ -37,6 +38,7 @@ export class ClusterController {
   ) {}
 
   @Get('cluster')
+  @UseGuards(RefuseQueryGuard)
   @ApiOperation({ summary: 'Node counts by role and state, endpoints, upstreams, request and error rates' })
   @ApiOkResponse({ type: ClusterResponseDoc })
   cluster(): Promise<ClusterResponse> {
@@ -44,6 +46,7 @@ export class ClusterController {
   }
 
   @Get('nodes')
+  @UseGuards(RefuseQueryGuard)
   @ApiOperation({ summary: 'Every node (live, and those that left within admin.api.left_node_retention)' })
   @ApiOkResponse({ type: NodeListDoc })
   async nodes(): Promise<NodeListResponse> {
@@ -51,6 +54,7 @@ export class ClusterController {
   }
 
   @Get('nodes/:id')
+  @UseGuards(RefuseQueryGuard)
   @ApiOperation({ summary: 'One node, with its upstream count per endpoint' })
   @ApiOkResponse({ type: NodeDetailDoc })
   @ApiNotFoundResponse({ type: ApiErrorDoc })
@@ -61,6 +65,7 @@ export class ClusterController {
   }
 
   @Post('nodes/:id/drain')
+  @UseGuards(RefuseQueryGuard)
   @HttpCode(200)
   @ApiOperation({ summary: 'Drain a gateway: draining in the registry, new upstreams refused, go-away to its upstreams' })
   @ApiOkResponse({ type: ActionResponseDoc })
@@ -83,6 +88,7 @@ export class ClusterController {
   }
 
   @Get('endpoints/:id')
+  @UseGuards(RefuseQueryGuard)
   @ApiOperation({ summary: 'One endpoint: its gateways, upstream counts and recent request rate' })
   @ApiOkResponse({ type: EndpointDetailDoc })
   @ApiNotFoundResponse({ type: ApiErrorDoc })
@@ -93,6 +99,7 @@ export class ClusterController {
   }
 
   @Post('endpoints/:id/disconnect')
+  @UseGuards(RefuseQueryGuard)
   @HttpCode(200)
   @ApiOperation({ summary: 'Go-away to every upstream session of the endpoint, on every gateway' })
   @ApiOkResponse({ type: ActionResponseDoc })
@@ -109,6 +116,7 @@ export class ClusterController {
   }
 
   @Delete('upstreams/:id')
+  @UseGuards(RefuseQueryGuard)
   @ApiOperation({ summary: 'Go-away to one upstream session' })
   @ApiOkResponse({ type: ActionResponseDoc })
   @ApiNotFoundResponse({ type: ApiErrorDoc })
