@@ -81,10 +81,12 @@ describe('the chart\'s bundled NATS and Redis', () => {
     ({ objects, secrets } = JSON.parse(execFileSync(process.execPath, [join(root, 'tools/deploy/render-chart.mjs'), 'default'], { encoding: 'utf8' })));
   });
 
+  // The rendered admin waits out the chart's shutdown_delay (5 s) before it drains: more than
+  // Jest's default 5 s for a hook.
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all(processes.map((p) => p.stop('SIGTERM', 30_000)));
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 40_000);
 
   it('require their passwords, and piko admin becomes ready with the rendered URLs', async () => {
     // Redis, from its rendered start script.
