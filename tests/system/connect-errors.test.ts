@@ -46,7 +46,7 @@ describe('piko agent pointed at the wrong place', () => {
     expect(code).toBe(1);
     expect(plainLines(stderr)).toEqual([
       `piko agent: connect ws://127.0.0.1:${server.adminPort}/piko/v1/upstream/my-service: not Piko's upstream port: ` +
-        `it answered 404 "Not Found" (the upstream port is 8001 by default); check --connect.url`,
+        `it answered 404 "not found" (the upstream port is 8001 by default); check --connect.url`,
     ]);
   });
 
