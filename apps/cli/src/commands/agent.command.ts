@@ -11,10 +11,7 @@ import {
 } from '@piko/config';
 import { isValidEndpointId } from '@piko/protocol';
 import { bindPort, createLogger, createMetrics, type Logger, onShutdownSignal, pikoVersion } from '@piko/observability';
-import { type AgentListenerConfig, runAgent } from '../agent';
-import { AgentMetrics } from '../agent/agent-metrics';
-import { type RunningAgentServer, startAgentServer } from '../agent/agent-server';
-import { AgentStatus } from '../agent/agent-status';
+import { type AgentListenerConfig, AgentMetrics, AgentStatus, runAgent, type RunningAgentServer, startAgentServer } from '@piko/agent';
 import type { Command } from '../command';
 import { unknownSubcommand } from './unknown-subcommand';
 
