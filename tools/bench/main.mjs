@@ -11,6 +11,7 @@ import { ProcessRegistry, RssSampler, log } from './lib/processes.mjs';
 import { assertWrkInstalled, runWrk, wrkCommand } from './lib/wrk.mjs';
 import { startSshTunnel } from './lib/ssh-tunnel.mjs';
 import { startPikoTunnel } from './lib/piko.mjs';
+import { startNode2Hop } from './lib/node-2hop.mjs';
 import { runLargeBody } from './lib/large-body.mjs';
 import { runIdleSessions } from './lib/idle-sessions.mjs';
 import { startClusterTunnel } from './lib/cluster.mjs';
@@ -39,6 +40,11 @@ const PATHS = [
     start: (ctx) => startSshTunnel({ registry: ctx.registry, tmpDir: ctx.tmpDir, upstreamPort: ctx.upstreamPort }),
   },
   {
+    // The runtime's ceiling: a Node HTTP proxy with a keep-alive agent -> a Node TCP splice -> upstream.
+    name: 'node-2hop',
+    start: (ctx) => startNode2Hop({ registry: ctx.registry, upstreamPort: ctx.upstreamPort }),
+  },
+  {
     name: 'piko',
     start: (ctx) => startPikoTunnel({ registry: ctx.registry, root: ROOT, upstreamPort: ctx.upstreamPort, nodeOptions: ctx.opts.pikoNodeOptions }),
   },
@@ -50,7 +56,7 @@ const PATHS = [
 ];
 
 /** Ratios are taken against these paths (when they ran). */
-const BASELINES = ['direct', 'ssh'];
+const BASELINES = ['direct', 'ssh', 'node-2hop'];
 
 /** Suites run per path, in this order, while the path is up; the others run on their own afterwards. */
 const PATH_SUITES = ['throughput', 'large'];

@@ -14,6 +14,7 @@ import { startPikoAgent, startPikoForward, startPikoServer } from './piko.mjs';
 import { RssSampler, freePort, httpGet, log, sleep, waitForPort, ReadinessTimeoutError } from './processes.mjs';
 import { startRedis } from './services.mjs';
 import { startSshLocalForward } from './ssh-tunnel.mjs';
+import { startNodeSplices } from './node-2hop.mjs';
 
 const TCP_BLAST = join(dirname(fileURLToPath(import.meta.url)), '..', 'tcp-blast.mjs');
 export const IPERF3 = process.env.BENCH_IPERF3 ?? '/usr/bin/iperf3';
@@ -167,7 +168,7 @@ async function startBulkService(registry, useIperf) {
  * Returns { tool, seconds, throughput: { [path]: { upload, download? } | { error } },
  *           redis: { [path]: { command, tests } | { error } } (or { error } without redis-benchmark),
  *           peakRss: { [process]: bytes }, problems: [text] }.
- * Paths: direct, piko (server + agent tcp + forward tcp), ssh (-L).
+ * Paths: direct, piko (server + agent tcp + forward tcp), ssh (-L), node-2hop (two Node splices in series).
  */
 export async function runTcp({ registry, root, tmpDir, nodeOptions, seconds, redisRequests, redisClients = 50 }) {
   const useIperf = existsSync(IPERF3);
@@ -220,6 +221,15 @@ export async function runTcp({ registry, root, tmpDir, nodeOptions, seconds, red
     } catch (err) {
       log(`tcp: ssh -L could not start: ${err.message}`);
       paths.ssh = { error: err.message.split('\n')[0], errorDetail: err.message };
+    }
+
+    try {
+      const splices = await startNodeSplices({ registry, targetPorts: [bulk.port, ...(redis ? [redis.port] : [])] });
+      started.push(() => splices.stop());
+      paths['node-2hop'] = { bulk: splices.ports[0], redis: splices.ports[1], processes: splices.processes, description: splices.description };
+    } catch (err) {
+      log(`tcp: node-2hop could not start: ${err.message}`);
+      paths['node-2hop'] = { error: err.message.split('\n')[0], errorDetail: err.message };
     }
 
     for (const [name, path] of Object.entries(paths)) {
