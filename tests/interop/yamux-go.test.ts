@@ -63,7 +63,7 @@ function serveCommands(session: Session, sinks: string[], errors: Error[]): void
         s.end(pattern(Number(arg)));
         break;
       case 'goaway':
-        session.goAway();
+        void session.goAway();
         s.write('ok\n');
         s.pipe(s);
         break;

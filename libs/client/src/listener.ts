@@ -36,6 +36,10 @@ export class Listener extends EventEmitter {
   private session: Session | undefined;
   // Sessions the server sent go-away on: kept until their last stream ends, never given new work.
   private readonly draining = new Set<Session>();
+  // Drained sessions whose own go-away is answered (see closeDrainedSession): closed once idle.
+  private readonly fenced = new WeakSet<Session>();
+  // close(): every session's go-away is answered, so no stream can still be on its way to us.
+  private closeFenced = false;
   private readonly streamsBySession = new Map<Session, number>();
   private readonly streams = new Set<Duplex>();
   // Streams that arrived before anyone listened for 'connection' (Go's accept queue, in effect).
@@ -76,9 +80,10 @@ export class Listener extends EventEmitter {
   }
 
   /**
-   * Graceful close: tell Piko to send no new streams (go-away), let open streams finish, then
-   * disconnect. Streams the application never ends keep this waiting: call shutdown() after
-   * a grace period if that matters.
+   * Graceful close: tell Piko to send no new streams (go-away), serve the streams it opened
+   * before it read that (see Session.goAway: they crossed it on the wire), let open streams
+   * finish, then disconnect. Streams the application never ends keep this waiting: call
+   * shutdown() after a grace period if that matters.
    */
   close(): Promise<void> {
     if (this.closePromise) return this.closePromise;
@@ -87,9 +92,12 @@ export class Listener extends EventEmitter {
     this.lifetime.abort(new ListenerClosedError());
     for (const stream of this.pending) stream.destroy();
     this.pending = [];
-    if (this.session && !this.session.isClosed) this.session.goAway();
+    const sessions = [this.session, ...this.draining].filter((session): session is Session => session !== undefined && !session.isClosed);
+    void Promise.all(sessions.map((session) => session.goAway())).then(() => {
+      this.closeFenced = true;
+      this.finishIfIdle();
+    });
     this.logger.info('listener closing', { activeConnections: this.streams.size });
-    this.finishIfIdle();
     return this.closePromise;
   }
 
@@ -207,7 +215,8 @@ export class Listener extends EventEmitter {
   }
 
   private onStream(stream: Duplex, session: Session): void {
-    if (this.state === 'closing' || this.state === 'closed') {
+    // While closing, a stream still arrives only if Piko opened it before it read our go-away.
+    if (this.state === 'closed') {
       stream.destroy();
       return;
     }
@@ -236,19 +245,31 @@ export class Listener extends EventEmitter {
   }
 
   /**
-   * Closes a session the server sent go-away on once it is idle and a replacement is connected:
-   * until then the gateway may still route a request down it (it is the endpoint's only session
-   * there), and closing it would fail that request.
+   * Retires a session the server sent go-away on, once a replacement is connected: until then the
+   * gateway may still route a request down it (it is the endpoint's only session there). First
+   * our own go-away, so the gateway picks it no more; streams it opened before reading that are
+   * still served (Session.goAway); once that is settled and the last stream is done, it closes.
+   * Closing at once would reset a request the gateway had just sent down it.
    */
   private closeDrainedSession(session: Session): void {
-    if (this.draining.has(session) && this.session !== undefined && (this.streamsBySession.get(session) ?? 0) === 0) {
+    if (!this.draining.has(session) || this.session === undefined) return;
+    if (!this.fenced.has(session)) {
+      if (!session.localGoAwaySent) {
+        void session.goAway().then(() => {
+          this.fenced.add(session);
+          this.closeDrainedSession(session);
+        });
+      }
+      return;
+    }
+    if ((this.streamsBySession.get(session) ?? 0) === 0) {
       this.draining.delete(session);
       session.close();
     }
   }
 
   private finishIfIdle(): void {
-    if (this.state === 'closing' && this.streams.size === 0) this.finish();
+    if (this.state === 'closing' && this.closeFenced && this.streams.size === 0) this.finish();
   }
 
   private finish(): void {

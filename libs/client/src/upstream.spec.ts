@@ -118,7 +118,7 @@ describe('Upstream', () => {
     await once(ln, 'connection');
 
     const connected = once(ln, 'connected');
-    first.session.goAway();
+    void first.session.goAway();
     await connected;
     expect(await roundTrip(gateway, 'drained', 'on the new session')).toBe('on the new session');
     expect(first.session.isClosed).toBe(false);
@@ -131,6 +131,37 @@ describe('Upstream', () => {
     old.end();
     expect((await readAll(old)).toString()).toBe('done');
     await oldClosed;
+  });
+
+  it('after go-away and reconnecting, serves a stream the gateway opened on the old session before reading our own go-away, then closes it', async () => {
+    const ln = await listen(upstream(), 'moving');
+    ln.on('connection', echo);
+    const first = gateway.connections[0];
+    const ourGoAway = once(first.session, 'goaway');
+    const connected = once(ln, 'connected');
+    void first.session.goAway();
+    await connected;
+    // The listener has sent its own go-away on the old session; the gateway has not read it yet,
+    // so this SYN crosses it on the wire. Closing the old session at once would reset it.
+    const crossing = first.session.open();
+    crossing.end('crossed the go-away');
+    expect((await readAll(crossing)).toString()).toBe('crossed the go-away');
+    await ourGoAway;
+    expect(first.session.remoteGoAway).toBe(true);
+    await once(first.session, 'close');
+    expect(await roundTrip(gateway, 'moving', 'on the new session')).toBe('on the new session');
+  });
+
+  it('close(): serves a stream the gateway opened before it read the go-away, then closes', async () => {
+    const ln = await listen(upstream(), 'closing');
+    ln.on('connection', echo);
+    const { session } = gateway.connections[0];
+    const closed = ln.close();
+    const crossing = session.open();
+    crossing.end('sent before the go-away arrived');
+    expect((await readAll(crossing)).toString()).toBe('sent before the go-away arrived');
+    await closed;
+    expect(session.remoteGoAway).toBe(true);
   });
 
   it('fails at once with UnauthorizedError on 401, without retrying', async () => {

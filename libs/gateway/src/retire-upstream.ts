@@ -17,7 +17,7 @@ export async function retireUpstreams(
 ): Promise<void> {
   for (const connection of connections) {
     pool.markRetiring(connection);
-    connection.session.goAway();
+    void connection.session.goAway();
   }
   const settled = Date.now() + settleMs;
   const open = () => connections.filter((c) => !c.session.isClosed);

@@ -55,7 +55,7 @@ export class UpstreamGateway implements OnGatewayConnection {
         ? undefined
         : atTime(token.disconnectAt, () => {
             logger.info('upstream token expired');
-            session.goAway();
+            void session.goAway();
             session.close();
           });
     session.once('close', (err?: Error) => {

@@ -7,7 +7,7 @@ import { Session } from './session';
 import type { YamuxStream } from './stream';
 
 /** A server Session facing a raw socket the test writes frames to by hand. */
-async function rawPeer(options: { maxStreams?: number } = {}) {
+async function rawPeer(options: { maxStreams?: number; connectionWriteTimeout?: number } = {}) {
   const pair: ConnPair = await tcpPair();
   const logs: LogRecord[] = [];
   const session = new Session(pair.server, { client: false, keepAliveInterval: 0, logger: recordingLogger(logs), ...options });
@@ -129,15 +129,38 @@ describe('per-stream refusals keep the session', () => {
     expect(peer.logs.some((l) => l.level === 'warn' && /too many streams/.test(l.msg))).toBe(true);
   });
 
-  it('after our go-away, new SYNs are answered with RST', async () => {
+  it('after our go-away, SYNs that crossed it are accepted; once the ping behind it is answered, new SYNs get RST', async () => {
     peer = await rawPeer();
     peer.session.on('stream', (s: YamuxStream) => s.resume());
-    peer.session.goAway();
+    let fenced = false;
+    const fence = peer.session.goAway().then(() => (fenced = true));
+    await waitFor(() => peer.received.some((h) => h.type === FrameType.Ping));
+    expect(peer.received[0]).toMatchObject({ type: FrameType.GoAway, length: GoAwayCode.Normal });
+    const ping = peer.received.find((h) => h.type === FrameType.Ping) as FrameHeader;
+    expect(ping.flags).toBe(Flag.SYN);
+
+    // The peer opened stream 1 before it read the GoAway: served, not reset.
     peer.raw.write(encodeFrame(FrameType.WindowUpdate, Flag.SYN, 1, 0));
     await waitFor(() => peer.received.some((h) => h.streamId === 1));
-    expect(peer.received[0]).toMatchObject({ type: FrameType.GoAway, length: GoAwayCode.Normal });
-    expect(peer.received[1]).toMatchObject({ streamId: 1, flags: Flag.RST });
+    expect(peer.received.filter((h) => h.streamId === 1)).toEqual([expect.objectContaining({ flags: Flag.ACK })]);
+    expect(fenced).toBe(false);
+
+    // The peer answers the ping: it has read the GoAway, so a later SYN is refused.
+    peer.raw.write(encodeHeader(FrameType.Ping, Flag.ACK, 0, ping.length));
+    await fence;
+    peer.raw.write(encodeFrame(FrameType.WindowUpdate, Flag.SYN, 3, 0));
+    await waitFor(() => peer.received.some((h) => h.streamId === 3));
+    expect(peer.received.filter((h) => h.streamId === 3)).toEqual([expect.objectContaining({ flags: Flag.RST })]);
+    expect(peer.session.numStreams).toBe(1);
     expect(peer.session.isClosed).toBe(false);
+  });
+
+  it('after our go-away, a peer that never answers the ping is fenced off after connectionWriteTimeout', async () => {
+    peer = await rawPeer({ connectionWriteTimeout: 100 });
+    await peer.session.goAway();
+    peer.raw.write(encodeFrame(FrameType.WindowUpdate, Flag.SYN, 1, 0));
+    await waitFor(() => peer.received.some((h) => h.streamId === 1));
+    expect(peer.received.filter((h) => h.streamId === 1)).toEqual([expect.objectContaining({ flags: Flag.RST })]);
   });
 
   it('answers a ping by echoing its opaque value with ACK', async () => {

@@ -141,9 +141,11 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
 
     // Go-away works both ways: after the client's, the server may not open either.
     const serverGotGoAway = once(pair.server, 'goaway');
-    pair.client.goAway();
+    const fence = pair.client.goAway();
     await serverGotGoAway;
     expect(() => pair.server.open()).toThrow(GoAwayError);
+    await fence; // the ping behind the GoAway was answered
+    expect(pair.client.isClosed).toBe(false);
   });
 
   it('answers pings and measures RTT, and keeps the session alive with keepalive pings', async () => {

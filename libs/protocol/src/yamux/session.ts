@@ -44,7 +44,9 @@ export class Session extends EventEmitter {
   private nextStreamId: number;
   private nextPingId = 0;
   private closed = false;
+  /** Set once our GoAway is known to be processed by the peer (see goAway): SYNs are then refused. */
   private localGoAway = false;
+  private goAwayFence: Promise<void> | undefined;
   private remoteGoAwayReceived = false;
   /** Stream that receives the payload of the Data frame being parsed (null: discard it). */
   private payloadTarget: YamuxStream | null = null;
@@ -153,11 +155,30 @@ export class Session extends EventEmitter {
     });
   }
 
-  /** Tells the peer to open no new streams; existing streams carry on. */
-  goAway(code: GoAwayCode = GoAwayCode.Normal): void {
-    if (this.closed) return;
-    this.localGoAway = true;
+  /**
+   * Tells the peer to open no new streams; existing streams carry on. Resolves once streams the
+   * peer opens from now on are refused (RST), which is not at once: a SYN the peer sent before it
+   * read our GoAway crosses it on the wire, and refusing that stream would fail a request the peer
+   * had every right to send (it gets a reset before any answer). So the GoAway is followed by a
+   * ping, and streams are still accepted until its ACK arrives: the connection is in order, so by
+   * then every frame the peer sent before it processed the GoAway has been read. A peer that does
+   * not answer within connectionWriteTimeout is fenced off anyway. Calling it again returns the
+   * same promise. (hashicorp/yamux refuses at once; the spec leaves it open.)
+   */
+  goAway(code: GoAwayCode = GoAwayCode.Normal): Promise<void> {
+    if (this.goAwayFence) return this.goAwayFence;
+    if (this.closed) return Promise.resolve();
     this._sendFrame(FrameType.GoAway, 0, 0, code);
+    const fenceUp = (): void => {
+      this.localGoAway = true;
+    };
+    this.goAwayFence = this.ping().then(fenceUp, fenceUp);
+    return this.goAwayFence;
+  }
+
+  /** True once goAway() was called (the GoAway is sent, or queued to be). */
+  get localGoAwaySent(): boolean {
+    return this.goAwayFence !== undefined;
   }
 
   /** Tears the session down: open streams are destroyed (with `err`, if given), the connection is closed. */
