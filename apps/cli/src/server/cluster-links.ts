@@ -54,7 +54,9 @@ export function clusterLinks(
     logger: logger.child({ subsystem: 'routing' }),
   });
   new RoutingMetrics(node.metrics, routing);
-  const remote = new ClusterUpstreamDialer(routing, relayClient, logger.child({ subsystem: 'proxy' }), Math.random, new ClusterDialMetrics(node.metrics));
+  const remote = new ClusterUpstreamDialer(routing, relayClient, logger.child({ subsystem: 'proxy' }), Math.random, new ClusterDialMetrics(node.metrics), {
+    rerouteTimeoutMs: config.proxy.rerouteTimeout,
+  });
   const sweeper = new Sweeper({ registry: clients.registry, intervalMs: config.cluster.registry.sweepInterval, logger });
   const rebalancer = new Rebalancer(node.pool, clients.registry, node.id, config.upstream.rebalance, logger.child({ subsystem: 'rebalance' }), node.metrics);
 

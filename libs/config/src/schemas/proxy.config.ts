@@ -25,6 +25,17 @@ Timeout forwarding a request to the upstream. When the upstream does not
 respond in time the client gets '504 Gateway Timeout'.`)
   timeout = 30_000;
 
+  @DurationOption(`
+How long a request may wait for an endpoint that had an upstream moments ago
+and now has none this proxy can reach: an upstream moving to another gateway
+(a gateway draining or rebalancing sends it go-away, it reconnects elsewhere)
+is briefly on neither as far as the proxy knows. The request goes out as soon
+as the routing table shows the endpoint again; it gets '502' {"error":"no
+available upstreams"} once this long has passed since the endpoint was last
+reached. An endpoint not reached within it is answered at once. 0 answers at
+once, as Go Piko does. Cluster only. (Not a Go Piko key.)`)
+  rerouteTimeout = 5_000;
+
   @ListOption(`
 Load balancers in front of the proxy whose forwarding headers are believed:
 CIDRs or addresses, IPv4 or IPv6, such as '10.0.0.0/8,2001:db8::/32'. From a

@@ -49,7 +49,9 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   });
   new RoutingMetrics(registry, routing);
   const relay = new RelayClient(relayClientOptions(config), log.child({ subsystem: 'relay' }), registry);
-  const dialer = new ClusterUpstreamDialer(routing, relay, log.child({ subsystem: 'proxy' }), Math.random, new ClusterDialMetrics(registry));
+  const dialer = new ClusterUpstreamDialer(routing, relay, log.child({ subsystem: 'proxy' }), Math.random, new ClusterDialMetrics(registry), {
+    rerouteTimeoutMs: config.proxy.rerouteTimeout,
+  });
 
   const app = await NestFactory.create(
     ProxyNodeModule.register({

@@ -1,8 +1,11 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { EndpointBusyError, RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
+import { Registry } from 'prom-client';
+import { ClusterDialMetrics } from './cluster-dial-metrics';
 import { ClusterUpstreamDialer, type GatewayRoute } from './cluster-upstream-dialer';
+import { RecentlyServed } from './recently-served';
 import { RelayClient } from './relay-client';
 import { DEFAULT_RELAY_CLIENT_OPTIONS } from './relay-client-options';
 import { TEST_RELAY_SECRET, TestRelayGateway, recordingLogger } from './testing/test-relay-gateway';
@@ -150,3 +153,137 @@ describe('ClusterUpstreamDialer', () => {
     expect(share).toBeLessThan(0.85);
   }, 30_000);
 });
+
+/** A routing table the test edits: `set` changes an endpoint's routes and emits `update`, as RoutingTable does. */
+class EditableRoutes extends EventEmitter {
+  private table = new Map<string, GatewayRoute[]>();
+  routes(endpointId: string): GatewayRoute[] {
+    return this.table.get(endpointId) ?? [];
+  }
+  set(endpointId: string, routes: GatewayRoute[]): void {
+    this.table.set(endpointId, routes);
+    this.emit('update');
+  }
+}
+
+describe('ClusterUpstreamDialer: an upstream moving between gateways (proxy.reroute_timeout)', () => {
+  const gateways: TestRelayGateway[] = [];
+  let client: RelayClient;
+  let table: EditableRoutes;
+  let metrics: Registry;
+  /** Waits recorded in piko_proxy_reroute_waits_total, by result. */
+  async function waits(): Promise<Record<string, number>> {
+    const metric = await metrics.getSingleMetric('piko_proxy_reroute_waits_total')?.get();
+    return Object.fromEntries((metric?.values ?? []).map((v) => [String(v.labels.result), v.value]));
+  }
+
+  async function gateway(answer: RelayStatus = RelayStatus.Accepted): Promise<TestRelayGateway> {
+    const g = await TestRelayGateway.start();
+    g.answer = () => answer;
+    gateways.push(g);
+    return g;
+  }
+  const route = (g: TestRelayGateway, nodeId: string): GatewayRoute => ({ nodeId, relayAddr: g.relayAddr, count: 1 });
+  let dialMetrics: ClusterDialMetrics;
+  const dialer = (rerouteTimeoutMs: number) => new ClusterUpstreamDialer(table, client, recordingLogger(), Math.random, dialMetrics, { rerouteTimeoutMs });
+
+  beforeEach(() => {
+    table = new EditableRoutes();
+    metrics = new Registry();
+    dialMetrics = new ClusterDialMetrics(metrics);
+    client = new RelayClient({ ...DEFAULT_RELAY_CLIENT_OPTIONS, secret: TEST_RELAY_SECRET, mux: { keepAliveInterval: 0 } }, recordingLogger());
+  });
+
+  afterEach(async () => {
+    client.close();
+    for (const g of gateways.splice(0)) await g.stop();
+  });
+
+  it('a request the old gateway refuses waits for the new route and goes there, once the endpoint was reached before', async () => {
+    const old = await gateway();
+    table.set('moving', [route(old, 'old')]);
+    const d = dialer(5_000);
+    (await accepted(d.dial('moving'))).destroy();
+
+    old.answer = () => RelayStatus.NoUpstream; // the upstream left it (go-away)
+    const pending = d.dial('moving');
+    await waitUntil(() => old.count(RelayStatus.NoUpstream) === 1);
+    const moved = await gateway();
+    table.set('moving', [route(old, 'old'), route(moved, 'new')]); // the new gateway's announcement
+    const stream = await accepted(pending);
+    stream.end('after the move');
+    expect((await readAll(stream)).toString()).toBe('after the move');
+    expect(moved.count(RelayStatus.Accepted)).toBe(1);
+    expect(await waits()).toEqual({ changed: 1 });
+    expect(table.listenerCount('update')).toBe(0);
+  });
+
+  it('also when the old route disappears before the new one appears', async () => {
+    const old = await gateway();
+    table.set('moving', [route(old, 'old')]);
+    const d = dialer(5_000);
+    (await accepted(d.dial('moving'))).destroy();
+
+    table.set('moving', []);
+    const pending = d.dial('moving');
+    const moved = await gateway();
+    setTimeout(() => table.set('moving', [route(moved, 'new')]), 50);
+    (await accepted(pending)).destroy();
+    expect(moved.count(RelayStatus.Accepted)).toBe(1);
+  });
+
+  it('answers at once for an endpoint never reached, and with reroute_timeout 0', async () => {
+    const stale = await gateway(RelayStatus.NoUpstream);
+    table.set('never', [route(stale, 'stale')]);
+    expect(await dialer(60_000).dial('never')).toBeUndefined();
+    expect(await dialer(60_000).dial('unknown')).toBeUndefined();
+
+    const live = await gateway();
+    table.set('served', [route(live, 'live')]);
+    const noWait = dialer(0);
+    (await accepted(noWait.dial('served'))).destroy();
+    live.answer = () => RelayStatus.NoUpstream;
+    expect(await noWait.dial('served')).toBeUndefined();
+    // Had any of them waited, it would be waiting still (60 s) and record a wait when it ended.
+    expect(await waits()).toEqual({});
+    expect(table.listenerCount('update')).toBe(0);
+  });
+
+  it('gives up reroute_timeout after the endpoint was last reached, and later requests do not wait again', async () => {
+    const g = await gateway();
+    table.set('gone', [route(g, 'g')]);
+    const d = dialer(300);
+    (await accepted(d.dial('gone'))).destroy();
+    const lastReached = Date.now();
+    g.answer = () => RelayStatus.NoUpstream;
+    expect(await d.dial('gone')).toBeUndefined();
+    expect(Date.now() - lastReached).toBeGreaterThanOrEqual(290);
+    expect(await waits()).toEqual({ timeout: 1 });
+    expect(await d.dial('gone')).toBeUndefined();
+    expect(await waits()).toEqual({ timeout: 1 });
+    expect(table.listenerCount('update')).toBe(0);
+  });
+});
+
+describe('RecentlyServed', () => {
+  it('remembers an endpoint for one window and forgets old ones as new ones are served', () => {
+    let now = 1_000;
+    const recent = new RecentlyServed(100, () => now);
+    recent.served('a');
+    expect(recent.waitDeadline('a')).toBe(1_100);
+    expect(recent.waitDeadline('b')).toBe(0);
+    now = 1_150;
+    recent.served('b'); // a sweep: 'a' is older than the window
+    expect(recent.waitDeadline('a')).toBe(0);
+    expect(recent.size).toBe(1);
+    for (let i = 0; i < 1_000; i++) {
+      now += 1;
+      recent.served(`ep-${i}`);
+    }
+    expect(recent.size).toBeLessThanOrEqual(200);
+  });
+});
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}

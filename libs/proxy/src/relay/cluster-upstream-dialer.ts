@@ -3,7 +3,9 @@ import { EndpointBusyError, RelayStatus, TcpToHttpEndpointError } from '@piko/pr
 import type { Logger } from '@piko/observability';
 import type { DialOptions, UpstreamDialer } from '../upstream-dialer';
 import type { ClusterDialMetrics } from './cluster-dial-metrics';
+import { RecentlyServed } from './recently-served';
 import type { RelayDialResult, RelayOpenOptions } from './relay-client';
+import { RouteWaiter, routeSignature, type RouteUpdates } from './route-waiter';
 import { pickWeighted } from './weighted-pick';
 
 /** A gateway that has upstreams for an endpoint, as the proxy's routing table knows it. */
@@ -14,9 +16,20 @@ export interface GatewayRoute {
   readonly count: number;
 }
 
-/** The routing table, structurally (libs/cluster's RoutingTable has this method). */
+/** The routing table, structurally (libs/cluster's RoutingTable has this method and its `update` event). */
 export interface RouteSource {
   routes(endpointId: string): ReadonlyArray<GatewayRoute>;
+  on?: RouteUpdates['on'];
+  off?: RouteUpdates['off'];
+}
+
+export interface ClusterDialOptions {
+  /**
+   * `proxy.reroute_timeout`, ms: how long after an endpoint was last reached a request may wait
+   * for it to reappear in the routing table when no gateway takes it (its upstream is moving to
+   * another gateway); 0 answers at once. Needs a source with `update` events.
+   */
+  rerouteTimeoutMs?: number;
 }
 
 /** The relay client, structurally (RelayClient has this method). */
@@ -38,21 +51,61 @@ const REFUSAL_REASON: Partial<Record<RelayStatus, string>> = {
  * one is tried, until none is left (undefined: the proxy answers 502 "no available upstreams"; or
  * EndpointBusyError when a gateway said BUSY: 503 "endpoint busy").
  * Retrying is safe because a gateway answers before any byte of the request leaves the proxy.
+ *
+ * An upstream moving between gateways (a gateway draining or rebalancing sends it go-away; it
+ * reconnects through the load balancer) is briefly on neither as far as this proxy knows: the old
+ * gateway refuses before the new one's announcement arrives, or its route is gone first. A
+ * request in that gap waits for the routing table to change and is sent as soon as it does,
+ * until `rerouteTimeoutMs` after the endpoint was last reached (RecentlyServed); an endpoint
+ * never reached, or gone for longer, is answered at once.
  * A raw TCP stream (`options.rawTcp`) refused by a gateway as HTTP_ONLY is tried elsewhere too
  * (another gateway may hold a TCP upstream of the endpoint); when none accepted and one said
  * HTTP_ONLY, dial rejects with TcpToHttpEndpointError (the proxy answers 403).
  */
 export class ClusterUpstreamDialer implements UpstreamDialer {
+  private readonly recentlyServed: RecentlyServed;
+  private readonly waiter: RouteWaiter | undefined;
+
   constructor(
     private readonly source: RouteSource,
     private readonly relay: RelayOpener,
     private readonly logger: Logger,
     private readonly random: () => number = Math.random,
     private readonly metrics?: ClusterDialMetrics,
-  ) {}
+    options: ClusterDialOptions = {},
+  ) {
+    const { on, off } = source;
+    const rerouteTimeoutMs = on && off ? (options.rerouteTimeoutMs ?? 0) : 0;
+    this.recentlyServed = new RecentlyServed(rerouteTimeoutMs);
+    this.waiter = rerouteTimeoutMs > 0 ? new RouteWaiter(source as RouteUpdates) : undefined;
+  }
 
   async dial(endpointId: string, options: DialOptions = {}): Promise<Duplex | undefined> {
-    let candidates = this.source.routes(endpointId);
+    let routes = this.source.routes(endpointId);
+    for (;;) {
+      const stream = await this.dialRoutes(endpointId, routes, options);
+      if (stream) {
+        this.recentlyServed.served(endpointId);
+        return stream;
+      }
+      const deadline = this.waiter ? this.recentlyServed.waitDeadline(endpointId) : 0;
+      if (deadline <= Date.now()) return undefined;
+      // If the table changed while we dialled, try the new routes at once; else wait for a change.
+      const waitedAt = performance.now();
+      if (!(await (this.waiter as RouteWaiter).changed(endpointId, routeSignature(routes), deadline))) {
+        this.metrics?.reroute('timeout', performance.now() - waitedAt);
+        this.logger.info('no gateway took the endpoint within reroute_timeout', { endpointId });
+        return undefined;
+      }
+      this.metrics?.reroute('changed', performance.now() - waitedAt);
+      routes = this.source.routes(endpointId);
+      this.logger.debug('routes changed; dialling again', { endpointId, gateways: routes.length });
+    }
+  }
+
+  /** One pass over `routes`: the stream of the first gateway that accepts, or undefined. */
+  private async dialRoutes(endpointId: string, routes: ReadonlyArray<GatewayRoute>, options: DialOptions): Promise<Duplex | undefined> {
+    let candidates = routes;
     let httpOnly = false;
     let busy = false;
     while (candidates.length > 0) {
