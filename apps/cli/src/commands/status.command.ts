@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, renderHelp, StatusConfig } from '@piko/config';
 import type { Command } from '../command';
+import { followRequests } from '../status/follow-requests';
 import { adminClientFor, runStatus } from '../status/run-status';
 import { goStatusView, type StatusView, statusView } from '../status/status-views';
 
@@ -8,9 +9,14 @@ const USAGE = `Usage:
   piko status nodes [<id>] [flags]              every node (or one, with its endpoints)
   piko status endpoints [<id>] [flags]          endpoints (or one, with its gateways)
   piko status upstreams [flags]                 live upstream sessions, from every gateway
+  piko status requests <endpoint> [flags]       requests captured through an endpoint (traffic
+                                                inspection), oldest first; --follow prints new
+                                                ones as they come, until Ctrl-C
+  piko status request <id>                      one captured exchange: heads, bodies, timings
 
 Asks the admin API (--admin.url, the admin port of 'piko admin' or 'piko server')
-and prints aligned columns, or the API's JSON or YAML with -o json|yaml.
+and prints aligned columns, or the API's JSON or YAML with -o json|yaml
+(--json is -o json; with --follow, one JSON object a line).
 --watch re-renders every --watch-interval (2s) until Ctrl-C. With admin.auth on
 the server, give a token: PIKO_ADMIN_TOKEN=<jwt> (or --admin.token). A gateway
 that does not answer is named on stderr (in the JSON: 'unreachable').
@@ -25,16 +31,21 @@ Examples:
   piko status nodes
   piko status endpoints --prefix team-a- --sort requests
   piko status upstreams --endpoint my-service -o json
+  piko status requests my-service --status 5xx --method POST --path-prefix /api/ --follow
+  piko status request proxy-a81kq0z.42
   PIKO_ADMIN_TOKEN=$TOKEN piko status cluster --admin.url https://piko-admin:8002 --watch
 `;
 
-/** `-o json` → `--output json` (the config parser knows long flags only); reports whether -o/--output was given. */
+/** `-o json` and `--json` → `--output json` (the config parser knows long flags only); reports whether an output was given. */
 function expandShortFlags(argv: string[]): { argv: string[]; outputGiven: boolean } {
   const out: string[] = [];
   let outputGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '-o') {
+    if (arg === '--json') {
+      out.push('--output', 'json');
+      outputGiven = true;
+    } else if (arg === '-o') {
       out.push('--output');
       outputGiven = true;
     } else if (arg.startsWith('-o=')) {
@@ -71,6 +82,10 @@ export function statusCommand(goSpelling: boolean): Command {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
+        if (config.follow) {
+          if (goSpelling || positionals[0] !== 'requests') throw new ConfigError(['piko status: --follow is for \'piko status requests <endpoint>\' (use --watch to re-render other views)']);
+          return await followRequests(positionals[1], adminClientFor(config, env), config, { out: process.stdout, err: process.stderr }, stop.signal);
+        }
         return await runStatus(view, adminClientFor(config, env), config, { out: process.stdout, err: process.stderr }, stop.signal, `piko ${goSpelling ? 'server ' : ''}status ${positionals.join(' ')}`);
       } finally {
         process.off('SIGINT', onSignal);

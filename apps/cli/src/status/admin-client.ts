@@ -54,15 +54,31 @@ export class AdminClient {
     }
   }
 
-  private send(url: URL): Promise<IncomingMessage> {
+  /**
+   * Opens a server-sent event stream (`GET`, `Accept: text/event-stream`) and resolves once its
+   * head came with a 2xx status: the caller reads the body. After the head, the socket may stay
+   * silent for `idleMs` before it is destroyed (an 'error' on the response). Throws
+   * AdminApiError as get() does (the API's error message on a non-2xx status).
+   */
+  async stream(path: string, query: Record<string, string | undefined>, idleMs: number, signal: AbortSignal): Promise<IncomingMessage> {
+    const url = new URL(path, this.base);
+    for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') url.searchParams.set(key, value);
+    const res = await this.send(url, 'text/event-stream', signal);
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw new AdminApiError(`${url.pathname}: ${status} ${errorMessage(await readBody(res, url))}`, status);
+    res.socket.setTimeout(idleMs, () => res.destroy(new AdminApiError(`${url.pathname}: nothing came for ${idleMs} ms`)));
+    return res;
+  }
+
+  private send(url: URL, accept = 'application/json', signal?: AbortSignal): Promise<IncomingMessage> {
     const https = url.protocol === 'https:';
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     return new Promise((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(url, { headers, ...(https ? this.options.tls : {}) }, resolve);
+      const req = (https ? httpsRequest : httpRequest)(url, { headers, signal, ...(https ? this.options.tls : {}) }, resolve);
       req.setTimeout(this.options.timeoutMs, () => req.destroy(new AdminApiError(`no answer from ${this.base.origin} within ${this.options.timeoutMs} ms`)));
       req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(err instanceof AdminApiError ? err : new AdminApiError(`cannot reach the admin API at ${this.base.origin}: ${err.code ?? err.message}`)),
+        reject(err instanceof AdminApiError || err.name === 'AbortError' ? err : new AdminApiError(`cannot reach the admin API at ${this.base.origin}: ${err.code ?? err.message}`)),
       );
       req.end();
     });

@@ -5,13 +5,21 @@
  * (No npm table library: the maintained ones draw borders; this is the whole job.)
  */
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+  const widths = columnWidths(headers, rows);
+  return [alignedLine(headers, widths), ...rows.map((r) => alignedLine(r, widths))].join('\n') + '\n';
+}
+
+/** Each column's width: its widest cell, header included, and at least `min[i]`. */
+export function columnWidths(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, min: readonly number[] = []): number[] {
+  return headers.map((h, i) => Math.max(h.length, min[i] ?? 0, ...rows.map((r) => (r[i] ?? '').length)));
+}
+
+/** One line of a table: cells padded to `widths`, two spaces apart, the last unpadded (a longer cell pushes the rest right). */
+export function alignedLine(cells: readonly string[], widths: readonly number[]): string {
+  return cells
+    .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+    .join('  ')
+    .trimEnd();
 }
 
 /** A duration since `iso` for a column like AGE: `45s`, `12m`, `3h4m`, `2d5h`; `-` when null. */

@@ -13,6 +13,7 @@ import type {
 import type { StatusConfig } from '@piko/config';
 import type { AdminClient } from './admin-client';
 import { age, bytes, rate, renderTable } from './render-table';
+import { requestsView, requestView } from './request-views';
 
 /**
  * One thing `piko status` shows: how to fetch it from the admin API (the answer is what `-o
@@ -37,8 +38,12 @@ export function statusView(what: string, id: string | undefined, config: StatusC
       return id === undefined ? endpointsView(config) : endpointView(id);
     case 'upstreams':
       return id === undefined ? upstreamsView(config) : 'status upstreams takes no ID (filter with --endpoint and --node)';
+    case 'requests':
+      return id === undefined ? 'status requests needs the endpoint ID: piko status requests <endpoint>' : requestsView(id, config);
+    case 'request':
+      return id === undefined ? 'status request needs a request ID (from piko status requests <endpoint>)' : requestView(id);
     default:
-      return `unknown view ${JSON.stringify(what)}; want one of: cluster, nodes, endpoints, upstreams`;
+      return `unknown view ${JSON.stringify(what)}; want one of: cluster, nodes, endpoints, upstreams, requests, request`;
   }
 }
 

@@ -1,12 +1,15 @@
 import { createParser } from 'eventsource-parser';
 import type { LiveHello, LiveProblem, LiveSnapshot } from '../../src/page/live-event';
 import { authHeaders } from './admin-token';
+import type { ExchangeSummary } from './exchange-types';
 
 /** What the stream reports to the page. */
 export interface LiveStreamHandlers {
   hello(hello: LiveHello): void;
   snapshot(snapshot: LiveSnapshot): void;
   problem(problem: LiveProblem): void;
+  /** A new capture (`event: request`; again, with the same ID, when a stream closes). */
+  request(summary: ExchangeSummary): void;
   /** The connection's state: live, stale (no event for a while), unauthorized, error (with why). */
   state(state: 'connecting' | 'live' | 'stale' | 'unauthorized' | 'error', detail?: string): void;
 }
@@ -76,6 +79,8 @@ export class LiveStream {
           this.handlers.snapshot(data as LiveSnapshot);
         } else if (message.event === 'problem') {
           this.handlers.problem(data as LiveProblem);
+        } else if (message.event === 'request') {
+          this.handlers.request(data as ExchangeSummary);
         }
       },
     });

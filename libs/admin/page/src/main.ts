@@ -1,6 +1,7 @@
 // The live status page (served at `/` on the admin port; see docs/admin-api.md "The status page").
 import { type AdminAction, runAction } from './admin-actions';
 import { loadToken, saveToken } from './admin-token';
+import { Inspector } from './inspector';
 import { LiveStream } from './live-stream';
 import { formatAgo, RateChart } from './rate-chart';
 import { renderSnapshot } from './render-tables';
@@ -23,6 +24,8 @@ function notify(message: string, kind: 'info' | 'ok' | 'error'): void {
 function start(): void {
   const connection = byId('connection');
   const chart = new RateChart(byId('chart'), byId('legend'));
+  const inspector = new Inspector({ token: () => token, notify });
+  let wasLive = false;
   const stream = new LiveStream(
     {
       hello: (hello) => {
@@ -31,11 +34,16 @@ function start(): void {
       },
       snapshot: (snapshot) => {
         renderSnapshot(snapshot);
+        inspector.setEndpoints(snapshot.endpoints.map((e) => e.id));
         if (snapshot.point) chart.add(snapshot.point);
       },
       problem: (problem) => notify(`The admin service cannot read the cluster: ${problem.error}`, 'error'),
+      request: (summary) => inspector.onCapture(summary),
       state: (state, detail) => {
         connection.dataset.state = state;
+        // Back after a break: captures made meanwhile came on no stream, so the list is read again.
+        if (state === 'live' && !wasLive) inspector.onReconnect();
+        wasLive = state === 'live';
         connection.textContent = state === 'live' ? 'live' : detail ? `${state}: ${detail}` : state;
         if (state === 'unauthorized') {
           notify(token ? 'The admin token was refused: enter another one.' : 'This admin port requires a token (admin.auth): enter it above.', 'error');

@@ -2,8 +2,11 @@ import type { LiveSnapshot } from '../../src/page/live-event';
 import { type AdminAction, disconnectEndpoint, disconnectUpstream, drainNode } from './admin-actions';
 import { formatRate } from './rate-chart';
 
-/** A cell: text (always set as textContent: IDs come from agents and must never become markup), or a button. */
-type Cell = string | number | { text: string; className: string } | { action: AdminAction; button: string };
+/**
+ * A cell: text (always set as textContent: IDs come from agents and must never become markup), an
+ * action's button, or the button that lists an endpoint's captured requests.
+ */
+type Cell = string | number | { text: string; className: string } | { action: AdminAction; button: string } | { inspect: string };
 
 /**
  * Fills the page's tables and counters from a snapshot. Rows are rebuilt only when their content
@@ -46,7 +49,7 @@ export function renderSnapshot(s: LiveSnapshot): void {
       gatewaysOf(s, e.id, e.gatewayCount),
       s.point ? formatRate(e.requestsPerSecond) : '–',
       s.point ? formatRate(e.errorsPerSecond) : '–',
-      { action: disconnectEndpoint(e.id), button: 'Disconnect' },
+      [{ inspect: e.id }, { action: disconnectEndpoint(e.id), button: 'Disconnect' }],
     ],
   );
   setHidden('endpoints-empty', s.endpoints.length > 0);
@@ -81,7 +84,7 @@ function gatewaysOf(s: LiveSnapshot, endpointId: string, count: number): string 
   return [...byNode].sort().map(([node, n]) => `${node} (${n})`).join(', ') || String(count);
 }
 
-function fill<T>(tableId: string, items: T[], key: (item: T) => string, cells: (item: T) => Cell[]): void {
+function fill<T>(tableId: string, items: T[], key: (item: T) => string, cells: (item: T) => Array<Cell | Cell[]>): void {
   const tbody = document.querySelector(`#${tableId} tbody`);
   if (!tbody) return;
   const existing = new Map<string, HTMLTableRowElement>();
@@ -100,23 +103,35 @@ function fill<T>(tableId: string, items: T[], key: (item: T) => string, cells: (
   tbody.replaceChildren(...rows);
 }
 
-function td(cell: Cell): HTMLTableCellElement {
+function td(cell: Cell | Cell[]): HTMLTableCellElement {
   const td = document.createElement('td');
-  if (typeof cell === 'object' && 'action' in cell) {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'danger';
-    button.textContent = cell.button;
-    button.dataset.method = cell.action.method;
-    button.dataset.path = cell.action.path;
-    button.dataset.label = cell.action.label;
-    td.className = 'actions';
-    td.append(button);
-  } else if (typeof cell === 'object') {
-    td.className = cell.className;
-    td.textContent = cell.text;
-  } else {
-    td.textContent = String(cell);
+  const cells = Array.isArray(cell) ? cell : [cell];
+  for (const c of cells) {
+    if (typeof c === 'object' && 'action' in c) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'danger';
+      button.textContent = c.button;
+      button.dataset.method = c.action.method;
+      button.dataset.path = c.action.path;
+      button.dataset.label = c.action.label;
+      td.className = 'actions';
+      td.append(button);
+    } else if (typeof c === 'object' && 'inspect' in c) {
+      // Lists the endpoint's captured requests in the Requests section (libs/admin/page/src/inspector.ts).
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = 'Requests';
+      button.dataset.inspect = c.inspect;
+      button.setAttribute('aria-label', `Requests of ${c.inspect}`);
+      td.className = 'actions';
+      td.append(button, ' ');
+    } else if (typeof c === 'object') {
+      td.className = c.className;
+      td.textContent = c.text;
+    } else {
+      td.textContent = String(c);
+    }
   }
   return td;
 }

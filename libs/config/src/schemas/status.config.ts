@@ -66,7 +66,8 @@ endpoints: sort by 'id', 'upstreams', 'gateways', 'requests' or 'errors'
   sort: 'id' | 'upstreams' | 'gateways' | 'requests' | 'errors' = 'id';
 
   @IntOption(`
-endpoints: show at most this many (pages of the API are fetched until then).`, { min: 1 })
+endpoints: show at most this many (pages of the API are fetched until then).
+requests: the newest this many (at most 1000, the API's most).`, { min: 1 })
   limit = 1000;
 
   @StringOption(`
@@ -79,8 +80,22 @@ upstreams: only sessions on this gateway (node ID).`)
 
   @StringOption(`
 nodes ('cluster nodes' in Go's spelling): only nodes in this state
-('active', 'draining' or 'left').`)
+('active', 'draining' or 'left'). requests: only this status ('502') or
+class ('5xx').`)
   status = '';
+
+  @StringOption(`
+requests: only requests with this method (GET, POST…).`)
+  method = '';
+
+  @StringOption(`
+requests: only requests whose path starts with this ('/api/').`, { placeholder: 'path' })
+  pathPrefix = '';
+
+  @BoolOption(`
+requests: after the list, print each new request as it is captured (the
+admin API's live stream), until interrupted (Ctrl-C).`)
+  follow = false;
 
   @StringOption(`
 Go Piko's node to forward the request to. Accepted for its scripts and
