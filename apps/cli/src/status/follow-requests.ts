@@ -47,6 +47,9 @@ export async function followRequests(endpoint: string, client: AdminClient, conf
   const seen = new Map<string, string>();
   let widths: number[] | undefined;
   const print = (s: ExchangeSummary) => {
+    // An HTTP exchange prints once it is over, as an access log line does (the stream announces
+    // it when it starts too); a connection (SSE, WebSocket, TCP) prints when it opens and again when it closes.
+    if (s.kind === 'http' && s.total_ms === null) return;
     const signature = JSON.stringify(s);
     if (seen.get(s.id) === signature) return;
     seen.delete(s.id);
