@@ -5,10 +5,13 @@ import type { Logger } from '@piko/observability';
 import { OpsModule, type OpsModuleDeps } from '@piko/ops';
 import { ClusterController } from './http/cluster.controller';
 import { GoStatusController } from './http/go-status.controller';
+import { InspectController } from './http/inspect.controller';
 import { PAGE_CONTROLLERS, type PageDeps, pageProviders } from './page/page-providers';
+import { RequestFeed } from './page/request-feed';
 import { ADMIN_CONTEXT, type AdminContext } from './service/admin-context';
 import { ClusterActions } from './service/cluster-actions';
 import { ClusterReader } from './service/cluster-reader';
+import { InspectGather } from './service/inspect-gather';
 import { NodeHistory } from './service/node-history';
 import { RequestRatesPoller } from './service/request-rates';
 
@@ -24,6 +27,8 @@ export interface AdminModuleDeps extends OpsModuleDeps {
   logger: Logger;
   /** The status page's settings (admin.page.*) and logger. */
   page: PageDeps;
+  /** `proxy.inspect.replay_timeout` (ms): how long a proxy may take over a replay (default 30 s). */
+  replayTimeoutMs?: number;
 }
 
 /**
@@ -52,12 +57,24 @@ export class AdminModule implements OnApplicationBootstrap, OnApplicationShutdow
       history,
       rates,
       requestTimeoutMs: deps.api.requestTimeout,
+      replayTimeoutMs: deps.replayTimeoutMs ?? 30_000,
     };
     return {
       module: AdminModule,
       imports: [OpsModule.register(deps)],
-      controllers: [ClusterController, GoStatusController, ...PAGE_CONTROLLERS],
-      providers: [{ provide: ADMIN_CONTEXT, useValue: context }, ClusterReader, ClusterActions, ...pageProviders(deps.page)],
+      controllers: [ClusterController, GoStatusController, InspectController, ...PAGE_CONTROLLERS],
+      providers: [
+        { provide: ADMIN_CONTEXT, useValue: context },
+        ClusterReader,
+        ClusterActions,
+        InspectGather,
+        {
+          provide: RequestFeed,
+          inject: [InspectGather],
+          useFactory: (gather: InspectGather) => new RequestFeed({ rpc: deps.rpc, proxies: () => gather.proxies(), timeoutMs: deps.api.requestTimeout, logger: deps.logger }),
+        },
+        ...pageProviders(deps.page),
+      ],
     };
   }
 

@@ -24,6 +24,7 @@ export type { OptionKind, OptionMeta, SchemaClass } from './lib/option-metadata'
 export { ServerConfig } from './schemas/server.config';
 export { ProxyConfig } from './schemas/proxy.config';
 export { HttpConfig } from './schemas/http.config';
+export { InspectConfig } from './schemas/inspect.config';
 export { UpstreamConfig } from './schemas/upstream.config';
 export { MuxConfig } from './schemas/mux.config';
 export { AdminConfig } from './schemas/admin.config';

@@ -12,6 +12,7 @@ import { bodyUnread, closeAfterResponse } from './unread-body';
  * otherwise read and discard the whole upload first.
  */
 export function sendError(res: ServerResponse, status: number, message: string): void {
+  pikoAnswers.set(res, { status, cause: message });
   if (res.headersSent) {
     // Part of a response already went out: the only honest signal left is to cut the connection.
     res.destroy();
@@ -27,6 +28,14 @@ export function sendError(res: ServerResponse, status: number, message: string):
   });
   if (unread) closeAfterResponse(res.req);
   res.end(body);
+}
+
+/** Responses Piko answered itself (sendError), for traffic inspection's `error`. */
+const pikoAnswers = new WeakMap<ServerResponse, { status: number; cause: string }>();
+
+/** The error Piko answered `res` with itself (sendError), if it did: its status and message. */
+export function pikoAnswer(res: ServerResponse): { status: number; cause: string } | undefined {
+  return pikoAnswers.get(res);
 }
 
 /** The same error, written raw on a socket that has no ServerResponse (an upgrade, a malformed request). */

@@ -1,5 +1,6 @@
 import { request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ExchangeObserver } from '@piko/inspect';
 import { type Logger, stripQuery } from '@piko/observability';
 import { sendError } from './error-response';
 import { type ForwardingOptions, forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
@@ -43,7 +44,8 @@ export class HttpForwarder {
     private readonly logger: Logger,
   ) {}
 
-  forward(req: IncomingMessage, res: ServerResponse, stream: Duplex, endpointId: string): void {
+  /** `observer`: traffic inspection's capture of this exchange, or null (inspection off: nothing observed). */
+  forward(req: IncomingMessage, res: ServerResponse, stream: Duplex, endpointId: string, observer: ExchangeObserver | null = null): void {
     const headers = forwardedRequestHeaders(req, this.options, false);
     // One stream per request, as Go Piko does: opening a stream is one frame, and a fresh
     // stream can never carry a half-read previous response.
@@ -69,7 +71,7 @@ export class HttpForwarder {
     });
     // Bytes are bounded (maxHeaderSize); Node's count limit (2000) would drop headers silently.
     upstreamReq.maxHeadersCount = 0;
-    new Exchange(req, res, upstreamReq, endpointId, this.options, this.logger).start();
+    new Exchange(req, res, upstreamReq, endpointId, this.options, this.logger, observer).start();
   }
 }
 
@@ -89,6 +91,7 @@ class Exchange {
     private readonly endpointId: string,
     private readonly options: HttpForwarderOptions,
     private readonly logger: Logger,
+    private readonly observer: ExchangeObserver | null,
   ) {}
 
   start(): void {
@@ -116,6 +119,7 @@ class Exchange {
     upstreamReq.flushHeaders();
     this.forwardingBody = true;
     req.pipe(upstreamReq, { end: false });
+    this.observer?.requestBody(req);
     if (this.options.bodyIdleTimeoutMs > 0) this.stopBodyIdle = watchBodyIdle(req, this.options.bodyIdleTimeoutMs, () => this.onBodyIdle());
     req.once('end', () => {
       if (!this.forwardingBody) return;
@@ -162,6 +166,7 @@ class Exchange {
     // ReverseProxy, which flushes at once only for these same two cases).
     if (isStreamed(upstreamRes)) res.flushHeaders();
     upstreamRes.pipe(res, { end: false });
+    this.observer?.response(upstreamRes);
     upstreamRes.on('error', () => undefined);
     upstreamRes.once('end', () => this.onResponseEnd(upstreamRes));
     // The upstream closed before the body's end: the client gets what came, then the connection

@@ -1,3 +1,4 @@
+import type { Inspector } from '@piko/inspect';
 import type { ProxyAuth } from './proxy-auth';
 import type { ServerTls } from '@piko/runtime';
 import type { AccessLogOptions } from './access-log';
@@ -43,4 +44,6 @@ export interface ProxyOptions {
    * WebSocket (see websocketOriginAllowed); absent = same origin (or no Origin) only.
    */
   tcpAllowedOrigins?: readonly string[];
+  /** `proxy.inspect`: traffic inspection (see proxyInspector); undefined = never captures. */
+  inspector?: Inspector;
 }

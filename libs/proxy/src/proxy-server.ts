@@ -146,7 +146,8 @@ export class ProxyServer {
       return sendError(res, refusal.status, refusal.message);
     }
     normaliseRequestTarget(req);
-    if (this.options.auth) this.options.auth.request(req, res, () => this.handle(req, res));
+    // A replay the admin API asked this proxy to send (Inspector.isReplay) was authorised there.
+    if (this.options.auth && !this.options.inspector?.isReplay(req)) this.options.auth.request(req, res, () => this.handle(req, res));
     else this.handle(req, res);
   }
 
@@ -196,6 +197,8 @@ export class ProxyServer {
     if (isReservedPath(req.url ?? '/')) return sendError(res, 404, 'not found');
     const endpointId = this.endpointId(req);
     if (typeof endpointId !== 'string') return sendError(res, 400, endpointId.error);
+    // Traffic inspection (proxy.inspect): null unless this endpoint is captured.
+    const capture = this.options.inspector?.http(req, res, endpointId) ?? null;
     const release = this.acquireClientStream(req, endpointId);
     if (!release) return sendError(res, 503, 'endpoint busy');
     res.once('close', release);
@@ -208,7 +211,7 @@ export class ProxyServer {
         }
         if (res.destroyed) return void stream.destroy();
         this.requestStats.watch(endpointId, res);
-        this.forwarder.forward(req, res, stream, endpointId);
+        this.forwarder.forward(req, res, stream, endpointId, capture);
       },
       (err: Error) => {
         if (err instanceof EndpointBusyError) return sendError(res, 503, this.endpointBusy(endpointId, 'upstream'));
@@ -255,9 +258,13 @@ export class ProxyServer {
         this.upgraded.add(socket);
         socket.once('close', () => this.upgraded.delete(socket));
         this.requestStats.record(endpointId, false);
+        const capture = this.options.inspector?.connection(req, endpointId, tcp ? 'tcp' : 'websocket') ?? null;
         if (tcp) {
           this.metrics.tcpConnectionsTotal.inc();
-          this.tcpForwarder.forward(req, socket, head, stream, (outcome) => this.logUpgrade('tcp', req, endpointId, started, outcome));
+          this.tcpForwarder.forward(req, socket, head, stream, (outcome) => {
+            capture?.close(outcome);
+            this.logUpgrade('tcp', req, endpointId, started, outcome);
+          });
           return;
         }
         this.upgradeForwarder.forward({
@@ -271,6 +278,7 @@ export class ProxyServer {
             returnToHttpServer(this.server, client, leftover, this.options.idleTimeoutMs);
           },
           done: (outcome) => {
+            capture?.close(outcome);
             release();
             if (outcome.result === 'upgraded') this.metrics.upgradesTotal.inc();
             this.logUpgrade('upgrade', req, endpointId, started, outcome);

@@ -15,7 +15,8 @@ import {
 } from '@piko/gateway';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { ProxyAuth, ProxyServer, proxyOptions, serveRequestStats } from '@piko/proxy';
+import { loopbackAddress, Replayer, serveInspect } from '@piko/inspect';
+import { ProxyAuth, ProxyServer, proxyInspector, proxyOptions, serveRequestStats } from '@piko/proxy';
 import { advertiseAddr, type ClusterClients, clusterNodesGauge, createClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { clusterLinks } from './cluster-links';
 import { EmbeddedServerModule } from './embedded-server.module';
@@ -75,6 +76,8 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
   const pool = new UpstreamPool();
   const links = clients.distributed ? clusterLinks(config, clients, { id, pool, metrics: registry }, logger) : undefined;
   // Go Piko's piko_cluster_nodes{status}: a combined node's routing table exports it (RoutingMetrics); alone, the in-memory registry.
+  // Traffic inspection (proxy.inspect). Alone, this node's own pool serves every exchange.
+  const inspector = proxyInspector(config, id, links ? undefined : id);
   if (!links) clusterNodesGauge(registry, async () => (await clients.registry.snapshot()).nodes.values());
 
   const app = await NestFactory.create(
@@ -90,10 +93,11 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
         api: config.admin.api,
         logger: logger.child({ subsystem: 'admin' }),
         page: { options: pageOptions(config), logger: logger.child({ subsystem: 'page' }) },
+        replayTimeoutMs: config.proxy.inspect.replayTimeout,
       },
       gateway: { options: { ...gatewayOptions(config), tls: upstreamTls }, pool, logger, registry },
       proxy: {
-        options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth) },
+        options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth), inspector },
         dialer: links?.dialer ?? new LocalUpstreamDialer(pool),
         logger,
         registry,
@@ -146,6 +150,7 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
   links?.startMaintenance();
   // The admin API's questions and commands for this node's proxy and gateway (libs/cluster/src/rpc-messages.ts).
   const stopStats = serveRequestStats(clients.bus, id, proxyServer.requestStats);
+  const stopInspect = serveInspect(clients.bus, id, inspector, new Replayer(inspector, () => loopbackAddress(proxyAddr, proxyTls !== undefined)));
   const gatewayRpc = new GatewayRpc({
     nodeId: id,
     pool,
@@ -185,6 +190,7 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
       await registration.close();
       gatewayRpc.stop();
       stopStats();
+      stopInspect();
       await links?.close();
       await app.close();
       adminTls?.detach(app.getHttpServer());

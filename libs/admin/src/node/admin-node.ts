@@ -36,6 +36,7 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
       rpc: clients.bus,
       nodeId: id,
       api: config.admin.api,
+      replayTimeoutMs: config.proxy.inspect.replayTimeout,
       logger: log.child({ subsystem: 'admin' }),
       page: { options: pageOptions(config), logger: log.child({ subsystem: 'page' }) },
     }),

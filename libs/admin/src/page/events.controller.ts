@@ -1,12 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Controller, Get, Inject, type OnModuleDestroy, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse } from '@nestjs/swagger';
+import { Controller, Get, Inject, type OnModuleDestroy, Optional, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiPropertyOptional, ApiServiceUnavailableResponse } from '@nestjs/swagger';
+import { IsOptional } from 'class-validator';
+import { IsEndpointId } from '../dto/endpoint-id.validator';
 import { LiveFeed, type LiveEvent } from './live-feed';
+import { RequestFeed } from './request-feed';
+
+/** `GET /api/v1/events` query. */
+export class EventsQuery {
+  @ApiPropertyOptional({ description: "Only this endpoint's `request` events (traffic inspection).", example: 'my-service' })
+  @IsOptional()
+  @IsEndpointId()
+  endpoint?: string;
+}
 
 /**
  * `GET /api/v1/events`: the status page's live channel, as server-sent events (text/event-stream).
  * First a `hello` event (chart settings and history), then a `snapshot` every
- * `admin.page.refresh_interval` (or a `problem` when the cluster cannot be read).
+ * `admin.page.refresh_interval` (or a `problem` when the cluster cannot be read), and a `request`
+ * for each new or finished capture of traffic inspection (RequestFeed; `?endpoint=` filters them).
  *
  * Server-sent events rather than a WebSocket: the page only listens (actions are ordinary REST
  * calls), SSE is plain HTTP, so admin.auth's bearer check, TLS and proxies apply unchanged, and the
@@ -20,20 +32,24 @@ import { LiveFeed, type LiveEvent } from './live-feed';
 export class EventsController implements OnModuleDestroy {
   private readonly open = new Set<ServerResponse>();
 
-  constructor(@Inject(LiveFeed) private readonly feed: LiveFeed) {}
+  constructor(
+    @Inject(LiveFeed) private readonly feed: LiveFeed,
+    @Optional() @Inject(RequestFeed) private readonly requests?: RequestFeed,
+  ) {}
 
   /** On shutdown, before the HTTP server closes: streams never end on their own, so end them. */
   onModuleDestroy(): void {
     this.feed.stop();
+    this.requests?.stop();
     for (const res of this.open) res.end();
   }
 
   @Get('events')
-  @ApiOperation({ summary: "The status page's live channel: server-sent events hello, then snapshot (or problem) every admin.page.refresh_interval" })
+  @ApiOperation({ summary: "The status page's live channel: server-sent events hello, then snapshot (or problem) every admin.page.refresh_interval, and request for each capture of traffic inspection" })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'An endless text/event-stream; see docs/admin-api.md "The status page" for the events' })
   @ApiServiceUnavailableResponse({ description: 'admin.page.max_streams streams are already open' })
-  events(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+  events(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Query() query: EventsQuery): void {
     const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     const unsubscribe = this.feed.subscribe((event: LiveEvent) => {
       // The previous event is still in the socket's buffer: this reader is behind, skip one.
@@ -54,10 +70,14 @@ export class EventsController implements OnModuleDestroy {
     res.flushHeaders();
     send('hello', this.feed.hello());
     req.socket.setNoDelay(true);
+    const stopRequests = this.requests?.subscribe((summary) => {
+      if (!res.writableNeedDrain) send('request', summary);
+    }, query.endpoint);
     this.open.add(res);
     res.on('close', () => {
       this.open.delete(res);
       unsubscribe();
+      stopRequests?.();
     });
   }
 }

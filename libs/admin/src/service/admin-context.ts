@@ -12,6 +12,8 @@ export interface AdminContext {
   rates: RequestRatesPoller;
   /** Per-node answer timeout (ms; `admin.api.request_timeout`). */
   requestTimeoutMs: number;
+  /** How long a proxy may take over a replay (ms; `proxy.inspect.replay_timeout`). */
+  replayTimeoutMs: number;
 }
 
 export const ADMIN_CONTEXT = Symbol('ADMIN_CONTEXT');

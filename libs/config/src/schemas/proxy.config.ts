@@ -3,6 +3,7 @@ import { DurationOption, IntOption, ListOption, Section, SectionOrBoolean, Strin
 import { AccessLogConfig, applyAccessLogBoolean } from './access-log.config';
 import { AuthConfig } from './auth.config';
 import { HttpConfig } from './http.config';
+import { InspectConfig } from './inspect.config';
 import { TlsConfig } from './tls.config';
 
 /** The proxy port, where clients send requests for an endpoint (Go Piko's `proxy`). */
@@ -66,6 +67,9 @@ of Go Piko before v0.8. Its access-log.* flags set the same log in full.`, apply
 
   @Section(() => TlsConfig)
   tls = new TlsConfig();
+
+  @Section(() => InspectConfig)
+  inspect = new InspectConfig();
 
   @ListOption(`
 Origins allowed to open a TCP connection (/_piko/v1/tcp/:id, a WebSocket)

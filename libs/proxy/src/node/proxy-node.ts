@@ -6,7 +6,9 @@ import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { Replayer, loopbackAddress, serveInspect } from '@piko/inspect';
 import { ProxyServer } from '../proxy-server';
+import { proxyInspector } from './proxy-inspector';
 import { ClusterDialMetrics } from '../relay/cluster-dial-metrics';
 import { serveRequestStats } from '../request-stats-rpc';
 import { ClusterUpstreamDialer } from '../relay/cluster-upstream-dialer';
@@ -49,6 +51,7 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   });
   new RoutingMetrics(registry, routing);
   const relay = new RelayClient(relayClientOptions(config), log.child({ subsystem: 'relay' }), registry);
+  const inspector = proxyInspector(config, id);
   const dialer = new ClusterUpstreamDialer(routing, relay, log.child({ subsystem: 'proxy' }), Math.random, new ClusterDialMetrics(registry), {
     rerouteTimeoutMs: config.proxy.rerouteTimeout,
   });
@@ -56,7 +59,7 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   const app = await NestFactory.create(
     ProxyNodeModule.register({
       ops: { readiness, registry },
-      proxy: { options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth) }, dialer, logger: log, registry },
+      proxy: { options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth), inspector }, dialer, logger: log, registry },
     }),
     { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: opsTls?.serverOptions() },
   );
@@ -81,6 +84,8 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   await registration.start();
   // The admin API's request and error rates come from these counters (over NATS).
   const stopStats = serveRequestStats(clients.bus, id, proxyServer.requestStats);
+  // Traffic inspection's list, detail, replay and switch (libs/inspect/src/inspect-rpc.ts).
+  const stopInspect = serveInspect(clients.bus, id, inspector, new Replayer(inspector, () => loopbackAddress(proxyAddr, proxyTls !== undefined)));
   readiness.markReady();
   log.info('proxy ready', { addr: `${proxyAddr.address}:${proxyAddr.port}` });
 
@@ -95,6 +100,7 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
       await proxyServer.close(deadline);
       await registration.close();
       stopStats();
+      stopInspect();
       await routing.close();
       relay.close();
       await app.close();

@@ -1,0 +1,29 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** `proxy.inspect.*` in the proxy's own terms (see docs/configuration.md). */
+export interface InspectOptions {
+  /** Endpoints captured from the start; `*` captures every endpoint. Empty (the default): none until switched on at run time. */
+  endpoints: readonly string[];
+  /** Exchanges kept per endpoint (the ring). */
+  ringSize: number;
+  /** Body bytes kept per direction of each exchange. */
+  bodyBytes: number;
+  /** Bytes all captures of this proxy may hold together. */
+  maxMemoryBytes: number;
+  /** Header names redacted besides authorization, proxy-authorization, x-piko-authorization, cookie, set-cookie. */
+  redactHeaders: readonly string[];
+  /** Content types (media type, or `type/*`) whose bodies are never kept. */
+  omitContentTypes: readonly string[];
+  /** How long a replay may take, ms (connecting, sending, reading the whole response). */
+  replayTimeoutMs: number;
+  /** This node serves the upstreams too (`piko server`): every exchange's `gateway_node`. */
+  localGateway?: string;
+}
+
+/** What the proxy lends the inspector: its rules for who the client is and which answers it made. */
+export interface InspectHooks {
+  /** The client's address as the proxy judges it (proxy.trusted_proxies). */
+  clientAddress(req: IncomingMessage): string;
+  /** The error Piko answered `res` with itself (502, 504…), if it did. */
+  errorOf(res: ServerResponse): { status: number; cause: string } | undefined;
+}

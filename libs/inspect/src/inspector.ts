@@ -1,0 +1,179 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { BodyCapture } from './body-capture';
+import { CapturedExchange } from './captured-exchange';
+import { ConnectionCapture } from './connection-capture';
+import type { ExchangeKind, InspectStateResponse } from './exchange-record';
+import { ExchangeStore } from './exchange-store';
+import { HttpCapture } from './http-capture';
+import type { InspectHooks, InspectOptions } from './inspect-options';
+import { anyRedacted, redactedHeaderSet, redactHeaders } from './redact-headers';
+
+/** Runtime switches remembered at most (one per endpoint switched through the admin API). */
+export const MAX_RUNTIME_SWITCHES = 10_000;
+
+/** A replay this proxy is sending to itself, waiting for its capture (see Replayer). */
+export interface PendingReplay {
+  originalId: string;
+  done(exchange: CapturedExchange): void;
+}
+
+/**
+ * Traffic inspection on one proxy (issue 11): decides per endpoint whether exchanges are captured
+ * (`proxy.inspect.endpoints`, or switched at run time), and hands the proxy a capture for each
+ * one that is, or null. Null costs one map lookup: when inspection is off nothing is wrapped or
+ * listened to. Captures live in the ExchangeStore (memory only, bounded).
+ */
+export class Inspector {
+  readonly store: ExchangeStore;
+  private readonly configuredAll: boolean;
+  private readonly configured: ReadonlySet<string>;
+  private readonly runtime = new Map<string, boolean>();
+  private readonly redacted: ReadonlySet<string>;
+  private readonly omitTypes: string[];
+  private readonly omitFamilies: string[];
+  /** Replays in flight, by the local port of the loopback connection they come from. */
+  private readonly replays = new Map<number, PendingReplay>();
+  /** Whether any endpoint may be captured (the fast "no" for every request otherwise). */
+  private anyOn: boolean;
+  private seq = 0;
+
+  constructor(
+    readonly nodeId: string,
+    readonly options: InspectOptions,
+    private readonly hooks: InspectHooks,
+  ) {
+    this.store = new ExchangeStore({ ringSize: options.ringSize, maxMemoryBytes: options.maxMemoryBytes });
+    this.configuredAll = options.endpoints.includes('*');
+    this.configured = new Set(options.endpoints);
+    this.redacted = redactedHeaderSet(options.redactHeaders);
+    const types = options.omitContentTypes.map((t) => t.trim().toLowerCase());
+    this.omitTypes = types.filter((t) => !t.endsWith('/*'));
+    this.omitFamilies = types.filter((t) => t.endsWith('/*')).map((t) => t.slice(0, -1));
+    this.anyOn = this.configuredAll || this.configured.size > 0;
+  }
+
+  /** Whether `endpointId`'s exchanges are captured now. */
+  enabled(endpointId: string): boolean {
+    return this.runtime.get(endpointId) ?? (this.configuredAll || this.configured.has(endpointId));
+  }
+
+  state(endpointId: string): InspectStateResponse {
+    return { endpoint_id: endpointId, enabled: this.enabled(endpointId), source: this.runtime.has(endpointId) ? 'runtime' : 'config' };
+  }
+
+  /**
+   * Switches capture for one endpoint at run time (until this proxy restarts). Switching off
+   * forgets the endpoint's captures.
+   * @throws Error when MAX_RUNTIME_SWITCHES endpoints are switched already
+   */
+  setEnabled(endpointId: string, enabled: boolean): InspectStateResponse {
+    if (!this.runtime.has(endpointId) && this.runtime.size >= MAX_RUNTIME_SWITCHES) throw new Error(`at most ${MAX_RUNTIME_SWITCHES} endpoints may be switched at run time`);
+    this.runtime.set(endpointId, enabled);
+    if (!enabled) this.store.clearEndpoint(endpointId);
+    this.anyOn = this.configuredAll || this.configured.size > 0 || [...this.runtime.values()].some(Boolean);
+    return this.state(endpointId);
+  }
+
+  /**
+   * The capture of an HTTP request to `endpointId` (its observer for the forwarder), or null when
+   * the endpoint is not inspected (or the store cannot hold even its head).
+   */
+  http(req: IncomingMessage, res: ServerResponse, endpointId: string): HttpCapture | null {
+    const replay = this.replays.size > 0 ? replayFrom(this.replays, req.socket) : undefined;
+    if (!replay && !(this.anyOn && this.enabled(endpointId))) return null;
+    const exchange = this.newExchange(req, endpointId, 'http', this.requestBody(req));
+    if (replay) exchange.replayOf = replay.originalId;
+    if (!this.store.add(exchange)) {
+      replay?.done(exchange);
+      return null;
+    }
+    const capture = new HttpCapture(exchange, res, {
+      store: this.store,
+      bodyBytes: this.options.bodyBytes,
+      redacted: this.redacted,
+      omitted: (type) => this.omitted(type),
+      errorOf: (r) => this.hooks.errorOf(r),
+      onDone: replay ? (e) => replay.done(e) : undefined,
+    });
+    return capture;
+  }
+
+  /** The capture of a WebSocket (or other) upgrade or a TCP route connection, or null when not inspected. */
+  connection(req: IncomingMessage, endpointId: string, kind: Extract<ExchangeKind, 'websocket' | 'tcp'>): ConnectionCapture | null {
+    if (!(this.anyOn && this.enabled(endpointId))) return null;
+    const exchange = this.newExchange(req, endpointId, kind, null);
+    if (kind === 'tcp') exchange.kind = 'tcp';
+    if (!this.store.add(exchange)) return null;
+    return new ConnectionCapture(exchange, this.store);
+  }
+
+  /**
+   * Marks the loopback connection this proxy opened from local port `port` to its own proxy port
+   * as a replay of `pending.originalId`: its request is captured (whatever the endpoint's switch)
+   * and handed to `pending.done`. Returns the function that forgets it.
+   */
+  expectReplay(port: number, pending: PendingReplay): () => void {
+    this.replays.set(port, pending);
+    return () => {
+      if (this.replays.get(port) === pending) this.replays.delete(port);
+    };
+  }
+
+  /**
+   * Whether `req` comes from a replay this proxy is sending itself (the admin API authorised it;
+   * proxy.auth does not apply, since a replay has no token: the original's was redacted).
+   */
+  isReplay(req: IncomingMessage): boolean {
+    return this.replays.size > 0 && replayFrom(this.replays, req.socket) !== undefined;
+  }
+
+  /** The header names this proxy redacts (lower case). */
+  get redactedHeaders(): ReadonlySet<string> {
+    return this.redacted;
+  }
+
+  private newExchange(req: IncomingMessage, endpointId: string, kind: ExchangeKind, body: BodyCapture | null): CapturedExchange {
+    const tcp = kind === 'tcp';
+    const headers = redactHeaders(req.rawHeaders, this.redacted);
+    const exchange = new CapturedExchange(
+      `${this.nodeId}.${++this.seq}`,
+      endpointId,
+      this.nodeId,
+      kind,
+      Date.now(),
+      this.hooks.clientAddress(req),
+      tcp ? '' : (req.method ?? ''),
+      tcp ? '' : (req.url ?? ''),
+      req.httpVersion,
+      headers,
+      body,
+    );
+    exchange.requestRedacted = anyRedacted(headers, this.redacted);
+    if (this.options.localGateway !== undefined) exchange.gatewayNode = this.options.localGateway;
+    if (body) body.claimFrom((bytes) => this.store.claim(exchange, bytes));
+    return exchange;
+  }
+
+  /** A body capture for the request, if it has a body (RFC 9112 §6.3: Content-Length or Transfer-Encoding). */
+  private requestBody(req: IncomingMessage): BodyCapture | null {
+    const length = req.headers['content-length'];
+    if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return null;
+    return new BodyCapture(this.options.bodyBytes, undefined, this.omitted(req.headers['content-type']) ? 'content_type' : undefined);
+  }
+
+  private omitted(contentType: string | undefined): boolean {
+    if (contentType === undefined || (this.omitTypes.length === 0 && this.omitFamilies.length === 0)) return false;
+    const type = contentType.split(';', 1)[0].trim().toLowerCase();
+    return this.omitTypes.includes(type) || this.omitFamilies.some((family) => type.startsWith(family));
+  }
+}
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/** The replay a connection carries: one from a loopback address and a port a replay is using. */
+function replayFrom(replays: ReadonlyMap<number, PendingReplay>, socket: Socket): PendingReplay | undefined {
+  const address = socket.remoteAddress;
+  if (address === undefined || !LOOPBACK.test(address)) return undefined;
+  return replays.get(socket.remotePort ?? -1);
+}
