@@ -11,12 +11,14 @@ export interface AgentListenerConfig {
   accessLog?: AccessLogOptions;
   /** Milliseconds to wait for the local service's response headers (HTTP) or TCP connect; 0 = none. Default 10000. */
   timeoutMs?: number;
-  /** HTTP: the longest first request line held before `400 request line too long` (bytes). Default 1 MiB. */
+  /** HTTP: the longest request line held before `400 request line too long` (bytes). Default 1 MiB. */
   maxRequestLineBytes?: number;
   /** `max_connections`: service connections at once; beyond it 503 "endpoint busy" (HTTP) or a closed stream (TCP); 0 = none. Default 512. */
   maxConnections?: number;
   /** `http_client.keep_alive_timeout` in ms: TCP keep-alive probes on each connection to the service; 0 = system default. */
   keepAliveMs?: number;
+  /** `http_client.idle_conn_timeout` in ms: a service connection idle between requests this long is closed; 0 = never. */
+  idleConnTimeoutMs?: number;
   /** `listeners[].tls`: how to verify (and authenticate to) an https:// local service. */
   tls?: ConnectionOptions;
 }

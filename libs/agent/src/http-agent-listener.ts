@@ -4,7 +4,7 @@ import type { Listener, Logger, Upstream } from '@piko/client';
 import { AgentAccessLog, type AccessLogOptions } from './access-log';
 import type { AgentMetrics } from './agent-metrics';
 import { followListener, type ListenerStatus } from './agent-status';
-import { spliceHttpStream, type HttpStreamSpliceOptions } from './http-stream-splice';
+import { spliceHttpStream, type HttpStreamSpliceOptions, type SplicedStream } from './http-stream-splice';
 import { parseTargetUrl } from './target-url';
 import { ConnectionLimit } from './connection-limit';
 import { rawHttpResponse } from './raw-http-response';
@@ -26,13 +26,15 @@ export interface HttpAgentListenerOptions {
   accessLog: AccessLogOptions;
   /** Milliseconds to wait for the service's first response byte after the last request byte; 0 = no limit. */
   timeoutMs: number;
-  /** `max_request_line_bytes`: the longest first request line the agent holds (bytes). */
+  /** `max_request_line_bytes`: the longest request line (or request head line) the agent holds (bytes). */
   maxRequestLineBytes: number;
   /** `max_connections`: service connections at once before 503 "endpoint busy"; 0 = no limit. */
   maxConnections: number;
   logger: Logger;
   /** TCP keep-alive probe interval on each service connection, ms; 0 or absent = system default. */
   keepAliveMs?: number;
+  /** `http_client.idle_conn_timeout`: a service connection idle between requests this long (ms) is closed; 0 = never. */
+  idleConnTimeoutMs?: number;
   /** TLS options for an https:// service (CA, client certificate, rejectUnauthorized). */
   tls?: ConnectionOptions;
   /** Go's agent request metrics, when the agent server runs (`server.enabled`). */
@@ -43,14 +45,16 @@ export interface HttpAgentListenerOptions {
 
 /**
  * `piko agent http` for one endpoint: registers the endpoint with Piko and joins every stream
- * Piko opens to a new connection to the configured service (see spliceHttpStream). HTTP is
- * parsed once, by the proxy at the edge; here only the first request and response lines are read.
+ * Piko opens to a connection to the configured service that lives as long as the stream (see
+ * spliceHttpStream). HTTP is parsed once, by the proxy at the edge; here only its framing is read.
  */
 export class HttpAgentListener {
   private readonly logger: Logger;
   private readonly splice: HttpStreamSpliceOptions;
   private listener: Listener | undefined;
   private readonly connections: ConnectionLimit;
+  /** Streams being spliced, to end the idle ones on close() or go-away. */
+  private readonly spliced = new Set<SplicedStream>();
 
   constructor(
     private readonly options: HttpAgentListenerOptions,
@@ -65,7 +69,12 @@ export class HttpAgentListener {
       accessLog: new AgentAccessLog(options.accessLog, options.metrics && { registry: options.metrics, endpoint: options.endpointId }),
       logger: this.logger,
       keepAliveMs: options.keepAliveMs,
+      idleConnTimeoutMs: options.idleConnTimeoutMs,
       tls: options.tls,
+      inFlight: options.metrics && {
+        started: () => options.metrics?.started(options.endpointId),
+        ended: () => options.metrics?.ended(options.endpointId),
+      },
     };
   }
 
@@ -80,24 +89,30 @@ export class HttpAgentListener {
     if (this.options.status) followListener(this.listener, this.options.status);
     this.listener.on('connection', (stream: Duplex) => {
       if (!this.connections.admit(stream)) return answerBusy(stream);
-      const metrics = this.options.metrics;
-      if (metrics) {
-        metrics.started(this.options.endpointId);
-        stream.once('close', () => metrics.ended(this.options.endpointId));
-      }
-      spliceHttpStream(stream, this.splice);
+      const splice = spliceHttpStream(stream, this.splice);
+      this.spliced.add(splice);
+      stream.once('close', () => this.spliced.delete(splice));
     });
+    // Piko is moving this endpoint to a new session (go-away): streams kept open for reuse on the
+    // old one would hold it until the proxy's idle timeout, so the idle ones end now.
+    this.listener.on('reconnecting', () => this.drainStreams());
     this.listener.on('error', (err: Error) => this.logger.error('listener failed', { err: err.message }));
     this.logger.info('forwarding endpoint', { addr: this.options.addr });
   }
 
   /**
    * Graceful: Piko stops sending new streams, in-flight requests (and open WebSockets) run to
-   * completion, then the connection to Piko closes. Each stream carries one request (Piko's
-   * proxy sends `Connection: close`), so there are no idle keep-alive streams to end.
+   * completion, then the connection to Piko closes. Streams the proxy keeps for reuse end now if
+   * idle, or after their current response.
    */
   async close(): Promise<void> {
-    await this.listener?.close();
+    const closing = this.listener?.close();
+    this.drainStreams();
+    await closing;
+  }
+
+  private drainStreams(): void {
+    for (const splice of this.spliced) splice.drain();
   }
 
   /** Drops everything now. */

@@ -29,8 +29,12 @@ export class RequestLine {
     const lf = head.indexOf(LF);
     if (lf === -1) return undefined;
     const length = lf > 0 && head[lf - 1] === 0x0d ? lf - 1 : lf;
-    // latin1 maps each byte to one char and back, so a rewritten line keeps any raw bytes intact.
-    const line = head.toString('latin1', 0, length);
+    return RequestLine.of(head.toString('latin1', 0, length));
+  }
+
+  /** Splits one whole request line (without its line end), e.g. from Http1Framer. */
+  static of(line: string): RequestLine {
+    const length = line.length;
     const first = line.indexOf(' ');
     const last = line.lastIndexOf(' ');
     if (first === -1 || last === first) return new RequestLine(first === -1 ? line : line.slice(0, first), '', '', length);
@@ -44,9 +48,14 @@ export class RequestLine {
    * after the line (headers and body are never touched).
    */
   rewrite(head: Buffer, targetUrl: URL): Buffer {
-    if (!this.target.startsWith('/')) return head;
-    const line = `${this.method} ${joinTargetPath(targetUrl, this.target)} ${this.version}`;
-    return Buffer.concat([Buffer.from(line, 'latin1'), head.subarray(this.length)]);
+    const line = this.rewritten(targetUrl);
+    return line === undefined ? head : Buffer.concat([line, head.subarray(this.length)]);
+  }
+
+  /** This line (without its line end) with the target's prefix, or undefined when it is not origin-form. */
+  rewritten(targetUrl: URL): Buffer | undefined {
+    if (!this.target.startsWith('/')) return undefined;
+    return Buffer.from(`${this.method} ${joinTargetPath(targetUrl, this.target)} ${this.version}`, 'latin1');
   }
 }
 

@@ -65,6 +65,7 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
             maxRequestLineBytes: ln.maxRequestLineBytes ?? DEFAULT_MAX_REQUEST_LINE_BYTES,
             maxConnections: ln.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
             keepAliveMs: ln.keepAliveMs,
+            idleConnTimeoutMs: ln.idleConnTimeoutMs,
             tls: ln.tls,
             metrics: options.metrics,
             status: options.status?.listener(ln.endpointId, 'http', ln.addr),

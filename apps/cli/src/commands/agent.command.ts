@@ -148,6 +148,6 @@ function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig
   ];
 }
 
-function listenerExtras(accessLog: AccessLogConfig, httpClient: HttpClientConfig): Pick<AgentListenerConfig, 'accessLog' | 'keepAliveMs'> {
-  return { accessLog, keepAliveMs: httpClient.keepAliveTimeout };
+function listenerExtras(accessLog: AccessLogConfig, httpClient: HttpClientConfig): Pick<AgentListenerConfig, 'accessLog' | 'keepAliveMs' | 'idleConnTimeoutMs'> {
+  return { accessLog, keepAliveMs: httpClient.keepAliveTimeout, idleConnTimeoutMs: httpClient.idleConnTimeout };
 }
