@@ -236,11 +236,16 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
     const spoofed =
       'X-Forwarded-For: 6.6.6.6\r\nX_Forwarded_For: 6.6.6.7\r\nX-Forwarded_For: 6.6.6.8\r\nX-Forwarded-Proto: https\r\n' +
       'X_Forwarded_Proto: https\r\nX-Forwarded_Host: evil.example\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\n' +
-      'X_Real_IP: 6.6.6.6\r\nX-Piko_Forward: true\r\n';
+      'X_Real_IP: 6.6.6.6\r\nX-Piko_Forward: true\r\n' +
+      // Client-address headers of CDNs and ingresses, which frameworks read as the client's address.
+      'CF-Connecting-IP: 6.6.6.6\r\nCF_Connecting_IP: 6.6.6.9\r\nTrue-Client-IP: 6.6.6.6\r\nX-Client-IP: 6.6.6.6\r\n' +
+      'Fastly-Client-IP: 6.6.6.6\r\nX-Cluster-Client-IP: 6.6.6.6\r\nX-Original-Forwarded-For: 6.6.6.6\r\n';
     const head = `GET /who HTTP/1.1\r\nHost: svc.example\r\n${spoofed}Connection: close\r\n\r\n`;
     /** The names, as received, of the service's header fields that are forwarding headers in some spelling. */
     const forwardingFields = (seen: string): Array<[string, string]> =>
-      headerLines(seen).filter(([name]) => /^(x[-_]forwarded[-_]|forwarded$|x[-_]real[-_]ip$|x[-_]piko[-_])/.test(name));
+      headerLines(seen).filter(([name]) =>
+        /^(x[-_]forwarded[-_]|forwarded$|x[-_]real[-_]ip$|x[-_]piko[-_]|cf[-_]connecting[-_]ip$|true[-_]client[-_]ip$|x[-_]client[-_]ip$|fastly[-_]client[-_]ip$|x[-_]cluster[-_]client[-_]ip$|x[-_]original[-_]forwarded[-_]for$)/.test(name),
+      );
 
     it('by default (trust nobody) every spelling is dropped and replaced from the socket; Go appends to the client\'s and passes the rest', async () => {
       const go = await send(goPort, head);
@@ -248,6 +253,8 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
       // Go's ReverseProxy: the client's X-Forwarded-For appended to, every other spelling forwarded.
       expect(headerValues(go.seen[0], 'x-forwarded-for')).toEqual(['6.6.6.6, 127.0.0.1']);
       expect(headerValues(go.seen[0], 'x_real_ip')).toEqual(['6.6.6.6']);
+      expect(headerValues(go.seen[0], 'cf-connecting-ip')).toEqual(['6.6.6.6']);
+      expect(headerValues(go.seen[0], 'x-original-forwarded-for')).toEqual(['6.6.6.6']);
       expect(forwardingFields(piko.seen[0])).toEqual([
         ['x-forwarded-for', '127.0.0.1'],
         ['x-forwarded-proto', 'http'],
@@ -255,7 +262,7 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
       ]);
     });
 
-    it('from a trusted load balancer: its X-Forwarded-For appended to (as Go), its -Proto, Forwarded and X-Real-IP kept, underscore spellings dropped', async () => {
+    it('from a trusted load balancer: its X-Forwarded-For appended to (as Go), its -Proto, Forwarded, X-Real-IP and CDN client-address headers kept, underscore spellings dropped', async () => {
       const go = await send(goPort, head);
       const piko = await send(trusting.proxyPort, head);
       expect(headerValues(piko.seen[0], 'x-forwarded-for')).toEqual(headerValues(go.seen[0], 'x-forwarded-for'));
@@ -263,6 +270,12 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
         ['x-forwarded-proto', 'https'],
         ['forwarded', 'for=6.6.6.6'],
         ['x-real-ip', '6.6.6.6'],
+        ['cf-connecting-ip', '6.6.6.6'],
+        ['true-client-ip', '6.6.6.6'],
+        ['x-client-ip', '6.6.6.6'],
+        ['fastly-client-ip', '6.6.6.6'],
+        ['x-cluster-client-ip', '6.6.6.6'],
+        ['x-original-forwarded-for', '6.6.6.6'],
         ['x-forwarded-for', '6.6.6.6, 127.0.0.1'],
         ['x-forwarded-host', 'svc.example'],
       ]);

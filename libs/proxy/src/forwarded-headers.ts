@@ -53,15 +53,39 @@ function canonicalName(lowerName: string): string {
   return lowerName.includes('_') ? lowerName.replace(/_/g, '-') : lowerName;
 }
 
+/**
+ * Headers besides `X-Forwarded-*` and `Forwarded` by which CDNs, load balancers and ingresses tell
+ * a service the client's address, and which frameworks read for it (request-ip, Django/Rails
+ * middlewares, nginx's real_ip_header): a client could name any address in them. Canonical spelling
+ * (lower case, `-`). Cloudflare `CF-Connecting-IP(v6)`/`CF-Pseudo-IPv4`, Akamai/Cloudflare
+ * `True-Client-IP`, Fastly `Fastly-Client-IP`, Rackspace/Riverbed `X-Cluster-Client-IP`,
+ * ingress-nginx `X-Original-Forwarded-For`, App Engine `X-Appengine-User-IP`, Envoy
+ * `X-Envoy-External-Address`, Microsoft `X-Originating-IP`, and the generic ones.
+ */
+const CLIENT_ADDRESS_HEADERS = new Set([
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'cf-connecting-ipv6',
+  'cf-pseudo-ipv4',
+  'fastly-client-ip',
+  'x-cluster-client-ip',
+  'x-original-forwarded-for',
+  'x-appengine-user-ip',
+  'x-envoy-external-address',
+  'x-originating-ip',
+  'x-remote-ip',
+  'x-remote-addr',
+  'x-proxyuser-ip',
+  'client-ip',
+  'x-forwarded',
+  'forwarded-for',
+]);
+
 /** Headers that tell a service who the client is or how it connected, in any spelling. */
 function isForwardingHeader(canonical: string): boolean {
-  return (
-    canonical.startsWith('x-forwarded-') ||
-    canonical === 'forwarded' ||
-    canonical === 'x-real-ip' ||
-    canonical === 'x-client-ip' ||
-    canonical === 'true-client-ip'
-  );
+  return canonical.startsWith('x-forwarded-') || canonical === 'forwarded' || CLIENT_ADDRESS_HEADERS.has(canonical);
 }
 
 /**
@@ -73,8 +97,9 @@ function isForwardingHeader(canonical: string): boolean {
  * upstream trailers get through. For an upgrade, `Connection` and `Upgrade` are kept, since the
  * upgrade itself must travel to the upstream.
  *
- * Forwarding headers (`X-Forwarded-*`, `Forwarded`, `X-Real-IP`, `X-Client-IP`,
- * `True-Client-IP`) are dropped in every spelling (`_` for `-`, any case) unless the direct peer
+ * Forwarding headers (`X-Forwarded-*`, `Forwarded`, and the client-address headers of
+ * CLIENT_ADDRESS_HEADERS: `X-Real-IP`, `True-Client-IP`, `CF-Connecting-IP`, `Fastly-Client-IP`,
+ * `X-Cluster-Client-IP`, `X-Original-Forwarded-For`...) are dropped in every spelling (`_` for `-`, any case) unless the direct peer
  * is in `proxy.trusted_proxies`: then those it sent spelled with `-` are kept, its
  * X-Forwarded-For gets the peer's address appended, and its X-Forwarded-Proto/-Host stand
  * (ours are added when it sent none). Underscore spellings are dropped even from a trusted peer:
