@@ -65,6 +65,10 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
     service = new RawUpstream((socket, head) => {
       // Never answered: the proxy's timeout (1 s on the trusting proxy) ends it.
       if (head.startsWith('GET /hang')) return;
+      if (head.startsWith('GET /redirect')) {
+        // An OAuth-style redirect: its Location carries a code and a token.
+        return void socket.end('HTTP/1.1 302 Found\r\nlocation: https://app.example/cb?code=secret-ggg&state=s#access_token=secret-hhh\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+      }
       if (!head.startsWith('GET /slow ')) return void socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
       // A response in two parts, the second a moment later: a response still being written.
       socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\nconnection: close\r\n\r\nhello');
@@ -310,13 +314,19 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
     const logged = (process: ManagedProcess, msg: string, path: string): Promise<LogLine> =>
       waitFor(`${process.name} logs ${msg} ${path}`, async () => lines(process.logs).find((line) => line.msg === msg && line.path === path));
 
-    it('by default a token in the query string appears in no log line of the proxy or the agent: requests, upgrades, absolute-form, refusals', async () => {
+    it('by default a token in the query string appears in no log line of the proxy or the agent: requests, upgrades, absolute-form, refusals, Referer and Location headers', async () => {
       const upgrade = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
-      expect((await send(server.proxyPort, 'GET /q?token=secret-aaa&a=1 HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n')).response.status).toBe(200);
+      const referer = 'Referer: https://app.example/page?token=secret-rrr&a=1\r\n';
+      expect((await send(server.proxyPort, `GET /q?token=secret-aaa&a=1 HTTP/1.1\r\nHost: svc.example\r\n${referer}Connection: close\r\n\r\n`)).response.status).toBe(200);
+      expect((await send(server.proxyPort, 'GET /redirect HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n')).response.status).toBe(302);
       expect((await send(server.proxyPort, `GET /ws?token=secret-bbb HTTP/1.1\r\nHost: svc.example\r\n${upgrade}\r\n`)).response.status).toBe(200);
       expect((await send(server.proxyPort, 'GET http://svc.example/abs?token=secret-ccc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).response.status).toBe(200);
       expect((await send(server.proxyPort, 'GET /two?token=secret-ddd HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n')).response.status).toBe(400);
-      await logged(server.process, 'request', '/q');
+      // The Referer and Location records are there, the URL without its query string and fragment.
+      for (const proc of [server.process, agent]) {
+        expect((await logged(proc, 'request', '/q')).requestHeaders).toMatchObject({ Referer: ['https://app.example/page'] });
+        expect((await logged(proc, 'request', '/redirect')).responseHeaders).toMatchObject({ Location: ['https://app.example/cb'] });
+      }
       await logged(server.process, 'upgrade', '/ws');
       await logged(server.process, 'request', '/abs');
       await logged(server.process, 'request', '/two');
@@ -328,10 +338,15 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
     });
 
     it('with query: redact, the listed parameters show as [REDACTED] in the proxy, the agent and the timeout warning', async () => {
-      expect((await send(trusting.proxyPort, 'GET /q?token=secret-eee&a=1 HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n')).response.status).toBe(200);
+      expect((await send(trusting.proxyPort, 'GET /q?token=secret-eee&a=1 HTTP/1.1\r\nHost: svc.example\r\nReferer: https://app.example/page?token=secret-sss&a=1\r\nConnection: close\r\n\r\n')).response.status).toBe(200);
+      expect((await send(trusting.proxyPort, 'GET /redirect?r=1 HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n')).response.status).toBe(302);
       expect((await send(trusting.proxyPort, 'GET /hang?access_token=secret-fff HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n\r\n')).response.status).toBe(504);
-      await logged(trusting.process, 'request', '/q?token=[REDACTED]&a=1');
-      await logged(trustingAgent, 'request', '/q?token=[REDACTED]&a=1');
+      for (const proc of [trusting.process, trustingAgent]) {
+        expect((await logged(proc, 'request', '/q?token=[REDACTED]&a=1')).requestHeaders).toMatchObject({ Referer: ['https://app.example/page?token=[REDACTED]&a=1'] });
+        expect((await logged(proc, 'request', '/redirect?r=1')).responseHeaders).toMatchObject({
+          Location: ['https://app.example/cb?code=[REDACTED]&state=s#access_token=[REDACTED]'],
+        });
+      }
       await logged(trusting.process, 'request', '/hang?access_token=[REDACTED]');
       await logged(trustingAgent, 'request', '/hang?access_token=[REDACTED]');
       // A warning is not an access-log record: it carries the path only.

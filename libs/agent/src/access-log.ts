@@ -57,8 +57,8 @@ export class AgentAccessLog {
     readonly options: AccessLogOptions = DEFAULT_ACCESS_LOG,
     private readonly metrics?: { registry: AgentMetrics; endpoint: string },
   ) {
-    this.requestHeaders = createHeaderFilter(options.requestHeaders);
-    this.responseHeaders = createHeaderFilter(options.responseHeaders);
+    this.requestHeaders = createHeaderFilter(options.requestHeaders, options);
+    this.responseHeaders = createHeaderFilter(options.responseHeaders, options);
     this.path = createQueryFilter(options);
   }
 

@@ -21,6 +21,7 @@ export { StartupError } from './startup/startup-error';
 export {
   canonicalHeaderName,
   createHeaderFilter,
+  createUrlHeaderFilter,
   isCredentialHeader,
   type HeaderLists,
   type HeaderValue,

@@ -39,8 +39,8 @@ export class ProxyAccessLog {
     private readonly options: AccessLogOptions,
     private readonly logger: Logger,
   ) {
-    this.requestHeaders = createHeaderFilter(options.requestHeaders);
-    this.responseHeaders = createHeaderFilter(options.responseHeaders);
+    this.requestHeaders = createHeaderFilter(options.requestHeaders, options);
+    this.responseHeaders = createHeaderFilter(options.responseHeaders, options);
     this.target = createQueryFilter(options);
   }
 
