@@ -132,6 +132,8 @@ describe('ClusterUpstreamDialer', () => {
     const stream = await accepted(dialer([route(busy, 5), route(live, 1)], () => 0).dial('ep'));
     stream.destroy();
     expect(busy.count(RelayStatus.Busy)).toBe(1);
+    // Not a line at info per BUSY (one per request while a gateway is full): debug only.
+    expect(logger.records.filter((r) => r.msg === 'gateway refused relay stream').map((r) => [r.level, r.fields?.reason])).toEqual([['debug', 'busy']]);
     const gone = await gateway(RelayStatus.NoUpstream);
     await expect(dialer([route(busy), route(gone)]).dial('ep')).rejects.toBeInstanceOf(EndpointBusyError);
   });

@@ -119,7 +119,10 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
         }
         if (result.status === RelayStatus.HttpOnly) httpOnly = true;
         if (result.status === RelayStatus.Busy) busy = true;
-        this.logger.info('gateway refused relay stream', {
+        // BUSY at debug: a gateway at its stream limit answers it to every request while the
+        // limit holds, so a line each would flood; the proxy's rate-limited "endpoint busy"
+        // warning says it when no gateway accepts (and gateways rate-limit their own).
+        this.logger[result.status === RelayStatus.Busy ? 'debug' : 'info']('gateway refused relay stream', {
           endpointId,
           nodeId: route.nodeId,
           relayAddr: route.relayAddr,
