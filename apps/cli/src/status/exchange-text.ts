@@ -1,4 +1,4 @@
-import type { CapturedBody, ExchangeRecord, ExchangeSummary } from './exchange-types';
+import type { CapturedBody, ExchangeRecord, ExchangeSummary } from '@piko/inspect';
 import { bytes } from './render-table';
 
 /**

@@ -4,7 +4,7 @@ import { createParser } from 'eventsource-parser';
 import { stringify as toYaml } from 'yaml';
 import { AdminApiError, type AdminClient } from './admin-client';
 import { REQUEST_COLUMNS, requestRow } from './exchange-text';
-import type { ExchangeListResponse, ExchangeSummary } from './exchange-types';
+import type { ExchangeListResponse, ExchangeSummary } from '@piko/inspect';
 import { alignedLine, columnWidths } from './render-table';
 import { requestQuery } from './request-views';
 import type { StatusOutputStreams } from './run-status';

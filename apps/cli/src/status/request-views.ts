@@ -2,7 +2,7 @@ import type { StatusConfig } from '@piko/config';
 import type { UnreachableNode } from '@piko/admin';
 import type { AdminClient } from './admin-client';
 import { exchangeText, REQUEST_COLUMNS, requestRow } from './exchange-text';
-import type { ExchangeListResponse, ExchangeRecord } from './exchange-types';
+import type { ExchangeListResponse, ExchangeRecord } from '@piko/inspect';
 import { renderTable } from './render-table';
 import type { StatusView } from './status-views';
 

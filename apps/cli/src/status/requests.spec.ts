@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig, StatusConfig } from '@piko/config';
 import { AdminClient } from './admin-client';
 import { bodyLines, exchangeText, terminalSafe } from './exchange-text';
-import type { ExchangeRecord, ExchangeSummary } from './exchange-types';
+import type { ExchangeRecord, ExchangeSummary } from '@piko/inspect';
 import { followRequests, passes } from './follow-requests';
 import { runStatus, type StatusOutputStreams } from './run-status';
 import { type StatusView, statusView } from './status-views';

@@ -1,64 +1,18 @@
 /**
- * The inspection API's records as the page reads them (docs/admin-api.md "Traffic inspection";
- * the contract shared with libs/inspect). Types only.
+ * The inspection API's records as the page reads them: the types libs/inspect defines
+ * (exchange-record.ts, types only, so nothing of the proxy's code enters the bundle), and the
+ * replay's edits as `POST /api/v1/requests/:id/replay` takes them (docs/admin-api.md
+ * "Traffic inspection").
  */
-export interface CapturedBody {
-  /** Total bytes seen on the wire (after de-chunking), even if not kept. */
-  size: number;
-  /** Base64 of the first bytes kept ('' when none were kept). */
-  kept: string;
-  /** size > kept bytes. */
-  truncated: boolean;
-  /** Why nothing was kept, if so. */
-  omitted?: 'content_type' | 'stream';
-}
-
-export interface CapturedHead {
-  /** Raw order, names as sent; redacted values are "[redacted]". */
-  headers: Array<[string, string]>;
-}
-
-export interface ExchangeSummary {
-  id: string;
-  endpoint_id: string;
-  proxy_node: string;
-  gateway_node?: string;
-  kind: 'http' | 'websocket' | 'sse' | 'tcp';
-  started_at: string;
-  client_addr: string;
-  method: string;
-  target: string;
-  status: number;
-  ttfb_ms: number | null;
-  total_ms: number | null;
-  bytes_in: number;
-  bytes_out: number;
-  error?: { status: number; cause: string };
-  replay_of?: string;
-  replayable: boolean;
-}
-
-export interface ExchangeRecord extends ExchangeSummary {
-  http_version: string;
-  request: CapturedHead & { body: CapturedBody };
-  response: (CapturedHead & { body: CapturedBody }) | null;
-}
-
-export interface ExchangeListResponse {
-  requests: ExchangeSummary[];
-  unreachable_nodes: string[];
-}
-
-export interface ReplayResponse {
-  original_id: string;
-  replay: ExchangeRecord;
-}
-
-export interface InspectState {
-  endpoint_id: string;
-  enabled: boolean;
-  source: 'config' | 'runtime';
-}
+export type {
+  CapturedBody,
+  CapturedHead,
+  ExchangeListResponse,
+  ExchangeRecord,
+  ExchangeSummary,
+  InspectStateResponse as InspectState,
+  ReplayResponse,
+} from '@piko/inspect';
 
 /** The edits a replay may carry (absent: as captured). */
 export interface ReplayEdits {
