@@ -86,8 +86,9 @@ describe('rolling restart of every tier under load, 0 failed requests', () => {
   });
 
   it('gateway tier: 2 gateways replaced one at a time; agents reconnecting to a terminating gateway during its shutdown_delay are accepted, then moved', async () => {
-    // Long enough for an agent process to start and register on a loaded machine inside the delay.
-    await start('10s');
+    // Long enough for an agent process to start and register inside the delay on a loaded machine
+    // (at load 35 on 2 cores, node took 8 s to start and 10 s ran out: the connect was refused).
+    await start('20s');
     const gateways = [await cluster.gateway('gateway-1'), await cluster.gateway('gateway-2')];
     const gatewaySvc = await serviceOf((n) => n.port, gateways);
     const proxySvc = await serviceOf((n) => n.port, [await cluster.proxy('proxy-1'), await cluster.proxy('proxy-2')]);

@@ -68,7 +68,8 @@ export async function startAgent(protocol: 'http' | 'tcp', endpointId: string, a
     upstreamUrl,
     ...extraArgs,
   ]);
-  await agent.waitForOutput(/connected|listener ready|registered/i);
+  // 30 s: a node process can take several seconds to start on a loaded 2-core machine.
+  await agent.waitForOutput(/connected|listener ready|registered/i, 30_000);
   return agent;
 }
 
