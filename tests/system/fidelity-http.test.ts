@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ManagedProcess } from '@piko/testing';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
 import { parseResponse, RawUpstream, rawExchange, type RawExchange } from './support/raw-http';
+import { capturedExchanges, inspectArgs, inspectVariant } from './support/inspect-variant';
 
 jest.setTimeout(60_000);
 
@@ -21,7 +22,7 @@ describe('HTTP through the tunnel matches the direct path', () => {
   beforeAll(async () => {
     // A response-head limit below the default (10 MiB) but above Node's own (16 KiB), so both the
     // pass and the refusal can be shown without multi-megabyte heads.
-    server = await startPikoServer(['--proxy.timeout', '20s', '--proxy.http.max-response-header-bytes', '65536']);
+    server = await startPikoServer(['--proxy.timeout', '20s', '--proxy.http.max-response-header-bytes', '65536', ...inspectArgs()]);
   });
 
   afterAll(async () => {
@@ -311,6 +312,13 @@ describe('HTTP through the tunnel matches the direct path', () => {
       await server.process.waitForOutput(/"path":"\/left-early"[^\n]*"status":0,/);
     });
   });
+
+  if (inspectVariant()) {
+    it('(inspection variant) captured the exchanges it forwarded', async () => {
+      const captured = await capturedExchanges(server.adminUrl, 'early-401');
+      expect(captured.filter((e) => e.status === 401).length).toBeGreaterThan(0);
+    });
+  }
 
   /** Waits until a raw service has received `count` request heads besides route checks. */
   async function waitForHeads(service: RawUpstream, count: number): Promise<void> {

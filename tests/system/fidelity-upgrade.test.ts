@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { type ManagedProcess, TestPki, waitFor } from '@piko/testing';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
+import { capturedExchanges, inspectArgs, inspectVariant } from './support/inspect-variant';
 import { RawHttpConnection, type RawResponse } from './support/raw-http-client';
 import { type SeenRequest, UpgradeIgnoringService } from './support/upgrade-ignoring-service';
 
@@ -38,7 +39,7 @@ describe('declined upgrades stay HTTP (piko server + piko agent http, raw socket
     other = new UpgradeIgnoringService('other');
     plainPort = await plain.listen();
     const otherPort = await other.listen();
-    server = await startPikoServer(['--proxy.timeout', '2s']);
+    server = await startPikoServer(['--proxy.timeout', '2s', ...inspectArgs()]);
     agents.push(await startAgent('http', 'plain', String(plainPort), server.upstreamUrl));
     agents.push(await startAgent('http', 'other', String(otherPort), server.upstreamUrl));
     await waitForRoute(server.proxyUrl, 'plain');
@@ -190,6 +191,13 @@ describe('declined upgrades stay HTTP (piko server + piko agent http, raw socket
     expect(second.headers['x-piko-internal']).toBeUndefined();
     expect(plain.seen.map((r) => r.url)).toEqual(['/h2c-first']);
   });
+
+  if (inspectVariant()) {
+    it('(inspection variant) captured the upgrades it forwarded, as connections', async () => {
+      const captured = await capturedExchanges(server.adminUrl, 'plain');
+      expect(captured.some((e) => e.kind === 'websocket')).toBe(true);
+    });
+  }
 });
 
 // The same hand-back on a TLS proxy port: an HTTPS server's HTTP layer takes connections from its
@@ -207,7 +215,7 @@ describe('declined upgrades stay HTTP on a TLS proxy port', () => {
     plain = new UpgradeIgnoringService('plain');
     other = new UpgradeIgnoringService('other');
     const [plainPort, otherPort] = [await plain.listen(), await other.listen()];
-    server = await startPikoServer(['--proxy.tls.cert', cert.cert, '--proxy.tls.key', cert.key]);
+    server = await startPikoServer(['--proxy.tls.cert', cert.cert, '--proxy.tls.key', cert.key, ...inspectArgs()]);
     agents.push(await startAgent('http', 'plain', String(plainPort), server.upstreamUrl));
     agents.push(await startAgent('http', 'other', String(otherPort), server.upstreamUrl));
     await waitFor('both endpoints registered', async () => {

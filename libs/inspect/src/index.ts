@@ -3,6 +3,7 @@ export type { ExchangeObserver } from './exchange-observer';
 export type { InspectHooks, InspectOptions } from './inspect-options';
 export { Inspector, MAX_RUNTIME_SWITCHES } from './inspector';
 export { HttpCapture } from './http-capture';
+export { registerInspectMetrics } from './inspect-metrics';
 export { ConnectionCapture, type ConnectionOutcome } from './connection-capture';
 export { ExchangeStore, type ExchangeChanges, type ExchangeStoreOptions } from './exchange-store';
 export { CapturedExchange } from './captured-exchange';

@@ -15,7 +15,7 @@ import {
 } from '@piko/gateway';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { loopbackAddress, Replayer, serveInspect } from '@piko/inspect';
+import { loopbackAddress, registerInspectMetrics, Replayer, serveInspect } from '@piko/inspect';
 import { ProxyAuth, ProxyServer, proxyInspector, proxyOptions, serveRequestStats } from '@piko/proxy';
 import { advertiseAddr, type ClusterClients, clusterNodesGauge, createClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { clusterLinks } from './cluster-links';
@@ -78,6 +78,7 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
   // Go Piko's piko_cluster_nodes{status}: a combined node's routing table exports it (RoutingMetrics); alone, the in-memory registry.
   // Traffic inspection (proxy.inspect). Alone, this node's own pool serves every exchange.
   const inspector = proxyInspector(config, id, links ? undefined : id);
+  registerInspectMetrics(registry, inspector);
   if (!links) clusterNodesGauge(registry, async () => (await clients.registry.snapshot()).nodes.values());
 
   const app = await NestFactory.create(

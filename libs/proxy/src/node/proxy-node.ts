@@ -6,7 +6,7 @@ import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
-import { Replayer, loopbackAddress, serveInspect } from '@piko/inspect';
+import { loopbackAddress, registerInspectMetrics, Replayer, serveInspect } from '@piko/inspect';
 import { ProxyServer } from '../proxy-server';
 import { proxyInspector } from './proxy-inspector';
 import { ClusterDialMetrics } from '../relay/cluster-dial-metrics';
@@ -52,6 +52,7 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   new RoutingMetrics(registry, routing);
   const relay = new RelayClient(relayClientOptions(config), log.child({ subsystem: 'relay' }), registry);
   const inspector = proxyInspector(config, id);
+  registerInspectMetrics(registry, inspector);
   const dialer = new ClusterUpstreamDialer(routing, relay, log.child({ subsystem: 'proxy' }), Math.random, new ClusterDialMetrics(registry), {
     rerouteTimeoutMs: config.proxy.rerouteTimeout,
   });
