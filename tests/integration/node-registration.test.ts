@@ -56,6 +56,31 @@ describe('NodeRegistration against a real redis-server', () => {
     });
   });
 
+  it('writes a burst of changes in few transactions, ending exactly at the pool counts', async () => {
+    await registration.start();
+    let transactions = 0;
+    const write = registry.setEndpointCounts.bind(registry);
+    registry.setEndpointCounts = (nodeId, counts) => {
+      transactions++;
+      return write(nodeId, counts);
+    };
+    // 2,000 upstreams connect, one event-loop turn each as they would from the network; every
+    // third one leaves again.
+    for (let i = 0; i < 2_000; i++) {
+      source.set(`ep-${i}`, 1);
+      if (i % 3 === 0) source.set(`ep-${i - 1}`, 0);
+      if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const expected = source.counts();
+    await waitFor('every change in Redis', async () => {
+      const counts = await readerCounts();
+      return counts && Object.keys(counts).length === expected.size ? counts : undefined;
+    });
+    expect(new Map(Object.entries((await readerCounts()) ?? {}))).toEqual(expected);
+    // Batched: far fewer transactions than changes (one per turn at most: 41 turns here).
+    expect(transactions).toBeLessThanOrEqual(41);
+  });
+
   it('re-registers everything after Redis restarts empty', async () => {
     source.set('a', 1);
     await registration.start();

@@ -66,6 +66,35 @@ describe('RedisEndpointRegistry against a real redis-server', () => {
     expect(snapshot.endpoints).toEqual(new Map([['svc', new Map([['a', 2]])]]));
   });
 
+  it('setEndpointCounts writes a batch in one MULTI: counts set, zeros deleted, other entries untouched', async () => {
+    const prefix = uniquePrefix('batch');
+    const registry = open(10_000, prefix);
+    await registry.registerNode(gw('a'), new Map([['keep', 1], ['gone', 2]]));
+    const monitor = await raw.monitor();
+    const commands: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args));
+    try {
+      await registry.setEndpointCounts('a', new Map([['new-1', 1], ['new-2', 3], ['gone', 0]]));
+      await waitFor('EXEC seen by MONITOR', async () => (commands.some((c) => c[0].toLowerCase() === 'exec') ? true : undefined));
+    } finally {
+      monitor.disconnect();
+    }
+    const names = commands.map((c) => c[0].toLowerCase()).filter((name) => name !== 'info');
+    expect(names).toEqual(['multi', 'hset', 'hdel', 'exec']);
+    expect(commands.find((c) => c[0].toLowerCase() === 'hset')).toEqual(['hset', `{${prefix}}:node:a:endpoints`, 'new-1', '1', 'new-2', '3']);
+    const snapshot = await registry.snapshot();
+    expect(snapshot.endpoints).toEqual(
+      new Map([
+        ['keep', new Map([['a', 1]])],
+        ['new-1', new Map([['a', 1]])],
+        ['new-2', new Map([['a', 3]])],
+      ]),
+    );
+    await registry.setEndpointCounts('a', new Map([['keep', 0]])); // only deletions: HDEL alone
+    await registry.setEndpointCounts('a', new Map()); // nothing to do: no command at all
+    expect([...(await registry.snapshot()).endpoints.keys()].sort()).toEqual(['new-1', 'new-2']);
+  });
+
   it('uses the documented keys, all under one hash tag', async () => {
     const registry = open(10_000, 'doc-keys');
     await registry.registerNode(gw('a'));

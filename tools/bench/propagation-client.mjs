@@ -4,11 +4,11 @@
 // Redis/NATS clients and timers share nothing with the benchmark's.
 // Usage: node propagation-client.mjs <cluster index.js> <redisUrl> <natsUrl> <samples> <readers>
 // Prints one JSON line: { samples, timeouts, p50Ms, p99Ms, maxMs }.
-import { createRequire } from 'node:module';
+import { loadClusterLib } from './lib/cluster-lib.mjs';
 
 const [clusterIndex, redisUrl, natsUrl, samples, readers] = process.argv.slice(2);
 // tsc emits CommonJS; require it rather than rely on ESM's guess at its named exports.
-const { measureRedisNatsPropagation } = createRequire(import.meta.url)(clusterIndex);
+const { measureRedisNatsPropagation } = loadClusterLib(clusterIndex);
 
 measureRedisNatsPropagation({ redisUrl, natsServers: natsUrl, samples: Number(samples), readers: Number(readers) }).then(
   (result) => {

@@ -19,6 +19,12 @@ export interface EndpointRegistry extends ConnectionStatusSource {
   setNodeState(nodeId: string, state: NodeState): Promise<void>;
   /** Sets the node's upstream count for an endpoint; 0 deletes the entry. */
   setEndpointCount(nodeId: string, endpointId: string, count: number): Promise<void>;
+  /**
+   * Sets several of the node's endpoint counts (endpoint ID → count; 0 deletes the entry) in one
+   * transaction, one round trip: how a gateway writes the changes of one event-loop turn (see
+   * NodeRegistration). Entries not named are left as they are.
+   */
+  setEndpointCounts(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void>;
   /** Atomically replaces all of the node's endpoint entries (used after Redis comes back). */
   replaceEndpoints(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void>;
   /** Graceful leave: deletes the lease and all the node's entries now. */

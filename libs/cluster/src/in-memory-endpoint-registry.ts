@@ -66,6 +66,15 @@ export class InMemoryEndpointRegistry extends EventEmitter implements EndpointRe
     else endpoints.delete(endpointId);
   }
 
+  async setEndpointCounts(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void> {
+    this.assertOpen();
+    const endpoints = this.endpointsOf(nodeId);
+    for (const [endpointId, count] of counts) {
+      if (count > 0) endpoints.set(endpointId, count);
+      else endpoints.delete(endpointId);
+    }
+  }
+
   async replaceEndpoints(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void> {
     this.assertOpen();
     const endpoints = this.endpointsOf(nodeId);

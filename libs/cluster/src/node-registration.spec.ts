@@ -47,7 +47,9 @@ describe('NodeRegistration', () => {
   it('writes each change and publishes it with the next seq', async () => {
     await registration.start();
     source.set('svc', 1);
+    await tick();
     source.set('svc', 0);
+    await tick();
     source.set('other', 3);
     await tick();
     expect(events.slice(1)).toEqual([
@@ -56,6 +58,77 @@ describe('NodeRegistration', () => {
       { type: 'endpoint', nodeId: 'gw-1', seq: 4, endpointId: 'other', count: 3 },
     ]);
     expect((await registry.snapshot()).endpoints).toEqual(new Map([['other', new Map([['gw-1', 3]])]]));
+  });
+
+  it('writes the changes of one event-loop turn in one registry call, the latest count per endpoint', async () => {
+    await registration.start();
+    const batches: Array<Map<string, number>> = [];
+    const write = registry.setEndpointCounts.bind(registry);
+    registry.setEndpointCounts = (nodeId, counts) => {
+      batches.push(new Map(counts));
+      return write(nodeId, counts);
+    };
+    source.set('a', 1);
+    source.set('b', 2);
+    source.set('a', 0); // connected and gone in the same turn: only the last count is written
+    source.set('c', 1);
+    expect(batches).toEqual([]); // nothing before the turn ends
+    await tick();
+    expect(batches).toEqual([new Map([['a', 0], ['b', 2], ['c', 1]])]);
+    expect(events.slice(1)).toEqual([
+      { type: 'endpoint', nodeId: 'gw-1', seq: 2, endpointId: 'a', count: 0 },
+      { type: 'endpoint', nodeId: 'gw-1', seq: 3, endpointId: 'b', count: 2 },
+      { type: 'endpoint', nodeId: 'gw-1', seq: 4, endpointId: 'c', count: 1 },
+    ]);
+    expect((await registry.snapshot()).endpoints).toEqual(new Map([['b', new Map([['gw-1', 2]])], ['c', new Map([['gw-1', 1]])]]));
+  });
+
+  it('while a batch is being written, queues what comes next and sends it as one batch when the write settles', async () => {
+    await registration.start();
+    const batches: Array<Map<string, number>> = [];
+    const write = registry.setEndpointCounts.bind(registry);
+    registry.setEndpointCounts = (nodeId, counts) => {
+      batches.push(new Map(counts));
+      return write(nodeId, counts);
+    };
+    let release!: () => void;
+    registry.hold = new Promise((resolve) => (release = resolve));
+    source.set('a', 1);
+    await tick();
+    source.set('b', 1);
+    await tick();
+    source.set('c', 1);
+    await tick();
+    expect(batches).toEqual([new Map([['a', 1]])]); // b and c wait for a's write
+    expect(events.slice(1).map((e) => e.type === 'endpoint' && e.endpointId)).toEqual(['a']);
+    registry.hold = undefined;
+    release();
+    await tick();
+    await tick();
+    expect(batches).toEqual([new Map([['a', 1]]), new Map([['b', 1], ['c', 1]])]);
+    expect(events.slice(1).map((e) => e.seq)).toEqual([2, 3, 4]);
+    expect((await registry.snapshot()).endpoints.size).toBe(3);
+  });
+
+  it('does not hold changes behind a write when the registry is down: they are published at once', async () => {
+    await registration.start();
+    registry.hold = new Promise(() => undefined); // a write that never settles
+    source.set('a', 1);
+    await tick();
+    registry.down = true;
+    source.set('b', 1);
+    await tick();
+    expect(events.slice(1).map((e) => e.type === 'endpoint' && e.endpointId)).toEqual(['a', 'b']);
+    registry.hold = undefined;
+  });
+
+  it('drops changes still queued when it closes: nothing is written after the node was removed', async () => {
+    await registration.start();
+    source.set('late', 1);
+    await registration.close();
+    await tick();
+    expect((await registry.snapshot()).endpoints.size).toBe(0);
+    expect(events.some((e) => e.type === 'endpoint')).toBe(false);
   });
 
   it('re-registers everything when the lease had expired', async () => {

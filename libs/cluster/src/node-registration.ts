@@ -31,6 +31,9 @@ export interface NodeRegistrationOptions {
  * Redis trouble never reaches the caller: every failure is logged and marks the registration
  * dirty, and the next heartbeat re-registers the node and replaces all its entries at once.
  *
+ * Endpoint count changes are batched (see handleChange): one registry transaction
+ * (setEndpointCounts) and one event per endpoint, published together, per batch.
+ *
  * Events: 'registered' (the node and all its entries were written), 'propagated' (ms: an
  * endpoint count change reached both the registry and the bus, that long after it happened),
  * 'publishFailed' (a bus event was lost; readers resync on the seq gap).
@@ -50,6 +53,11 @@ export class NodeRegistration extends EventEmitter {
   private publishFailing = false;
   private timer: NodeJS.Timeout | undefined;
   private tickInFlight: Promise<void> | undefined;
+  /** Count changes of this event-loop turn, by endpoint, with when the first of them happened (performance.now()). */
+  private pending = new Map<string, { count: number; since: number }>();
+  private flushTimer: NodeJS.Immediate | undefined;
+  /** The last batch's registry write, until it settles. */
+  private writeInFlight: Promise<void> | undefined;
   private registryStatus: ConnectionStatus;
   private readonly onChange = (endpointId: string, count: number): void => this.handleChange(endpointId, count);
   private readonly onRegistryStatus = (status: ConnectionStatus): void => this.handleRegistryStatus(status);
@@ -104,6 +112,10 @@ export class NodeRegistration extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
+    // Changes not yet written are moot: removeNode deletes every entry (and a write after it would
+    // leave an endpoints hash no lease or sweep would ever remove).
+    clearImmediate(this.flushTimer);
+    this.pending.clear();
     this.source.off('change', this.onChange);
     this.registry.off('status', this.onRegistryStatus);
     await this.tickInFlight;
@@ -115,28 +127,65 @@ export class NodeRegistration extends EventEmitter {
     this.publishNode('leave');
   }
 
+  /**
+   * Queues the change for the next batch (flush). A batch goes out on the next event-loop turn, or,
+   * while the previous batch's registry write is still in flight, as soon as that write settles
+   * (group commit): under churn one Redis MULTI and one NATS socket write carry every change that
+   * came in during a round trip, instead of two writes per registration, and a quiet gateway still
+   * sends a lone change at once. Only an endpoint's latest count is sent (a connect and a
+   * disconnect in the same batch leave the entry as it was).
+   */
   private handleChange(endpointId: string, count: number): void {
     if (this.closed) return;
+    const queued = this.pending.get(endpointId);
+    this.pending.set(endpointId, { count, since: queued?.since ?? performance.now() });
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.pending.size === 0 || this.closed) return;
+    this.flushTimer = setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    if (this.closed || this.pending.size === 0) return;
+    // One write in flight at a time while Redis is up; when it is not, waiting would only hold the
+    // bus events back (readers apply them to gateways they know), so the batch goes out now.
+    if (this.writeInFlight && this.registryStatus === 'connected') return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const counts = new Map<string, number>();
+    for (const [endpointId, { count }] of batch) counts.set(endpointId, count);
     // The Redis write is issued first (not awaited: the client keeps per-connection order), so a
-    // proxy that resyncs because of the event usually already finds the write.
-    const started = performance.now();
-    const written = this.registry.setEndpointCount(this.node.id, endpointId, count).then(
+    // proxy that resyncs because of an event usually already finds the write.
+    const written = this.registry.setEndpointCounts(this.node.id, counts).then(
       () => true,
       (err: unknown) => {
         this.markDirty('endpoint update failed', err);
         return false;
       },
     );
-    const published = this.publish({ type: 'endpoint', nodeId: this.node.id, seq: ++this.seqCounter, endpointId, count });
-    // Both acknowledged: the change is in the registry and on the bus (for /metrics; see the events above).
-    void Promise.all([written, published]).then(([ok, sent]) => {
-      if (ok && sent) this.emit('propagated', performance.now() - started);
-    });
+    const inFlight = (this.writeInFlight = written.then(() => {
+      if (this.writeInFlight === inFlight) this.writeInFlight = undefined;
+      this.scheduleFlush();
+    }));
+    // One event per endpoint, as before (readers of any version apply them); published in the
+    // same tick, the NATS client sends them in one socket write.
+    for (const [endpointId, { count, since }] of batch) {
+      const published = this.publish({ type: 'endpoint', nodeId: this.node.id, seq: ++this.seqCounter, endpointId, count });
+      // Both acknowledged: the change is in the registry and on the bus (for /metrics; see the events above).
+      void Promise.all([written, published]).then(([ok, sent]) => {
+        if (ok && sent) this.emit('propagated', performance.now() - since);
+      });
+    }
   }
 
   private handleRegistryStatus(status: ConnectionStatus): void {
     const was = this.registryStatus;
     this.registryStatus = status;
+    // Changes held behind a write to a registry that just went away go out now (see flush).
+    if (status !== 'connected') this.scheduleFlush();
     if (status !== 'connected' || was === 'connected' || this.closed) return;
     // Redis is back, possibly empty (restarted without persistence) or having missed writes.
     // If we still think we are registered, the next heartbeat is up to a full interval away:

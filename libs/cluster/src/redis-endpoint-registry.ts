@@ -110,6 +110,26 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
     });
   }
 
+  async setEndpointCounts(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void> {
+    this.assertOpen();
+    if (counts.size === 0) return;
+    return this.run(async () => {
+      const key = this.keys.endpoints(nodeId);
+      const set: string[] = [];
+      const deleted: string[] = [];
+      for (const [endpointId, count] of counts) {
+        if (count > 0) set.push(endpointId, String(count));
+        else deleted.push(endpointId);
+      }
+      // One MULTI (HSET of every count > 0, HDEL of every 0): one write and one reply for the batch,
+      // and a reader never sees half of it.
+      const multi = this.client.multi();
+      if (set.length > 0) multi.hset(key, ...set);
+      if (deleted.length > 0) multi.hdel(key, ...deleted);
+      await exec(await multi.exec());
+    });
+  }
+
   async replaceEndpoints(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void> {
     this.assertOpen();
     return this.run(async () => {

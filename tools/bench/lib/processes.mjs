@@ -252,6 +252,21 @@ export function readRss(pid) {
   }
 }
 
+/** CPU time `pid` has used (user + system), in ms, from /proc/<pid>/stat; null if it is gone. */
+export function readCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from field 3 on: utime is 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** Every live descendant of `pid` (children, grandchildren...), from /proc. */
 export function descendants(pid) {
   const parentOf = new Map();

@@ -47,6 +47,9 @@ export class FlakyRegistry extends EventEmitter implements EndpointRegistry {
   setEndpointCount(nodeId: string, endpointId: string, count: number): Promise<void> {
     return this.call(() => this.inner.setEndpointCount(nodeId, endpointId, count));
   }
+  setEndpointCounts(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void> {
+    return this.call(() => this.inner.setEndpointCounts(nodeId, counts));
+  }
   replaceEndpoints(nodeId: string, counts: ReadonlyMap<string, number>): Promise<void> {
     return this.call(() => this.inner.replaceEndpoints(nodeId, counts));
   }

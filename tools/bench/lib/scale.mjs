@@ -1,0 +1,190 @@
+// Scale suites (issue 9, "Scale"):
+//  churn — registrations/s through a cluster: Redis + NATS + 2 gateways + 2 proxies; churn-client.mjs
+//    opens upstream sessions (one new endpoint each) at a fixed rate over both gateways and closes
+//    each after its lifetime; routing-watch.mjs holds RoutingTables (a proxy's routing code) on the
+//    same Redis and NATS and records when each endpoint became routable. Figures: offered and
+//    achieved rate, propagation (gateway accepted the session → routable in every watched table)
+//    p50/p99/max, and whether the real proxies' tables hold exactly the live endpoints at the end.
+//  sessions — 10,000 upstreams / endpoints on one gateway: Redis + NATS + 1 gateway + 1 proxy; an
+//    idle-client.mjs session per endpoint; memory per session in the gateway and per endpoint in the
+//    proxy (GC'd through the inspector); every endpoint requested once through the proxy.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { startPikoGateway, startPikoProxy } from './cluster.mjs';
+import { startNats, startRedis } from './services.mjs';
+import { freePort, httpGet, log, readCpuMs, readRss, sleep } from './processes.mjs';
+import { connectInspector } from './inspector.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CHURN_CLIENT = join(HERE, '..', 'churn-client.mjs');
+const ROUTING_WATCH = join(HERE, '..', 'routing-watch.mjs');
+const IDLE_CLIENT = join(HERE, '..', 'idle-client.mjs');
+const ROUTE_CHECK = join(HERE, '..', 'route-check.mjs');
+
+function percentile(values, p) {
+  if (!values.length) return null;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function clusterIndex(root) {
+  const file = join(root, 'dist/out-tsc/libs/cluster/src/index.js');
+  if (!existsSync(file)) throw new Error(`cluster library build missing: ${file} (run \`npm run build\`)`);
+  return file;
+}
+
+/** A metric's value (first sample, any labels) from a node's /metrics, or null. */
+export async function metric(opsPort, name) {
+  const res = await httpGet(`http://127.0.0.1:${opsPort}/metrics`);
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+(\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?)`, 'm').exec(res.body);
+  return m ? Number(m[1]) : null;
+}
+
+/** Starts Redis, NATS, gateways and proxies (per-node node options: `nodeOptionsFor(kind, i)`). */
+async function startCluster({ registry, root, gateways, proxies, nodeOptionsFor = () => '', prefix }) {
+  const started = [];
+  const stop = async () => {
+    for (const handle of started.reverse()) await registry.stop(handle, 10000);
+  };
+  try {
+    const redis = await startRedis({ registry, name: `${prefix}-redis` });
+    started.push(redis.handle);
+    const nats = await startNats({ registry, name: `${prefix}-nats` });
+    started.push(nats.handle);
+    const common = { registry, root, redisUrl: redis.url, natsUrl: nats.url };
+    const gws = [];
+    for (let i = 0; i < gateways; i++) {
+      const gw = await startPikoGateway({ ...common, nodeOptions: nodeOptionsFor('gateway', i), name: `${prefix}-gateway-${i + 1}` });
+      started.push(gw.handle);
+      gws.push(gw);
+    }
+    const pxs = [];
+    for (let i = 0; i < proxies; i++) {
+      const px = await startPikoProxy({ ...common, nodeOptions: nodeOptionsFor('proxy', i), name: `${prefix}-proxy-${i + 1}` });
+      started.push(px.handle);
+      pxs.push(px);
+    }
+    const processes = [
+      { name: 'redis', pid: redis.handle.pid },
+      { name: 'nats', pid: nats.handle.pid },
+      ...gws.map((g) => ({ name: g.name, pid: g.handle.pid })),
+      ...pxs.map((p) => ({ name: p.name, pid: p.handle.pid })),
+    ];
+    return { redis, nats, gateways: gws, proxies: pxs, processes, failed: () => Promise.race(started.map((h) => registry.failOnExit(h))), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Redis INFO memory's used_memory (bytes), via redis-cli. */
+async function redisUsedMemory(redisUrl) {
+  const { execFileSync } = await import('node:child_process');
+  const port = new URL(redisUrl).port;
+  const out = execFileSync('redis-cli', ['-p', port, 'info', 'memory'], { encoding: 'utf8' });
+  return Number(/^used_memory:(\d+)/m.exec(out)[1]);
+}
+
+/**
+ * The churn suite. Returns { rate, durationMs, lifetimeMs, client: {...}, propagation: {p50Ms, p99Ms,
+ * maxMs, samples, notSeen}, openToRoutable: {...}, proxies: [{endpoints, expected, seqGaps, resyncs, events}], watch }.
+ */
+export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = '', rate, durationMs, lifetimeMs, readers = 2 }) {
+  const tmp = mkdtempSync(join(os.tmpdir(), 'piko-churn-'));
+  const cluster = await startCluster({ registry, root: pikoRoot, gateways: 2, proxies: 2, prefix: 'churn', nodeOptionsFor: () => nodeOptions });
+  try {
+    const run = Math.random().toString(16).slice(2, 8);
+    const prefix = `churn-${run}-`;
+    const total = Math.round((rate * durationMs) / 1000);
+    const seenFile = join(tmp, 'seen.json');
+    const timesFile = join(tmp, 'times.json');
+    let watchReady;
+    let watchDone;
+    const ready = new Promise((r) => (watchReady = r));
+    const done = new Promise((r) => (watchDone = r));
+    const watch = registry.spawn('routing-watch', process.execPath, [ROUTING_WATCH, clusterIndex(root), cluster.redis.url, cluster.nats.url, String(readers), prefix, String(total), String(durationMs + lifetimeMs + 30000), seenFile], {
+      onStdoutLine: (line) => {
+        const msg = JSON.parse(line);
+        if (msg.event === 'ready') watchReady();
+        if (msg.event === 'done') watchDone(msg);
+      },
+    });
+    await Promise.race([ready, registry.failOnExit(watch), cluster.failed()]);
+    const cpuBefore = cluster.processes.map((p) => readCpuMs(p.pid));
+    const urls = cluster.gateways.map((g) => `ws://127.0.0.1:${g.upstreamPort}/piko/v1/upstream/`).join(',');
+    log(`churn: ${rate}/s for ${durationMs / 1000}s, each session ${lifetimeMs / 1000}s, over ${cluster.gateways.length} gateways`);
+    let clientResult = null;
+    const client = registry.spawn('churn-client', process.execPath, [CHURN_CLIENT, urls, String(rate), String(durationMs), String(lifetimeMs), prefix, timesFile], {
+      onStdoutLine: (line) => (clientResult = JSON.parse(line)),
+    });
+    // Sample the real proxies' tables while the churn runs: they must keep up, not just the watcher.
+    const proxyPeaks = cluster.proxies.map(() => ({ maxEndpoints: 0 }));
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        for (const [i, p] of cluster.proxies.entries()) proxyPeaks[i].maxEndpoints = Math.max(proxyPeaks[i].maxEndpoints, (await metric(p.opsPort, 'piko_routing_endpoints').catch(() => 0)) ?? 0);
+        await sleep(500);
+      }
+    })();
+    const clientPid = client.pid;
+    let clientCpuMs = null;
+    const clientCpuPoll = setInterval(() => (clientCpuMs = readCpuMs(clientPid) ?? clientCpuMs), 200);
+    await Promise.race([client.exited, cluster.failed()]);
+    clearInterval(clientCpuPoll);
+    // CPU each process used while the churn ran (ms), and per registration the gateways accepted.
+    const cpuMs = Object.fromEntries(cluster.processes.map((p, i) => [p.name, readCpuMs(p.pid) - cpuBefore[i]]));
+    cpuMs['churn-client (until its last read)'] = clientCpuMs;
+    await client.stdoutDone;
+    sampling = false;
+    await sampler;
+    registry.stop(watch);
+    const watchResult = await Promise.race([done, registry.failOnExit(watch)]);
+    await watch.exited;
+    // Every session has closed now: each proxy's table must be empty of churn endpoints again, and
+    // the gateways hold none.
+    await sleep(1000);
+    const proxies = [];
+    for (const p of cluster.proxies) {
+      proxies.push({
+        endpointsAfter: await metric(p.opsPort, 'piko_routing_endpoints'),
+        events: await metric(p.opsPort, 'piko_routing_events_total'),
+        seqGaps: await metric(p.opsPort, 'piko_routing_seq_gaps_total'),
+        resyncs: await metric(p.opsPort, 'piko_routing_resyncs_total'),
+      });
+    }
+    proxies.forEach((p, i) => (p.maxEndpoints = proxyPeaks[i].maxEndpoints));
+    const gateways = [];
+    for (const g of cluster.gateways) gateways.push({ endpointsAfter: await metric(g.opsPort, 'piko_upstreams_registered_endpoints'), connects: await metric(g.opsPort, 'piko_upstreams_connects_total') });
+
+    const times = JSON.parse(readFileSync(timesFile, 'utf8'));
+    const seen = JSON.parse(readFileSync(seenFile, 'utf8'));
+    const fromOpen = [];
+    const fromSent = [];
+    const tcpConnect = [];
+    const upgrade = [];
+    let notSeen = 0;
+    for (const [i, sentAt, openAt, connectedAt] of times) {
+      if (connectedAt !== null) tcpConnect.push(connectedAt - sentAt);
+      if (openAt === null) continue;
+      upgrade.push(openAt - connectedAt);
+      const at = seen[i].slice(1);
+      if (at.some((t) => t === null)) {
+        notSeen++;
+        continue;
+      }
+      const all = Math.max(...at);
+      fromOpen.push(Math.max(0, all - openAt));
+      fromSent.push(all - sentAt);
+    }
+    const summary = (values) => ({ samples: values.length, p50Ms: percentile(values, 50), p99Ms: percentile(values, 99), maxMs: percentile(values, 100) });
+    const registrations = gateways.reduce((n, g) => n + (g.connects ?? 0), 0);
+    const cpuPerRegistrationMs = Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, ms === null || !registrations ? null : ms / registrations]));
+    return { rate, durationMs, lifetimeMs, readers, registrations, cpuMs, cpuPerRegistrationMs, client: clientResult, propagation: { ...summary(fromOpen), notSeen }, sentToRoutable: summary(fromSent), tcpConnect: summary(tcpConnect), upgrade: summary(upgrade), proxies, gateways, watch: watchResult };
+  } finally {
+    await cluster.stop();
+    if (!process.env.BENCH_KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
+  }
+}
