@@ -18,6 +18,8 @@ import { startClusterTunnel } from './lib/cluster.mjs';
 import { runPropagation } from './lib/propagation.mjs';
 import { runFailover } from './lib/failover.mjs';
 import { runTcp } from './lib/tcp.mjs';
+import { runChurn, runScaleSessions } from './lib/scale.mjs';
+import { churnTable, scaleTable, scaleTargets } from './lib/scale-report.mjs';
 import * as report from './lib/report.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -60,7 +62,7 @@ const BASELINES = ['direct', 'ssh', 'node-2hop'];
 
 /** Suites run per path, in this order, while the path is up; the others run on their own afterwards. */
 const PATH_SUITES = ['throughput', 'large'];
-const ALL_SUITES = [...PATH_SUITES, 'idle', 'propagation', 'failover', 'tcp'];
+const ALL_SUITES = [...PATH_SUITES, 'idle', 'propagation', 'failover', 'tcp', 'scale', 'churn'];
 
 function parseBytes(text) {
   const m = /^(\d+(?:\.\d+)?)\s*(b|k|kib|m|mib|g|gib)?$/i.exec(text.trim());
@@ -110,6 +112,10 @@ function parseOptions(argv, env) {
     tcpSeconds: parseDuration(env.BENCH_TCP_DURATION ?? (quick ? '2s' : '5s'), 'BENCH_TCP_DURATION').ms / 1000,
     redisRequests: Number(env.BENCH_REDIS_REQUESTS ?? (quick ? 10000 : 50000)),
     pikoNodeOptions: env.BENCH_PIKO_NODE_OPTIONS ?? '',
+    scaleSessions: Number(env.BENCH_SCALE_SESSIONS ?? (quick ? 1000 : 10000)),
+    churnRate: Number(env.BENCH_CHURN_RATE ?? (quick ? 500 : 2000)),
+    churnDurationMs: parseDuration(env.BENCH_CHURN_DURATION ?? (quick ? '5s' : '60s'), 'BENCH_CHURN_DURATION').ms,
+    churnLifetimeMs: parseDuration(env.BENCH_CHURN_LIFETIME ?? (quick ? '2s' : '5s'), 'BENCH_CHURN_LIFETIME').ms,
     out: env.BENCH_OUT ?? join(ROOT, 'dist/bench/results.json'),
   };
   if (opts.connections.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`BENCH_CONNECTIONS must be positive integers, got "${env.BENCH_CONNECTIONS}"`);
@@ -223,6 +229,12 @@ function printSummary(results) {
   if (results.options.suites.includes('tcp')) {
     out.push('', `-- Raw TCP: piko agent tcp + piko forward tcp on piko server, vs direct and ssh -L --`, report.tcpTable(results.tcp));
   }
+  if (results.options.suites.includes('scale')) {
+    out.push('', `-- Scale: ${results.options.scaleSessions} upstreams / endpoints on one gateway, 1 proxy, Redis + NATS --`, scaleTable(results.scale));
+  }
+  if (results.options.suites.includes('churn')) {
+    out.push('', '-- Registration churn: 2 gateways, 2 proxies, Redis + NATS --', churnTable(results.churn));
+  }
   out.push('', '-- Targets --', report.targetsTable(results.targets));
   if (results.failures.length) out.push('', 'Could not run:', ...results.failures.map((f) => `  - ${f}`));
   out.push('', `results: ${results.out}`, '');
@@ -279,6 +291,8 @@ async function main() {
     const standalone = {
       propagation: () => runPropagation({ registry, root: ROOT, nodeOptions: opts.pikoNodeOptions, upstreamPort: ctx.upstreamPort, samples: opts.propagationSamples, e2eSamples: opts.propagationE2eSamples }),
       failover: () => runFailover({ registry, root: ROOT, nodeOptions: opts.pikoNodeOptions, upstreamPort: ctx.upstreamPort, beforeMs: opts.failoverBeforeMs, afterMs: opts.failoverAfterMs }),
+      scale: () => runScaleSessions({ registry, root: ROOT, nodeOptions: opts.pikoNodeOptions, sessions: opts.scaleSessions }),
+      churn: () => runChurn({ registry, root: ROOT, nodeOptions: opts.pikoNodeOptions, rate: opts.churnRate, durationMs: opts.churnDurationMs, lifetimeMs: opts.churnLifetimeMs }),
       tcp: () => runTcp({ registry, root: ROOT, tmpDir, nodeOptions: opts.pikoNodeOptions, seconds: opts.tcpSeconds, redisRequests: opts.redisRequests }),
     };
     for (const [suite, run] of Object.entries(standalone)) {
@@ -298,7 +312,7 @@ async function main() {
     await cleanup();
   }
   results.ratios = report.computeRatios(results, BASELINES);
-  results.targets = report.evaluateTargets(results);
+  results.targets = [...report.evaluateTargets(results), ...scaleTargets(results)];
   results.failures = ctx.failures;
   results.finishedAt = new Date().toISOString();
   results.out = opts.out;

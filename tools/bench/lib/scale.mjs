@@ -10,6 +10,7 @@
 //    proxy (GC'd through the inspector); every endpoint requested once through the proxy.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+// os.loadavg() is reported with every figure: the machine is shared.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
@@ -166,7 +167,11 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     const tcpConnect = [];
     const upgrade = [];
     let notSeen = 0;
+    let firstSent = Infinity;
+    let lastOpen = -Infinity;
     for (const [i, sentAt, openAt, connectedAt] of times) {
+      firstSent = Math.min(firstSent, sentAt);
+      if (openAt !== null) lastOpen = Math.max(lastOpen, openAt);
       if (connectedAt !== null) tcpConnect.push(connectedAt - sentAt);
       if (openAt === null) continue;
       upgrade.push(openAt - connectedAt);
@@ -182,9 +187,135 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     const summary = (values) => ({ samples: values.length, p50Ms: percentile(values, 50), p99Ms: percentile(values, 99), maxMs: percentile(values, 100) });
     const registrations = gateways.reduce((n, g) => n + (g.connects ?? 0), 0);
     const cpuPerRegistrationMs = Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, ms === null || !registrations ? null : ms / registrations]));
-    return { rate, durationMs, lifetimeMs, readers, registrations, cpuMs, cpuPerRegistrationMs, client: clientResult, propagation: { ...summary(fromOpen), notSeen }, sentToRoutable: summary(fromSent), tcpConnect: summary(tcpConnect), upgrade: summary(upgrade), proxies, gateways, watch: watchResult };
+    // Accepted per second: upgrades completed, over the span from the first connect() to the last 101.
+    const upgraded = times.filter((t) => t[2] !== null).length;
+    const acceptedPerSecond = upgraded > 0 ? upgraded / ((lastOpen - firstSent) / 1000) : 0;
+    return { loadavg: os.loadavg(), rate, durationMs, lifetimeMs, readers, registrations, acceptedPerSecond, cpuMs, cpuPerRegistrationMs, client: clientResult, propagation: { ...summary(fromOpen), notSeen }, sentToRoutable: summary(fromSent), tcpConnect: summary(tcpConnect), upgrade: summary(upgrade), proxies, gateways, watch: watchResult };
   } finally {
     await cluster.stop();
     if (!process.env.BENCH_KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** GC twice through the inspector, then the median of 5 RSS reads and the heap figures. */
+async function settledMemory(pid, inspector) {
+  await inspector.collectGarbage();
+  await inspector.collectGarbage();
+  const values = [];
+  for (let i = 0; i < 5; i++) {
+    values.push(readRss(pid));
+    await sleep(200);
+  }
+  values.sort((a, b) => a - b);
+  const usage = await inspector.memoryUsage();
+  return { rss: values[2], heapUsed: usage.heapUsed, external: usage.external };
+}
+
+/** Polls `read()` every 200 ms until `done(value)`; returns { value, ms } or throws after timeoutMs. */
+async function pollUntil(what, read, done, timeoutMs, failed) {
+  const started = Date.now();
+  let value;
+  while (Date.now() - started < timeoutMs) {
+    value = await Promise.race([read().catch(() => undefined), failed]);
+    if (done(value)) return { value, ms: Date.now() - started };
+    await Promise.race([sleep(200), failed]);
+  }
+  throw new Error(`${what}: not reached after ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
+}
+
+/**
+ * The sessions suite: `sessions` upstreams, each its own endpoint, on one gateway, with one proxy.
+ * Returns { sessions, connected, failed, registerSeconds, gateway: {rssPerSession, heapPerSession,
+ * externalPerSession, rssAfter, ...}, proxy: {rssPerEndpoint, heapPerEndpoint, ...}, redis: {bytesPerEndpoint},
+ * routeCheck: {requested, ok, byStatus, ...}, proxyAfterRequests: {...} }.
+ */
+export async function runScaleSessions({ registry, root, nodeOptions = '', sessions, timeoutMs = 300000 }) {
+  const inspectPorts = { gateway: await freePort(), proxy: await freePort() };
+  const cluster = await startCluster({
+    registry,
+    root,
+    gateways: 1,
+    proxies: 1,
+    prefix: 'scale',
+    nodeOptionsFor: (kind) => `${nodeOptions} --inspect=127.0.0.1:${inspectPorts[kind]}`,
+  });
+  const [gateway] = cluster.gateways;
+  const [proxy] = cluster.proxies;
+  let client;
+  const inspectors = [];
+  try {
+    const gwInspector = await connectInspector(inspectPorts.gateway);
+    const pxInspector = await connectInspector(inspectPorts.proxy);
+    inspectors.push(gwInspector, pxInspector);
+    const failed = cluster.failed();
+    await sleep(2000);
+    const gwBefore = await settledMemory(gateway.handle.pid, gwInspector);
+    const pxBefore = await settledMemory(proxy.handle.pid, pxInspector);
+    const redisBefore = await redisUsedMemory(cluster.redis.url);
+
+    const prefix = `scale-${Math.random().toString(16).slice(2, 8)}-`;
+    const url = `ws://127.0.0.1:${gateway.upstreamPort}/piko/v1/upstream/`;
+    log(`scale: node idle-client.mjs ${url} ${sessions} ${prefix} respond`);
+    let connectedResolve;
+    const connected = new Promise((resolve) => (connectedResolve = resolve));
+    let latest = null;
+    const started = Date.now();
+    client = registry.spawn('scale-idle-client', process.execPath, [IDLE_CLIENT, url, String(sessions), prefix, 'respond'], {
+      onStdoutLine: (line) => {
+        latest = JSON.parse(line);
+        if (latest.event === 'connected') connectedResolve(latest);
+      },
+    });
+    const anyFailed = Promise.race([failed, registry.failOnExit(client)]);
+    const first = await Promise.race([connected, anyFailed]);
+    log(`scale: ${first.open} sessions open, ${first.failed} failed${first.firstError ? ` (${first.firstError})` : ''}; waiting for the proxy's table`);
+    // Registered: the gateway counts them and the proxy's routing table holds them all.
+    await pollUntil('gateway endpoints', () => metric(gateway.opsPort, 'piko_upstreams_registered_endpoints'), (v) => v >= first.open, timeoutMs, anyFailed);
+    const routed = await pollUntil('proxy routing table', () => metric(proxy.opsPort, 'piko_routing_endpoints'), (v) => v >= first.open, timeoutMs, anyFailed);
+    const registerSeconds = (Date.now() - started) / 1000;
+    log(`scale: all ${routed.value} endpoints in the proxy's table ${registerSeconds.toFixed(1)} s after the client started`);
+
+    const gwAfter = await settledMemory(gateway.handle.pid, gwInspector);
+    const pxAfter = await settledMemory(proxy.handle.pid, pxInspector);
+    const redisAfter = await redisUsedMemory(cluster.redis.url);
+    const open = latest.open;
+    const per = (after, before, key) => (open > 0 ? (after[key] - before[key]) / open : null);
+    const memory = (after, before) => ({
+      rssBefore: before.rss,
+      rssAfter: after.rss,
+      rssPer: per(after, before, 'rss'),
+      heapPer: per(after, before, 'heapUsed'),
+      externalPer: per(after, before, 'external'),
+    });
+
+    // Every endpoint once through the proxy: routable, not just listed.
+    let check = null;
+    const checker = registry.spawn('route-check', process.execPath, [ROUTE_CHECK, String(proxy.proxyPort), prefix, String(open), '20'], {
+      onStdoutLine: (line) => (check = JSON.parse(line)),
+    });
+    await Promise.race([checker.exited, anyFailed]);
+    await checker.stdoutDone;
+    log(`scale: route check ${check?.ok}/${check?.requested} answered 200 ok in ${check?.seconds?.toFixed(1)} s`);
+    const pxAfterRequests = await settledMemory(proxy.handle.pid, pxInspector);
+    const gwAfterRequests = await settledMemory(gateway.handle.pid, gwInspector);
+    return {
+      loadavg: os.loadavg(),
+      sessions,
+      connected: first.open,
+      failed: first.failed,
+      stillOpen: latest.open,
+      firstError: first.firstError,
+      registerSeconds,
+      gateway: memory(gwAfter, gwBefore),
+      gatewayAfterRequests: memory(gwAfterRequests, gwBefore),
+      proxy: memory(pxAfter, pxBefore),
+      proxyAfterRequests: memory(pxAfterRequests, pxBefore),
+      redis: { usedBefore: redisBefore, usedAfter: redisAfter, bytesPerEndpoint: open > 0 ? (redisAfter - redisBefore) / open : null },
+      routeCheck: check,
+    };
+  } finally {
+    for (const inspector of inspectors) inspector.close();
+    await registry.stop(client);
+    await cluster.stop();
   }
 }
