@@ -9,7 +9,8 @@
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProcessRegistry, log, sleep } from '../bench/lib/processes.mjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { ProcessRegistry, freePort, log, sleep } from '../bench/lib/processes.mjs';
 import { startPikoAgent } from '../bench/lib/piko.mjs';
 import { startPikoGateway, startPikoProxy, waitForUpstreams } from '../bench/lib/cluster.mjs';
 import { startNats, startRedis } from '../bench/lib/services.mjs';
@@ -18,6 +19,7 @@ import { LoadGenerator } from './load-generator.mjs';
 import { RssSeries } from './rss-series.mjs';
 import { parseOptions, formatMs } from './options.mjs';
 import { renderReport } from './report.mjs';
+import { probe } from './heap-probe.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const UPSTREAM_SERVER = join(ROOT, 'tools/bench/upstream-server.mjs');
@@ -71,14 +73,23 @@ async function main() {
   const redis = await startRedis({ registry, name: 'redis-server' });
   const nats = await startNats({ registry, name: 'nats-server' });
   const common = { registry, root: ROOT, redisUrl: redis.url, natsUrl: nats.url };
+  // --heap: every piko process gets an inspector on a free loopback port (name -> port; a restarted
+  // process gets a new one), through which heap probes force a GC and read its live memory.
+  const inspectPorts = new Map();
+  const inspect = async (name) => {
+    if (!opts.heap) return {};
+    const port = await freePort();
+    inspectPorts.set(name, port);
+    return { nodeOptions: `--inspect=127.0.0.1:${port}` };
+  };
   // A restarted gateway keeps its ports (its agents dial them again) and drains: shutdown_delay
   // keeps it accepting while /ready is 503, then its agents get go-away and reconnect, and
   // grace_period bounds the wait for in-flight streams.
   const gatewayArgs = ['--shutdown-delay', '2s', '--grace-period', '30s'];
   const gateways = [];
-  for (const name of ['gateway-1', 'gateway-2']) gateways.push(await startPikoGateway({ ...common, name, extraArgs: gatewayArgs }));
+  for (const name of ['gateway-1', 'gateway-2']) gateways.push(await startPikoGateway({ ...common, ...(await inspect(name)), name, extraArgs: gatewayArgs }));
   const proxies = [];
-  for (const name of ['proxy-1', 'proxy-2']) proxies.push(await startPikoProxy({ ...common, name }));
+  for (const name of ['proxy-1', 'proxy-2']) proxies.push(await startPikoProxy({ ...common, ...(await inspect(name)), name }));
   const rss = new RssSeries(opts.sampleEveryMs);
   for (const [name, handle] of [['upstream', upstream.handle], ['redis-server', redis.handle], ['nats-server', nats.handle]]) rss.track(name, handle.pid);
   for (const node of [...gateways, ...proxies]) rss.track(node.name, node.handle.pid);
@@ -86,7 +97,7 @@ async function main() {
 
   const agents = []; // { name, gateway index, handle, rotating }
   async function startAgent(name, gwIndex, rotating) {
-    const handle = await startPikoAgent({ registry, root: ROOT, target: upstream.port, connectUrl: gateways[gwIndex].connectUrl, endpoint: ENDPOINT, name });
+    const handle = await startPikoAgent({ registry, root: ROOT, ...(rotating ? {} : await inspect(name)), target: upstream.port, connectUrl: gateways[gwIndex].connectUrl, endpoint: ENDPOINT, name });
     void watch(handle);
     const agent = { name, gwIndex, handle, rotating };
     agents.push(agent);
@@ -143,7 +154,7 @@ async function main() {
     else await registry.stop(gw.handle, GATEWAY_STOP_GRACE_MS);
     gatewayRestart.exitedAt = Date.now();
     const ports = { upstreamPort: gw.upstreamPort, relayPort: gw.relayPort, opsPort: gw.opsPort };
-    gateways[index] = await startPikoGateway({ ...common, name: gw.name, ports, extraArgs: gatewayArgs });
+    gateways[index] = await startPikoGateway({ ...common, ...(await inspect(gw.name)), name: gw.name, ports, extraArgs: gatewayArgs });
     rss.track(gw.name, gateways[index].handle.pid);
     void watch(gateways[index].handle);
     await waitForUpstreams(gateways[index], 2, 60_000);
@@ -151,13 +162,32 @@ async function main() {
     note(`gateway ${gw.name}: back, its agents reconnected (${formatMs(gatewayRestart.readyAt - gatewayRestart.signalledAt)} after the signal)`);
   }
 
+  // --heap: live memory (after a forced GC) of every piko process at the end of warm-up, every
+  // --heap-every during load, when the load stops and after the quiet phase (see heap-probe.mjs).
+  const heapProbes = []; // { label, t, name, usage }
+  async function probeHeaps(label) {
+    for (const [name, port] of inspectPorts) {
+      const snapshotPath = opts.heapSnapshotDir ? join(opts.heapSnapshotDir, `${name}-${label}.heapsnapshot`) : undefined;
+      heapProbes.push({ label, t: Date.now(), name, usage: await probe(port, snapshotPath) });
+    }
+    note(`heap probe "${label}" of ${inspectPorts.size} processes`);
+  }
+  if (opts.heapSnapshotDir) mkdirSync(opts.heapSnapshotDir, { recursive: true });
+  let nextHeapAt = opts.heap ? t0 + opts.warmupMs : Infinity;
+  let heapProbeCount = 0;
+
   let nextAgent = 0;
   let nextAgentAt = t0 + opts.agentRestartEveryMs;
   const gatewayAt = t0 + opts.durationMs / 2;
   try {
     while (Date.now() < deadline && !interrupted) {
       // A disruption that fails is noted, never the end of the run: load and sampling go on.
-      if (!busy && !gatewayRestart && Date.now() >= gatewayAt) {
+      if (!busy && Date.now() >= nextHeapAt) {
+        busy = true;
+        await probeHeaps(heapProbeCount++ === 0 ? 'warm' : `load-${heapProbeCount - 1}`);
+        nextHeapAt = Date.now() + opts.heapEveryMs;
+        busy = false;
+      } else if (!busy && !gatewayRestart && Date.now() >= gatewayAt) {
         busy = true;
         await restartGateway(1).catch((err) => note(`gateway restart failed: ${err.message}`));
         busy = false;
@@ -175,8 +205,15 @@ async function main() {
   }
   const sendingStoppedAt = Date.now();
   await load.stop();
-  rss.stop();
   note(`load stopped: ${load.sent} sent`);
+  if (opts.heap) await probeHeaps('end');
+  if (opts.quietMs > 0) {
+    // No load: what memory goes back to when nothing is in flight (timers, pools, caches settle).
+    note(`quiet for ${formatMs(opts.quietMs)}`);
+    await sleep(opts.quietMs);
+    if (opts.heap) await probeHeaps('quiet');
+  }
+  rss.stop();
 
   const report = renderReport({
     t0,
@@ -191,8 +228,10 @@ async function main() {
     events,
     crashes,
     rssRows: rss.growth({ warmupMs: opts.warmupMs, windowMs: opts.windowMs }),
+    heapProbes,
   });
   process.stdout.write(report);
+  if (opts.samplesFile) writeFileSync(opts.samplesFile, JSON.stringify({ t0, events, rss: rss.toJSON(), heapProbes }));
   await registry.stopAll();
 }
 

@@ -19,7 +19,8 @@ export function formatMs(ms) {
 
 const USAGE = `usage: npm run soak -- [--duration 30m] [--warmup D] [--rate N] [--capacity-duration 10s]
                         [--capacity-connections 16] [--agent-restart-every D] [--sample-every D]
-                        [--restart-signal SIGTERM|SIGKILL]
+                        [--restart-signal SIGTERM|SIGKILL] [--no-heap] [--heap-every D]
+                        [--heap-snapshots DIR] [--quiet D] [--samples FILE]
 see tools/soak/README.md
 `;
 
@@ -39,9 +40,10 @@ export function parseOptions(argv) {
     if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
     const eq = arg.indexOf('=');
     if (eq > 0) kv[arg.slice(2, eq)] = arg.slice(eq + 1);
+    else if (arg === '--no-heap') kv.heap = 'false';
     else kv[arg.slice(2)] = argv[++i];
   }
-  const known = ['duration', 'warmup', 'rate', 'capacity-duration', 'capacity-connections', 'agent-restart-every', 'sample-every', 'restart-signal'];
+  const known = ['duration', 'warmup', 'rate', 'capacity-duration', 'capacity-connections', 'agent-restart-every', 'sample-every', 'restart-signal', 'heap', 'heap-every', 'heap-snapshots', 'quiet', 'samples'];
   for (const key of Object.keys(kv)) if (!known.includes(key)) throw new Error(`unknown flag --${key}\n${USAGE}`);
   const durationMs = parseMs(kv.duration ?? '30m', '--duration');
   const capacityDurationText = kv['capacity-duration'] ?? '10s';
@@ -59,6 +61,15 @@ export function parseOptions(argv) {
     sampleEveryMs: kv['sample-every'] ? parseMs(kv['sample-every'], '--sample-every') : Math.min(5_000, Math.max(500, durationMs / 120)),
     progressEveryMs: Math.min(30_000, Math.max(5_000, durationMs / 30)),
     restartSignal: kv['restart-signal'] ?? 'SIGTERM',
+    // Heap probes (heap-probe.mjs: the inspector, a forced GC) decide the memory verdict; --no-heap
+    // leaves the piko processes without an inspector and the run without a verdict.
+    heap: kv.heap !== 'false',
+    heapEveryMs: kv['heap-every'] ? parseMs(kv['heap-every'], '--heap-every') : Math.max((durationMs - warmupMs) / 4, 10_000),
+    heapSnapshotDir: kv['heap-snapshots'],
+    // After the load: nothing sent for this long, RSS still sampled, then a last heap probe.
+    quietMs: kv.quiet ? parseMs(kv.quiet, '--quiet') : 0,
+    // Every RSS sample and heap probe as JSON, for plotting.
+    samplesFile: kv.samples,
   };
   if (opts.rate !== undefined && !(Number.isFinite(opts.rate) && opts.rate > 0)) throw new Error(`--rate must be a positive number of requests per second (got "${kv.rate}")`);
   if (!Number.isInteger(opts.capacityConnections) || opts.capacityConnections < 1) throw new Error(`--capacity-connections must be a positive integer`);

@@ -1,15 +1,15 @@
 // The soak's text report: what ran, on what machine, and the figures the issue asks for.
 import { formatMs } from './options.mjs';
+import { GROWTH_TARGET_PCT, memoryVerdicts } from './memory-verdict.mjs';
 
 const MiB = 1024 * 1024;
-const RSS_TARGET_PCT = 5;
 // A failure this close to a disruption is listed beside it (a clue, not an explanation).
 const NEAR_MS = 10_000;
 
 const mib = (bytes) => (bytes === undefined ? '-' : (bytes / MiB).toFixed(1));
 
 /** Renders the report; every figure comes from the run's own counters and samples. */
-export function renderReport({ t0, opts, machine, capacity, rate, load, elapsedMs, gatewayRestart, agentRestarts, events, rssRows, crashes = [] }) {
+export function renderReport({ t0, opts, machine, capacity, rate, load, elapsedMs, gatewayRestart, agentRestarts, events, rssRows, crashes = [], heapProbes = [] }) {
   const lines = [];
   const out = (line = '') => lines.push(line);
   out('# Piko soak report');
@@ -46,14 +46,47 @@ export function renderReport({ t0, opts, machine, capacity, rate, load, elapsedM
   out(`processes that exited unasked: ${crashes.length}`);
   for (const crash of crashes) out(`CRASH: ${crash.replace(/\n/g, '\n  ')}`);
   out();
-  out(`## RSS after warm-up (target: growth < ${RSS_TARGET_PCT} %)`);
+  const pct = (n) => `${n >= 0 ? '+' : ''}${n.toFixed(1)} %`;
+  const probed = new Set(heapProbes.map((p) => p.usage.pid).filter(Boolean));
+  if (heapProbes.length > 0) {
+    out(`## Memory after warm-up: live memory after a forced GC (the verdict; target: growth < ${GROWTH_TARGET_PCT} %)`);
+    out('Each piko process: its first probe at least the warm-up into its life against its last probe under load; heapUsed and RSS right after two full GCs (README.md, "Memory: what the verdict measures").');
+    out('process              pid       heapUsed MiB base -> end (growth)   RSS after GC MiB base -> end (growth)   quiet heap/RSS MiB   verdict');
+    for (const row of memoryVerdicts(heapProbes, opts.warmupMs)) {
+      const quiet = row.quiet ? `${mib(row.quiet.usage.heapUsed)} / ${mib(row.quiet.usage.rss)}` : '-';
+      if (!row.base) {
+        out(`${row.name.padEnd(20)} ${String(row.pid).padEnd(9)} ${'-'.padEnd(36)}  ${'-'.padEnd(38)}  ${quiet.padEnd(19)}  ${row.verdict}`);
+        continue;
+      }
+      const heap = `${mib(row.base.usage.heapUsed)} -> ${mib(row.end.usage.heapUsed)} (${pct(row.heapGrowthPct)})`;
+      const rss = `${mib(row.base.usage.rss)} -> ${mib(row.end.usage.rss)} (${pct(row.rssGrowthPct)})`;
+      out(`${row.name.padEnd(20)} ${String(row.pid).padEnd(9)} ${heap.padEnd(36)}  ${rss.padEnd(38)}  ${quiet.padEnd(19)}  ${row.verdict}`);
+    }
+    out();
+  } else {
+    out('## Memory after warm-up: no verdict (--no-heap: no forced-GC probes)');
+    out();
+  }
+  out(`## RSS as sampled, no forced GC (information for piko processes: it follows V8's GC timing; the verdict for the others, target growth < ${GROWTH_TARGET_PCT} %)`);
   out('process              pid       baseline MiB  end MiB  peak MiB  growth   verdict');
   for (const row of rssRows) {
-    const growth = row.growthPct === null ? '-' : `${row.growthPct >= 0 ? '+' : ''}${row.growthPct.toFixed(1)} %`;
-    const verdict = row.growthPct === null ? row.note : row.growthPct < RSS_TARGET_PCT ? 'PASS' : 'MISS';
+    const growth = row.growthPct === null ? '-' : pct(row.growthPct);
+    const judged = row.growthPct === null ? row.note : row.growthPct < GROWTH_TARGET_PCT ? 'PASS' : 'MISS';
+    const verdict = probed.has(row.pid) ? '(see above)' : judged;
     out(`${row.name.padEnd(20)} ${String(row.pid).padEnd(9)} ${mib(row.baselineBytes).padStart(12)}  ${mib(row.endBytes).padStart(7)}  ${mib(row.peakBytes).padStart(8)}  ${growth.padStart(8)}   ${verdict}`);
   }
   out();
+  if (heapProbes.length > 0) {
+    out('## Every heap probe (inspector: two full GCs, then process.memoryUsage())');
+    out('process              probe      at        heapUsed MiB  heapTotal MiB  external MiB  arrayBuffers MiB  rss MiB');
+    for (const p of heapProbes) {
+      const at = `+${formatMs(p.t - t0)}`;
+      const u = p.usage;
+      if (u.error) out(`${p.name.padEnd(20)} ${p.label.padEnd(10)} ${at.padEnd(9)} error: ${u.error}`);
+      else out(`${p.name.padEnd(20)} ${p.label.padEnd(10)} ${at.padEnd(9)} ${mib(u.heapUsed).padStart(12)}  ${mib(u.heapTotal).padStart(13)}  ${mib(u.external).padStart(12)}  ${mib(u.arrayBuffers).padStart(16)}  ${mib(u.rss).padStart(7)}${u.snapshot ? `  ${u.snapshot}` : ''}`);
+    }
+    out();
+  }
   out('## Timeline');
   for (const e of events) out(`+${formatMs(e.t - t0).padEnd(8)} ${e.what}`);
   return `${lines.join('\n')}\n`;

@@ -37,6 +37,11 @@ export class RssSeries {
     this.sample();
   }
 
+  /** Every sample of every incarnation: [{ name, pid, startedAt, samples: [{ t, rss }] }]. */
+  toJSON() {
+    return [...this.#series].flatMap(([name, list]) => list.map((inc) => ({ name, ...inc })));
+  }
+
   sample() {
     const t = Date.now();
     for (const [name, pid] of this.#targets) {
