@@ -32,6 +32,13 @@ class CountingShop {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       this.received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
+      if (req.url === '/events') {
+        // A server-sent event stream held open for 3 s: listed as a connection, open, then closed.
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.write('data: first\n\n');
+        setTimeout(() => res.end('data: last\n\n'), 3_000);
+        return;
+      }
       if (req.url?.startsWith('/items')) {
         this.count++;
         res.writeHead(200, { 'content-type': 'application/json', 'x-count': String(this.count) });
@@ -158,6 +165,36 @@ describe('the Requests section of the status page in headless Chromium (piko ser
     expect(await page.locator('#request-detail script, #request-detail img, #requests script, #requests img').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
     await screenshot(page, 'inspect-page-detail');
+
+    // Rows arriving while the detail is read do not move it: the list's box keeps its height.
+    const detailTop = async () => (await page.locator('#request-detail').boundingBox())?.y;
+    const before = await detailTop();
+    for (let i = 0; i < 12; i++) expect(await send('shop', `/items?burst=${i}`)).toBe(200);
+    await listRow(page, '/items?burst=11').waitFor({ timeout: UI_TIMEOUT });
+    expect(await detailTop()).toBe(before);
+    // ArrowDown moves from one row's button to the next.
+    await listRow(page, '/items?burst=11').locator('button[data-request]').focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('/items?burst=10');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a server-sent event stream is listed as a connection: open, then updated in place when it closes', async () => {
+    const { page, errors } = await openPage();
+    await showRequests(page, 'shop');
+    const streaming = fetch(`${server.proxyUrl}/events`, { headers: { 'x-piko-endpoint': 'shop' } }).then((res) => res.text());
+    const row = listRow(page, '/events');
+    await row.waitFor({ timeout: UI_TIMEOUT });
+    expect(await row.locator('.badge').first().textContent()).toBe('sse');
+    await page.waitForFunction(() => document.querySelector('#requests tbody tr:has(button[title="/events"]) td:nth-child(6)')?.textContent === 'open', undefined, { timeout: UI_TIMEOUT });
+    expect(await streaming).toBe('data: first\n\ndata: last\n\n');
+    // The same capture again with its final numbers: the same row, its total now known.
+    await page.waitForFunction(() => {
+      const cells = document.querySelectorAll('#requests tbody tr:has(button[title="/events"]) td:nth-child(6)');
+      return cells.length === 1 && cells[0].textContent !== 'open';
+    }, undefined, { timeout: UI_TIMEOUT });
+    expect(await row.count()).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   });

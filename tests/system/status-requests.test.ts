@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
 import { ManagedProcess } from '@piko/testing';
 import { PIKO_BIN, type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
 
@@ -8,12 +9,19 @@ jest.setTimeout(180_000);
 
 // `piko status requests ENDPOINT` and `piko status request ID` (traffic inspection, issue 11): the
 // built CLI against a real `piko server` with inspection on for one endpoint, a real agent and a
-// local service; requests sent through the proxy are what the CLI lists.
+// local service; requests sent through the proxy are what the CLI lists. admin.auth is on: the
+// token goes in PIKO_ADMIN_TOKEN, as for the other status commands.
 
-/** Runs the built `piko` with `args`; resolves its exit code, stdout and stderr. */
-function piko(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+const ADMIN_KEY = 'status-requests-test-admin-key-0123456789';
+/** PIKO_ADMIN_TOKEN for every run (set in beforeAll). */
+const tokenEnv: NodeJS.ProcessEnv = {};
+
+/** Runs the built `piko` with `args` (and the admin token); resolves its exit code, stdout and stderr. */
+function piko(args: string[], env: NodeJS.ProcessEnv = tokenEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('node', [PIKO_BIN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile('node', [PIKO_BIN, ...args], { timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -45,7 +53,8 @@ describe('piko status requests / request against piko server with inspection on'
       });
     });
     await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
-    server = await startPikoServer(['--proxy.inspect.endpoints', 'orders']);
+    server = await startPikoServer(['--proxy.inspect.endpoints', 'orders', '--admin.auth.hmac-secret-key', ADMIN_KEY]);
+    tokenEnv.PIKO_ADMIN_TOKEN = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(ADMIN_KEY));
     agent = await startAgent('http', 'orders', String((service.address() as AddressInfo).port), server.upstreamUrl, ['--access-log=false']);
     await waitForRoute(server.proxyUrl, 'orders', '/warm-up');
     expect(await send('/api/orders?id=1', { headers: { authorization: 'Bearer not-for-the-terminal' } })).toBe(200);
@@ -73,6 +82,14 @@ describe('piko status requests / request against piko server with inspection on'
     expect(rows(errors.stdout).map((r) => r[3])).toEqual(['/status/503']);
     const api = await piko(['status', 'requests', 'orders', '--path-prefix', '/api/', '--limit', '1', ...admin()]);
     expect(rows(api.stdout).map((r) => `${r[2]} ${r[3]}`)).toEqual(['POST /api/orders']);
+
+    // Without the token: admin.auth's 401, one line, exit 1; --follow too.
+    const refused = await piko(['status', 'requests', 'orders', ...admin()], {});
+    expect([refused.code, refused.stdout]).toEqual([1, '']);
+    expect(refused.stderr).toMatch(/^piko status: \/api\/v1\/endpoints\/orders\/requests: 401 /);
+    const refusedFollow = await piko(['status', 'requests', 'orders', '--follow', ...admin()], {});
+    expect(refusedFollow.code).toBe(1);
+    expect(refusedFollow.stderr).toMatch(/^piko status: \/api\/v1\/events: 401 /);
   });
 
   it('--json prints the API answer, newest first', async () => {
@@ -105,7 +122,7 @@ describe('piko status requests / request against piko server with inspection on'
   });
 
   it('--follow prints the list, then each new capture as it comes, until Ctrl-C', async () => {
-    const follow = ManagedProcess.start('piko status requests --follow', 'node', [PIKO_BIN, 'status', 'requests', 'orders', '--follow', '--status', '2xx', ...admin()]);
+    const follow = ManagedProcess.start('piko status requests --follow', 'node', [PIKO_BIN, 'status', 'requests', 'orders', '--follow', '--status', '2xx', ...admin()], tokenEnv);
     try {
       await follow.waitForOutput('/api/orders?id=1', 60_000);
       expect(await send('/followed?n=1')).toBe(200);
@@ -124,7 +141,7 @@ describe('piko status requests / request against piko server with inspection on'
 
   it('--follow --json prints one JSON summary a line', async () => {
     expect(await send('/ndjson/a')).toBe(200);
-    const follow = ManagedProcess.start('piko status requests --follow --json', 'node', [PIKO_BIN, 'status', 'requests', 'orders', '--follow', '--json', '--path-prefix', '/ndjson', ...admin()]);
+    const follow = ManagedProcess.start('piko status requests --follow --json', 'node', [PIKO_BIN, 'status', 'requests', 'orders', '--follow', '--json', '--path-prefix', '/ndjson', ...admin()], tokenEnv);
     try {
       // From the list, read once the live stream was open.
       await follow.waitForOutput('/ndjson/a', 60_000);
