@@ -107,7 +107,7 @@ describe('the Requests section of the status page in headless Chromium (piko ser
   beforeAll(async () => {
     browser = await launchChromium();
     server = await startPikoServer([
-      '--proxy.inspect.endpoints', 'shop',
+      '--proxy.inspect.endpoints', 'shop,gone',
       '--proxy.inspect.body-bytes', '1024',
       '--admin.auth.hmac-secret-key', ADMIN_KEY,
       '--admin.api.public-read',
@@ -141,7 +141,8 @@ describe('the Requests section of the status page in headless Chromium (piko ser
     const targets = await page.locator('#requests tbody button[data-request]').allTextContents();
     expect(targets.indexOf('/submit')).toBeLessThan(targets.indexOf('/items?page=1'));
     expect(await listRow(page, '/submit').locator('td').nth(1).textContent()).toBe('POST');
-    expect(await listRow(page, '/submit').locator('td').nth(3).textContent()).toBe('201');
+    // A capture is announced when it starts too (status not yet known): its row fills in when it ends.
+    await listRow(page, '/submit').locator('td').nth(3).filter({ hasText: /^201$/ }).waitFor({ timeout: UI_TIMEOUT });
 
     // Keyboard: focus the row's button and press Enter.
     await listRow(page, '/items?page=1').locator('button[data-request]').focus();
@@ -210,6 +211,23 @@ describe('the Requests section of the status page in headless Chromium (piko ser
     // Not captured in full: it cannot be replayed, and the page says why.
     expect(await page.locator('#replay').isDisabled()).toBe(true);
     expect(await page.locator('#replay-why').textContent()).toBe('cannot be replayed: the request body was not captured in full');
+    await page.close();
+  });
+
+  it('a 502 Piko made (no upstream for the endpoint) shows in the list and the detail with its cause; an endpoint without upstreams can be typed in', async () => {
+    const { page, errors } = await openPage();
+    // Not in the endpoints table (nothing serves it): its ID is typed into the form.
+    await page.locator('#requests-endpoint').fill('gone');
+    await page.locator('#requests-form button[type="submit"]').click();
+    await page.locator('#requests-empty', { hasText: 'No request captured yet' }).waitFor({ timeout: UI_TIMEOUT });
+    expect(await send('gone', '/down')).toBe(502);
+    const row = listRow(page, '/down');
+    await row.waitFor({ timeout: UI_TIMEOUT });
+    await row.locator('td').nth(3).filter({ hasText: /^502piko$/ }).waitFor({ timeout: UI_TIMEOUT });
+    await row.locator('button[data-request]').click();
+    await page.locator('#detail-title', { hasText: 'GET /down' }).waitFor({ timeout: UI_TIMEOUT });
+    expect(await page.locator('#request-detail dd.error-cause').textContent()).toMatch(/^502 made by Piko: .+/);
+    expect(errors).toEqual([]);
     await page.close();
   });
 
