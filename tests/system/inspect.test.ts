@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { ExchangeListResponse, ExchangeRecord, ExchangeSummary, ReplayResponse } from '@piko/inspect';
-import { type ManagedProcess, waitFor } from '@piko/testing';
+import { request as httpsRequest } from 'node:https';
+import { type ManagedProcess, TestPki, waitFor } from '@piko/testing';
 import { startAgent, startPikoServer, waitForRoute, type PikoServer } from './support/piko';
 
 jest.setTimeout(120_000);
@@ -378,5 +379,76 @@ describe('traffic inspection', () => {
     await (await proxy('toggled', '/hello/after')).text();
     expect((await admin<ExchangeListResponse>('/api/v1/endpoints/toggled/requests')).body.requests).toEqual([]);
     expect((await admin('/api/v1/endpoints/toggled/inspect', { method: 'PUT', body: '{"enabled":"yes"}' })).status).toBe(400);
+  });
+});
+
+/**
+ * A replay on a proxy port with TLS and proxy.auth: the proxy reaches its own port over TLS, and
+ * the replay's connection (and only it) needs no token, the original's having been redacted.
+ */
+describe('traffic inspection replays on a TLS proxy port with proxy.auth', () => {
+  const PROXY_KEY = 'inspect-test-proxy-key';
+  let pki: TestPki;
+  let ca: Buffer;
+  let service: RecordingService;
+  let server: PikoServer;
+  let agent: ManagedProcess;
+  let proxyToken: string;
+
+  beforeAll(async () => {
+    pki = TestPki.create();
+    const cert = pki.issue({ cn: 'proxy' });
+    ca = (await import('node:fs')).readFileSync(pki.ca.cert);
+    service = new RecordingService();
+    const port = await service.listen();
+    server = await startPikoServer([
+      '--proxy.tls.cert', cert.cert, '--proxy.tls.key', cert.key,
+      '--proxy.auth.hmac-secret-key', PROXY_KEY,
+      '--proxy.inspect.endpoints', 'secure',
+    ]);
+    proxyToken = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(PROXY_KEY));
+    agent = await startAgent('http', 'secure', String(port), server.upstreamUrl);
+    await waitFor('route to secure', async () => ((await send('/route-check', { 'x-piko-authorization': `Bearer ${proxyToken}` })).status === 200 ? true : undefined), 30_000);
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await server?.process.stop();
+    await service?.close();
+    pki?.remove();
+  });
+
+  function send(path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: server.proxyPort, path, method: body ? 'POST' : 'GET', ca, servername: 'localhost', headers: { 'x-piko-endpoint': 'secure', ...headers } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('replays the request with the same bytes; a client without a token is still refused', async () => {
+    const first = await send('/echo/secure', { 'x-piko-authorization': `Bearer ${proxyToken}`, 'content-type': 'text/plain' }, 'secret order');
+    expect(first).toEqual({ status: 200, body: 'secret order' });
+    expect((await send('/echo/secure', {}, 'no token')).status).toBe(401);
+    const list = await waitFor('capture', async () => {
+      const res = await fetch(`${server.adminUrl}/api/v1/endpoints/secure/requests?path_prefix=/echo/secure&status=200`);
+      const body = (await res.json()) as ExchangeListResponse;
+      return body.requests.length > 0 ? body.requests : undefined;
+    });
+    const res = await fetch(`${server.adminUrl}/api/v1/requests/${list[0].id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(201);
+    const replayed = (await res.json()) as ReplayResponse;
+    expect(replayed.replay).toMatchObject({ replay_of: list[0].id, status: 200 });
+    const got = service.received.filter((r) => r.url === '/echo/secure');
+    expect(got).toHaveLength(2);
+    expect(got[1].rawHeaders).toEqual(got[0].rawHeaders);
+    expect(got[1].body.toString()).toBe('secret order');
+    // The token never reached the service, nor the record.
+    expect(JSON.stringify(got[0].rawHeaders).includes(proxyToken)).toBe(false);
+    expect(JSON.stringify(replayed).includes(proxyToken)).toBe(false);
+    expect((await send('/echo/secure', {}, 'still no token')).status).toBe(401);
   });
 });
