@@ -65,6 +65,21 @@ describe('webSocketDuplex default mode (Go Piko byte stream)', () => {
     expect(await closed(serverWs)).toBe(1000);
   });
 
+  it('writes queued together: small ones merge into one message, large ones go as their own, in order', async () => {
+    const { client, server, serverWs } = await pair({});
+    const sizes: number[] = [];
+    serverWs.on('message', (data: Buffer) => sizes.push(data.length));
+    const got = readAll(server);
+    const pieces = [randomBytes(12), randomBytes(100), randomBytes(64 * 1024), randomBytes(12), randomBytes(20 * 1024), randomBytes(5)];
+    client.cork();
+    for (const p of pieces) client.write(p);
+    client.uncork();
+    client.end();
+    expect((await got).equals(Buffer.concat(pieces))).toBe(true);
+    // 12 + 100 merged; 64 KiB alone; 12 alone (the next is large); 20 KiB alone; 5 alone.
+    expect(sizes).toEqual([112, 64 * 1024, 12, 20 * 1024, 5]);
+  });
+
   it('never sends an empty message for an end without data', async () => {
     const { client, serverWs } = await pair({});
     const sizes: number[] = [];

@@ -342,3 +342,48 @@ export class RssSampler {
     return Object.fromEntries(this.#peaks);
   }
 }
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (sysconf(_SC_CLK_TCK): 100 on Linux). */
+const CLK_TCK = 100;
+
+/** CPU time (user + system) `pid` has used so far, in ms, or null if the process is gone. From /proc/<pid>/stat fields 14–15. */
+export function readCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // rest[0] is field 3 (state); utime is field 14, stime field 15.
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time each of a set of processes spends between start() and stop(): { [name]: ms }.
+ * Targets as for RssSampler; descendants (sshd's per-session child) are summed in. Unlike a rate,
+ * CPU time per byte moved hardly depends on how busy the machine is, so it compares hops and
+ * runs that wall-clock figures cannot.
+ */
+export class CpuMeter {
+  #targets;
+  #start = new Map();
+
+  constructor(targets) {
+    this.#targets = targets;
+  }
+
+  #read(t) {
+    let total = 0;
+    for (const pid of [t.pid, ...(t.withDescendants ? descendants(t.pid) : [])]) total += readCpuMs(pid) ?? 0;
+    return total;
+  }
+
+  start() {
+    for (const t of this.#targets) this.#start.set(t.name, this.#read(t));
+    return this;
+  }
+
+  stop() {
+    return Object.fromEntries(this.#targets.map((t) => [t.name, this.#read(t) - (this.#start.get(t.name) ?? 0)]));
+  }
+}

@@ -145,11 +145,13 @@ export function tcpTable(t) {
     for (const dir of ['upload', 'download']) {
       if (!r[dir]) continue;
       const vs = (base) => (t.throughput[base]?.[dir] && name !== base && name !== 'direct' ? fmt.ratio(r[dir].bitsPerSecond / t.throughput[base][dir].bitsPerSecond) : '-');
-      rows.push([name, dir === 'upload' ? 'client -> service' : 'service -> client', gbit(r[dir].bitsPerSecond), vs('direct'), vs('ssh'), vs('node-2hop'), r[dir].retransmits ?? '-']);
+      const cpu = Object.entries(r[dir].cpuMsPerGB ?? {}).map(([p, v]) => `${p} ${fmt.num(v)}`);
+      const total = Object.values(r[dir].cpuMsPerGB ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+      rows.push([name, dir === 'upload' ? 'client -> service' : 'service -> client', gbit(r[dir].bitsPerSecond), vs('direct'), vs('ssh'), vs('node-2hop'), r[dir].retransmits ?? '-', cpu.length ? `${fmt.num(total)}: ${cpu.join(', ')}` : '-']);
     }
   }
   out.push(`${t.tool}, ${t.seconds}s per run; Gbit/s = 10^9 bits/s received`);
-  out.push(table(['path', 'direction', 'Gbit/s', 'vs direct', 'vs ssh -L', 'vs node-2hop', 'retransmits'], rows));
+  out.push(table(['path', 'direction', 'Gbit/s', 'vs direct', 'vs ssh -L', 'vs node-2hop', 'retransmits', 'CPU ms per GB moved (total: per process)'], rows));
   if (t.redis.error) out.push('', `redis-benchmark: not run: ${t.redis.error}`);
   else {
     const rrows = [];

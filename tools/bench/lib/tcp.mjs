@@ -11,7 +11,7 @@ import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPikoAgent, startPikoForward, startPikoServer } from './piko.mjs';
-import { RssSampler, freePort, httpGet, log, sleep, waitForPort, ReadinessTimeoutError } from './processes.mjs';
+import { CpuMeter, RssSampler, freePort, httpGet, log, sleep, waitForPort, ReadinessTimeoutError } from './processes.mjs';
 import { startRedis } from './services.mjs';
 import { startSshLocalForward } from './ssh-tunnel.mjs';
 import { startNodeSplices } from './node-2hop.mjs';
@@ -209,7 +209,8 @@ export async function runTcp({ registry, root, tmpDir, nodeOptions, seconds, red
         forwards[endpoint] = fwd.port;
       }
       if (redis) await waitForRedisPing(forwards['bench-redis']);
-      paths.piko = { bulk: forwards['bench-tcp'], redis: forwards['bench-redis'], processes, description: 'piko forward tcp -> piko server -> piko agent tcp' };
+      const bulkProcesses = processes.filter((p) => !p.name.endsWith('bench-redis'));
+      paths.piko = { bulk: forwards['bench-tcp'], redis: forwards['bench-redis'], processes, bulkProcesses, description: 'piko forward tcp -> piko server -> piko agent tcp' };
     } catch (err) {
       log(`tcp: piko could not start: ${err.message}`);
       paths.piko = { error: err.message.split('\n')[0], errorDetail: err.message };
@@ -226,7 +227,7 @@ export async function runTcp({ registry, root, tmpDir, nodeOptions, seconds, red
     try {
       const splices = await startNodeSplices({ registry, targetPorts: [bulk.port, ...(redis ? [redis.port] : [])] });
       started.push(() => splices.stop());
-      paths['node-2hop'] = { bulk: splices.ports[0], redis: splices.ports[1], processes: splices.processes, description: splices.description };
+      paths['node-2hop'] = { bulk: splices.ports[0], redis: splices.ports[1], processes: splices.processes, bulkProcesses: splices.processes.filter((p) => p.name.endsWith('-0')), description: splices.description };
     } catch (err) {
       log(`tcp: node-2hop could not start: ${err.message}`);
       paths['node-2hop'] = { error: err.message.split('\n')[0], errorDetail: err.message };
@@ -243,8 +244,13 @@ export async function runTcp({ registry, root, tmpDir, nodeOptions, seconds, red
       try {
         for (const [dir, reverse] of useIperf ? [['upload', false], ['download', true]] : [['upload', false]]) {
           log(`tcp: ${name} ${dir} ${result.tool} ${seconds}s`);
+          const cpu = new CpuMeter(path.bulkProcesses ?? path.processes).start();
           t[dir] = useIperf ? await iperfRun(registry, path.bulk, seconds, reverse) : await blastRun(registry, path.bulk, seconds);
-          log(`tcp: ${name} ${dir} ${(t[dir].bitsPerSecond / 1e9).toFixed(2)} Gbit/s`);
+          // CPU per GB moved, per process: the cost of each hop, which load on the machine hardly changes.
+          const gb = t[dir].bytes / 1e9;
+          t[dir].cpuMsPerGB = Object.fromEntries(Object.entries(cpu.stop()).map(([p, ms]) => [p, gb > 0 ? ms / gb : null]));
+          const perHop = Object.entries(t[dir].cpuMsPerGB).map(([p, v]) => `${p} ${Math.round(v)}`).join(', ');
+          log(`tcp: ${name} ${dir} ${(t[dir].bitsPerSecond / 1e9).toFixed(2)} Gbit/s${perHop ? `; CPU ms per GB: ${perHop}` : ''}`);
         }
       } catch (err) {
         log(`tcp: ${name} throughput failed: ${err.message}`);

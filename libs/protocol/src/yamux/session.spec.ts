@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { finished } from 'node:stream';
+import { Writable, finished } from 'node:stream';
 import { GoAwayError, SessionClosedError, TooManyStreamsError } from '../errors';
 import { SessionPair, readAll, sessionPair } from '../testing/connection-pairs';
 import type { YamuxStream } from './stream';
@@ -187,6 +187,42 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
     await once(s, 'end');
     expect(received).toBe(total);
   }, 30_000);
+
+  it('a reader that pauses on a slow destination and drains later hands the window back (no stall)', async () => {
+    // pipe() pauses the stream while the destination is full; the window check Readable triggers
+    // through _read can run while the buffer is still above half a window, and Readable calls
+    // _read again only after the next push, which a sender out of window never makes. Reads
+    // after that must still hand the window back.
+    pair = await sessionPair(kind);
+    const total = 8 * 1024 * 1024;
+    const accepted = once(pair.server, 'stream') as Promise<[YamuxStream]>;
+    const c = pair.client.open();
+    const writing = (async () => {
+      for (let off = 0; off < total; off += 64 * 1024) {
+        if (!c.write(Buffer.alloc(64 * 1024, 1))) await once(c, 'drain');
+      }
+      c.end();
+    })();
+    const [s] = await accepted;
+    let received = 0;
+    let turn = 0;
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _enc, cb) {
+        received += chunk.length;
+        // Sometimes at once, sometimes a loop turn or a timer later: the reader pauses and resumes
+        // at every point of a window.
+        turn++;
+        if (turn % 3 === 0) setTimeout(cb, 1);
+        else if (turn % 3 === 1) setImmediate(cb);
+        else cb();
+      },
+    });
+    s.pipe(slow);
+    await once(slow, 'finish');
+    await writing;
+    expect(received).toBe(total);
+  }, 60_000);
 
   it('closing the session closes open streams on both sides and refuses later opens', async () => {
     pair = await sessionPair(kind);
