@@ -112,14 +112,17 @@ describe('NodeRegistration', () => {
 
   it('does not hold changes behind a write when the registry is down: they are published at once', async () => {
     await registration.start();
-    registry.hold = new Promise(() => undefined); // a write that never settles
+    let release = (): void => undefined;
+    registry.hold = new Promise((resolve) => (release = resolve)); // a write that does not settle while the test looks
     source.set('a', 1);
     await tick();
     registry.down = true;
     source.set('b', 1);
     await tick();
     expect(events.slice(1).map((e) => e.type === 'endpoint' && e.endpointId)).toEqual(['a', 'b']);
+    // Settle the held calls (a heartbeat may be among them): close() waits for the one in flight.
     registry.hold = undefined;
+    release();
   });
 
   it('drops changes still queued when it closes: nothing is written after the node was removed', async () => {
