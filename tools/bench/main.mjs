@@ -51,6 +51,19 @@ const PATHS = [
     start: (ctx) => startPikoTunnel({ registry: ctx.registry, root: ROOT, upstreamPort: ctx.upstreamPort, nodeOptions: ctx.opts.pikoNodeOptions }),
   },
   {
+    // The piko path with traffic inspection capturing the endpoint (issue 11): its cost is this row against piko's.
+    name: 'piko-inspect',
+    start: (ctx) =>
+      startPikoTunnel({
+        registry: ctx.registry,
+        root: ROOT,
+        upstreamPort: ctx.upstreamPort,
+        nodeOptions: ctx.opts.pikoNodeOptions,
+        serverArgs: ['--proxy.inspect.endpoints', 'bench'],
+        label: ', proxy.inspect.endpoints bench',
+      }),
+  },
+  {
     // Cluster mode: piko proxy -> relay -> piko gateway -> piko agent http, with Redis and NATS.
     name: 'cluster',
     start: (ctx) => startClusterTunnel({ registry: ctx.registry, root: ROOT, upstreamPort: ctx.upstreamPort, nodeOptions: ctx.opts.pikoNodeOptions }),

@@ -32,8 +32,8 @@ export class Inspector {
   private readonly redacted: ReadonlySet<string>;
   private readonly omitTypes: string[];
   private readonly omitFamilies: string[];
-  /** Replays in flight, by the local port of the loopback connection they come from. */
-  private readonly replays = new Map<number, PendingReplay>();
+  /** Replays in flight, by the address and port of the loopback connection they come from (replayKey). */
+  private readonly replays = new Map<string, PendingReplay>();
   /** Whether any endpoint may be captured (the fast "no" for every request otherwise). */
   private anyOn: boolean;
   private seq = 0;
@@ -109,14 +109,15 @@ export class Inspector {
   }
 
   /**
-   * Marks the loopback connection this proxy opened from local port `port` to its own proxy port
-   * as a replay of `pending.originalId`: its request is captured (whatever the endpoint's switch)
-   * and handed to `pending.done`. Returns the function that forgets it.
+   * Marks the loopback connection this proxy opened from `address`:`port` (its local end) to its
+   * own proxy port as a replay of `pending.originalId`: its request is captured (whatever the
+   * endpoint's switch) and handed to `pending.done`. Returns the function that forgets it.
    */
-  expectReplay(port: number, pending: PendingReplay): () => void {
-    this.replays.set(port, pending);
+  expectReplay(address: string, port: number, pending: PendingReplay): () => void {
+    const key = replayKey(address, port);
+    this.replays.set(key, pending);
     return () => {
-      if (this.replays.get(port) === pending) this.replays.delete(port);
+      if (this.replays.get(key) === pending) this.replays.delete(key);
     };
   }
 
@@ -169,11 +170,17 @@ export class Inspector {
   }
 }
 
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+const LOOPBACK = /^(127\.|::1$)/;
 
-/** The replay a connection carries: one from a loopback address and a port a replay is using. */
-function replayFrom(replays: ReadonlyMap<number, PendingReplay>, socket: Socket): PendingReplay | undefined {
+/** A connection's end as a key: IPv4-mapped IPv6 (`::ffff:127.0.0.1`, a dual-stack listener) as plain IPv4. */
+function replayKey(address: string, port: number): string {
+  return `${address.startsWith('::ffff:') ? address.slice(7) : address}|${port}`;
+}
+
+/** The replay a connection carries: one from the exact loopback address and port a replay is using. */
+function replayFrom(replays: ReadonlyMap<string, PendingReplay>, socket: Socket): PendingReplay | undefined {
   const address = socket.remoteAddress;
-  if (address === undefined || !LOOPBACK.test(address)) return undefined;
-  return replays.get(socket.remotePort ?? -1);
+  if (address === undefined || socket.remotePort === undefined) return undefined;
+  const key = replayKey(address, socket.remotePort);
+  return LOOPBACK.test(key) ? replays.get(key) : undefined;
 }

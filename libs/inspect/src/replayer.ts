@@ -111,7 +111,7 @@ export class Replayer {
       }
       client.on('socket', (socket: Socket) => {
         socket.once('connect', () => {
-          forget = this.inspector.expectReplay(socket.localPort ?? 0, { originalId, done: (exchange) => finish({ outcome: 'replayed', replay: exchange.record() }) });
+          forget = this.inspector.expectReplay(socket.localAddress ?? '', socket.localPort ?? 0, { originalId, done: (exchange) => finish({ outcome: 'replayed', replay: exchange.record() }) });
         });
       });
       client.on('error', (err) => finish({ outcome: 'failed', error: `replay failed: ${err.message}` }));

@@ -125,9 +125,9 @@ export async function startPikoForward({ registry, root, nodeOptions, endpoint, 
  * The complete Piko path: server + agent for endpoint `bench` forwarding to `upstreamPort`.
  * Resolves once a request through the proxy reaches the upstream (the agent has registered).
  */
-export async function startPikoTunnel({ registry, root, upstreamPort, nodeOptions }) {
+export async function startPikoTunnel({ registry, root, upstreamPort, nodeOptions, serverArgs = [], label = '' }) {
   assertPikoBuilt(root);
-  const server = await startPikoServer({ registry, root, nodeOptions });
+  const server = await startPikoServer({ registry, root, nodeOptions, extraArgs: serverArgs });
   let agent;
   try {
     agent = await startPikoAgent({ registry, root, nodeOptions, target: upstreamPort, connectUrl: `http://127.0.0.1:${server.upstreamPort}` });
@@ -148,7 +148,7 @@ export async function startPikoTunnel({ registry, root, upstreamPort, nodeOption
   return {
     port: server.proxyPort,
     headers: { [ENDPOINT_HEADER]: ENDPOINT_ID },
-    description: `piko server (proxy 127.0.0.1:${server.proxyPort}) + piko agent http`,
+    description: `piko server (proxy 127.0.0.1:${server.proxyPort}${label}) + piko agent http`,
     processes: [
       { name: 'piko-server', pid: server.handle.pid },
       { name: 'piko-agent', pid: agent.pid },

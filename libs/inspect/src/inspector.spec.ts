@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inspector, MAX_RUNTIME_SWITCHES } from './inspector';
+
+const OPTIONS = { endpoints: ['configured'], ringSize: 10, bodyBytes: 1024, maxMemoryBytes: 1 << 20, redactHeaders: [], omitContentTypes: [], replayTimeoutMs: 1000 };
+
+function inspector(endpoints: string[] = ['configured']): Inspector {
+  return new Inspector('node-1', { ...OPTIONS, endpoints }, { clientAddress: () => '203.0.113.9', errorOf: () => undefined });
+}
+
+function request(remoteAddress = '198.51.100.7', remotePort = 40000): IncomingMessage {
+  return { method: 'GET', url: '/x', httpVersion: '1.1', headers: {}, rawHeaders: ['Host', 'h'], socket: { remoteAddress, remotePort } } as unknown as IncomingMessage;
+}
+
+const response = () => ({ once: () => undefined }) as unknown as ServerResponse;
+
+describe('Inspector', () => {
+  it('captures only the configured endpoints, or every one with *', () => {
+    const some = inspector();
+    expect(some.http(request(), response(), 'configured')).not.toBeNull();
+    expect(some.http(request(), response(), 'other')).toBeNull();
+    expect(some.connection(request(), 'other', 'websocket')).toBeNull();
+    expect(inspector(['*']).http(request(), response(), 'anything')).not.toBeNull();
+    expect(inspector([]).http(request(), response(), 'configured')).toBeNull();
+  });
+
+  it('switches endpoints at run time; off forgets their captures', () => {
+    const i = inspector([]);
+    expect(i.state('e')).toEqual({ endpoint_id: 'e', enabled: false, source: 'config' });
+    expect(i.setEnabled('e', true)).toEqual({ endpoint_id: 'e', enabled: true, source: 'runtime' });
+    const capture = i.http(request(), response(), 'e');
+    expect(capture?.exchange.id).toBe('node-1.1');
+    expect(i.store.size).toBe(1);
+    i.setEnabled('e', false);
+    expect(i.store.size).toBe(0);
+    expect(i.http(request(), response(), 'e')).toBeNull();
+    expect(i.setEnabled('configured', false).enabled).toBe(false);
+    expect(i.http(request(), response(), 'configured')).toBeNull();
+  });
+
+  it('bounds the runtime switches', () => {
+    const i = inspector([]);
+    for (let n = 0; n < MAX_RUNTIME_SWITCHES; n++) i.setEnabled(`e${n}`, false);
+    expect(() => i.setEnabled('one-more', true)).toThrow(/at most/);
+    expect(i.setEnabled('e0', true).enabled).toBe(true);
+  });
+
+  it('knows a replay by the exact loopback address and port it comes from, and no other connection', () => {
+    const i = inspector([]);
+    const forget = i.expectReplay('127.0.0.1', 5000, { originalId: 'node-1.7', done: () => undefined });
+    expect(i.isReplay(request('127.0.0.1', 5000))).toBe(true);
+    expect(i.isReplay(request('::ffff:127.0.0.1', 5000))).toBe(true);
+    expect(i.isReplay(request('127.0.0.2', 5000))).toBe(false);
+    expect(i.isReplay(request('127.0.0.1', 5001))).toBe(false);
+    expect(i.isReplay(request('198.51.100.7', 5000))).toBe(false);
+    // A replay is captured whatever the endpoint's switch, marked as such.
+    expect(i.http(request('127.0.0.1', 5000), response(), 'not-inspected')?.exchange.replayOf).toBe('node-1.7');
+    forget();
+    expect(i.isReplay(request('127.0.0.1', 5000))).toBe(false);
+  });
+
+  it('redacts the request head as it records it', () => {
+    const i = inspector();
+    const req = { ...request(), rawHeaders: ['Host', 'h', 'Authorization', 'Bearer secret', 'X-Api-Key', 'k'] } as unknown as IncomingMessage;
+    const record = i.http(req, response(), 'configured')?.exchange.record();
+    expect(record?.request.headers).toEqual([['Host', 'h'], ['Authorization', '[redacted]'], ['X-Api-Key', '[redacted]']]);
+    expect(record?.client_addr).toBe('203.0.113.9');
+  });
+});
