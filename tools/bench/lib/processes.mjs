@@ -343,21 +343,6 @@ export class RssSampler {
   }
 }
 
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (sysconf(_SC_CLK_TCK): 100 on Linux). */
-const CLK_TCK = 100;
-
-/** CPU time (user + system) `pid` has used so far, in ms, or null if the process is gone. From /proc/<pid>/stat fields 14–15. */
-export function readCpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // rest[0] is field 3 (state); utime is field 14, stime field 15.
-    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * CPU time each of a set of processes spends between start() and stop(): { [name]: ms }.
  * Targets as for RssSampler; descendants (sshd's per-session child) are summed in. Unlike a rate,
