@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { SignJWT } from 'jose';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { ExchangeListResponse, ExchangeRecord, ExchangeSummary, ReplayResponse } from '@piko/inspect';
@@ -94,12 +94,15 @@ describe('traffic inspection', () => {
   let server: PikoServer;
   let agents: ManagedProcess[] = [];
   let token: string;
+  let tcpEcho: TcpServer;
 
   beforeAll(async () => {
+    tcpEcho = createTcpServer((socket) => socket.on('error', () => undefined).pipe(socket));
+    await new Promise<void>((resolve) => tcpEcho.listen(0, '127.0.0.1', resolve));
     service = new RecordingService();
     const port = await service.listen();
     server = await startPikoServer([
-      '--proxy.inspect.endpoints', 'inspected,ringed,nobody-home',
+      '--proxy.inspect.endpoints', 'inspected,ringed,nobody-home,tcp-echo',
       '--proxy.inspect.body-bytes', String(K),
       '--proxy.inspect.ring-size', String(RING),
       '--proxy.inspect.redact-headers', 'X-Internal-Note',
@@ -111,6 +114,7 @@ describe('traffic inspection', () => {
       agents.push(await startAgent('http', endpoint, String(port), server.upstreamUrl));
       await waitForRoute(server.proxyUrl, endpoint, '/route-check');
     }
+    agents.push(await startAgent('tcp', 'tcp-echo', String((tcpEcho.address() as AddressInfo).port), server.upstreamUrl));
   });
 
   afterAll(async () => {
@@ -118,6 +122,7 @@ describe('traffic inspection', () => {
     agents = [];
     await server?.process.stop();
     await service?.close();
+    await new Promise((resolve) => tcpEcho?.close(resolve));
   });
 
   function proxy(endpoint: string, path: string, init: RequestInit = {}): Promise<Response> {
@@ -223,6 +228,33 @@ describe('traffic inspection', () => {
     expect(closed).toMatchObject({ id: open.id, kind: 'websocket', status: 101 });
     expect(closed.bytes_in).toBeGreaterThan('ping over the tunnel'.length);
     expect(closed.bytes_out).toBeGreaterThan('ping over the tunnel'.length);
+  });
+
+  it('records a TCP route connection as a connection: bytes each way, no content', async () => {
+    const payload = Buffer.alloc(3000, 'tcp payload ');
+    const echoed = await waitFor('tcp echo through the tunnel', async () => {
+      const ws = new WebSocket(`${server.proxyUrl.replace('http', 'ws')}/_piko/v1/tcp/tcp-echo`);
+      // A reset after the echo (the test closes first) is not the test's concern.
+      ws.on('error', () => undefined);
+      try {
+        await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject).once('unexpected-response', reject));
+        const got: Buffer[] = [];
+        const done = new Promise<Buffer>((resolve) => ws.on('message', (data: Buffer) => {
+          got.push(data);
+          if (Buffer.concat(got).length >= payload.length) resolve(Buffer.concat(got));
+        }));
+        ws.send(payload);
+        return await done;
+      } finally {
+        ws.close();
+      }
+    }, 30_000);
+    expect(echoed.equals(payload)).toBe(true);
+    const [closed] = await captures('tcp-echo', '', (l) => l.some((e) => e.kind === 'tcp' && e.total_ms !== null && e.bytes_out > 0));
+    expect(closed).toMatchObject({ kind: 'tcp', method: '', target: '', bytes_in: payload.length, bytes_out: payload.length, replayable: false });
+    const full = await record(closed.id);
+    expect(full.response).toBeNull();
+    expect(full.request.body).toEqual({ size: 0, kept: '', truncated: false });
   });
 
   it('redacts every sensitive header before it is stored', async () => {

@@ -65,4 +65,22 @@ describe('Inspector', () => {
     expect(record?.request.headers).toEqual([['Host', 'h'], ['Authorization', '[redacted]'], ['X-Api-Key', '[redacted]']]);
     expect(record?.client_addr).toBe('203.0.113.9');
   });
+
+  it('keeps no body of an omitted content type (type or family), and counts it; such a request is not replayable', () => {
+    const i = new Inspector('node-1', { ...OPTIONS, omitContentTypes: ['multipart/form-data', 'image/*'] }, { clientAddress: () => '', errorOf: () => undefined });
+    const upload = (type: string) =>
+      ({ ...request(), method: 'POST', headers: { 'content-type': type, 'content-length': '3' }, rawHeaders: ['Content-Type', type] }) as unknown as IncomingMessage;
+    for (const type of ['multipart/form-data; boundary=x', 'IMAGE/png']) {
+      const exchange = i.http(upload(type), response(), 'configured')!.exchange;
+      exchange.requestBody?.add(Buffer.from('abc'));
+      exchange.requestBody!.complete = true;
+      expect(exchange.record().request.body).toEqual({ size: 3, kept: '', truncated: true, omitted: 'content_type' });
+      expect(exchange.replayable).toBe(false);
+    }
+    const kept = i.http(upload('text/plain'), response(), 'configured')!.exchange;
+    kept.requestBody?.add(Buffer.from('abc'));
+    kept.requestBody!.complete = true;
+    expect(kept.record().request.body).toEqual({ size: 3, kept: Buffer.from('abc').toString('base64'), truncated: false });
+    expect(kept.replayable).toBe(true);
+  });
 });
