@@ -11,6 +11,17 @@ export class LocalUpstreamDialer {
    * TcpToHttpEndpointError for a raw TCP stream (`options.rawTcp`) to an endpoint whose
    * upstreams all declared HTTP.
    */
+  /**
+   * The upstream for one HTTP request (UpstreamPool.pick), keyed by its session's ID, for the
+   * proxy's stream reuse; undefined when the endpoint has none here.
+   */
+  choose(endpointId: string): { key: string; open(): Promise<Duplex | undefined> } | undefined {
+    const connection = this.pool.pick(endpointId);
+    if (!connection) return undefined;
+    const pool = this.pool;
+    return { key: connection.id, open: async () => pool.openOn(connection) };
+  }
+
   async dial(endpointId: string, options: PoolDialOptions = {}): Promise<Duplex | undefined> {
     const stream = this.pool.dial(endpointId, options);
     if (!stream && options.rawTcp && this.pool.servesOnlyHttp(endpointId)) throw new TcpToHttpEndpointError(endpointId);

@@ -30,6 +30,25 @@ describe('UpstreamPool', () => {
     expect(pool.dial('other')).toBeUndefined();
   });
 
+  it('pick chooses per request as dial does (round robin, retiring ones last) without opening; openOn falls back to another upstream', () => {
+    const pool = new UpstreamPool();
+    const [a, b, c] = [connection('a'), connection('b'), connection('c')];
+    pool.add(a);
+    pool.add(b);
+    pool.add(c);
+    expect([1, 2, 3, 4].map(() => pool.pick('svc')?.id)).toEqual(['a', 'b', 'c', 'a']);
+    expect([a.opened, b.opened, c.opened]).toEqual([0, 0, 0]);
+    pool.markRetiring(b);
+    (c.session as unknown as { remoteGoAway: boolean }).remoteGoAway = true;
+    expect([1, 2].map(() => pool.pick('svc')?.id)).toEqual(['a', 'a']);
+    pool.remove(a);
+    expect(pool.pick('svc')?.id).toBe('b'); // retiring, but the only one left
+    expect(pool.pick('other')).toBeUndefined();
+    // `c` said go-away since it was picked: the stream goes to the endpoint's other upstream.
+    expect(pool.openOn(c)).toBeDefined();
+    expect([b.opened, c.opened]).toEqual([1, 0]);
+  });
+
   it('skips a closed session or one that said go-away', () => {
     const pool = new UpstreamPool();
     const [a, b] = [connection('a'), connection('b')];

@@ -90,6 +90,47 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
   }
 
   /**
+   * The upstream the next request for the endpoint goes to, by the same rules as dial (round
+   * robin, upstreams being retired only when there is no other) but without opening a stream:
+   * the proxy may have an idle stream to it. Undefined when the endpoint has no usable upstream.
+   */
+  pick(endpointId: string): UpstreamConnection | undefined {
+    const entry = this.endpoints.get(endpointId);
+    if (!entry) return undefined;
+    return this.pickFrom(entry, false) ?? this.pickFrom(entry, true);
+  }
+
+  /**
+   * Opens a stream to `connection` (from pick); when it cannot take one (at its stream limit,
+   * closed meanwhile) falls back to dial() for the endpoint, with its results and errors.
+   */
+  openOn(connection: UpstreamConnection): Duplex | undefined {
+    const { session } = connection;
+    if (!session.isClosed && !session.remoteGoAway) {
+      try {
+        const stream = session.open();
+        this.opened++;
+        connection.streamsOpened = (connection.streamsOpened ?? 0) + 1;
+        return stream;
+      } catch {
+        // At its stream limit, or closed between the check and the open: another upstream may do.
+      }
+    }
+    return this.dial(connection.endpointId);
+  }
+
+  private pickFrom(entry: EndpointUpstreams, retiring: boolean): UpstreamConnection | undefined {
+    for (let tried = 0; tried < entry.connections.length; tried++) {
+      const connection = entry.connections[entry.next];
+      entry.next = (entry.next + 1) % entry.connections.length;
+      const { session } = connection;
+      if (session.isClosed || session.remoteGoAway || this.retiring.has(connection) !== retiring) continue;
+      return connection;
+    }
+    return undefined;
+  }
+
+  /**
    * True when the endpoint has upstreams here and every one declared HTTP: a raw TCP stream for
    * it is refused as such (403 at the proxy), not as "no available upstreams".
    */

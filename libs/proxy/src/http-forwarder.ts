@@ -1,4 +1,4 @@
-import { request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExchangeObserver } from '@piko/inspect';
 import { type Logger, stripQuery } from '@piko/observability';
@@ -7,6 +7,23 @@ import { type ForwardingOptions, forwardedRequestHeaders, forwardedResponseHeade
 import { relayInterimResponse } from './interim-response';
 import { bodyUnread, closeAfterResponse, endCutShort } from './unread-body';
 import { watchBodyIdle } from './body-idle-timer';
+import type { UpstreamChoice } from './upstream-dialer';
+import { StreamDialError, type StreamRequestOptions, type UpstreamStreamAgent } from './upstream-stream-agent';
+
+/**
+ * Where reused streams come from (see HttpForwarder.forwardOn): the pool, a way to pick an
+ * upstream again for a retry, and who answers when no stream could be opened.
+ */
+export interface StreamReuse {
+  agent: UpstreamStreamAgent;
+  /** Picks the upstream for the endpoint again (UpstreamDialer.choose). */
+  choose(endpointId: string): UpstreamChoice | undefined;
+  /** Opening a stream failed (`cause` as UpstreamDialer.dial rejects, undefined: no upstream): answer the client. */
+  onDialError(res: ServerResponse, endpointId: string, cause: unknown): void;
+}
+
+/** RFC 9110 §9.2.2: a request that may be sent again without changing the outcome. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export interface HttpForwarderOptions extends ForwardingOptions {
   /** `proxy.timeout`: how long to wait for the upstream's response headers; 0 waits forever. */
@@ -44,12 +61,51 @@ export class HttpForwarder {
     private readonly logger: Logger,
   ) {}
 
-  /** `observer`: traffic inspection's capture of this exchange, or null (inspection off: nothing observed). */
+  /**
+   * Sends the request on `stream`, one stream per request (`Connection: close`), as Go Piko does.
+   * `observer`: traffic inspection's capture of this exchange, or null (inspection off: nothing observed).
+   */
   forward(req: IncomingMessage, res: ServerResponse, stream: Duplex, endpointId: string, observer: ExchangeObserver | null = null): void {
+    const upstreamReq = this.request(req, { createConnection: () => stream as never }, true);
+    new Exchange(req, res, upstreamReq, endpointId, this.options, this.logger, observer).start();
+  }
+
+  /**
+   * Sends the request to the chosen upstream on one of its idle streams, or a new one (see
+   * UpstreamStreamAgent), with HTTP/1.1 keep-alive. A request on a reused stream that fails before
+   * any byte of response (the agent ended the stream as the request went out) and has no body
+   * and an idempotent method is sent once more, to an upstream picked again, as Go's Transport
+   * retries on a reused connection; nothing of it could have been processed twice.
+   */
+  forwardOn(
+    req: IncomingMessage,
+    res: ServerResponse,
+    choice: UpstreamChoice,
+    endpointId: string,
+    reuse: StreamReuse,
+    observer: ExchangeObserver | null = null,
+    retried = false,
+  ): void {
+    const options: StreamRequestOptions & RequestOptions = { agent: reuse.agent, upstreamKey: choice.key, openStream: choice.open };
+    const upstreamReq = this.request(req, options, false);
+    const exchange = new Exchange(req, res, upstreamReq, endpointId, this.options, this.logger, observer);
+    exchange.onDialError = (cause) => reuse.onDialError(res, endpointId, cause);
+    if (!retried && IDEMPOTENT.has(req.method ?? '') && hasNoBody(req)) {
+      exchange.retry = () => {
+        const again = reuse.choose(endpointId);
+        if (!again) return false;
+        this.logger.debug('reused upstream stream closed before a response; retrying', { endpointId, method: req.method });
+        this.forwardOn(req, res, again, endpointId, reuse, observer, true);
+        return true;
+      };
+    }
+    exchange.start();
+  }
+
+  private request(req: IncomingMessage, connection: RequestOptions, close: boolean): ClientRequest {
     const headers = forwardedRequestHeaders(req, this.options, false);
-    // One stream per request, as Go Piko does: opening a stream is one frame, and a fresh
-    // stream can never carry a half-read previous response.
-    headers.push('Connection', 'close');
+    // One stream per request: a fresh stream can never carry a half-read previous response.
+    if (close) headers.push('Connection', 'close');
     // Node's client chunks a body only for methods that usually have one; a chunked GET or
     // DELETE must stay chunked, so the client's coding goes on as it came (the body bytes Node's
     // server hands over are de-chunked, but any other coding listed before `chunked` remains).
@@ -61,17 +117,17 @@ export class HttpForwarder {
       if (req.headers.trailer !== undefined) headers.push('Trailer', req.headers.trailer);
     }
     const upstreamReq = request({
+      ...connection,
       method: req.method,
       path: req.url,
       headers,
       setHost: false,
       // Node's default is 16 KiB, far below Go's 10 MiB (Transport's MaxResponseHeaderBytes).
       maxHeaderSize: this.options.maxResponseHeaderBytes,
-      createConnection: () => stream as never,
     });
     // Bytes are bounded (maxHeaderSize); Node's count limit (2000) would drop headers silently.
     upstreamReq.maxHeadersCount = 0;
-    new Exchange(req, res, upstreamReq, endpointId, this.options, this.logger, observer).start();
+    return upstreamReq;
   }
 }
 
@@ -83,6 +139,10 @@ class Exchange {
   private forwardingBody = false;
   /** Stops the body idle timer (proxy.http.body_idle_timeout) once the body is no longer read. */
   private stopBodyIdle: () => void = () => undefined;
+  /** Pooled streams: no stream could be opened (see StreamDialError). */
+  onDialError: ((cause: unknown) => void) | undefined;
+  /** Pooled streams: sends the request again on another stream; false when it could not. */
+  retry: (() => boolean) | undefined;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -215,6 +275,9 @@ class Exchange {
   /** The whole response arrived: stop forwarding the request body if it is still flowing. */
   private onResponseEnd(upstreamRes: IncomingMessage): void {
     const { req, res } = this;
+    // The response came before the whole body was sent: the stream carries half a request, so
+    // it must not be reused (Node would hold it for the request's end forever): close it.
+    if (this.forwardingBody) setImmediate(() => this.upstreamReq.destroy());
     this.stopForwardingBody();
     if (bodyUnread(req)) closeAfterResponse(req);
     // Sent only on a chunked response; otherwise the client cannot take them, and Node drops them.
@@ -225,6 +288,18 @@ class Exchange {
   private onUpstreamError(err: NodeJS.ErrnoException): void {
     const { res } = this;
     clearTimeout(this.timer);
+    if (err instanceof StreamDialError && this.onDialError) {
+      this.stopForwardingBody();
+      if (!res.headersSent && !res.writableEnded) this.onDialError(err.dialCause);
+      return;
+    }
+    // A kept stream the agent closed as this request went out (the keep-alive race): nothing of
+    // the request was processed, so it may go again on a fresh pick (see HttpForwarder.forwardOn).
+    if (this.upstreamReq.reusedSocket && !this.response && !res.headersSent && !res.writableEnded && this.retry) {
+      const retry = this.retry;
+      this.retry = undefined;
+      if (retry()) return;
+    }
     // A response that already arrived whole stands: an error after it (the upstream closing
     // while the rest of an unread upload was still on its way) changes nothing the client gets.
     if (this.response?.complete) return;

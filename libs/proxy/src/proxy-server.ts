@@ -9,7 +9,8 @@ import { endpointIdFromHeaders } from './endpoint-id';
 import { EndpointRequestStats } from './endpoint-request-stats';
 import { ProxyAccessLog } from './access-log';
 import { sendError, sendRawError } from './error-response';
-import { HttpForwarder } from './http-forwarder';
+import { HttpForwarder, type StreamReuse } from './http-forwarder';
+import { UpstreamStreamAgent } from './upstream-stream-agent';
 import { TCP_ROUTE, TcpForwarder, type TcpOutcome } from './tcp-forwarder';
 import { approximateRequestSize, type ProxyMetrics } from './proxy-metrics';
 import type { ProxyOptions } from './proxy-options';
@@ -48,6 +49,8 @@ export class ProxyServer {
   private readonly clientStreams: ClientStreamLimit;
   /** A flood triggers these per request: rate-limited. */
   private readonly limitWarnings: RateLimitedLog;
+  /** Idle streams kept per upstream (proxy.http.upstream_max_idle_streams), when the dialer can choose upstreams. */
+  private readonly reuse: StreamReuse | undefined;
 
   constructor(
     @Inject(PROXY_OPTIONS) private readonly options: ProxyOptions,
@@ -66,6 +69,15 @@ export class ProxyServer {
       logger,
     );
     this.limitWarnings = new RateLimitedLog(logger);
+    const maxIdle = options.upstreamMaxIdleStreams ?? 32;
+    if (maxIdle > 0 && dialer.choose) {
+      const choose = dialer.choose.bind(dialer);
+      this.reuse = {
+        agent: new UpstreamStreamAgent(maxIdle, options.upstreamIdleTimeoutMs ?? 15_000),
+        choose,
+        onDialError: (res, endpointId, cause) => this.onDialError(res, endpointId, cause),
+      };
+    }
     this.clientStreams = new ClientStreamLimit(options.maxStreamsPerClient);
     this.pipeline = new PipelineGate(options.maxPipelinedRequests, options.readHeaderTimeoutMs, (socket, queued) =>
       this.limitWarnings.warn('too many pipelined requests, closing connection', {
@@ -116,6 +128,7 @@ export class ProxyServer {
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     this.server.closeAllConnections();
     for (const socket of this.upgraded) socket.destroy();
+    this.reuse?.agent.close();
     await closed;
     this.options.tls?.detach(this.server);
   }
@@ -203,6 +216,15 @@ export class ProxyServer {
     if (!release) return sendError(res, 503, 'endpoint busy');
     res.once('close', release);
 
+    if (this.reuse) {
+      const choice = this.reuse.choose(endpointId);
+      if (!choice) {
+        this.logger.warn('no available upstreams', { endpointId });
+        return sendError(res, 502, 'no available upstreams');
+      }
+      this.requestStats.watch(endpointId, res);
+      return this.forwarder.forwardOn(req, res, choice, endpointId, this.reuse, capture);
+    }
     this.dialer.dial(endpointId).then(
       (stream) => {
         if (!stream) {
@@ -221,6 +243,17 @@ export class ProxyServer {
         sendError(res, 502, 'upstream unreachable');
       },
     );
+  }
+
+  /** No stream could be opened for a request on the reuse path: the answers `dial`'s outcomes get. */
+  private onDialError(res: ServerResponse, endpointId: string, cause: unknown): void {
+    if (cause === undefined) {
+      this.logger.warn('no available upstreams', { endpointId });
+      return sendError(res, 502, 'no available upstreams');
+    }
+    if (cause instanceof EndpointBusyError) return sendError(res, 503, this.endpointBusy(endpointId, 'upstream'));
+    this.logger.warn('upstream unreachable', { endpointId, err: cause instanceof Error ? cause.message : String(cause) });
+    sendError(res, 502, 'upstream unreachable');
   }
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -17,6 +17,24 @@ export interface DialOptions {
  */
 export interface UpstreamDialer {
   dial(endpointId: string, options?: DialOptions): Promise<Duplex | undefined>;
+  /**
+   * Picks the upstream one HTTP request goes to (load balancing per request) without opening a
+   * stream, so the proxy can reuse an idle stream it keeps for that upstream; undefined when the
+   * endpoint has no upstream. A dialer without it gets one stream per request.
+   */
+  choose?(endpointId: string): UpstreamChoice | undefined;
+}
+
+/**
+ * One upstream for one request: `key` names it (streams opened to it are reusable for it only:
+ * an upstream session's ID, which serves one endpoint, or in a cluster the gateway and the
+ * endpoint a relay stream goes to: a relay stream names its endpoint once, in its header), `open` opens a
+ * new stream there, with the same results and errors as UpstreamDialer.dial (it may fall back
+ * to another upstream of the endpoint when this one cannot take a stream).
+ */
+export interface UpstreamChoice {
+  readonly key: string;
+  open(): Promise<Duplex | undefined>;
 }
 
 export const UPSTREAM_DIALER = Symbol('UPSTREAM_DIALER');

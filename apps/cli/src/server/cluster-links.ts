@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { RoutingTable, Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
-import { Rebalancer, RelayServer, relayServerOptions, type UpstreamPool } from '@piko/gateway';
+import { LocalUpstreamDialer, Rebalancer, RelayServer, relayServerOptions, type UpstreamPool } from '@piko/gateway';
 import { bindPort, type Logger } from '@piko/observability';
 import { TcpToHttpEndpointError } from '@piko/protocol';
 import { ClusterDialMetrics, ClusterUpstreamDialer, RelayClient, relayClientOptions, RoutingMetrics, type UpstreamDialer } from '@piko/proxy';
@@ -60,8 +60,11 @@ export function clusterLinks(
   const sweeper = new Sweeper({ registry: clients.registry, intervalMs: config.cluster.registry.sweepInterval, logger });
   const rebalancer = new Rebalancer(node.pool, clients.registry, node.id, config.upstream.rebalance, logger.child({ subsystem: 'rebalance' }), node.metrics);
 
+  const local = new LocalUpstreamDialer(node.pool);
   return {
     dialer: {
+      // An upstream on this node first, as dial does; else a gateway, through the relay.
+      choose: (endpointId: string) => local.choose(endpointId) ?? remote.choose(endpointId),
       async dial(endpointId: string, options: { rawTcp?: boolean } = {}): Promise<Duplex | undefined> {
         const local = node.pool.dial(endpointId, options);
         if (local) return local;

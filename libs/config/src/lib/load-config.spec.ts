@@ -47,6 +47,8 @@ describe('loadConfig defaults', () => {
       maxPipelinedRequests: 4096,
       maxHeaderBytes: 1_048_576,
       maxHeaderCount: 500,
+      upstreamMaxIdleStreams: 32,
+      upstreamIdleTimeout: 15_000,
       maxResponseHeaderBytes: 10_485_760,
     });
     expect(config.proxy.tls).toEqual({ cert: '', key: '', clientCas: '' });

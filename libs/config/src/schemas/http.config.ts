@@ -49,6 +49,19 @@ from costing the proxy and the service one field each.)`, { min: 1 })
   maxHeaderCount = 500;
 
   @IntOption(`
+Idle streams to each upstream kept open for the next request (HTTP/1.1
+keep-alive inside a multiplexed stream): a request goes to the upstream load
+balancing picks, on one of its idle streams if it has one, else on a new
+stream. Beyond this many idle streams per upstream, a freed one is closed.
+0 opens one stream per request, as Go Piko does. (Not a Go Piko key.)`, { min: 0 })
+  upstreamMaxIdleStreams = 32;
+
+  @DurationOption(`
+How long an idle stream to an upstream is kept for reuse before it is closed.
+(Not a Go Piko key.)`)
+  upstreamIdleTimeout = 15_000;
+
+  @IntOption(`
 Maximum bytes read parsing an upstream response's status line and headers
 (interim 1xx heads included). A larger head gets the client '502' with
 {"error":"upstream response header too large"}. (10 MiB: Go's Transport

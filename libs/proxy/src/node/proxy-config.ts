@@ -27,6 +27,8 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
     tcpAllowedOrigins: config.proxy.tcpAllowedOrigins,
     trustedProxies: compileTrustedProxies(config.proxy.trustedProxies),
     bodyIdleTimeoutMs: http.bodyIdleTimeout,
+    upstreamMaxIdleStreams: http.upstreamMaxIdleStreams,
+    upstreamIdleTimeoutMs: http.upstreamIdleTimeout,
     maxPipelinedRequests: http.maxPipelinedRequests,
     maxStreamsPerClient: config.proxy.maxStreamsPerClient,
   };

@@ -107,6 +107,21 @@ describe('ClusterUpstreamDialer', () => {
     expect(logger.records.filter((r) => r.msg === 'retrying relay on another gateway').map((r) => r.level)).toEqual(['debug']);
   });
 
+  it('choose picks a gateway per request, keyed by node and endpoint, whose open tries that gateway first', async () => {
+    const a = await gateway();
+    const b = await gateway();
+    // random() = 0.9 picks the second candidate by weight; open must dial it, not redraw.
+    const choice = dialer([route(a, 1, 'node-a'), route(b, 1, 'node-b')], () => 0.9).choose('svc');
+    // A relay stream carries one endpoint: streams are pooled per gateway and endpoint.
+    expect(choice?.key).toBe('node-b\nsvc');
+    expect(dialer([route(a, 1, 'node-a'), route(b, 1, 'node-b')], () => 0.9).choose('other')?.key).toBe('node-b\nother');
+    const stream = await accepted(choice?.open() ?? Promise.resolve(undefined));
+    stream.end('via b');
+    expect((await readAll(stream)).toString()).toBe('via b');
+    expect([a.count(RelayStatus.Accepted), b.count(RelayStatus.Accepted)]).toEqual([0, 1]);
+    expect(dialer([]).choose('svc')).toBeUndefined();
+  });
+
   it('moves on from a gateway it cannot connect to', async () => {
     const dead = net.createServer().listen(0, '127.0.0.1');
     await once(dead, 'listening');

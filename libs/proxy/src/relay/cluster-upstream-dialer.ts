@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { EndpointBusyError, RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
-import type { DialOptions, UpstreamDialer } from '../upstream-dialer';
+import type { DialOptions, UpstreamChoice, UpstreamDialer } from '../upstream-dialer';
 import type { ClusterDialMetrics } from './cluster-dial-metrics';
 import { RecentlyServed } from './recently-served';
 import type { RelayDialResult, RelayOpenOptions } from './relay-client';
@@ -80,10 +80,27 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
     this.waiter = rerouteTimeoutMs > 0 ? new RouteWaiter(source as RouteUpdates) : undefined;
   }
 
-  async dial(endpointId: string, options: DialOptions = {}): Promise<Duplex | undefined> {
+  /**
+   * The gateway one HTTP request goes to (weighted by its upstream count, as dial picks), keyed by
+   * its node ID and the endpoint (a relay stream carries one endpoint): the proxy reuses idle
+   * relay streams to it for that endpoint. A relay stream is spliced whole onto
+   * one upstream stream at the gateway, so a reused relay stream is a reused upstream stream and
+   * agent connection. `open` tries that gateway first, then the others as dial does. With no
+   * route but a reroute wait possible, `open` is dial (it waits for the route).
+   */
+  choose(endpointId: string): UpstreamChoice | undefined {
+    const routes = this.source.routes(endpointId);
+    if (routes.length === 0) return this.waiter ? { key: `reroute:${endpointId}`, open: () => this.dial(endpointId) } : undefined;
+    const route = routes.length === 1 ? routes[0] : routes[pickWeighted(routes, this.random)];
+    // A relay stream names its endpoint in its header: it is reusable for that endpoint on that gateway only.
+    return { key: `${route.nodeId}\n${endpointId}`, open: () => this.dial(endpointId, {}, route) };
+  }
+
+  async dial(endpointId: string, options: DialOptions = {}, first?: GatewayRoute): Promise<Duplex | undefined> {
     let routes = this.source.routes(endpointId);
     for (;;) {
-      const stream = await this.dialRoutes(endpointId, routes, options);
+      const stream = await this.dialRoutes(endpointId, routes, options, first);
+      first = undefined;
       if (stream) {
         this.recentlyServed.served(endpointId);
         return stream;
@@ -104,12 +121,14 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
   }
 
   /** One pass over `routes`: the stream of the first gateway that accepts, or undefined. */
-  private async dialRoutes(endpointId: string, routes: ReadonlyArray<GatewayRoute>, options: DialOptions): Promise<Duplex | undefined> {
+  private async dialRoutes(endpointId: string, routes: ReadonlyArray<GatewayRoute>, options: DialOptions, first?: GatewayRoute): Promise<Duplex | undefined> {
     let candidates = routes;
     let httpOnly = false;
     let busy = false;
     while (candidates.length > 0) {
-      const index = candidates.length === 1 ? 0 : pickWeighted(candidates, this.random);
+      const preferred = first ? candidates.findIndex((c) => c.nodeId === first?.nodeId) : -1;
+      first = undefined;
+      const index = preferred >= 0 ? preferred : candidates.length === 1 ? 0 : pickWeighted(candidates, this.random);
       const route = candidates[index];
       try {
         const result = await this.relay.open(route.relayAddr, endpointId, options.rawTcp ? { rawTcp: true } : {});

@@ -1,0 +1,115 @@
+import { Agent, type ClientRequest } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { UpstreamChoice } from './upstream-dialer';
+
+/** What HttpForwarder puts in a request's options for this agent (Node passes them through). */
+export interface StreamRequestOptions {
+  /** The chosen upstream (UpstreamChoice.key): the pool idle streams are kept in. */
+  upstreamKey: string;
+  /** Opens a new stream to it (UpstreamChoice.open). */
+  openStream: UpstreamChoice['open'];
+}
+
+/**
+ * Opening a stream failed (the upstream went away, is at its stream limit, the relay refused):
+ * `cause` is what UpstreamDialer.dial would have rejected with, or undefined for "no upstream".
+ * Nothing of the request left the proxy.
+ */
+export class StreamDialError extends Error {
+  constructor(readonly dialCause: unknown) {
+    super(dialCause instanceof Error ? dialCause.message : 'no available upstreams');
+    this.name = 'StreamDialError';
+  }
+}
+
+const IDLE_SINCE = Symbol('idleSince');
+type PooledStream = Duplex & { [IDLE_SINCE]?: number; _httpMessage?: unknown };
+
+/**
+ * Keeps idle streams to each upstream for the next request: Node's keep-alive Agent, pooled by
+ * upstream (`getName` is the chosen upstream's key) instead of host:port, whose "connections"
+ * are multiplexed streams. A request whose upstream has an idle stream takes it (most recently
+ * used first, so a pool larger than the load shrinks by idle timeout); otherwise a new stream is
+ * opened. Node's client decides when a stream is free again: the response complete, the request
+ * sent whole, and neither side said `Connection: close`. Anything else (an error, an abort, a
+ * timeout, a response cut short) destroys the stream, so a stream is reused only between two whole
+ * exchanges and never carries a half-read response.
+ *
+ * `maxIdlePerUpstream` bounds the idle streams per upstream (a freed one beyond it is closed);
+ * `idleTimeoutMs` closes a stream idle that long (checked every idleTimeoutMs / 2). An idle
+ * stream the agent ends (FIN: its listener closing, a go-away) is destroyed at once.
+ */
+export class UpstreamStreamAgent extends Agent {
+  private readonly sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    maxIdlePerUpstream: number,
+    private readonly idleTimeoutMs: number,
+  ) {
+    super({ keepAlive: true, maxFreeSockets: maxIdlePerUpstream, scheduling: 'lifo' });
+    if (idleTimeoutMs > 0) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(idleTimeoutMs / 2, 100));
+      this.sweeper.unref();
+    }
+  }
+
+  override getName(options: object): string {
+    return (options as StreamRequestOptions).upstreamKey;
+  }
+
+  // Node's Agent calls createConnection(options, callback) and waits for the callback when it returns nothing.
+  override createConnection(options: object, callback: (err: Error | null, stream?: Duplex) => void): undefined {
+    (options as StreamRequestOptions).openStream().then(
+      (stream) => {
+        if (!stream) return callback(new StreamDialError(undefined));
+        const pooled = stream as PooledStream & { ref?: () => void; unref?: () => void };
+        // Node's Agent refs and unrefs sockets; a stream holds no handle of its own.
+        pooled.ref = noop;
+        pooled.unref = noop;
+        // Ended by the agent while idle: never hand it out again. (In use, Node's client handles the end.)
+        stream.on('end', () => {
+          if (!pooled._httpMessage) stream.destroy();
+        });
+        callback(null, stream);
+      },
+      (err: unknown) => callback(new StreamDialError(err)),
+    );
+    return undefined;
+  }
+
+  override keepSocketAlive(socket: Duplex): boolean {
+    const pooled = socket as PooledStream;
+    if (pooled.readableEnded || pooled.destroyed) return false;
+    pooled[IDLE_SINCE] = performance.now();
+    return true;
+  }
+
+  override reuseSocket(socket: Duplex, req: ClientRequest): void {
+    (socket as PooledStream)[IDLE_SINCE] = undefined;
+    super.reuseSocket(socket as never, req);
+  }
+
+  /** Closes every idle stream and stops the sweeper. */
+  close(): void {
+    clearInterval(this.sweeper);
+    this.destroy();
+  }
+
+  /** Closes streams idle for idleTimeoutMs or longer. */
+  private sweep(): void {
+    const deadline = performance.now() - this.idleTimeoutMs;
+    for (const streams of Object.values(this.freeSockets)) {
+      for (const stream of [...(streams ?? [])] as PooledStream[]) {
+        const since = stream[IDLE_SINCE];
+        if (since === undefined || since > deadline) continue;
+        // Out of the pool first (Node's Agent listens for this), then a graceful end.
+        stream.emit('agentRemove');
+        stream.end();
+      }
+    }
+  }
+}
+
+function noop(): void {
+  // Nothing to ref or unref: a stream has no handle of its own.
+}
