@@ -128,6 +128,9 @@ describe('the Requests section of the status page in headless Chromium (piko ser
     await showRequests(page, 'shop');
     await page.locator('#inspect-source', { hasText: '(from proxy.inspect in the config)' }).waitFor({ timeout: UI_TIMEOUT });
     expect(await page.locator('#inspect-enabled').isChecked()).toBe(true);
+    // The list was read (waitForRoute's request is in it) on a live channel reopened for shop only.
+    await listRow(page, '/warm-up').waitFor({ timeout: UI_TIMEOUT });
+    expect(requests.filter((u) => u.endsWith('/api/v1/events?endpoint=shop'))).toHaveLength(1);
     const lists = () => requests.filter((u) => u.includes('/api/v1/endpoints/shop/requests')).length;
     const listsBefore = lists();
 

@@ -13,6 +13,8 @@ const LIST_LIMIT = 100;
 export interface InspectorHost {
   token(): string;
   notify(message: string, kind: 'info' | 'ok' | 'error'): void;
+  /** Another endpoint was chosen (the live channel is reopened for its captures). */
+  endpointChanged(): void;
 }
 
 /**
@@ -46,6 +48,11 @@ export class Inspector {
       byId('requests-title').scrollIntoView({ block: 'start' });
       byId<HTMLInputElement>('requests-endpoint').focus();
     });
+  }
+
+  /** The endpoint whose requests are shown ('' before one is chosen). */
+  get selectedEndpoint(): string {
+    return this.endpoint;
   }
 
   /** Offers the endpoints the cluster knows in the endpoint field's suggestions. */
@@ -91,7 +98,14 @@ export class Inspector {
     if (changedEndpoint) this.closeDetail();
     byId('requests-endpoint-name').textContent = `of ${endpoint}`;
     void this.loadToggle();
-    void this.load();
+    // Another endpoint: the live channel reopens with ?endpoint= and, once live, reads the list
+    // (onReconnect), so captures between the two are not lost; same endpoint, new filters: read now.
+    if (changedEndpoint) {
+      this.generation++;
+      this.list.clear();
+      this.setEmpty('Loading…');
+      this.host.endpointChanged();
+    } else void this.load();
   }
 
   private async load(): Promise<void> {

@@ -32,6 +32,8 @@ export class LiveStream {
   constructor(
     private readonly handlers: LiveStreamHandlers,
     private readonly token: () => string,
+    /** The endpoint whose `request` events the page wants (`?endpoint=`; the server drops the rest), or '' for none chosen. */
+    private readonly endpoint: () => string = () => '',
   ) {}
 
   /** (Re)opens the stream now, e.g. after the user gave a token. */
@@ -47,7 +49,9 @@ export class LiveStream {
     this.controller = controller;
     this.handlers.state('connecting');
     try {
-      const res = await fetch('/api/v1/events', { headers: { Accept: 'text/event-stream', ...authHeaders(this.token()) }, signal: controller.signal, cache: 'no-store' });
+      const endpoint = this.endpoint();
+      const url = endpoint ? `/api/v1/events?endpoint=${encodeURIComponent(endpoint)}` : '/api/v1/events';
+      const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...authHeaders(this.token()) }, signal: controller.signal, cache: 'no-store' });
       if (res.status === 401 || res.status === 403) {
         this.handlers.state('unauthorized', await errorOf(res));
         return; // until the user gives a token

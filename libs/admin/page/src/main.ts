@@ -24,11 +24,14 @@ function notify(message: string, kind: 'info' | 'ok' | 'error'): void {
 function start(): void {
   const connection = byId('connection');
   const chart = new RateChart(byId('chart'), byId('legend'));
-  const inspector = new Inspector({ token: () => token, notify });
-  let wasLive = false;
+  // Chosen an endpoint: the stream is reopened with ?endpoint= so only its captures come.
+  const inspector = new Inspector({ token: () => token, notify, endpointChanged: () => stream.restart() });
   const stream = new LiveStream(
     {
       hello: (hello) => {
+        // A new stream (first, after a break, or for another endpoint): the request list is read
+        // now that captures are being announced, so none made meanwhile is missing.
+        inspector.onReconnect();
         chart.reset(hello.points, hello.historyMs, hello.intervalMs);
         byId('chart-window').textContent = `(up to ${formatAgo(hello.historyMs)}, solid: requests, dashed: errors)`;
       },
@@ -41,9 +44,6 @@ function start(): void {
       request: (summary) => inspector.onCapture(summary),
       state: (state, detail) => {
         connection.dataset.state = state;
-        // Back after a break: captures made meanwhile came on no stream, so the list is read again.
-        if (state === 'live' && !wasLive) inspector.onReconnect();
-        wasLive = state === 'live';
         connection.textContent = state === 'live' ? 'live' : detail ? `${state}: ${detail}` : state;
         if (state === 'unauthorized') {
           notify(token ? 'The admin token was refused: enter another one.' : 'This admin port requires a token (admin.auth): enter it above.', 'error');
@@ -52,6 +52,7 @@ function start(): void {
       },
     },
     () => token,
+    () => inspector.selectedEndpoint,
   );
 
   window.addEventListener('resize', () => chart.redraw());
