@@ -84,6 +84,8 @@ describe('NodeRegistration', () => {
   });
 
   it('while a batch is being written, queues what comes next and sends it as one batch when the write settles', async () => {
+    // The beforeEach one never started (no listeners, no timers): replaced with one that holds longer.
+    registration = new NodeRegistration({ registry, bus, source, node, heartbeatIntervalMs: 60_000, maxBatchHoldMs: 60_000 });
     await registration.start();
     const batches: Array<Map<string, number>> = [];
     const write = registry.setEndpointCounts.bind(registry);
@@ -108,6 +110,22 @@ describe('NodeRegistration', () => {
     expect(batches).toEqual([new Map([['a', 1]]), new Map([['b', 1], ['c', 1]])]);
     expect(events.slice(1).map((e) => e.seq)).toEqual([2, 3, 4]);
     expect((await registry.snapshot()).endpoints.size).toBe(3);
+  });
+
+  it('holds a batch behind a slow write for 10 ms at most: the bus events go out anyway', async () => {
+    // The beforeEach one never started (no listeners, no timers): replaced with one that holds longer.
+    registration = new NodeRegistration({ registry, bus, source, node, heartbeatIntervalMs: 60_000, maxBatchHoldMs: 10 });
+    await registration.start();
+    let release!: () => void;
+    registry.hold = new Promise((resolve) => (release = resolve)); // a write that does not settle
+    source.set('a', 1);
+    await tick();
+    source.set('b', 1);
+    await tick();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(events.slice(1).map((e) => e.type === 'endpoint' && e.endpointId)).toEqual(['a', 'b']);
+    registry.hold = undefined;
+    release();
   });
 
   it('does not hold changes behind a write when the registry is down: they are published at once', async () => {

@@ -23,6 +23,11 @@ export interface NodeRegistrationOptions {
   heartbeatIntervalMs?: number;
   /** Retry period while Redis is unreachable (default min(1000, heartbeat)). */
   retryIntervalMs?: number;
+  /**
+   * Longest a batch of endpoint changes waits for the previous batch's registry write before it
+   * goes out anyway (default 10 ms; see NodeRegistration.handleChange).
+   */
+  maxBatchHoldMs?: number;
   logger?: Logger;
 }
 
@@ -45,6 +50,7 @@ export class NodeRegistration extends EventEmitter {
   private readonly logger: Logger;
   private readonly heartbeatIntervalMs: number;
   private readonly retryIntervalMs: number;
+  private readonly maxBatchHoldMs: number;
   private node: NodeInfo;
   private seqCounter = 0;
   private isRegistered = false;
@@ -56,8 +62,10 @@ export class NodeRegistration extends EventEmitter {
   /** Count changes of this event-loop turn, by endpoint, with when the first of them happened (performance.now()). */
   private pending = new Map<string, { count: number; since: number }>();
   private flushTimer: NodeJS.Immediate | undefined;
-  /** The last batch's registry write, until it settles. */
+  /** The last batch's registry write, until it settles, and when it was issued (performance.now()). */
   private writeInFlight: Promise<void> | undefined;
+  private writeIssuedAt = 0;
+  private holdTimer: NodeJS.Timeout | undefined;
   private registryStatus: ConnectionStatus;
   private readonly onChange = (endpointId: string, count: number): void => this.handleChange(endpointId, count);
   private readonly onRegistryStatus = (status: ConnectionStatus): void => this.handleRegistryStatus(status);
@@ -70,6 +78,7 @@ export class NodeRegistration extends EventEmitter {
     this.node = { ...options.node };
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
     this.retryIntervalMs = options.retryIntervalMs ?? Math.min(1_000, this.heartbeatIntervalMs);
+    this.maxBatchHoldMs = options.maxBatchHoldMs ?? 10;
     this.logger = (options.logger ?? noopLogger).child({ component: 'node-registration', nodeId: this.node.id });
     this.registryStatus = this.registry.status;
   }
@@ -115,6 +124,7 @@ export class NodeRegistration extends EventEmitter {
     // Changes not yet written are moot: removeNode deletes every entry (and a write after it would
     // leave an endpoints hash no lease or sweep would ever remove).
     clearImmediate(this.flushTimer);
+    clearTimeout(this.holdTimer);
     this.pending.clear();
     this.source.off('change', this.onChange);
     this.registry.off('status', this.onRegistryStatus);
@@ -129,8 +139,8 @@ export class NodeRegistration extends EventEmitter {
 
   /**
    * Queues the change for the next batch (flush). A batch goes out on the next event-loop turn, or,
-   * while the previous batch's registry write is still in flight, as soon as that write settles
-   * (group commit): under churn one Redis MULTI and one NATS socket write carry every change that
+   * while the previous batch's registry write is still in flight, as soon as that write settles or
+   * 10 ms after it was issued, whichever comes first (group commit, bounded): under churn one Redis MULTI and one NATS socket write carry every change that
    * came in during a round trip, instead of two writes per registration, and a quiet gateway still
    * sends a lone change at once. Only an endpoint's latest count is sent (a connect and a
    * disconnect in the same batch leave the entry as it was).
@@ -150,9 +160,20 @@ export class NodeRegistration extends EventEmitter {
   private flush(): void {
     this.flushTimer = undefined;
     if (this.closed || this.pending.size === 0) return;
-    // One write in flight at a time while Redis is up; when it is not, waiting would only hold the
-    // bus events back (readers apply them to gateways they know), so the batch goes out now.
-    if (this.writeInFlight && this.registryStatus === 'connected') return;
+    // Held while the previous batch's write is in flight, so what arrives meanwhile goes out as one
+    // batch; but never longer than maxBatchHoldMs (a slow Redis must not delay the bus events, which
+    // proxies route from), nor at all while Redis is not connected. Not holding keeps the order
+    // that matters: this batch's write is still issued on the connection before its events.
+    const heldMs = performance.now() - this.writeIssuedAt;
+    if (this.writeInFlight && this.registryStatus === 'connected' && heldMs < this.maxBatchHoldMs) {
+      this.holdTimer ??= setTimeout(() => {
+        this.holdTimer = undefined;
+        this.flush();
+      }, this.maxBatchHoldMs - heldMs);
+      return;
+    }
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     const batch = this.pending;
     this.pending = new Map();
     const counts = new Map<string, number>();
@@ -166,6 +187,7 @@ export class NodeRegistration extends EventEmitter {
         return false;
       },
     );
+    this.writeIssuedAt = performance.now();
     const inFlight = (this.writeInFlight = written.then(() => {
       if (this.writeInFlight === inFlight) this.writeInFlight = undefined;
       this.scheduleFlush();

@@ -47,6 +47,21 @@ describe('FrameBatch', () => {
     }
   });
 
+  it('starts with a small slab from the shared pool and grows to 64 KiB while busy', () => {
+    const batch = new FrameBatch();
+    batch.header(FrameType.Ping, 0x1, 0, 1);
+    const [first] = batch.take();
+    // An idle session's frames sit in a slice of Node's shared pool, not a 64 KiB slab of its own.
+    expect(first.buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);
+    for (let i = 0; i < 400; i++) {
+      batch.header(FrameType.Data, 0, 1, 1000);
+      batch.payload(Buffer.alloc(1000, 1));
+    }
+    const regions = batch.take();
+    expect(regions.at(-1)?.buffer.byteLength).toBe(64 * 1024);
+    expect(Buffer.concat(regions).length).toBe(400 * (HEADER_SIZE + 1000));
+  });
+
   it('clear() drops what was not taken', () => {
     const batch = new FrameBatch();
     batch.header(FrameType.Ping, 0x1, 0, 9);

@@ -2,8 +2,18 @@ import { HEADER_SIZE, writeHeader, type FrameType } from './frame';
 
 /** Payloads shorter than this are copied in beside the headers; longer ones are queued as they are. */
 const COPY_LIMIT = 2048;
-/** Size of each backing slab: many loop turns' worth of headers and small payloads. */
+/** Largest backing slab: many loop turns' worth of headers and small payloads on a busy session. */
 const SLAB_SIZE = 64 * 1024;
+/**
+ * The first slab, and the smallest a quiet session goes back to. Below Node's pool limit (4 KiB),
+ * so it is a slice of the shared buffer pool: an idle session (a ping now and then) holds ~1 KiB,
+ * not 64 KiB of its own that its writes would make resident page by page (10,000 idle upstream
+ * sessions on a gateway: docs/performance.md, S3).
+ */
+const MIN_SLAB_SIZE = 1024;
+/** A slab filled sooner than this (ms) makes the next one twice as big; later, half as big. */
+const BUSY_FILL_MS = 1000;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * The frames a session has to send, as few buffers as possible. Headers and small payloads are
@@ -13,7 +23,11 @@ const SLAB_SIZE = 64 * 1024;
  * to: a region handed out by take() is never written again (the connection may still hold it).
  */
 export class FrameBatch {
-  private slab = Buffer.allocUnsafe(SLAB_SIZE);
+  /** Allocated on the first write (a session that never writes holds none). */
+  private slab = EMPTY;
+  private slabSize = MIN_SLAB_SIZE;
+  /** When the current slab was allocated (Date.now()). */
+  private slabAt = 0;
   /** Start of the region not yet handed out. */
   private start = 0;
   private end = 0;
@@ -61,7 +75,13 @@ export class FrameBatch {
   private reserve(n: number): void {
     if (this.end + n <= this.slab.length) return;
     this.cut();
-    this.slab = Buffer.allocUnsafe(SLAB_SIZE);
+    const now = Date.now();
+    if (this.slab !== EMPTY) {
+      const busy = now - this.slabAt < BUSY_FILL_MS;
+      this.slabSize = busy ? Math.min(SLAB_SIZE, this.slabSize * 2) : Math.max(MIN_SLAB_SIZE, this.slabSize / 2);
+    }
+    this.slab = Buffer.allocUnsafe(Math.max(n, this.slabSize));
+    this.slabAt = now;
     this.start = this.end = 0;
   }
 
