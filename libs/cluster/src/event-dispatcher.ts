@@ -18,11 +18,6 @@ export class EventDispatcher {
     };
   }
 
-  /** Handlers subscribed. */
-  get size(): number {
-    return this.handlers.size;
-  }
-
   dispatch(event: ClusterEvent): void {
     for (const handler of this.handlers) {
       try {

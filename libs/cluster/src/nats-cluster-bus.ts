@@ -51,8 +51,6 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
   private retryTimer: NodeJS.Timeout | undefined;
   /** Served RPC subjects and their live subscriptions (made again on each new connection). */
   private readonly served = new Map<string, { handler: RpcHandler; subscription?: Subscription }>();
-  /** The subscription to the event subjects, held while the dispatcher has handlers. */
-  private eventSubscription: Subscription | undefined;
   private connectedOnce!: () => void;
   /** Resolves at the first successful connection (tests and start-up ordering use it). */
   readonly connected: Promise<void> = new Promise((resolve) => (this.connectedOnce = resolve));
@@ -89,26 +87,8 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
     }
   }
 
-  /**
-   * Subscribes on NATS to the event subjects only while some handler listens: a gateway, which
-   * only publishes, then receives none of the cluster's events (each gateway would otherwise get
-   * every other gateway's registrations, a fan-out that grows with the square of the gateways).
-   */
   subscribe(handler: ClusterEventHandler): () => void {
-    const remove = this.dispatcher.add(handler);
-    this.ensureEventSubscription();
-    return () => {
-      remove();
-      if (this.dispatcher.size > 0) return;
-      this.eventSubscription?.unsubscribe();
-      this.eventSubscription = undefined;
-    };
-  }
-
-  private ensureEventSubscription(): void {
-    const connection = this.connection;
-    if (this.eventSubscription || this.dispatcher.size === 0 || !connection || connection.isClosed()) return;
-    this.eventSubscription = connection.subscribe(this.subjects.all, { callback: (err, msg) => this.receive(err, msg) });
+    return this.dispatcher.add(handler);
   }
 
   serve(subject: string, handler: RpcHandler): () => void {
@@ -197,8 +177,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
 
   private attach(connection: NatsConnection): void {
     this.connection = connection;
-    this.eventSubscription = undefined;
-    this.ensureEventSubscription();
+    connection.subscribe(this.subjects.all, { callback: (err, msg) => this.receive(err, msg) });
     for (const [subject, entry] of this.served) entry.subscription = this.subscribeRpc(connection, subject, entry.handler);
     this.setStatus('connected');
     this.connectedOnce();
