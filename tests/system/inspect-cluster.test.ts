@@ -56,9 +56,9 @@ describe('traffic inspection across a cluster', () => {
       return body.requests.filter((e) => e.total_ms !== null).length === 2 ? body : undefined;
     }, 20_000);
     expect(list.unreachable_nodes).toEqual([]);
-    expect(list.requests.map((e) => [e.proxy_node, e.target, e.status]).sort()).toEqual([
-      ['px-1', '/echo/via-p1', 200],
-      ['px-2', '/echo/via-p2', 200],
+    expect(list.requests.map((e) => [e.proxy_node, e.gateway_node, e.target, e.status]).sort()).toEqual([
+      ['px-1', 'gw-1', '/echo/via-p1', 200],
+      ['px-2', 'gw-1', '/echo/via-p2', 200],
     ]);
     // Newest first across proxies.
     expect(list.requests[0].target).toBe('/echo/via-p2');

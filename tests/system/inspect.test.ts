@@ -281,6 +281,8 @@ describe('traffic inspection', () => {
     expect(res.status).toBe(502);
     const [summary] = await captures('nobody-home', '', (l) => l.some((e) => e.total_ms !== null));
     expect(summary).toMatchObject({ status: 502, error: { status: 502, cause: 'no available upstreams' } });
+    // No upstream was reached: no gateway to name.
+    expect(summary.gateway_node).toBeUndefined();
     const full = await record(summary.id);
     expect(JSON.parse(decode(full.response?.body.kept ?? ''))).toEqual({ error: 'no available upstreams' });
   });

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { CapturedExchange } from './captured-exchange';
 import type { ExchangeStore } from './exchange-store';
 
@@ -22,7 +23,14 @@ export class ConnectionCapture {
   constructor(
     readonly exchange: CapturedExchange,
     private readonly store: ExchangeStore,
+    private readonly gatewayOf?: (stream: Duplex) => string | undefined,
   ) {}
+
+  /** The stream the proxy dialed for this connection: names its gateway (`gateway_node`) where known. */
+  servedBy(stream: Duplex): void {
+    const gateway = this.gatewayOf?.(stream);
+    if (gateway !== undefined) this.exchange.gatewayNode = gateway;
+  }
 
   /** The connection is over. */
   close(outcome: ConnectionOutcome): void {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { BodyCapture } from './body-capture';
 import { type CapturedExchange, headBytes } from './captured-exchange';
 import type { ExchangeObserver } from './exchange-observer';
@@ -16,6 +17,8 @@ export interface HttpCaptureContext {
   errorOf(res: ServerResponse): { status: number; cause: string } | undefined;
   /** Called once when the exchange is over (replays wait for it). */
   onDone?(exchange: CapturedExchange): void;
+  /** The gateway a dialed stream goes to, if known (InspectHooks.gatewayOf). */
+  gatewayOf?(stream: Duplex): string | undefined;
 }
 
 /**
@@ -33,6 +36,12 @@ export class HttpCapture implements ExchangeObserver {
     private readonly context: HttpCaptureContext,
   ) {
     res.once('close', () => this.finish());
+  }
+
+  /** The stream the proxy dialed for this exchange: names its gateway (`gateway_node`) where known. */
+  servedBy(stream: Duplex): void {
+    const gateway = this.context.gatewayOf?.(stream);
+    if (gateway !== undefined) this.exchange.gatewayNode = gateway;
   }
 
   requestBody(req: IncomingMessage): void {

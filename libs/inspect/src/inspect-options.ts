@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /** `proxy.inspect.*` in the proxy's own terms (see docs/configuration.md). */
 export interface InspectOptions {
@@ -16,8 +17,6 @@ export interface InspectOptions {
   omitContentTypes: readonly string[];
   /** How long a replay may take, ms (connecting, sending, reading the whole response). */
   replayTimeoutMs: number;
-  /** This node serves the upstreams too (`piko server`): every exchange's `gateway_node`. */
-  localGateway?: string;
 }
 
 /** What the proxy lends the inspector: its rules for who the client is and which answers it made. */
@@ -26,4 +25,6 @@ export interface InspectHooks {
   clientAddress(req: IncomingMessage): string;
   /** The error Piko answered `res` with itself (502, 504…), if it did. */
   errorOf(res: ServerResponse): { status: number; cause: string } | undefined;
+  /** The node ID of the gateway a dialed upstream stream goes to (a cluster proxy's relay), if known. */
+  gatewayOf?(stream: Duplex): string | undefined;
 }

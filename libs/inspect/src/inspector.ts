@@ -95,6 +95,7 @@ export class Inspector {
       omitted: (type) => this.omitted(type),
       errorOf: (r) => this.hooks.errorOf(r),
       onDone: replay ? (e) => replay.done(e) : undefined,
+      gatewayOf: this.hooks.gatewayOf,
     });
     return capture;
   }
@@ -105,7 +106,7 @@ export class Inspector {
     const exchange = this.newExchange(req, endpointId, kind, null);
     if (kind === 'tcp') exchange.kind = 'tcp';
     if (!this.store.add(exchange)) return null;
-    return new ConnectionCapture(exchange, this.store);
+    return new ConnectionCapture(exchange, this.store, this.hooks.gatewayOf);
   }
 
   /**
@@ -151,7 +152,6 @@ export class Inspector {
       body,
     );
     exchange.requestRedacted = anyRedacted(headers, this.redacted);
-    if (this.options.localGateway !== undefined) exchange.gatewayNode = this.options.localGateway;
     if (body) body.claimFrom((bytes) => this.store.claim(exchange, bytes));
     return exchange;
   }

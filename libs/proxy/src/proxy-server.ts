@@ -233,6 +233,7 @@ export class ProxyServer {
         }
         if (res.destroyed) return void stream.destroy();
         this.requestStats.watch(endpointId, res);
+        capture?.servedBy(stream);
         this.forwarder.forward(req, res, stream, endpointId, capture);
       },
       (err: Error) => {
@@ -292,6 +293,7 @@ export class ProxyServer {
         socket.once('close', () => this.upgraded.delete(socket));
         this.requestStats.record(endpointId, false);
         const capture = this.options.inspector?.connection(req, endpointId, tcp ? 'tcp' : 'websocket') ?? null;
+        capture?.servedBy(stream);
         if (tcp) {
           this.metrics.tcpConnectionsTotal.inc();
           this.tcpForwarder.forward(req, socket, head, stream, (outcome) => {

@@ -5,7 +5,7 @@ import type { ServerConfig } from '@piko/config';
 import { LocalUpstreamDialer, Rebalancer, RelayServer, relayServerOptions, type UpstreamPool } from '@piko/gateway';
 import { bindPort, type Logger } from '@piko/observability';
 import { TcpToHttpEndpointError } from '@piko/protocol';
-import { ClusterDialMetrics, ClusterUpstreamDialer, RelayClient, relayClientOptions, RoutingMetrics, type UpstreamDialer } from '@piko/proxy';
+import { clusterGatewayOf, ClusterDialMetrics, ClusterUpstreamDialer, RelayClient, relayClientOptions, RoutingMetrics, type UpstreamDialer } from '@piko/proxy';
 import { type ClusterClients, serverTls } from '@piko/runtime';
 import type { Registry } from 'prom-client';
 
@@ -31,6 +31,8 @@ export interface ClusterLinks {
   drainRelay(deadline: number): Promise<void>;
   /** Closes the routing table, relay links and sweeper (after the node left the registry). */
   close(): Promise<void>;
+  /** The gateway a dialed stream goes to: another node over the relay, else this node (traffic inspection's `gateway_node`). */
+  gatewayOf(stream: Duplex): string | undefined;
 }
 
 /**
@@ -61,6 +63,7 @@ export function clusterLinks(
   const rebalancer = new Rebalancer(node.pool, clients.registry, node.id, config.upstream.rebalance, logger.child({ subsystem: 'rebalance' }), node.metrics);
 
   const local = new LocalUpstreamDialer(node.pool);
+  const remoteGateway = clusterGatewayOf(relayClient, routing);
   return {
     dialer: {
       // An upstream on this node first, as dial does; else a gateway, through the relay.
@@ -88,5 +91,6 @@ export function clusterLinks(
       relayClient.close();
       await sweeper.stop();
     },
+    gatewayOf: (stream) => remoteGateway(stream) ?? node.id,
   };
 }

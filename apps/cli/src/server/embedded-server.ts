@@ -77,7 +77,7 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
   const links = clients.distributed ? clusterLinks(config, clients, { id, pool, metrics: registry }, logger) : undefined;
   // Go Piko's piko_cluster_nodes{status}: a combined node's routing table exports it (RoutingMetrics); alone, the in-memory registry.
   // Traffic inspection (proxy.inspect). Alone, this node's own pool serves every exchange.
-  const inspector = proxyInspector(config, id, links ? undefined : id);
+  const inspector = proxyInspector(config, id, links?.gatewayOf ?? (() => id));
   registerInspectMetrics(registry, inspector);
   if (!links) clusterNodesGauge(registry, async () => (await clients.registry.snapshot()).nodes.values());
 

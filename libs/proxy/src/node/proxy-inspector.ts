@@ -1,5 +1,8 @@
+import type { Duplex } from 'node:stream';
 import type { ServerConfig } from '@piko/config';
+import type { RoutingTable } from '@piko/cluster';
 import { Inspector } from '@piko/inspect';
+import type { RelayClient } from '../relay/relay-client';
 import { compileTrustedProxies, originalClientAddress } from '../client-address';
 import { pikoAnswer } from '../error-response';
 
@@ -7,9 +10,10 @@ import { pikoAnswer } from '../error-response';
  * The proxy's traffic inspection from `proxy.inspect` (docs/configuration.md): the Inspector the
  * proxy server asks for a capture of each exchange (ProxyOptions.inspector), with the proxy's
  * own rules for the client's address (proxy.trusted_proxies) and for its own error answers.
- * `localGateway`: this node also serves the upstreams (`piko server`), named as every exchange's gateway.
+ * `gatewayOf`: the gateway a dialed stream goes to (`gateway_node`): in a cluster the relay's far end
+ * (clusterGatewayOf), in `piko server` alone the node itself.
  */
-export function proxyInspector(config: ServerConfig, nodeId: string, localGateway?: string): Inspector {
+export function proxyInspector(config: ServerConfig, nodeId: string, gatewayOf?: (stream: Duplex) => string | undefined): Inspector {
   const inspect = config.proxy.inspect;
   const trusted = compileTrustedProxies(config.proxy.trustedProxies);
   return new Inspector(
@@ -22,8 +26,20 @@ export function proxyInspector(config: ServerConfig, nodeId: string, localGatewa
       redactHeaders: inspect.redactHeaders,
       omitContentTypes: inspect.omitContentTypes,
       replayTimeoutMs: inspect.replayTimeout,
-      localGateway,
     },
-    { clientAddress: (req) => originalClientAddress(req, trusted), errorOf: pikoAnswer },
+    { clientAddress: (req) => originalClientAddress(req, trusted), errorOf: pikoAnswer, gatewayOf },
   );
+}
+
+/**
+ * The node ID of the gateway a relay stream goes to: the relay client's connection of the stream,
+ * and the routing table's node with that relay address (the address itself if the table has none).
+ */
+export function clusterGatewayOf(relay: RelayClient, routing: RoutingTable): (stream: Duplex) => string | undefined {
+  return (stream) => {
+    const relayAddr = relay.relayAddrOf(stream);
+    if (relayAddr === undefined) return undefined;
+    for (const node of routing.nodes()) if (node.relayAddr === relayAddr) return node.id;
+    return relayAddr;
+  };
 }

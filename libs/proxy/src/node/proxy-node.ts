@@ -8,7 +8,7 @@ import { listenNest, NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { loopbackAddress, registerInspectMetrics, Replayer, serveInspect } from '@piko/inspect';
 import { ProxyServer } from '../proxy-server';
-import { proxyInspector } from './proxy-inspector';
+import { clusterGatewayOf, proxyInspector } from './proxy-inspector';
 import { ClusterDialMetrics } from '../relay/cluster-dial-metrics';
 import { serveRequestStats } from '../request-stats-rpc';
 import { ClusterUpstreamDialer } from '../relay/cluster-upstream-dialer';
@@ -51,7 +51,7 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   });
   new RoutingMetrics(registry, routing);
   const relay = new RelayClient(relayClientOptions(config), log.child({ subsystem: 'relay' }), registry);
-  const inspector = proxyInspector(config, id);
+  const inspector = proxyInspector(config, id, clusterGatewayOf(relay, routing));
   registerInspectMetrics(registry, inspector);
   const dialer = new ClusterUpstreamDialer(routing, relay, log.child({ subsystem: 'proxy' }), Math.random, new ClusterDialMetrics(registry), {
     rerouteTimeoutMs: config.proxy.rerouteTimeout,

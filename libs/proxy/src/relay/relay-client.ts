@@ -54,6 +54,18 @@ interface GatewayConnection {
  */
 export class RelayClient {
   private readonly conns = new Map<string, GatewayConnection>();
+
+  /**
+   * The relay address of the gateway a stream this client opened goes to (its yamux session's
+   * connection), or undefined. A walk over the connections (one per gateway): for traffic
+   * inspection's `gateway_node`, never on the data path.
+   */
+  relayAddrOf(stream: Duplex): string | undefined {
+    const session = (stream as Partial<YamuxStream>).session;
+    if (!session) return undefined;
+    for (const conn of this.conns.values()) if (conn.session === session) return conn.relayAddr;
+    return undefined;
+  }
   private readonly metrics?: RelayClientMetrics;
   private closed = false;
 
