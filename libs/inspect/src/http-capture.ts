@@ -38,8 +38,8 @@ export class HttpCapture implements ExchangeObserver {
     res.once('close', () => this.finish());
   }
 
-  /** The stream the proxy dialed for this exchange: names its gateway (`gateway_node`) where known. */
-  servedBy(stream: Duplex): void {
+  /** The stream the exchange went on: names its gateway (`gateway_node`) where known. */
+  private servedBy(stream: Duplex): void {
     const gateway = this.context.gatewayOf?.(stream);
     if (gateway !== undefined) this.exchange.gatewayNode = gateway;
   }
@@ -57,6 +57,8 @@ export class HttpCapture implements ExchangeObserver {
     const { exchange, context } = this;
     exchange.ttfbMs = performance.now() - this.started;
     exchange.status = upstreamRes.statusCode ?? 0;
+    // The upstream stream the response came on (a fresh or a reused one): its gateway.
+    if (upstreamRes.socket) this.servedBy(upstreamRes.socket);
     const headers = redactHeaders(upstreamRes.rawHeaders, context.redacted);
     exchange.responseHeaders = context.store.claim(exchange, headBytes(headers)) ? headers : [];
     const type = upstreamRes.headers['content-type'];

@@ -233,7 +233,6 @@ export class ProxyServer {
         }
         if (res.destroyed) return void stream.destroy();
         this.requestStats.watch(endpointId, res);
-        capture?.servedBy(stream);
         this.forwarder.forward(req, res, stream, endpointId, capture);
       },
       (err: Error) => {
