@@ -302,11 +302,16 @@ describe('admin API over a real cluster: two gateways, two proxies, real agents'
       '/api/v1/endpoints',
       '/api/v1/endpoints/{id}',
       '/api/v1/endpoints/{id}/disconnect',
+      // Traffic inspection (docs/admin-api.md "Traffic inspection").
+      '/api/v1/endpoints/{id}/inspect',
+      '/api/v1/endpoints/{id}/requests',
       // The status page's live channel (server-sent events; its page files are left out).
       '/api/v1/events',
       '/api/v1/nodes',
       '/api/v1/nodes/{id}',
       '/api/v1/nodes/{id}/drain',
+      '/api/v1/requests/{id}',
+      '/api/v1/requests/{id}/replay',
       '/api/v1/upstreams',
       '/api/v1/upstreams/{id}',
       '/status/cluster/nodes',
