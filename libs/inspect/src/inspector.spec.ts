@@ -46,7 +46,7 @@ describe('Inspector', () => {
 
   it('knows a replay by the exact loopback address and port it comes from, and no other connection', () => {
     const i = inspector([]);
-    const forget = i.expectReplay('127.0.0.1', 5000, { originalId: 'node-1.7', done: () => undefined });
+    const forget = i.expectReplay('127.0.0.1', 5000, { originalId: 'node-1.7', endpointId: 'e', done: () => undefined });
     expect(i.isReplay(request('127.0.0.1', 5000))).toBe(true);
     expect(i.isReplay(request('::ffff:127.0.0.1', 5000))).toBe(true);
     expect(i.isReplay(request('127.0.0.2', 5000))).toBe(false);
@@ -54,6 +54,10 @@ describe('Inspector', () => {
     expect(i.isReplay(request('198.51.100.7', 5000))).toBe(false);
     // A replay is captured whatever the endpoint's switch, marked as such.
     expect(i.http(request('127.0.0.1', 5000), response(), 'not-inspected')?.exchange.replayOf).toBe('node-1.7');
+    // It may reach only its original's endpoint; another connection is no replay at all.
+    expect(i.replayElsewhere(request('127.0.0.1', 5000), 'e')).toBe(false);
+    expect(i.replayElsewhere(request('127.0.0.1', 5000), 'other')).toBe(true);
+    expect(i.replayElsewhere(request('127.0.0.1', 5001), 'other')).toBe(false);
     forget();
     expect(i.isReplay(request('127.0.0.1', 5000))).toBe(false);
   });

@@ -15,6 +15,8 @@ export const MAX_RUNTIME_SWITCHES = 10_000;
 /** A replay this proxy is sending to itself, waiting for its capture (see Replayer). */
 export interface PendingReplay {
   originalId: string;
+  /** The endpoint of the request replayed: the only one the replay may reach (see replayElsewhere). */
+  endpointId: string;
   done(exchange: CapturedExchange): void;
 }
 
@@ -120,6 +122,17 @@ export class Inspector {
     return () => {
       if (this.replays.get(key) === pending) this.replays.delete(key);
     };
+  }
+
+  /**
+   * Whether `req` is a replay (isReplay) routed to another endpoint than its original's: an edited
+   * Host or x-piko-endpoint must not carry a replay, which skips proxy.auth, to an endpoint the
+   * original never reached (the proxy refuses it, 403).
+   */
+  replayElsewhere(req: IncomingMessage, endpointId: string): boolean {
+    if (this.replays.size === 0) return false;
+    const replay = replayFrom(this.replays, req.socket);
+    return replay !== undefined && replay.endpointId !== endpointId;
   }
 
   /**

@@ -86,10 +86,10 @@ export class Replayer {
       const name = host?.replace(/:\d+$/, '');
       if (name && !isIP(name)) options.servername = name;
     }
-    return this.send(id, options, body, address.tls);
+    return this.send(id, original.endpointId, options, body, address.tls);
   }
 
-  private send(originalId: string, options: RequestOptions, body: Buffer, tls: boolean): Promise<ReplayResult> {
+  private send(originalId: string, endpointId: string, options: RequestOptions, body: Buffer, tls: boolean): Promise<ReplayResult> {
     const timeoutMs = this.inspector.options.replayTimeoutMs;
     return new Promise((resolve) => {
       let forget = (): void => undefined;
@@ -111,7 +111,7 @@ export class Replayer {
       }
       client.on('socket', (socket: Socket) => {
         socket.once('connect', () => {
-          forget = this.inspector.expectReplay(socket.localAddress ?? '', socket.localPort ?? 0, { originalId, done: (exchange) => finish({ outcome: 'replayed', replay: exchange.record() }) });
+          forget = this.inspector.expectReplay(socket.localAddress ?? '', socket.localPort ?? 0, { originalId, endpointId, done: (exchange) => finish({ outcome: 'replayed', replay: exchange.record() }) });
         });
       });
       client.on('error', (err) => finish({ outcome: 'failed', error: `replay failed: ${err.message}` }));

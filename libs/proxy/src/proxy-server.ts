@@ -210,6 +210,8 @@ export class ProxyServer {
     if (isReservedPath(req.url ?? '/')) return sendError(res, 404, 'not found');
     const endpointId = this.endpointId(req);
     if (typeof endpointId !== 'string') return sendError(res, 400, endpointId.error);
+    // A replay (it skipped proxy.auth) reaches only its original's endpoint, whatever Host it was given.
+    if (this.options.inspector?.replayElsewhere(req, endpointId)) return sendError(res, 403, 'a replay may only reach the endpoint of the request it replays');
     // Traffic inspection (proxy.inspect): null unless this endpoint is captured.
     const capture = this.options.inspector?.http(req, res, endpointId) ?? null;
     const release = this.acquireClientStream(req, endpointId);
