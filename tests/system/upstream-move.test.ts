@@ -1,6 +1,6 @@
 import { ManagedProcess, waitFor } from '@piko/testing';
 import { TestCluster } from './support/cluster';
-import { startAgent } from './support/piko';
+import { startAgent, startPikoServer } from './support/piko';
 import { getOnNewConnection, loadOn } from './support/rollout';
 import { TcpBalancer } from './support/tcp-balancer';
 import { UpstreamService } from './support/upstream-service';
@@ -62,10 +62,41 @@ describe('an upstream moving between gateways under load', () => {
     const statuses = await load.stop();
 
     const failed = statuses.filter((s) => s !== 200);
-    expect({ failed: failed.length, of: statuses.length }).toEqual({ failed: 0, of: statuses.length });
+    // The failed statuses by count (0: the connection failed), so a failure says what kind it was.
+    const byStatus = Object.fromEntries([...new Set(failed)].map((s) => [s, failed.filter((f) => f === s).length]));
+    expect({ failed: failed.length, of: statuses.length, byStatus }).toEqual({ failed: 0, of: statuses.length, byStatus: {} });
     expect(statuses.length).toBeGreaterThan(100);
     // Every disconnect found the agent on one gateway, and it really moved between the two.
     expect(holders.every((h) => h.length > 0 && !h.includes(','))).toBe(true);
     expect(new Set(holders).size).toBe(2);
+  });
+
+  it('loses no request over ten reconnects to one piko server, whose proxy reuses streams (keep-alive)', async () => {
+    const server = await startPikoServer();
+    const svc = new UpstreamService('reconnecting');
+    const port = await svc.listen();
+    const local = await startAgent('http', 'reconnecting', String(port), server.upstreamUrl, ['--access-log=false']);
+    try {
+      const send = () => getOnNewConnection(`${server.proxyUrl}/`, { 'x-piko-endpoint': 'reconnecting' });
+      await waitFor('reconnecting routable', async () => ((await send()) === 200 ? true : undefined), 30_000);
+      const load = loadOn(6, send);
+      for (let move = 0; move < 10; move++) {
+        const res = await fetch(`${server.adminUrl}/api/v1/endpoints/reconnecting/disconnect`, { method: 'POST' });
+        expect(res.status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+      }
+      const statuses = await load.stop();
+      const failed = statuses.filter((s) => s !== 200);
+      expect({ failed: failed.length, of: statuses.length }).toEqual({ failed: 0, of: statuses.length });
+      expect(statuses.length).toBeGreaterThan(100);
+      // The agent really reconnected each time (a new session per go-away).
+      const metrics = await (await fetch(`${server.adminUrl}/metrics`)).text();
+      const connects = Number(/^piko_upstreams_connects_total\S* (\d+)/m.exec(metrics)?.[1] ?? 0);
+      expect(connects).toBeGreaterThanOrEqual(11);
+    } finally {
+      await local.stop('SIGKILL');
+      await server.process.stop('SIGKILL');
+      await svc.close();
+    }
   });
 });

@@ -53,8 +53,8 @@ export class HttpAgentListener {
   private readonly splice: HttpStreamSpliceOptions;
   private listener: Listener | undefined;
   private readonly connections: ConnectionLimit;
-  /** Streams being spliced, to end the idle ones on close() or go-away. */
-  private readonly spliced = new Set<SplicedStream>();
+  /** Streams being spliced, by the session they came on: the idle ones end once Piko stops using it. */
+  private readonly spliced = new Map<SplicedStream, unknown>();
 
   constructor(
     private readonly options: HttpAgentListenerOptions,
@@ -90,12 +90,14 @@ export class HttpAgentListener {
     this.listener.on('connection', (stream: Duplex) => {
       if (!this.connections.admit(stream)) return answerBusy(stream);
       const splice = spliceHttpStream(stream, this.splice);
-      this.spliced.add(splice);
+      this.spliced.set(splice, (stream as { session?: unknown }).session);
       stream.once('close', () => this.spliced.delete(splice));
     });
-    // Piko is moving this endpoint to a new session (go-away): streams kept open for reuse on the
-    // old one would hold it until the proxy's idle timeout, so the idle ones end now.
-    this.listener.on('reconnecting', () => this.drainStreams());
+    // A session being retired (Piko moved the endpoint, or we are closing): streams kept open for
+    // reuse on it would hold it until the proxy's idle timeout, so the idle ones end, and busy ones
+    // after their response. Only once Piko has read our go-away ('draining'): before that the proxy
+    // may be sending a request down an idle stream, and ending it would lose that request.
+    this.listener.on('draining', (session: unknown) => this.drainStreams(session));
     this.listener.on('error', (err: Error) => this.logger.error('listener failed', { err: err.message }));
     this.logger.info('forwarding endpoint', { addr: this.options.addr });
   }
@@ -106,13 +108,11 @@ export class HttpAgentListener {
    * idle, or after their current response.
    */
   async close(): Promise<void> {
-    const closing = this.listener?.close();
-    this.drainStreams();
-    await closing;
+    await this.listener?.close();
   }
 
-  private drainStreams(): void {
-    for (const splice of this.spliced) splice.drain();
+  private drainStreams(session: unknown): void {
+    for (const [splice, on] of this.spliced) if (on === session) splice.drain();
   }
 
   /** Drops everything now. */

@@ -490,7 +490,10 @@ class HttpStreamSplice implements SplicedStream {
   }
 
   private endIfIdle(): void {
-    if (!this.draining || !this.idle || this.finished) return;
+    // A stream that has carried no request yet was opened for one that is on its way (the proxy
+    // or gateway opened it before it read our go-away, and its bytes follow the SYN): serve that
+    // one first. Ending it now would answer that request with a bare FIN (a 502 at the proxy).
+    if (!this.draining || !this.idle || this.finished || !this.anyRequest) return;
     this.socket?.end();
     this.finish();
   }

@@ -25,8 +25,10 @@ const HEALTHY_SESSION_MS = 5_000;
  * listener's outbound WebSocket). The listener survives disconnects: it reconnects with backoff
  * and keeps emitting on the same object.
  *
- * Events: 'connection' (Duplex), 'connected', 'reconnecting' (reason?: Error), 'error' (Error,
- * only when reconnecting became impossible, e.g. the token was revoked), 'close'.
+ * Events: 'connection' (Duplex), 'connected', 'reconnecting' (reason?: Error), 'draining' (Session:
+ * Piko has read this listener's go-away on it, so it opens no more streams there; a stream kept
+ * open for reuse may now be ended when idle without racing a request), 'error' (Error, only when
+ * reconnecting became impossible, e.g. the token was revoked), 'close'.
  *
  * Serve HTTP from it with `serveHttp(listener, http.createServer(handler))`, i.e.
  * `listener.on('connection', (s) => server.emit('connection', s))`.
@@ -93,7 +95,7 @@ export class Listener extends EventEmitter {
     for (const stream of this.pending) stream.destroy();
     this.pending = [];
     const sessions = [this.session, ...this.draining].filter((session): session is Session => session !== undefined && !session.isClosed);
-    void Promise.all(sessions.map((session) => session.goAway())).then(() => {
+    void Promise.all(sessions.map((session) => session.goAway().then(() => this.emit('draining', session)))).then(() => {
       this.closeFenced = true;
       this.finishIfIdle();
     });
@@ -257,6 +259,7 @@ export class Listener extends EventEmitter {
       if (!session.localGoAwaySent) {
         void session.goAway().then(() => {
           this.fenced.add(session);
+          this.emit('draining', session);
           this.closeDrainedSession(session);
         });
       }

@@ -224,8 +224,10 @@ export class ProxyServer {
         this.logger.warn('no available upstreams', { endpointId });
         return sendError(res, 502, 'no available upstreams');
       }
-      this.requestStats.watch(endpointId, res);
-      return this.forwarder.forwardOn(req, res, choice, endpointId, this.reuse, capture);
+      if (choice.reusable !== false) {
+        this.requestStats.watch(endpointId, res);
+        return this.forwarder.forwardOn(req, res, choice, endpointId, this.reuse, capture);
+      }
     }
     this.dialer.dial(endpointId).then(
       (stream) => {

@@ -35,6 +35,12 @@ export interface UpstreamDialer {
 export interface UpstreamChoice {
   readonly key: string;
   open(): Promise<Duplex | undefined>;
+  /**
+   * False: streams to this upstream are not kept for reuse; the request gets a stream of its own
+   * (UpstreamDialer.dial, `Connection: close`). The cluster's relay streams are, see
+   * ClusterUpstreamDialer.choose.
+   */
+  readonly reusable?: boolean;
 }
 
 export const UPSTREAM_DIALER = Symbol('UPSTREAM_DIALER');

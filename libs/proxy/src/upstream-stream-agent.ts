@@ -23,7 +23,14 @@ export class StreamDialError extends Error {
 }
 
 const IDLE_SINCE = Symbol('idleSince');
-type PooledStream = Duplex & { [IDLE_SINCE]?: number; _httpMessage?: unknown };
+type PooledStream = Duplex & { [IDLE_SINCE]?: number; _httpMessage?: unknown; session?: StreamSession };
+
+/** The yamux session a stream runs on (YamuxStream.session), structurally. */
+interface StreamSession {
+  readonly remoteGoAway: boolean;
+  readonly isClosed: boolean;
+  once(event: 'goaway' | 'close', listener: () => void): unknown;
+}
 
 /**
  * Keeps idle streams to each upstream for the next request: Node's keep-alive Agent, pooled by
@@ -38,9 +45,16 @@ type PooledStream = Duplex & { [IDLE_SINCE]?: number; _httpMessage?: unknown };
  * `maxIdlePerUpstream` bounds the idle streams per upstream (a freed one beyond it is closed);
  * `idleTimeoutMs` closes a stream idle that long (checked every idleTimeoutMs / 2). An idle
  * stream the agent ends (FIN: its listener closing, a go-away) is destroyed at once.
+ *
+ * A session the agent said go-away on (it is moving or closing) gets no reused stream: its idle
+ * streams are closed here the moment the go-away is read, and busy ones are not kept once free.
+ * The agent ends idle streams itself only after we have read that go-away (Listener 'draining'),
+ * so an idle stream is never ended under a request we are sending down it. (Relay streams run
+ * on the proxy's session to a gateway: that session's go-away, a gateway draining, does the same.)
  */
 export class UpstreamStreamAgent extends Agent {
   private readonly sweeper: NodeJS.Timeout | undefined;
+  private readonly bySession = new WeakMap<StreamSession, Set<PooledStream>>();
 
   constructor(
     maxIdlePerUpstream: number,
@@ -70,6 +84,7 @@ export class UpstreamStreamAgent extends Agent {
         stream.on('end', () => {
           if (!pooled._httpMessage) stream.destroy();
         });
+        this.retireWithSession(pooled);
         callback(null, stream);
       },
       (err: unknown) => callback(new StreamDialError(err)),
@@ -80,6 +95,7 @@ export class UpstreamStreamAgent extends Agent {
   override keepSocketAlive(socket: Duplex): boolean {
     const pooled = socket as PooledStream;
     if (pooled.readableEnded || pooled.destroyed) return false;
+    if (pooled.session && (pooled.session.remoteGoAway || pooled.session.isClosed)) return false;
     pooled[IDLE_SINCE] = performance.now();
     return true;
   }
@@ -87,6 +103,30 @@ export class UpstreamStreamAgent extends Agent {
   override reuseSocket(socket: Duplex, req: ClientRequest): void {
     (socket as PooledStream)[IDLE_SINCE] = undefined;
     super.reuseSocket(socket as never, req);
+  }
+
+  /** Watches the stream's session (one listener per session): on go-away its idle streams close. */
+  private retireWithSession(stream: PooledStream): void {
+    const session = stream.session;
+    if (!session) return;
+    let streams = this.bySession.get(session);
+    if (!streams) {
+      const tracked = new Set<PooledStream>();
+      this.bySession.set(session, (streams = tracked));
+      session.once('goaway', () => {
+        for (const s of tracked) if (!s._httpMessage && !s.destroyed) this.closeIdle(s);
+      });
+      session.once('close', () => this.bySession.delete(session));
+    }
+    streams.add(stream);
+    stream.once('close', () => streams.delete(stream));
+  }
+
+  /** Takes an idle stream out of the pool and ends it. */
+  private closeIdle(stream: PooledStream): void {
+    // Out of the pool first (Node's Agent listens for this), then a graceful end.
+    stream.emit('agentRemove');
+    stream.end();
   }
 
   /** Closes every idle stream and stops the sweeper. */
@@ -102,9 +142,7 @@ export class UpstreamStreamAgent extends Agent {
       for (const stream of [...(streams ?? [])] as PooledStream[]) {
         const since = stream[IDLE_SINCE];
         if (since === undefined || since > deadline) continue;
-        // Out of the pool first (Node's Agent listens for this), then a graceful end.
-        stream.emit('agentRemove');
-        stream.end();
+        this.closeIdle(stream);
       }
     }
   }

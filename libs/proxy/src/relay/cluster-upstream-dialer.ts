@@ -82,18 +82,20 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
 
   /**
    * The gateway one HTTP request goes to (weighted by its upstream count, as dial picks), keyed by
-   * its node ID and the endpoint (a relay stream carries one endpoint): the proxy reuses idle
-   * relay streams to it for that endpoint. A relay stream is spliced whole onto
-   * one upstream stream at the gateway, so a reused relay stream is a reused upstream stream and
-   * agent connection. `open` tries that gateway first, then the others as dial does. With no
-   * route but a reroute wait possible, `open` is dial (it waits for the route).
+   * its node ID and the endpoint (a relay stream carries one endpoint). `open` tries that gateway
+   * first, then the others as dial does. With no route but a reroute wait possible, `open` is
+   * dial (it waits for the route). Always `reusable: false` (see below).
    */
   choose(endpointId: string): UpstreamChoice | undefined {
     const routes = this.source.routes(endpointId);
-    if (routes.length === 0) return this.waiter ? { key: `reroute:${endpointId}`, open: () => this.dial(endpointId) } : undefined;
+    if (routes.length === 0) return this.waiter ? { key: `reroute:${endpointId}`, open: () => this.dial(endpointId), reusable: false } : undefined;
     const route = routes.length === 1 ? routes[0] : routes[pickWeighted(routes, this.random)];
-    // A relay stream names its endpoint in its header: it is reusable for that endpoint on that gateway only.
-    return { key: `${route.nodeId}\n${endpointId}`, open: () => this.dial(endpointId, {}, route) };
+    // Not reused (reusable: false, one relay stream per request): an idle relay stream is bound,
+    // through the gateway's splice, to one upstream stream, which the agent ends when its session
+    // moves (go-away). The proxy cannot see that coming on the relay, so a request sent as the end
+    // travels back is lost (tests/system/upstream-move.test.ts: 5-7 of ~11,000 over ten moves).
+    // Local streams are reused: there the proxy reads the agent's go-away on the session itself.
+    return { key: `${route.nodeId}\n${endpointId}`, open: () => this.dial(endpointId, {}, route), reusable: false };
   }
 
   async dial(endpointId: string, options: DialOptions = {}, first?: GatewayRoute): Promise<Duplex | undefined> {
