@@ -79,4 +79,44 @@ describe('traffic inspection replay under attack', () => {
     expect(same.status).toBe(201);
     expect(inspected.received).toContain('/items?again=1');
   });
+
+  it('a replay edited to carry both Transfer-Encoding and Content-Length smuggles nothing to either service', async () => {
+    const smuggled = '0\r\n\r\nGET /smuggled HTTP/1.1\r\nx-piko-endpoint: vault\r\nHost: localhost\r\n\r\n';
+    const posted = await fetch(`${server.proxyUrl}/upload`, { method: 'POST', headers: { 'x-piko-endpoint': 'shop', 'x-piko-authorization': `Bearer ${proxyToken}` }, body: smuggled });
+    expect(posted.status).toBe(200);
+    const list = await waitFor('capture', async () => {
+      const body = (await (await fetch(`${server.adminUrl}/api/v1/endpoints/shop/requests?path_prefix=/upload`)).json()) as ExchangeListResponse;
+      return body.requests.length > 0 ? body.requests : undefined;
+    });
+    const uploads = inspected.received.filter((t) => t === '/upload').length;
+    const res = await fetch(`${server.adminUrl}/api/v1/requests/${list[0].id}/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ headers: [['Host', 'localhost'], ['x-piko-endpoint', 'shop'], ['Transfer-Encoding', 'chunked'], ['Content-Length', String(Buffer.byteLength(smuggled))]] }),
+    });
+    expect([201, 503]).toContain(res.status);
+    // Whatever the proxy made of the head, the bytes after the body never became a request.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(secret.received).not.toContain('/smuggled');
+    expect(inspected.received).not.toContain('/smuggled');
+    expect(inspected.received.filter((t) => t === '/upload').length).toBeLessThanOrEqual(uploads + 1);
+  });
+
+  it('refuses a replay edited into an upgrade or a CONNECT (400): a replay is one HTTP exchange', async () => {
+    expect(await send('shop', '/one', proxyToken)).toBe(200);
+    const list = await waitFor('capture', async () => {
+      const body = (await (await fetch(`${server.adminUrl}/api/v1/endpoints/shop/requests?path_prefix=/one`)).json()) as ExchangeListResponse;
+      return body.requests.length > 0 ? body.requests : undefined;
+    });
+    const before = inspected.received.length;
+    for (const edits of [
+      { headers: [['Host', 'localhost'], ['x-piko-endpoint', 'shop'], ['Connection', 'Upgrade'], ['UPGRADE', 'websocket']] },
+      { method: 'connect' },
+    ]) {
+      const res = await fetch(`${server.adminUrl}/api/v1/requests/${list[0].id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(edits) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/one HTTP exchange/);
+    }
+    expect(inspected.received.length).toBe(before);
+  });
 });

@@ -60,6 +60,19 @@ function IsHeaderList(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
+function IsNoUpgrade(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isNoUpgrade',
+      validator: {
+        validate: (value: unknown) => !Array.isArray(value) || !value.some((pair) => Array.isArray(pair) && typeof pair[0] === 'string' && pair[0].toLowerCase() === 'upgrade'),
+        defaultMessage: () => '$property must not hold Upgrade: a replay is one HTTP exchange (upgrades are not replayed)',
+      },
+    },
+    options,
+  );
+}
+
 /** `GET /api/v1/endpoints/:id/requests` query (docs/admin-api.md "Traffic inspection"). */
 export class ListRequestsQuery {
   @ApiPropertyOptional({ description: 'A status (`502`) or a class (`5xx`).', example: '5xx' })
@@ -111,6 +124,7 @@ export class ReplayRequestBody {
   @ApiPropertyOptional({ description: 'Another method.', example: 'PUT' })
   @IsOptional()
   @Matches(TOKEN, { message: 'method must be an HTTP method token' })
+  @Matches(/^(?!connect$)/i, { message: 'method must not be CONNECT: a replay is one HTTP exchange' })
   @MaxLength(32)
   method?: string;
 
@@ -131,6 +145,7 @@ export class ReplayRequestBody {
   @IsArray()
   @ArrayMaxSize(500)
   @IsHeaderList()
+  @IsNoUpgrade()
   headers?: Array<[string, string]>;
 
   @ApiPropertyOptional({ description: 'Another body, base64 (Content-Length is set to match).', format: 'byte' })
