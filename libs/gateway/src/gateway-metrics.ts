@@ -6,7 +6,7 @@ import type { UpstreamPool } from './upstream-pool';
 /**
  * The gateway's Prometheus metrics. Go Piko v0.9's server/upstream/metrics.go names where they
  * mean the same: `piko_upstreams_connected_upstreams`, `piko_upstreams_registered_endpoints` and
- * `piko_upstreams_upstream_requests_total` (streams opened to upstreams connected here), all read
+ * `piko_upstreams_upstream_requests_total` (requests and TCP connections sent to upstreams connected here), all read
  * from the pool at scrape time. This build's own: `piko_upstreams_connects_total` and
  * `piko_upstreams_disconnects_total{reason}` (see sessionCloseReason: a peer breaking yamux
  * shows as protocol_error). No endpoint label (see ProxyMetrics).
@@ -19,7 +19,7 @@ export class GatewayMetrics {
     const registers = [registry];
     gaugeReadAtScrape(registry, 'piko_upstreams_connected_upstreams', 'Number of upstreams connected to this node', () => pool.size);
     gaugeReadAtScrape(registry, 'piko_upstreams_registered_endpoints', 'Number of endpoints registered to this node', () => pool.endpointCount);
-    counterReadAtScrape(registry, 'piko_upstreams_upstream_requests_total', 'Number of requests sent to an upstream connected to the local node', () => pool.streamsOpened);
+    counterReadAtScrape(registry, 'piko_upstreams_upstream_requests_total', 'Number of requests sent to an upstream connected to the local node', () => pool.requestsSent);
     this.connectsTotal = new Counter({ name: 'piko_upstreams_connects_total', help: 'Upstream connections accepted since start.', registers });
     this.disconnects = knownLabelCounter(
       registry,

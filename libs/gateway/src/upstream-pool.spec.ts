@@ -113,4 +113,25 @@ describe('UpstreamPool', () => {
     }
     expect(pool.dial('svc')).toBeUndefined();
   });
+
+  it('counts requests (Go\'s piko_upstreams_upstream_requests_total): per pick, whether a kept stream or a new one carries it', () => {
+    const pool = new UpstreamPool();
+    const [a, b] = [connection('a'), connection('b')];
+    pool.add(a);
+    pool.add(b);
+    const first = pool.pick('svc') as UpstreamConnection; // goes down a kept stream: no open
+    expect(pool.requestsSent).toBe(1);
+    pool.openOn(pool.pick('svc') as UpstreamConnection); // a new stream for the second request
+    expect(pool.requestsSent).toBe(2);
+    expect(pool.dial('svc')).toBeDefined(); // one stream per request (raw TCP, Go Piko's path)
+    expect(pool.requestsSent).toBe(3);
+    expect([a.requestsSent, b.requestsSent]).toEqual([first === a ? 2 : 1, first === b ? 2 : 1]);
+    // An upstream that cannot take the stream: the request is counted where it went instead.
+    (a.session as unknown as { open: () => unknown }).open = (): never => {
+      throw new TooManyStreamsError(4096);
+    };
+    pool.openOn(a);
+    expect(pool.requestsSent).toBe(3); // openOn(a) without a pick: -1 on a, +1 on b
+    expect((a.requestsSent ?? 0) + (b.requestsSent ?? 0)).toBe(3);
+  });
 });

@@ -18,8 +18,12 @@ export interface UpstreamConnection {
   readonly userAgent?: string;
   /** The connection under the session, for its byte counts (`net.Socket`'s bytesRead/bytesWritten). */
   readonly transport?: { readonly bytesRead: number; readonly bytesWritten: number };
-  /** Streams this gateway opened on the session (one per proxied request or TCP connection). */
-  streamsOpened?: number;
+  /**
+   * Requests and TCP connections this gateway sent to the session: one per stream opened, or per
+   * request picked for it (pick: the proxy may send it on a kept stream). Go Piko's per-upstream
+   * request count; the admin API's `requests`.
+   */
+  requestsSent?: number;
 }
 
 export interface PoolDialOptions {
@@ -48,7 +52,7 @@ export interface UpstreamPoolEvents {
 export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
   private readonly endpoints = new Map<string, EndpointUpstreams>();
   private readonly retiring = new WeakSet<UpstreamConnection>();
-  private opened = 0;
+  private requests = 0;
 
   add(connection: UpstreamConnection): void {
     let entry = this.endpoints.get(connection.endpointId);
@@ -97,26 +101,33 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
   pick(endpointId: string): UpstreamConnection | undefined {
     const entry = this.endpoints.get(endpointId);
     if (!entry) return undefined;
-    return this.pickFrom(entry, false) ?? this.pickFrom(entry, true);
+    const connection = this.pickFrom(entry, false) ?? this.pickFrom(entry, true);
+    // Counted here, per request, whether it then takes a kept stream or opens one (openOn).
+    if (connection) this.countRequest(connection, 1);
+    return connection;
   }
 
   /**
-   * Opens a stream to `connection` (from pick); when it cannot take one (at its stream limit,
-   * closed meanwhile) falls back to dial() for the endpoint, with its results and errors.
+   * Opens a stream to `connection` (from pick, which counted the request); when it cannot take
+   * one (at its stream limit, closed meanwhile) falls back to dial() for the endpoint, with its
+   * results and errors, and the request is counted where it went instead.
    */
   openOn(connection: UpstreamConnection): Duplex | undefined {
     const { session } = connection;
     if (!session.isClosed && !session.remoteGoAway) {
       try {
-        const stream = session.open();
-        this.opened++;
-        connection.streamsOpened = (connection.streamsOpened ?? 0) + 1;
-        return stream;
+        return session.open();
       } catch {
         // At its stream limit, or closed between the check and the open: another upstream may do.
       }
     }
+    this.countRequest(connection, -1);
     return this.dial(connection.endpointId);
+  }
+
+  private countRequest(connection: UpstreamConnection, delta: 1 | -1): void {
+    this.requests += delta;
+    connection.requestsSent = (connection.requestsSent ?? 0) + delta;
   }
 
   private pickFrom(entry: EndpointUpstreams, retiring: boolean): UpstreamConnection | undefined {
@@ -159,8 +170,7 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
       if (session.isClosed || session.remoteGoAway || this.retiring.has(connection) !== retiring) continue;
       try {
         const stream = session.open();
-        this.opened++;
-        connection.streamsOpened = (connection.streamsOpened ?? 0) + 1;
+        this.countRequest(connection, 1);
         return stream;
       } catch (err) {
         // At its stream limit, or closed between the check and the open: try the next one.
@@ -183,9 +193,9 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
     return [...this.endpoints.values()].flatMap((entry) => entry.connections);
   }
 
-  /** Streams opened to upstreams since start (Go's piko_upstreams_upstream_requests_total). */
-  get streamsOpened(): number {
-    return this.opened;
+  /** Requests (and TCP connections) sent to upstreams since start (Go's piko_upstreams_upstream_requests_total). */
+  get requestsSent(): number {
+    return this.requests;
   }
 
   /** Endpoints with at least one upstream here. */

@@ -84,7 +84,7 @@ export class GatewayRpc {
         openStreams: c.session.numStreams,
         bytesIn: c.transport?.bytesRead ?? 0,
         bytesOut: c.transport?.bytesWritten ?? 0,
-        requests: c.streamsOpened ?? 0,
+        requests: c.requestsSent ?? 0,
         retiring: pool.isRetiring(c) || c.session.remoteGoAway,
       }));
     return { upstreams };
