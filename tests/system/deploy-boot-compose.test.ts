@@ -24,7 +24,8 @@ const COMPOSE_FILE = join(__dirname, '../../docker-compose.yml');
 describe('docker-compose.yml, each service run natively on loopback', () => {
   const env = {
     PIKO_RELAY_SECRET: randomBytes(32).toString('hex'),
-    PIKO_NATS_PASSWORD: randomBytes(24).toString('hex'),
+    // As docker-compose.yml says: a letter first (nats-server reads '1e5a…' as a number and refuses to start).
+    PIKO_NATS_PASSWORD: `p${randomBytes(24).toString('hex')}`,
     PIKO_REDIS_PASSWORD: randomBytes(24).toString('hex'),
   };
   const compose = new NativeCompose(loadCompose(COMPOSE_FILE, env));
