@@ -12,7 +12,12 @@ export class InspectorError extends Error {
   }
 }
 
-/** Connects to the inspector on 127.0.0.1:port. Returns { collectGarbage(), memoryUsage(), close() }. */
+/**
+ * Connects to the inspector on 127.0.0.1:port. Returns { collectGarbage(), memoryUsage(),
+ * evaluate(expression), close() }; evaluate runs in the process (the console's `require` is there,
+ * whatever module system the program uses; a promise is awaited) and resolves with the value.
+ * Throws InspectorError when the port has no inspector target, or a call fails.
+ */
 export async function connectInspector(port) {
   const targets = JSON.parse((await httpGet(`http://127.0.0.1:${port}/json/list`)).body);
   if (!targets[0]?.webSocketDebuggerUrl) throw new InspectorError(`no inspector target on port ${port}`);
@@ -41,15 +46,17 @@ export async function connectInspector(port) {
       pending.set(id, { resolve, reject, method });
       ws.send(JSON.stringify({ id, method, params }));
     });
+  const evaluate = async (expression) => {
+    const res = await send('Runtime.evaluate', { expression, includeCommandLineAPI: true, returnByValue: true, awaitPromise: true });
+    if (res.exceptionDetails) throw new InspectorError(`${expression}: ${res.exceptionDetails.exception?.description ?? res.exceptionDetails.text}`);
+    return res.result.value;
+  };
   // Without Runtime.enable, evaluate may fail with "Cannot find context with specified id".
   await send('Runtime.enable');
   return {
     collectGarbage: () => send('HeapProfiler.collectGarbage'),
-    async memoryUsage() {
-      const res = await send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
-      if (res.exceptionDetails) throw new InspectorError(`process.memoryUsage() threw: ${res.exceptionDetails.text}`);
-      return JSON.parse(res.result.value);
-    },
+    memoryUsage: async () => JSON.parse(await evaluate('JSON.stringify(process.memoryUsage())')),
+    evaluate,
     close: () => ws.close(),
   };
 }
