@@ -1,12 +1,12 @@
 /// <reference lib="dom" />
 // (The page.waitForFunction / evaluate callbacks below run in the browser.)
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { type ManagedProcess, waitFor } from '@piko/testing';
 import { launchChromium, screenshot } from './support/chromium';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
+import { listenOnLoopback, closeHttpServer } from './support/loopback-http';
 
 jest.setTimeout(240_000);
 
@@ -50,14 +50,12 @@ class CountingShop {
     });
   });
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as AddressInfo).port;
+  listen(): Promise<number> {
+    return listenOnLoopback(this.server);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeHttpServer(this.server);
   }
 }
 

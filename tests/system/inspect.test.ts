@@ -6,6 +6,7 @@ import type { ExchangeListResponse, ExchangeRecord, ExchangeSummary, ReplayRespo
 import { request as httpsRequest } from 'node:https';
 import { type ManagedProcess, TestPki, waitFor } from '@piko/testing';
 import { startAgent, startPikoServer, waitForRoute, type PikoServer } from './support/piko';
+import { listenOnLoopback, closeHttpServer } from './support/loopback-http';
 
 jest.setTimeout(120_000);
 
@@ -71,14 +72,12 @@ class RecordingService {
     new WebSocketServer({ server: this.server }).on('connection', (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })));
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as AddressInfo).port;
+  listen(): Promise<number> {
+    return listenOnLoopback(this.server);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeHttpServer(this.server);
   }
 }
 

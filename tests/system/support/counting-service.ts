@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeHttpServer, listenOnLoopback } from './loopback-http';
 
 /**
  * A local service that counts what it is asked to do at once: the requests it is handling now
@@ -28,9 +28,8 @@ export class CountingService {
     });
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as AddressInfo).port;
+  listen(): Promise<number> {
+    return listenOnLoopback(this.server);
   }
 
   /** Starts counting the peaks afresh. */
@@ -50,8 +49,7 @@ export class CountingService {
 
   close(): Promise<void> {
     this.release();
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeHttpServer(this.server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { patternChunk } from './upstream-service';
+import { listenOnLoopback } from './loopback-http';
 
 /**
  * The local TCP service behind `piko agent tcp` for the tunnel tests. The first line a client
@@ -24,9 +25,8 @@ export class TcpTestService {
     this.server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as AddressInfo).port;
+  listen(): Promise<number> {
+    return listenOnLoopback(this.server);
   }
 
   get openConnections(): number {

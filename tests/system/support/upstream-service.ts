@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { listenOnLoopback, closeHttpServer } from './loopback-http';
 
 /** A deterministic byte pattern, so a transfer can be checked without keeping it in memory. */
 export function patternChunk(size = 64 * 1024): Buffer {
@@ -31,14 +31,12 @@ export class UpstreamService {
     wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as AddressInfo).port;
+  listen(): Promise<number> {
+    return listenOnLoopback(this.server);
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeHttpServer(this.server);
   }
 
   /** Answers every request waiting on /slow. */
