@@ -2,6 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
+import type { ExchangeObserver } from '@piko/inspect';
 import { EndpointBusyError, isValidEndpointId, RateLimitedLog, TcpToHttpEndpointError, websocketOriginAllowed } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import { createPortServer, listen } from '@piko/runtime';
@@ -228,16 +229,29 @@ export class ProxyServer {
         this.requestStats.watch(endpointId, res);
         return this.forwarder.forwardOn(req, res, choice, endpointId, this.reuse, capture);
       }
+      // A stream of its own, to the upstream just chosen: `dial` would pick one all over again.
+      return this.forwardOnNewStream(req, res, endpointId, choice.open(), capture);
     }
-    this.dialer.dial(endpointId).then(
-      (stream) => {
-        if (!stream) {
+    this.forwardOnNewStream(req, res, endpointId, this.dialer.dial(endpointId), capture);
+  }
+
+  /** Forwards the request on a stream of its own (`Connection: close`) once `stream` is open, or answers why not. */
+  private forwardOnNewStream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    endpointId: string,
+    stream: Promise<Duplex | undefined>,
+    capture: ExchangeObserver | null,
+  ): void {
+    stream.then(
+      (opened) => {
+        if (!opened) {
           this.logger.warn('no available upstreams', { endpointId });
           return sendError(res, 502, 'no available upstreams');
         }
-        if (res.destroyed) return void stream.destroy();
+        if (res.destroyed) return void opened.destroy();
         this.requestStats.watch(endpointId, res);
-        this.forwarder.forward(req, res, stream, endpointId, capture);
+        this.forwarder.forward(req, res, opened, endpointId, capture);
       },
       (err: Error) => {
         if (err instanceof EndpointBusyError) return sendError(res, 503, this.endpointBusy(endpointId, 'upstream'));

@@ -122,6 +122,32 @@ describe('ClusterUpstreamDialer', () => {
     expect(dialer([]).choose('svc')).toBeUndefined();
   });
 
+  it('choose then open looks the routes up once and draws once (dial does not pick again)', async () => {
+    const a = await gateway();
+    const b = await gateway();
+    const routes = [route(a, 1, 'node-a'), route(b, 1, 'node-b')];
+    let lookups = 0;
+    let draws = 0;
+    const counting = new ClusterUpstreamDialer(
+      {
+        routes: () => {
+          lookups++;
+          return routes;
+        },
+      },
+      client,
+      logger,
+      () => {
+        draws++;
+        return 0.9;
+      },
+    );
+    const stream = await accepted(counting.choose('svc')?.open() ?? Promise.resolve(undefined));
+    stream.destroy();
+    expect({ lookups, draws }).toEqual({ lookups: 1, draws: 1 });
+    expect([a.count(RelayStatus.Accepted), b.count(RelayStatus.Accepted)]).toEqual([0, 1]);
+  });
+
   it('moves on from a gateway it cannot connect to', async () => {
     const dead = net.createServer().listen(0, '127.0.0.1');
     await once(dead, 'listening');

@@ -83,8 +83,9 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
   /**
    * The gateway one HTTP request goes to (weighted by its upstream count, as dial picks), keyed by
    * its node ID and the endpoint (a relay stream carries one endpoint). `open` tries that gateway
-   * first, then the others as dial does. With no route but a reroute wait possible, `open` is
-   * dial (it waits for the route). Always `reusable: false` (see below).
+   * first, then the others as dial does, from the routes looked up here (one routing-table lookup
+   * and one weighted pick per request, not a second in dial). With no route but a reroute wait
+   * possible, `open` is dial (it waits for the route). Always `reusable: false` (see below).
    */
   choose(endpointId: string): UpstreamChoice | undefined {
     const routes = this.source.routes(endpointId);
@@ -95,11 +96,18 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
     // moves (go-away). The proxy cannot see that coming on the relay, so a request sent as the end
     // travels back is lost (tests/system/upstream-move.test.ts: 5-7 of ~11,000 over ten moves).
     // Local streams are reused: there the proxy reads the agent's go-away on the session itself.
-    return { key: `${route.nodeId}\n${endpointId}`, open: () => this.dial(endpointId, {}, route), reusable: false };
+    return { key: `${route.nodeId}\n${endpointId}`, open: () => this.dialFrom(endpointId, {}, routes, route), reusable: false };
   }
 
-  async dial(endpointId: string, options: DialOptions = {}, first?: GatewayRoute): Promise<Duplex | undefined> {
-    let routes = this.source.routes(endpointId);
+  dial(endpointId: string, options: DialOptions = {}): Promise<Duplex | undefined> {
+    return this.dialFrom(endpointId, options, this.source.routes(endpointId));
+  }
+
+  /**
+   * dial, starting from `routes` (the routing table's answer already in hand) and trying `first`
+   * first when it is among them; later passes (after a reroute wait) look the routes up again.
+   */
+  private async dialFrom(endpointId: string, options: DialOptions, routes: ReadonlyArray<GatewayRoute>, first?: GatewayRoute): Promise<Duplex | undefined> {
     for (;;) {
       const stream = await this.dialRoutes(endpointId, routes, options, first);
       first = undefined;
