@@ -4,7 +4,7 @@ import * as tls from 'tls';
 import { createCachedLookup, type Logger } from '@piko/client';
 import type { AgentAccessLog } from './access-log';
 import { MAX_LOGGED_HEAD_BYTES } from './head-tap';
-import { Http1Framer } from './http1-framer';
+import { Http1Framer } from '@piko/protocol';
 import { rawHttpResponse } from './raw-http-response';
 import { RequestLine, hasPathPrefix } from './request-line';
 import { targetHost, targetPort } from './target-url';

@@ -61,3 +61,4 @@ export {
   type RelayServerAuth,
 } from './relay/relay-handshake';
 export { websocketOriginAllowed } from './websocket-origin';
+export { Http1Framer, type FramerEvents, type FramerMode } from './http/http1-framer';

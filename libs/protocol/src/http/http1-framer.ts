@@ -1,9 +1,11 @@
 /**
- * Finds where each HTTP/1.1 message starts and ends in a byte stream the agent splices, without
+ * Finds where each HTTP/1.1 message starts and ends in a byte stream that is spliced, without
  * buffering bodies: request messages on a stream from Piko, response messages on the connection
- * to the local service. The agent needs the boundaries to log every request of a reused stream,
- * rewrite every request line for a target with a path prefix, and know when a service connection
- * sits between messages (reusable) or in the middle of one. Only what framing needs is parsed
+ * to the local service (the agent), and the same on a gateway's kept relay streams and the
+ * upstream streams it sends their requests on. The agent needs the boundaries to log every
+ * request of a reused stream, rewrite every request line for a target with a path prefix, and know
+ * when a service connection sits between messages (reusable) or in the middle of one; a gateway
+ * needs them to route each request of a kept relay stream on its own (KeptRelayStream). Only what framing needs is parsed
  * (RFC 9112 §6: Content-Length, Transfer-Encoding; §4 status line; RFC 9110 §15.2 interim 1xx,
  * §9.3.2 HEAD, §15.3.5/§15.4.5 204 and 304, §7.8 Upgrade/101, §9.3.6 CONNECT); every other byte
  * passes through untouched.
