@@ -13,7 +13,7 @@ export class InspectorError extends Error {
 }
 
 /**
- * Connects to the inspector on 127.0.0.1:port. Returns { collectGarbage(), memoryUsage(),
+ * Connects to the inspector on 127.0.0.1:port. Returns { collectGarbage(), memoryUsage(), send(method, params),
  * evaluate(expression), close() }; evaluate runs in the process (the console's `require` is there,
  * whatever module system the program uses; a promise is awaited) and resolves with the value.
  * Throws InspectorError when the port has no inspector target, or a call fails.
@@ -57,6 +57,7 @@ export async function connectInspector(port) {
     collectGarbage: () => send('HeapProfiler.collectGarbage'),
     memoryUsage: async () => JSON.parse(await evaluate('JSON.stringify(process.memoryUsage())')),
     evaluate,
+    send,
     close: () => ws.close(),
   };
 }
