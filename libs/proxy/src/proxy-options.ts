@@ -31,7 +31,7 @@ export interface ProxyOptions {
   trustedProxies?: TrustedProxies;
   /** `proxy.http.body_idle_timeout` in ms: a request body that sends nothing this long ends its request (408); 0 = no limit. */
   bodyIdleTimeoutMs: number;
-  /** `proxy.http.upstream_max_idle_streams`: idle streams kept per upstream for reuse; 0 = one stream per request. Default 32. */
+  /** `proxy.http.upstream_max_idle_streams`: idle streams kept per upstream for reuse; 0 = one stream per request. Default 128. */
   upstreamMaxIdleStreams?: number;
   /** `proxy.http.upstream_idle_timeout` in ms: how long an idle stream is kept. Default 15000. */
   upstreamIdleTimeoutMs?: number;

@@ -70,7 +70,7 @@ export class ProxyServer {
       logger,
     );
     this.limitWarnings = new RateLimitedLog(logger);
-    const maxIdle = options.upstreamMaxIdleStreams ?? 32;
+    const maxIdle = options.upstreamMaxIdleStreams ?? 128;
     if (maxIdle > 0 && dialer.choose) {
       const choose = dialer.choose.bind(dialer);
       this.reuse = {

@@ -47,7 +47,7 @@ describe('loadConfig defaults', () => {
       maxPipelinedRequests: 4096,
       maxHeaderBytes: 1_048_576,
       maxHeaderCount: 500,
-      upstreamMaxIdleStreams: 32,
+      upstreamMaxIdleStreams: 128,
       upstreamIdleTimeout: 15_000,
       maxResponseHeaderBytes: 10_485_760,
     });

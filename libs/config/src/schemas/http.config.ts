@@ -52,9 +52,12 @@ from costing the proxy and the service one field each.)`, { min: 1 })
 Idle streams to each upstream kept open for the next request (HTTP/1.1
 keep-alive inside a multiplexed stream): a request goes to the upstream load
 balancing picks, on one of its idle streams if it has one, else on a new
-stream. Beyond this many idle streams per upstream, a freed one is closed.
-0 opens one stream per request, as Go Piko does. (Not a Go Piko key.)`, { min: 0 })
-  upstreamMaxIdleStreams = 32;
+stream. Beyond this many idle streams per upstream, a freed one is closed, so
+keep it above the requests in flight to one upstream at peak: below that,
+streams (and the agent's connections to the service) are closed and opened
+again all the time. 0 opens one stream per request, as Go Piko does. (Not a
+Go Piko key.)`, { min: 0 })
+  upstreamMaxIdleStreams = 128;
 
   @DurationOption(`
 How long an idle stream to an upstream is kept for reuse before it is closed.
