@@ -27,6 +27,27 @@ describe('AgentAccessLog', () => {
     expect(log.wantsHeaders).toBe(false);
   });
 
+  it('builds no record below the process log level, and collects no headers when no record could be written', () => {
+    const logger = new RecordingLogger();
+    const filtered: string[] = [];
+    // Headers are read only when a record is built: a getter on the iterable notices a build.
+    const headers = (tag: string): Iterable<[string, string]> => ({
+      *[Symbol.iterator]() {
+        filtered.push(tag);
+        yield ['Accept', '*/*'];
+      },
+    });
+    const quiet = new AgentAccessLog({ ...DEFAULT_ACCESS_LOG, level: 'debug', processLevel: 'warn' });
+    quiet.request(logger, entry(200), headers('200'));
+    quiet.request(logger, entry(503), headers('503'));
+    expect(logger.lines.map((l) => [l.level, l.fields.status])).toEqual([['warn', 503]]);
+    expect(filtered).toEqual(['503']);
+    // A 5xx is still written at warn, so heads are still collected for it.
+    expect(quiet.wantsHeaders).toBe(true);
+    expect(new AgentAccessLog({ ...DEFAULT_ACCESS_LOG, level: 'debug', processLevel: 'error' }).wantsHeaders).toBe(false);
+    expect(new AgentAccessLog({ ...DEFAULT_ACCESS_LOG, level: 'info' }).wantsHeaders).toBe(true);
+  });
+
   it('writes TCP connection records at the level, or at debug when disabled (Go: agent/tcpproxy)', () => {
     const logger = new RecordingLogger();
     new AgentAccessLog({ ...DEFAULT_ACCESS_LOG, level: 'warn' }).connection(logger, { bytesIn: 1 });

@@ -25,6 +25,12 @@ export interface AccessLogOptions extends QueryLogging {
   level: LogLevel;
   requestHeaders: HeaderLists;
   responseHeaders: HeaderLists;
+  /**
+   * The lowest level the process logs at all (`log.level`), or undefined when `log.subsystems`
+   * may enable any level: a record below it is not built (its headers are not filtered), and the
+   * heads' header fields are not collected when no record could be written.
+   */
+  processLevel?: LogLevel;
 }
 
 /** Go's defaults: every request at info, every header (credentials redacted here). */
@@ -62,16 +68,28 @@ export class AgentAccessLog {
     this.path = createQueryFilter(options);
   }
 
-  /** Whether HTTP records carry headers at all (so the splice keeps a copy of the heads). */
+  /**
+   * Whether HTTP records may carry headers at all (so the splice keeps a copy of the heads): some
+   * record, a 5xx's at least, would be written.
+   */
   get wantsHeaders(): boolean {
-    return !this.options.disable;
+    // 599: the highest level any record can have.
+    return this.levelFor(599) !== undefined;
+  }
+
+  /** The level a record of this status is written at, or undefined when it would not be written. */
+  levelFor(status: number): LogLevel | undefined {
+    if (this.options.disable) return undefined;
+    const level = status >= 500 && RANK[this.options.level] < RANK.warn ? 'warn' : this.options.level;
+    const floor = this.options.processLevel;
+    return floor !== undefined && RANK[level] < RANK[floor] ? undefined : level;
   }
 
   /** Logs one proxied HTTP stream. Header pairs are as read from the wire (see HeadTap). */
   request(logger: Logger, entry: AccessLogEntry, requestHeaders: Iterable<[string, string]> = [], responseHeaders: Iterable<[string, string]> = []): void {
     this.metrics?.registry.observe(this.metrics.endpoint, entry);
-    if (this.options.disable) return;
-    const level = entry.status >= 500 && RANK[this.options.level] < RANK.warn ? 'warn' : this.options.level;
+    const level = this.levelFor(entry.status);
+    if (level === undefined) return;
     const fields: Record<string, unknown> = {
       ...entry,
       durationMs: Math.round(entry.durationMs * 1000) / 1000,

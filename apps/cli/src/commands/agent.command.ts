@@ -120,7 +120,7 @@ function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig
       timeoutMs: l.timeout,
       maxRequestLineBytes: l.maxRequestLineBytes,
       maxConnections: l.maxConnections,
-      ...listenerExtras(l.accessLog, l.httpClient),
+      ...listenerExtras(l.accessLog, l.httpClient, config),
       tls: l.protocol === 'http' ? clientTlsOptions(l.tls, `listeners[${i}].tls`) : undefined,
     }));
   }
@@ -143,11 +143,13 @@ function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig
       timeoutMs: config.timeout,
       maxRequestLineBytes: config.maxRequestLineBytes,
       maxConnections: config.maxConnections,
-      ...listenerExtras(config.accessLog, config.httpClient),
+      ...listenerExtras(config.accessLog, config.httpClient, config),
     },
   ];
 }
 
-function listenerExtras(accessLog: AccessLogConfig, httpClient: HttpClientConfig): Pick<AgentListenerConfig, 'accessLog' | 'keepAliveMs' | 'idleConnTimeoutMs'> {
-  return { accessLog, keepAliveMs: httpClient.keepAliveTimeout, idleConnTimeoutMs: httpClient.idleConnTimeout };
+function listenerExtras(accessLog: AccessLogConfig, httpClient: HttpClientConfig, config: AgentConfig): Pick<AgentListenerConfig, 'accessLog' | 'keepAliveMs' | 'idleConnTimeoutMs'> {
+  // Records below the process's log level are never built (log.subsystems may enable any level).
+  const processLevel = config.log.subsystems.length > 0 ? undefined : config.log.level;
+  return { accessLog: { ...accessLog, processLevel }, keepAliveMs: httpClient.keepAliveTimeout, idleConnTimeoutMs: httpClient.idleConnTimeout };
 }
