@@ -1,9 +1,10 @@
-import { Agent, request } from 'node:http';
+import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { type ManagedProcess, waitFor } from '@piko/testing';
 import { CountingService } from './support/counting-service';
 import { sampleRss } from './support/peak-rss';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
+import { type Answer, LoopbackClients } from './support/loopback-clients';
 import { RawHttpConnection } from './support/raw-http-client';
 
 jest.setTimeout(300_000);
@@ -17,43 +18,9 @@ const MIB = 1024 * 1024;
 const ATTACKER = '127.0.0.1';
 const OTHER_CLIENT = '127.0.0.2';
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/**
- * Keep-alive connections from each client address. Binding a fresh socket per request would let
- * the kernel pick a local port whose previous connection is still in TIME_WAIT (libuv binds with
- * SO_REUSEADDR): a few of those fail on loopback under load, directly as through Piko.
- */
-const clientAgents = new Map<string, Agent>();
-function agentFor(localAddress: string): Agent {
-  let agent = clientAgents.get(localAddress);
-  if (!agent) clientAgents.set(localAddress, (agent = new Agent({ keepAlive: true, localAddress })));
-  return agent;
-}
-afterAll(() => {
-  for (const agent of clientAgents.values()) agent.destroy();
-});
-
-/** One request with Node's HTTP client from `localAddress`. */
-function send(port: number, endpointId: string, path: string, localAddress: string, body?: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, agent: agentFor(localAddress), method: body ? 'POST' : 'GET', headers: { 'x-piko-endpoint': endpointId } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.once('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.once('error', reject);
-      },
-    );
-    req.once('error', reject);
-    req.end(body);
-  });
-}
+/** Keep-alive clients at ATTACKER and OTHER_CLIENT. */
+const clients = new LoopbackClients();
+afterAll(() => clients.destroy());
 
 /**
  * Requests from OTHER_CLIENT to each endpoint in turn, one at a time with a short pause between
@@ -66,7 +33,7 @@ function keepServing(port: number, endpoints: string[]) {
     for (let i = 0; running; i++) {
       const endpointId = endpoints[i % endpoints.length];
       try {
-        const answer = await send(port, endpointId, `/n/${i}`, OTHER_CLIENT);
+        const answer = await clients.send(port, endpointId, `/n/${i}`, OTHER_CLIENT);
         if (answer.status === 200 && answer.body === String(i)) results.ok++;
         else results.failed.push(`${endpointId}: ${answer.status} ${answer.body.slice(0, 200)}`);
       } catch (err) {
@@ -86,7 +53,7 @@ function keepServing(port: number, endpoints: string[]) {
 }
 
 /**
- * `count` connections from ATTACKER (the default source address; see agentFor for why not bound), each sending a POST head with a 1 MB body and then one body
+ * `count` connections from ATTACKER (the default source address; see LoopbackClients for why not bound), each sending a POST head with a 1 MB body and then one body
  * byte per connection per second: bodies that never finish. Records each connection's status
  * (0 while none came) and how it ended.
  */
@@ -252,21 +219,21 @@ describe('one client cannot exhaust an endpoint: per-address limit and body idle
   });
 
   it('an address over proxy.max_streams_per_client gets 503 endpoint busy; another address is served; slots come back', async () => {
-    const holding = Array.from({ length: 4 }, () => send(server.proxyPort, 'limited', '/hold', ATTACKER));
+    const holding = Array.from({ length: 4 }, () => clients.send(server.proxyPort, 'limited', '/hold', ATTACKER));
     while (service.holding < 4) await new Promise((resolve) => setTimeout(resolve, 20));
 
-    const refused = await send(server.proxyPort, 'limited', '/n/1', ATTACKER);
+    const refused = await clients.send(server.proxyPort, 'limited', '/n/1', ATTACKER);
     expect(refused).toEqual({ status: 503, body: '{"error":"endpoint busy"}\n' });
     // The TCP route and upgrades count too.
     const tcp = await RawHttpConnection.open(server.proxyPort);
     tcp.send('GET /_piko/v1/tcp/limited HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
     expect((await tcp.readResponse()).status).toBe(503);
     tcp.destroy();
-    expect(await send(server.proxyPort, 'limited', '/n/2', OTHER_CLIENT)).toEqual({ status: 200, body: '2' });
+    expect(await clients.send(server.proxyPort, 'limited', '/n/2', OTHER_CLIENT)).toEqual({ status: 200, body: '2' });
 
     service.release();
     expect(await Promise.all(holding)).toEqual(Array.from({ length: 4 }, () => ({ status: 200, body: 'limited' })));
-    expect(await send(server.proxyPort, 'limited', '/n/3', ATTACKER)).toEqual({ status: 200, body: '3' });
+    expect(await clients.send(server.proxyPort, 'limited', '/n/3', ATTACKER)).toEqual({ status: 200, body: '3' });
   });
 
   it('a body that stops sending gets 408 and its connection closed; a slow but steady upload of 8 MiB succeeds', async () => {
@@ -334,7 +301,7 @@ describe('behind the proxy, the agent and the gateway bound an endpoint too: 503
   async function flood(service: CountingService, endpointId: string, count: number, expectHeld: number): Promise<Answer[]> {
     service.resetPeaks();
     const answers: Answer[] = [];
-    const all = Array.from({ length: count }, () => send(server.proxyPort, endpointId, '/hold', ATTACKER).then((a) => void answers.push(a)));
+    const all = Array.from({ length: count }, () => clients.send(server.proxyPort, endpointId, '/hold', ATTACKER).then((a) => void answers.push(a)));
     await waitFor(`${expectHeld} held and the rest answered`, () => (service.holding === expectHeld && answers.length === count - expectHeld ? true : undefined), 60_000);
     service.release();
     await Promise.all(all);

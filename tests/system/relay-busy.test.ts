@@ -1,7 +1,7 @@
-import { Agent, request } from 'node:http';
 import { type ManagedProcess, waitFor } from '@piko/testing';
 import { type ClusterNode, TestCluster } from './support/cluster';
 import { CountingService } from './support/counting-service';
+import { type Answer, LoopbackClients } from './support/loopback-clients';
 import { startAgent } from './support/piko';
 import { parsePrometheusText, sampleValue } from './support/prometheus-text';
 
@@ -16,35 +16,9 @@ jest.setTimeout(300_000);
 const MAX_STREAMS = 16;
 const BUSY = { status: 503, body: '{"error":"endpoint busy"}\n' };
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/** Keep-alive connections per client address (127.0.0.0/8 is all loopback). */
-const clientAgents = new Map<string, Agent>();
-function agentFor(localAddress: string): Agent {
-  let agent = clientAgents.get(localAddress);
-  if (!agent) clientAgents.set(localAddress, (agent = new Agent({ keepAlive: true, localAddress })));
-  return agent;
-}
-afterAll(() => {
-  for (const agent of clientAgents.values()) agent.destroy();
-});
-
-function send(proxy: ClusterNode, endpointId: string, path: string, localAddress: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: proxy.port, path, agent: agentFor(localAddress), headers: { 'x-piko-endpoint': endpointId } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.once('error', reject);
-    });
-    req.once('error', reject);
-    req.end();
-  });
-}
+/** Keep-alive clients at a few loopback addresses. */
+const clients = new LoopbackClients();
+afterAll(() => clients.destroy());
 
 interface LogLine {
   msg: string;
@@ -85,8 +59,8 @@ describe('relay BUSY through a cluster: 503 endpoint busy when every gateway is 
     agents.push(await startAgent('http', 'other', String(await other.listen()), gateways[0].url, ['--access-log=false']));
     await waitFor('both gateways route busy, gateway 1 routes other', async () => {
       const names = new Set<string>();
-      for (let i = 0; i < 20; i++) names.add((await send(proxy, 'busy', '/', '127.0.0.9')).body);
-      const otherAnswer = await send(proxy, 'other', '/', '127.0.0.9');
+      for (let i = 0; i < 20; i++) names.add((await clients.send(proxy.port, 'busy', '/', '127.0.0.9')).body);
+      const otherAnswer = await clients.send(proxy.port, 'other', '/', '127.0.0.9');
       return names.has('busy-1') && names.has('busy-2') && otherAnswer.body === 'other' ? true : undefined;
     }, 60_000);
   });
@@ -108,14 +82,14 @@ describe('relay BUSY through a cluster: 503 endpoint busy when every gateway is 
     const count = held + 48;
     const answers: Answer[] = [];
     // From four client addresses, as many clients would be.
-    const all = Array.from({ length: count }, (_, i) => send(proxy, 'busy', '/hold', `127.0.0.${1 + (i % 4)}`).then((a) => void answers.push(a)));
+    const all = Array.from({ length: count }, (_, i) => clients.send(proxy.port, 'busy', '/hold', `127.0.0.${1 + (i % 4)}`).then((a) => void answers.push(a)));
     await waitFor(`${held} held and ${count - held} answered`, () => {
       const holding = services.reduce((n, s) => n + s.holding, 0);
       return holding === held && answers.length === count - held ? true : undefined;
     }, 120_000);
 
     // Meanwhile: the other endpoint, on gateway 1's other upstream connection, is served.
-    for (let i = 0; i < 10; i++) expect(await send(proxy, 'other', `/n/${i}`, '127.0.0.9')).toEqual({ status: 200, body: String(i) });
+    for (let i = 0; i < 10; i++) expect(await clients.send(proxy.port, 'other', `/n/${i}`, '127.0.0.9')).toEqual({ status: 200, body: String(i) });
 
     for (const service of services) service.release();
     await Promise.all(all);
@@ -150,7 +124,7 @@ describe('relay BUSY through a cluster: 503 endpoint busy when every gateway is 
   it('once the held requests are answered the endpoint serves again from both gateways', async () => {
     const names = new Set<string>();
     for (let i = 0; i < 30; i++) {
-      const answer = await send(proxy, 'busy', '/', '127.0.0.1');
+      const answer = await clients.send(proxy.port, 'busy', '/', '127.0.0.1');
       expect(answer.status).toBe(200);
       names.add(answer.body);
     }
