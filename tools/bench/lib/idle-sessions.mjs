@@ -5,25 +5,11 @@
 // uncollected handshake garbage does not pass for a cost.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, log, readRss, sleep } from './processes.mjs';
-import { connectInspector } from './inspector.mjs';
+import { freePort, log, sleep } from './processes.mjs';
+import { connectInspector, settledMemory } from './inspector.mjs';
 import { startPikoServer } from './piko.mjs';
 
 const IDLE_CLIENT = join(dirname(fileURLToPath(import.meta.url)), '..', 'idle-client.mjs');
-
-/** GC twice (the second pass takes what the first only finalised), then the median of 5 RSS reads. */
-async function settledMemory(pid, inspector) {
-  await inspector.collectGarbage();
-  await inspector.collectGarbage();
-  const values = [];
-  for (let i = 0; i < 5; i++) {
-    values.push(readRss(pid));
-    await sleep(200);
-  }
-  values.sort((a, b) => a - b);
-  const usage = await inspector.memoryUsage();
-  return { rss: values[2], heapUsed: usage.heapUsed, external: usage.external };
-}
 
 /**
  * Returns { sessions, connected, failed, pinged, stillOpen, heldSeconds, rssBefore, rssAfter,

@@ -2,7 +2,7 @@
 // force a full GC and read process.memoryUsage() from the outside, so memory figures compare live
 // memory rather than whatever garbage happened to be uncollected at the moment of a read.
 import WebSocket from 'ws';
-import { httpGet } from './processes.mjs';
+import { httpGet, readRss, sleep } from './processes.mjs';
 
 export class InspectorError extends Error {
   constructor(message) {
@@ -60,4 +60,23 @@ export async function connectInspector(port) {
     send,
     close: () => ws.close(),
   };
+}
+
+/**
+ * A process's settled memory: two full GCs through `inspector` (the second takes what the first only
+ * finalised), then the median of 5 RSS reads of `pid` 200 ms apart (a single read catches the
+ * allocator mid-release) and the heap figures after them. Returns { rss, heapUsed, external } in
+ * bytes; rejects with InspectorError when the inspector fails.
+ */
+export async function settledMemory(pid, inspector) {
+  await inspector.collectGarbage();
+  await inspector.collectGarbage();
+  const values = [];
+  for (let i = 0; i < 5; i++) {
+    values.push(readRss(pid));
+    await sleep(200);
+  }
+  values.sort((a, b) => a - b);
+  const usage = await inspector.memoryUsage();
+  return { rss: values[2], heapUsed: usage.heapUsed, external: usage.external };
 }

@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { startPikoGateway, startPikoProxy } from './cluster.mjs';
 import { startNats, startRedis } from './services.mjs';
-import { freePort, httpGet, log, readCpuMs, readRss, sleep } from './processes.mjs';
-import { connectInspector } from './inspector.mjs';
+import { freePort, httpGet, log, readCpuMs, sleep } from './processes.mjs';
+import { connectInspector, settledMemory } from './inspector.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHURN_CLIENT = join(HERE, '..', 'churn-client.mjs');
@@ -195,20 +195,6 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     await cluster.stop();
     if (!process.env.BENCH_KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-/** GC twice through the inspector, then the median of 5 RSS reads and the heap figures. */
-async function settledMemory(pid, inspector) {
-  await inspector.collectGarbage();
-  await inspector.collectGarbage();
-  const values = [];
-  for (let i = 0; i < 5; i++) {
-    values.push(readRss(pid));
-    await sleep(200);
-  }
-  values.sort((a, b) => a - b);
-  const usage = await inspector.memoryUsage();
-  return { rss: values[2], heapUsed: usage.heapUsed, external: usage.external };
 }
 
 /** Polls `read()` every 200 ms until `done(value)`; returns { value, ms } or throws after timeoutMs. */
