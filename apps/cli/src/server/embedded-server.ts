@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { PAGE_PATHS, pageOptions, setupAdminApi } from '@piko/admin';
-import { loadAuthenticator, PROBE_PATHS } from '@piko/auth';
+import { adminModuleDeps, listenAdmin, setupAdminPort } from '@piko/admin';
+import { loadAuthenticator } from '@piko/auth';
 import type { ServerConfig } from '@piko/config';
 import {
   createUpstreamWsAdapter,
@@ -14,7 +14,7 @@ import {
   type UpstreamWsAdapter,
 } from '@piko/gateway';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
-import { listenNest, NestLogger } from '@piko/ops';
+import { NestLogger } from '@piko/ops';
 import { loopbackAddress, registerInspectMetrics, Replayer, serveInspect } from '@piko/inspect';
 import { ProxyAuth, ProxyServer, proxyInspector, proxyOptions, serveRequestStats } from '@piko/proxy';
 import { advertiseAddr, type ClusterClients, clusterNodesGauge, createClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, serverTls, waitShutdownDelay } from '@piko/runtime';
@@ -85,17 +85,7 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
     EmbeddedServerModule.register({
       // The admin API reads the same registry the cluster's nodes write (in memory when alone).
       // Its questions to gateways and proxies go over the bus: NATS, or in memory to this node when alone.
-      admin: {
-        readiness,
-        registry,
-        clusterRegistry: clients.registry,
-        rpc: clients.bus,
-        nodeId: id,
-        api: config.admin.api,
-        logger: logger.child({ subsystem: 'admin' }),
-        page: { options: pageOptions(config), logger: logger.child({ subsystem: 'page' }) },
-        replayTimeoutMs: config.proxy.inspect.replayTimeout,
-      },
+      admin: adminModuleDeps(config, { readiness, registry, clients, nodeId: id, logger }),
       gateway: { options: { ...gatewayOptions(config), tls: upstreamTls }, pool, logger, registry },
       proxy: {
         options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth), inspector },
@@ -108,20 +98,13 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
   );
   adminTls?.attach(app.getHttpServer());
   // admin.auth, validation, JSON errors and OpenAPI; before init so auth runs ahead of every route
-  // of the admin port. The status page's own files stay open (no data in them): the page sends
-  // the token with its API calls.
-  setupAdminApi(app, {
-    auth: adminAuth,
-    openPaths: [...PROBE_PATHS, ...PAGE_PATHS],
-    publicRead: config.admin.api.publicRead,
-    logger: logger.child({ subsystem: 'admin' }),
-  });
+  // of the admin port.
+  setupAdminPort(app, config, adminAuth, logger);
   const wsAdapter: UpstreamWsAdapter = createUpstreamWsAdapter(app, upstreamAuth);
   app.useWebSocketAdapter(wsAdapter);
   await app.init();
 
-  const adminAddr = await bindPort('--admin.bind-addr', config.admin.bindAddr, () => listenNest(app, config.admin.bindAddr));
-  logger.child({ subsystem: 'admin' }).info('admin server listening', { addr: `${adminAddr.address}:${adminAddr.port}` });
+  const adminAddr = await listenAdmin(app, config, logger);
   reportClusterHealth(readiness, registry, clients);
 
   const relayAddr = await links?.listenRelay();

@@ -1,15 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { loadAuthenticator, PROBE_PATHS } from '@piko/auth';
+import { loadAuthenticator } from '@piko/auth';
 import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
-import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
-import { listenNest, NestLogger } from '@piko/ops';
+import { createMetrics, type Logger, Readiness } from '@piko/observability';
+import { NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, clusterNodesGauge, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { AdminModule } from '../admin.module';
-import { setupAdminApi } from '../http/setup-admin-api';
-import { PAGE_PATHS } from '../page/page-assets';
-import { pageOptions } from '../page/page-options';
+import { adminModuleDeps, listenAdmin, setupAdminPort } from './admin-port';
 
 export interface RunningAdmin extends RunningRole {
   readonly nodeId: string;
@@ -29,17 +27,7 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
   // Before any port opens: a bad key or JWKS file stops the process (ConfigError).
   const adminAuth = await loadAuthenticator(config, 'admin', log);
   const app = await NestFactory.create(
-    AdminModule.register({
-      readiness,
-      registry,
-      clusterRegistry: clients.registry,
-      rpc: clients.bus,
-      nodeId: id,
-      api: config.admin.api,
-      replayTimeoutMs: config.proxy.inspect.replayTimeout,
-      logger: log.child({ subsystem: 'admin' }),
-      page: { options: pageOptions(config), logger: log.child({ subsystem: 'page' }) },
-    }),
+    AdminModule.register(adminModuleDeps(config, { readiness, registry, clients, nodeId: id, logger: log })),
     {
       logger: new NestLogger(log.child({ subsystem: 'nest' })),
       abortOnError: false,
@@ -47,16 +35,10 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
     },
   );
   adminTls?.attach(app.getHttpServer());
-  // Before init, so admin.auth runs ahead of every route. The page's own files are open (they
-  // hold no data): the page asks for the token and sends it with every API call.
-  setupAdminApi(app, {
-    auth: adminAuth,
-    openPaths: [...PROBE_PATHS, ...PAGE_PATHS],
-    publicRead: config.admin.api.publicRead,
-    logger: log.child({ subsystem: 'admin' }),
-  });
+  // Before init, so admin.auth runs ahead of every route.
+  setupAdminPort(app, config, adminAuth, log);
   await app.init();
-  const adminAddr = await bindPort('--admin.bind-addr', config.admin.bindAddr, () => listenNest(app, config.admin.bindAddr));
+  const adminAddr = await listenAdmin(app, config, log);
   reportClusterHealth(readiness, registry, clients);
 
   const registration = nodeRegistration(
@@ -72,7 +54,6 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
   const sweeper = new Sweeper({ registry: clients.registry, intervalMs: config.cluster.registry.sweepInterval, logger: log });
   sweeper.start();
   readiness.markReady();
-  log.child({ subsystem: 'admin' }).info('admin server listening', { addr: `${adminAddr.address}:${adminAddr.port}` });
 
   return {
     nodeId: id,
