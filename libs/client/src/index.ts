@@ -27,3 +27,4 @@ export {
 } from './errors';
 export { noopLogger, type Logger } from './logger';
 export { createCachedLookup } from './cached-lookup';
+export { describeTlsFailure } from './connect-cause';

@@ -1,8 +1,9 @@
-import type { IncomingMessage } from 'http';
-import type { ConnectionOptions } from 'tls';
+import type { ClientRequestArgs, IncomingMessage } from 'http';
+import { isIP, type Socket } from 'net';
+import { connect as tlsConnect, type ConnectionOptions } from 'tls';
 import { WebSocket } from 'ws';
 import { ENDPOINT_PROTOCOL_HEADER, type EndpointProtocol } from '@piko/protocol';
-import { describeConnectCause } from './connect-cause';
+import { describeConnectCause, type TlsConnectState } from './connect-cause';
 import { AbortError, ConnectError, UnauthorizedError } from './errors';
 import { type PikoPort, wrongPortReason } from './wrong-port';
 
@@ -50,8 +51,12 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
     if (options.tenantId) headers['x-piko-tenant-id'] = options.tenantId;
     if (options.protocol) headers[ENDPOINT_PROTOCOL_HEADER] = options.protocol;
     if (options.userAgent) headers['user-agent'] = options.userAgent;
+    const secure = url.startsWith('wss:');
+    const tls: TlsConnectState = { handshakeDone: false, clientCertificate: Boolean(options.tls?.cert || options.tls?.pfx) };
     const ws = new WebSocket(url, {
       ...options.tls,
+      // Watches the handshake, so a close right after it can be told from one before (connect-cause.ts).
+      createConnection: secure ? (opts: ClientRequestArgs) => watchedTlsConnect(opts as ConnectionOptions, tls) : undefined,
       headers,
       handshakeTimeout: options.handshakeTimeout ?? 60_000,
       perMessageDeflate: false,
@@ -59,7 +64,7 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
       // XOR-ing every byte. Masking exists so that intermediaries reading plain-text frames cannot
       // be confused by crafted payloads (RFC 6455 §10.3); inside TLS none can read them. Plain
       // ws:// keeps random keys: there, relayed bytes could be anyone's.
-      generateMask: url.startsWith('wss:') ? zeroMask : undefined,
+      generateMask: secure ? zeroMask : undefined,
     });
     let settled = false;
     const settle = (err: Error | undefined, adopted?: T): void => {
@@ -85,7 +90,7 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
     });
     // Retryable, as Go Piko's client retries every failure without a response.
     const onError = (err: Error): void =>
-      settle(new ConnectError(`connect ${redactUrl(url)}: ${describeConnectCause(err, url, options.port)}`, true, undefined, { cause: err }));
+      settle(new ConnectError(`connect ${redactUrl(url)}: ${describeConnectCause(err, url, options.port, secure ? tls : undefined)}`, true, undefined, { cause: err }));
     ws.on('error', onError);
     ws.once('unexpected-response', (_req, res: IncomingMessage) => {
       readErrorBody(res)
@@ -139,6 +144,13 @@ function redactUrl(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** ws's own TLS dial (SNI = the host unless it is an IP, or the servername given), noting in `state` when the handshake completes. */
+function watchedTlsConnect(options: ConnectionOptions, state: TlsConnectState): Socket {
+  const socket = tlsConnect({ ...options, path: undefined, servername: options.servername ?? (isIP(options.host ?? '') ? '' : options.host) });
+  socket.once('secureConnect', () => (state.handshakeDone = true));
+  return socket;
 }
 
 function zeroMask(mask: Buffer): void {

@@ -61,6 +61,19 @@ export class TestPki {
     return files;
   }
 
+  /**
+   * A self-signed server certificate (its own issuer, no CA behind it), as an operator makes with
+   * one openssl command: clients trust it only if given the certificate itself as a root, or told
+   * to skip verification.
+   */
+  selfSigned(options: Pick<IssueOptions, 'cn' | 'san'>): CertFiles {
+    const { cn, san = 'IP:127.0.0.1,IP:::1,DNS:localhost' } = options;
+    const files = this.files(`${cn}-${++this.serial}`);
+    this.run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', files.key, '-out', files.cert, '-days', '2', '-subj', `/CN=${cn}`,
+      '-addext', `subjectAltName=${san}`, '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'extendedKeyUsage=serverAuth']);
+    return files;
+  }
+
   read(path: string): Buffer {
     return readFileSync(path);
   }

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
+import { describeTlsFailure } from '@piko/client';
 
 /** The admin API answered with an error, or could not be reached; the message says which. */
 export class AdminApiError extends Error {
@@ -78,7 +79,7 @@ export class AdminClient {
       const req = (https ? httpsRequest : httpRequest)(url, { headers, signal, ...(https ? this.options.tls : {}) }, resolve);
       req.setTimeout(this.options.timeoutMs, () => req.destroy(new AdminApiError(`no answer from ${this.base.origin} within ${this.options.timeoutMs} ms`)));
       req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(err instanceof AdminApiError || err.name === 'AbortError' ? err : new AdminApiError(`cannot reach the admin API at ${this.base.origin}: ${err.code ?? err.message}`)),
+        reject(err instanceof AdminApiError || err.name === 'AbortError' ? err : new AdminApiError(`cannot reach the admin API at ${this.base.origin}: ${describeTlsFailure(err, 'admin.tls') ?? err.code ?? err.message}`)),
       );
       req.end();
     });

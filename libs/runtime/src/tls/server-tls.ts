@@ -86,7 +86,12 @@ export class ServerTls {
   attach(server: TlsServer): void {
     this.servers.add(server);
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
-      this.logger.debug('tls handshake failed', { port: this.key, remoteAddr: socket.remoteAddress, code: err.code, err: err.message });
+      // Node refuses an untrusted client certificate by closing the socket (err is only 'socket
+      // hang up'); the verification error it found is on the socket.
+      if (socket.authorizationError) {
+        this.logger.debug('tls client certificate refused', { port: this.key, remoteAddr: socket.remoteAddress, reason: String(socket.authorizationError) });
+      }
+      else this.logger.debug('tls handshake failed', { port: this.key, remoteAddr: socket.remoteAddress, code: err.code, err: err.message });
     });
     if (!this.watching) {
       this.watching = true;
