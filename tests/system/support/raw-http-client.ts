@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { headerRecord } from './header-lines';
 
 export interface RawResponse {
   /** The status line and header lines exactly as received. */
@@ -69,13 +70,7 @@ export class RawHttpConnection {
     });
     const head = this.buffered.subarray(0, headEnd).toString('latin1');
     const lines = head.split('\r\n');
-    const headers: Record<string, string> = {};
-    for (const line of lines.slice(1)) {
-      const colon = line.indexOf(':');
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-    }
+    const headers = headerRecord(lines.slice(1));
     const status = Number(lines[0].split(' ')[1]);
     const start = headEnd + 4;
     let bodyEnd: number;

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { headerRecord } from './header-lines';
 import { LoopbackTcpServer } from './loopback-tcp-server';
 
 /** One request as the service parsed it off a connection. */
@@ -47,13 +48,7 @@ export class UpgradeIgnoringService extends LoopbackTcpServer {
         if (end < 0) return;
         const lines = buffered.subarray(0, end).toString('latin1').split('\r\n');
         const [method, url] = lines[0].split(' ');
-        const headers: Record<string, string> = {};
-        for (const line of lines.slice(1)) {
-          const colon = line.indexOf(':');
-          const name = line.slice(0, colon).trim().toLowerCase();
-          const value = line.slice(colon + 1).trim();
-          headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-        }
+        const headers = headerRecord(lines.slice(1));
         const length = Number(headers['content-length'] ?? 0);
         if (buffered.length < end + 4 + length) return;
         const body = buffered.subarray(end + 4, end + 4 + length).toString();
