@@ -40,9 +40,11 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
     expect((await readAll(fromServer)).toString()).toBe('pong');
   });
 
-  it('carries 64 MiB from client to server intact', async () => {
+  // 8 MiB is 32 of the 256 KiB stream windows: the flow control is exercised many times over
+  // (64 MiB took over 5 s on two loaded cores and proved no more).
+  it('carries 8 MiB from client to server intact', async () => {
     pair = await sessionPair(kind);
-    const data = randomBytes(64 * 1024 * 1024);
+    const data = randomBytes(8 * 1024 * 1024);
     pair.server.once('stream', (s: YamuxStream) => {
         const hash = createHash('sha256');
         let n = 0;
@@ -62,16 +64,16 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
     stream.end();
     const reply = (await readAll(stream)).toString();
     expect(reply).toBe(`${data.length} ${sha256(data)}`);
-  }, 60_000);
+  });
 
-  it('carries 16 MiB from server to client intact', async () => {
+  it('carries 8 MiB from server to client intact', async () => {
     pair = await sessionPair(kind);
-    const data = randomBytes(16 * 1024 * 1024);
+    const data = randomBytes(8 * 1024 * 1024);
     pair.server.on('stream', (s: YamuxStream) => s.end(data));
     const stream = pair.client.open();
     stream.end();
     expect(sha256(await readAll(stream))).toBe(sha256(data));
-  }, 60_000);
+  });
 
   it('runs 200 concurrent streams, each echoing its own 32 KiB', async () => {
     pair = await sessionPair(kind);
