@@ -225,7 +225,14 @@ class Exchange {
     // known length sends its head with the body instead: one write, not two (as Go's
     // ReverseProxy, which flushes at once only for these same two cases).
     if (isStreamed(upstreamRes)) res.flushHeaders();
-    upstreamRes.pipe(res, { end: false });
+    // The body by hand rather than pipe(): the same backpressure (pause until the client's socket
+    // drains) without pipe's half-dozen listeners set up and torn down per response. The client
+    // going away is handled by res 'close' (start), which destroys the upstream request.
+    upstreamRes.on('data', (chunk: Buffer) => {
+      if (res.write(chunk) || res.destroyed || upstreamRes.isPaused()) return;
+      upstreamRes.pause();
+      res.once('drain', () => upstreamRes.resume());
+    });
     this.observer?.response(upstreamRes);
     upstreamRes.on('error', () => undefined);
     upstreamRes.once('end', () => this.onResponseEnd(upstreamRes));

@@ -14,6 +14,17 @@ describe('normalisedPath (RFC 3986 §5.2.4 dot segments, one percent-decoding)',
     ['/a/b/..', '/a/'],
     ['/%zz', '/%zz'],
     ['/%255f', '/%5f'],
+    // Already normal (the shortcut): returned as they are, less the query.
+    ['/', '/'],
+    ['/a/b/', '/a/b/'],
+    ['/a.b/c.?/../x', '/a.b/c.'],
+    ['/_piko/v1', '/_piko/v1'],
+    // Not normal, though close: the long way.
+    ['/.well-known/x', '/.well-known/x'],
+    ['/a/.', '/a/'],
+    ['/a/', '/a/'],
+    ['a/b', '/a/b'],
+    ['*', '/*'],
   ])('%s → %s', (target, path) => expect(normalisedPath(target)).toBe(path));
 });
 

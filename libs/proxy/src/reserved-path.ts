@@ -11,6 +11,8 @@ const RESERVED = '/_piko';
 export function normalisedPath(target: string): string {
   const q = target.indexOf('?');
   const raw = q === -1 ? target : target.slice(0, q);
+  // Nearly every path is already normal: skip the decoding and the segment walk (every request pays them).
+  if (isNormalPath(raw)) return raw;
   const decoded = raw.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))).replace(/\\/g, '/');
   const out: string[] = [];
   const segments = decoded.split('/');
@@ -22,6 +24,29 @@ export function normalisedPath(target: string): string {
   const last = segments[segments.length - 1];
   const trailing = out.length > 0 && (last === '' || last === '.' || last === '..');
   return `/${out.join('/')}${trailing ? '/' : ''}`;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const PERCENT = 0x25;
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether normalisedPath would return `path` (a target's path, the query removed) unchanged: it
+ * starts with `/` and has no percent-escape, no `\`, no empty segment (`//`) and no segment
+ * starting with a dot (so no `.` or `..`; `/.well-known` merely takes the long way).
+ */
+function isNormalPath(path: string): boolean {
+  if (path.charCodeAt(0) !== SLASH) return false;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === PERCENT || c === BACKSLASH) return false;
+    if (c === SLASH && i + 1 < path.length) {
+      const next = path.charCodeAt(i + 1);
+      if (next === SLASH || next === DOT) return false;
+    }
+  }
+  return true;
 }
 
 /**
