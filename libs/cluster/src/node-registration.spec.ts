@@ -33,6 +33,17 @@ describe('NodeRegistration', () => {
     await bus.close();
   });
 
+  /** Every batch of endpoint counts written to the registry from now on, a copy each, in order. */
+  function recordBatches(): Array<Map<string, number>> {
+    const batches: Array<Map<string, number>> = [];
+    const write = registry.setEndpointCounts.bind(registry);
+    registry.setEndpointCounts = (nodeId, counts) => {
+      batches.push(new Map(counts));
+      return write(nodeId, counts);
+    };
+    return batches;
+  }
+
   it('registers the node and its current counts, then publishes join', async () => {
     source.set('svc', 2);
     await registration.start();
@@ -62,12 +73,7 @@ describe('NodeRegistration', () => {
 
   it('writes the changes of one event-loop turn in one registry call, the latest count per endpoint', async () => {
     await registration.start();
-    const batches: Array<Map<string, number>> = [];
-    const write = registry.setEndpointCounts.bind(registry);
-    registry.setEndpointCounts = (nodeId, counts) => {
-      batches.push(new Map(counts));
-      return write(nodeId, counts);
-    };
+    const batches = recordBatches();
     source.set('a', 1);
     source.set('b', 2);
     source.set('a', 0); // connected and gone in the same turn: only the last count is written
@@ -87,12 +93,7 @@ describe('NodeRegistration', () => {
     // The beforeEach one never started (no listeners, no timers): replaced with one that holds longer.
     registration = new NodeRegistration({ registry, bus, source, node, heartbeatIntervalMs: 60_000, maxBatchHoldMs: 60_000 });
     await registration.start();
-    const batches: Array<Map<string, number>> = [];
-    const write = registry.setEndpointCounts.bind(registry);
-    registry.setEndpointCounts = (nodeId, counts) => {
-      batches.push(new Map(counts));
-      return write(nodeId, counts);
-    };
+    const batches = recordBatches();
     let release!: () => void;
     registry.hold = new Promise((resolve) => (release = resolve));
     source.set('a', 1);
