@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { readAll } from './testing/connection-pairs';
 import { webSocketDuplex, type WebSocketDuplexOptions } from './websocket-duplex';
 
 interface Pair {
@@ -32,15 +33,6 @@ async function pair(options: WebSocketDuplexOptions): Promise<Pair> {
   // afterEach terminates whatever a test left open: that reset is expected, not a failure.
   for (const d of [client, server]) d.on('error', () => undefined);
   return { clientWs, serverWs, client, server };
-}
-
-function readAll(stream: Duplex): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', reject);
-  });
 }
 
 const closeCodes = new WeakMap<WebSocket, Promise<number>>();

@@ -1,6 +1,6 @@
 import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
-import { type Duplex, PassThrough } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { EndpointBusyError, RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
 import { Registry } from 'prom-client';
 import { ClusterDialMetrics } from './cluster-dial-metrics';
@@ -8,24 +8,8 @@ import { ClusterUpstreamDialer, type GatewayRoute } from './cluster-upstream-dia
 import { RecentlyServed } from './recently-served';
 import { RelayClient } from './relay-client';
 import { DEFAULT_RELAY_CLIENT_OPTIONS } from './relay-client-options';
-import { TEST_RELAY_SECRET, TestRelayGateway, recordingLogger } from './testing/test-relay-gateway';
+import { TEST_RELAY_SECRET, TestRelayGateway, accepted, readAll, recordingLogger } from './testing/test-relay-gateway';
 import { pickWeighted } from './weighted-pick';
-
-function readAll(stream: Duplex): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', reject);
-  });
-}
-
-/** The stream of an accepted dial; fails the test on a refusal. */
-async function accepted(dial: Promise<Duplex | undefined>): Promise<Duplex> {
-  const stream = await dial;
-  if (!stream) throw new Error('dial was refused');
-  return stream;
-}
 
 describe('pickWeighted', () => {
   it('maps the random draw onto cumulative counts, skipping zero counts', () => {

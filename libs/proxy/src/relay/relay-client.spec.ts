@@ -6,24 +6,7 @@ import { Registry } from 'prom-client';
 import { RelayStatus } from '@piko/protocol';
 import { RelayClient } from './relay-client';
 import { DEFAULT_RELAY_CLIENT_OPTIONS, type RelayClientOptions } from './relay-client-options';
-import { TEST_RELAY_SECRET, TestRelayGateway, recordingLogger } from './testing/test-relay-gateway';
-
-/** Reads to the end without `for await`, which would destroy (reset) the duplex when done. */
-function readAll(stream: Duplex): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.once('end', () => resolve(Buffer.concat(chunks)));
-    stream.once('error', reject);
-  });
-}
-
-/** The stream of an accepted dial; fails the test on a refusal. */
-async function accepted(dial: Promise<Duplex | undefined>): Promise<Duplex> {
-  const stream = await dial;
-  if (!stream) throw new Error('dial was refused');
-  return stream;
-}
+import { TEST_RELAY_SECRET, TestRelayGateway, accepted, readAll, recordingLogger } from './testing/test-relay-gateway';
 
 async function closedPort(): Promise<number> {
   const server = net.createServer();

@@ -4,6 +4,7 @@
 // prove themselves with TEST_RELAY_SECRET first (the relay handshake), or with `secret`.
 import { once } from 'node:events';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { RelayStatus, Session, encodeRelayResponse, readRelayRequest, relayServerHandshake, type YamuxStream } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 
@@ -112,4 +113,24 @@ export function recordingLogger(records: LogRecord[] = []): Logger & { records: 
     child: () => logger,
   };
   return logger;
+}
+
+/**
+ * Reads a stream's readable side to its end. Not `for await`: the async iterator destroys the
+ * stream when it ends, which would reset a duplex whose writable side is still in use.
+ */
+export function readAll(stream: Duplex): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}
+
+/** The stream of an accepted dial; fails the test on a refusal. */
+export async function accepted(dial: Promise<Duplex | undefined>): Promise<Duplex> {
+  const stream = await dial;
+  if (!stream) throw new Error('dial was refused');
+  return stream;
 }
