@@ -95,7 +95,7 @@ describe('mutual TLS on the proxy, upstream and admin ports (piko server, real a
     expect(server.logs).toMatch(/"endpointId":"mtls-svc".*"msg":"upstream connected"/);
   });
 
-  it('a client without a certificate, or with one client_cas did not sign, is refused at the handshake', async () => {
+  it('a client without a certificate, or with one client_cas did not sign, gets no HTTP answer and reaches nothing', async () => {
     const before = service.requests.length;
     for (const cert of [undefined, serverCaClient, strangerClient]) {
       const byCurl = await proxyCurl('/refused', cert);
