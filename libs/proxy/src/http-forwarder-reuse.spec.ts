@@ -4,7 +4,9 @@ import * as net from 'node:net';
 import { HttpForwarder, type StreamReuse } from './http-forwarder';
 import { UpstreamStreamAgent } from './upstream-stream-agent';
 
-const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent } as never;
+/** Warnings the forwarder logged in the current test. */
+const warnings: string[] = [];
+const silent = { debug: () => undefined, info: () => undefined, warn: (msg: string) => warnings.push(msg), error: () => undefined, child: () => silent } as never;
 
 /**
  * HttpForwarder.forwardOn with kept streams, against a raw upstream that plays the agent: which
@@ -15,11 +17,15 @@ describe('HttpForwarder with kept streams', () => {
   let front: http.Server;
   let agent: UpstreamStreamAgent;
   const upstreamConnections: net.Socket[] = [];
+  /** Upstream connections holding a request for /hang (never answered). */
+  const hanging: net.Socket[] = [];
   /** Per upstream connection: how many requests it answered before closing on the next one. */
   let answerBeforeClosing = Infinity;
   let dialErrors: unknown[];
 
   beforeEach(async () => {
+    warnings.length = 0;
+    hanging.length = 0;
     dialErrors = [];
     answerBeforeClosing = Infinity;
     upstream = net.createServer((socket) => {
@@ -29,6 +35,7 @@ describe('HttpForwarder with kept streams', () => {
         if (answered >= answerBeforeClosing) return void socket.destroy();
         answered++;
         const path = / (\S+) HTTP/.exec(chunk.toString('latin1'))?.[1] ?? '?';
+        if (path === '/hang') return void hanging.push(socket); // never answered
         const body = `${path} on connection ${upstreamConnections.indexOf(socket)}`;
         socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
       });
@@ -79,6 +86,22 @@ describe('HttpForwarder with kept streams', () => {
     expect(upstreamConnections).toHaveLength(2);
   });
 
+  it('neither warns nor sends the request again when the client goes away before the response', async () => {
+    expect(await get('/first')).toEqual([200, '/first on connection 0']);
+    const port = (front.address() as net.AddressInfo).port;
+    const client = net.connect(port, '127.0.0.1');
+    client.on('error', () => undefined);
+    client.write('GET /hang HTTP/1.1\r\nHost: x\r\n\r\n');
+    // The request reached the upstream on the kept stream; then the client leaves.
+    await waitFor(() => hanging.length > 0);
+    client.destroy();
+    await once(hanging[0], 'close');
+    await new Promise((r) => setImmediate(r));
+    // The kept stream was reset with the abandoned request, and nothing went out again.
+    expect(upstreamConnections.length).toBe(1);
+    expect(warnings).toEqual([]);
+  });
+
   it('does not send a POST again: it gets 502', async () => {
     answerBeforeClosing = 1;
     expect(await get('/first')).toEqual([200, '/first on connection 0']);
@@ -88,3 +111,7 @@ describe('HttpForwarder with kept streams', () => {
     expect(dialErrors).toEqual([]);
   });
 });
+
+async function waitFor(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 5));
+}

@@ -143,6 +143,8 @@ class Exchange {
   onDialError: ((cause: unknown) => void) | undefined;
   /** Pooled streams: sends the request again on another stream; false when it could not. */
   retry: (() => boolean) | undefined;
+  /** The client's connection closed before its response was written whole. */
+  private clientGone = false;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -168,7 +170,9 @@ class Exchange {
     // The client went away before the response finished: stop the upstream's work too.
     res.on('close', () => {
       clearTimeout(this.timer);
-      if (!res.writableFinished) upstreamReq.destroy();
+      if (res.writableFinished) return;
+      this.clientGone = true;
+      upstreamReq.destroy();
     });
 
     // Most requests have no body: end the upstream request at once instead of piping an empty
@@ -295,6 +299,9 @@ class Exchange {
   private onUpstreamError(err: NodeJS.ErrnoException): void {
     const { res } = this;
     clearTimeout(this.timer);
+    // The client left and the request was reset for it (start): nobody waits for an answer, so it
+    // is not sent again, and the upstream is not reported unreachable for it.
+    if (this.clientGone) return this.stopForwardingBody();
     if (err instanceof StreamDialError && this.onDialError) {
       this.stopForwardingBody();
       if (!res.headersSent && !res.writableEnded) this.onDialError(err.dialCause);
