@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { ProtocolViolationError } from '../errors';
 import { ConnPair, LogRecord, readAll, recordingLogger, sessionPair, tcpPair, wsPair } from '../testing/connection-pairs';
-import { Flag, FrameHeader, FrameType, GoAwayCode, HEADER_SIZE, decodeHeader, writeHeader } from './frame';
+import { collectFrames } from '../testing/frame-collector';
+import { Flag, FrameHeader, FrameType, GoAwayCode, HEADER_SIZE, writeHeader } from './frame';
 import { Session } from './session';
 import type { SessionOptions } from './session-options';
 import type { YamuxStream } from './stream';
@@ -24,6 +25,19 @@ function frames(count: number, frame: (buf: Buffer, offset: number, i: number) =
 
 const pings = (count: number, first = 0) =>
   frames(count, (b, o, i) => writeHeader(b, o, FrameType.Ping, Flag.SYN, 0, first + i));
+
+/** SYNs opening streams 1, 3, 5, … in batches of 2048, for flood(); `opened()` counts those made so far. */
+function synBatches(): { next: () => Buffer; opened: () => number } {
+  let id = 1;
+  return {
+    next: () =>
+      frames(2048, (b, o) => {
+        writeHeader(b, o, FrameType.WindowUpdate, Flag.SYN, id, 0);
+        id += 2;
+      }),
+    opened: () => (id - 1) / 2,
+  };
+}
 
 /** Writes `next()` to `out` for as long as it takes writes, until stopped (the writer's own memory stays bounded). */
 function flood(out: { write(b: Buffer, cb: (err?: Error | null) => void): unknown }, next: () => Buffer): { stop(): void } {
@@ -55,23 +69,6 @@ function watchWriteBuffer(conn: Duplex): { max: number } {
     return ok;
   };
   return seen;
-}
-
-/** Parses whatever the raw side reads into frame headers (payloads skipped). */
-function collectFrames(raw: Duplex): FrameHeader[] {
-  const received: FrameHeader[] = [];
-  let buf: Buffer = Buffer.alloc(0);
-  raw.on('data', (chunk: Buffer) => {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    while (buf.length >= HEADER_SIZE) {
-      const h = decodeHeader(buf);
-      const size = HEADER_SIZE + (h.type === FrameType.Data ? h.length : 0);
-      if (buf.length < size) break;
-      received.push(h);
-      buf = buf.subarray(size);
-    }
-  });
-  return received;
 }
 
 async function until(cond: () => boolean): Promise<void> {
@@ -154,13 +151,8 @@ describe('hostile peers that never read: bounded queue, then GoAway(protocol err
     victim = await tcpVictim();
     victim.session.on('stream', (s: YamuxStream) => s.destroy());
     victim.raw.pause();
-    let id = 1;
-    const flooding = flood(victim.raw, () =>
-      frames(2048, (b, o) => {
-        writeHeader(b, o, FrameType.WindowUpdate, Flag.SYN, id, 0);
-        id += 2;
-      }),
-    );
+    const syns = synBatches();
+    const flooding = flood(victim.raw, syns.next);
     await expectViolation(victim, /did not read/);
     flooding.stop();
     expect(victim.writeBuffer.max).toBeLessThanOrEqual(LIMIT + 4 * HEADER_SIZE);
@@ -173,13 +165,8 @@ describe('hostile peers that never read: bounded queue, then GoAway(protocol err
     let accepted = 0;
     victim.session.on('stream', () => accepted++);
     victim.raw.pause();
-    let id = 1;
-    const flooding = flood(victim.raw, () =>
-      frames(2048, (b, o) => {
-        writeHeader(b, o, FrameType.WindowUpdate, Flag.SYN, id, 0);
-        id += 2;
-      }),
-    );
+    const syns = synBatches();
+    const flooding = flood(victim.raw, syns.next);
     await expectViolation(victim, /did not read/);
     flooding.stop();
     expect(accepted).toBe(0);
@@ -194,16 +181,11 @@ describe('hostile peers that never read: bounded queue, then GoAway(protocol err
     victim = await tcpVictim({ maxStreams: 4 });
     victim.session.on('stream', (s: YamuxStream) => s.on('error', () => undefined)); // accepted and kept
     victim.raw.pause();
-    let id = 1;
-    const flooding = flood(victim.raw, () =>
-      frames(2048, (b, o) => {
-        writeHeader(b, o, FrameType.WindowUpdate, Flag.SYN, id, 0);
-        id += 2;
-      }),
-    );
+    const syns = synBatches();
+    const flooding = flood(victim.raw, syns.next);
     await expectViolation(victim, /did not read/);
     flooding.stop();
-    const refusals = (id - 1) / 2 - 4;
+    const refusals = syns.opened() - 4;
     expect(refusals).toBeGreaterThan(1000);
     const warnings = victim.logs.filter((l) => /too many streams/.test(l.msg));
     // The first 5 as they came, then one summary (written at close) with the count held back.

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { ProtocolViolationError } from '../errors';
 import { ConnPair, LogRecord, recordingLogger, tcpPair } from '../testing/connection-pairs';
-import { Flag, FrameHeader, FrameType, GoAwayCode, HEADER_SIZE, decodeHeader, encodeFrame, encodeHeader } from './frame';
+import { collectFrames } from '../testing/frame-collector';
+import { Flag, FrameHeader, FrameType, GoAwayCode, encodeFrame, encodeHeader } from './frame';
 import { Session } from './session';
 import type { YamuxStream } from './stream';
 
@@ -12,18 +13,7 @@ async function rawPeer(options: { maxStreams?: number; connectionWriteTimeout?: 
   const logs: LogRecord[] = [];
   const session = new Session(pair.server, { client: false, keepAliveInterval: 0, logger: recordingLogger(logs), ...options });
   const raw = pair.client as Socket;
-  const received: FrameHeader[] = [];
-  let buf = Buffer.alloc(0);
-  raw.on('data', (chunk: Buffer) => {
-    buf = Buffer.concat([buf, chunk]);
-    while (buf.length >= HEADER_SIZE) {
-      const h = decodeHeader(buf);
-      const size = HEADER_SIZE + (h.type === FrameType.Data ? h.length : 0);
-      if (buf.length < size) break;
-      received.push(h);
-      buf = buf.subarray(size);
-    }
-  });
+  const received = collectFrames(raw);
   const closed = once(session, 'close') as Promise<[Error | undefined]>;
   const rawEnded = once(raw, 'end');
   return { pair, session, raw, received, logs, closed, rawEnded };
