@@ -146,7 +146,7 @@ describe('RelayServer', () => {
     // The proxy side checks the gateway's proof first and hangs up: the gateway counts an error.
     const byReason = async () => {
       const failures = await registry.getSingleMetric('piko_relay_server_handshake_failures_total')?.get();
-      return Object.fromEntries(failures?.values.map((v) => [v.labels.reason, v.value]) ?? []);
+      return Object.fromEntries(failures?.values.map((v) => [v.labels.reason, v.value]) ?? []) as Record<string, number>;
     };
     // Every reason is exported from the start (at 0): wait for the two refusals to be counted.
     const counted = async () => Object.values(await byReason()).reduce((a, b) => a + b, 0);
