@@ -4,14 +4,24 @@ import type { CapturedBody } from './exchange-record';
 export type MemoryClaim = (bytes: number) => boolean;
 
 /**
- * One direction's body as it passes: counts every byte, keeps the first `limit` of them (as the
- * chunks that came, copied only at the end), and nothing more. Each kept chunk is claimed from
- * the store's memory cap first; a refused claim keeps nothing more (the body is then `truncated`).
+ * A piece of a chunk is kept by reference when it is at least this share of the memory it keeps
+ * alive (its parent ArrayBuffer), else copied out: a small piece of a large buffer would pin all of it.
+ */
+const KEEP_BY_REFERENCE_SHARE = 0.5;
+
+/**
+ * One direction's body as it passes: counts every byte, keeps the first `limit` of them, and
+ * nothing more. Chunks are kept as they came, by reference (Node hands each body chunk in a
+ * buffer of its own, never reused), and the memory each really keeps alive is what is claimed
+ * from the store's cap first: its whole parent ArrayBuffer. A piece that is less than half of
+ * its parent (a chunk cut at the limit) is copied instead, and only the copy is claimed. A
+ * refused claim keeps nothing more (the body is then `truncated`).
  */
 export class BodyCapture {
   size = 0;
   private keptBytes = 0;
-  private chunks: Buffer[] = [];
+  /** What was kept: nothing, one chunk (most bodies), or several. */
+  private chunks: Buffer | Buffer[] | null = null;
   /** Set once the whole body passed (its end was seen). */
   complete = false;
   private stopped = false;
@@ -31,28 +41,31 @@ export class BodyCapture {
 
   /** Counts `chunk`, and keeps what fits under the limit and the memory cap. */
   add(chunk: Buffer | string): void {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    this.size += buffer.length;
+    if (typeof chunk === 'string') chunk = Buffer.from(chunk);
+    this.size += chunk.length;
     if (this.stopped) return;
     const room = this.limit - this.keptBytes;
-    if (room <= 0) {
+    if (room <= 0 || chunk.length === 0) {
+      if (room <= 0) this.stopped = true;
+      return;
+    }
+    let part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    const byReference = part.length >= part.buffer.byteLength * KEEP_BY_REFERENCE_SHARE;
+    if (!this.claim || !this.claim(byReference ? part.buffer.byteLength : part.length)) {
       this.stopped = true;
       return;
     }
-    const part = buffer.length <= room ? buffer : buffer.subarray(0, room);
-    if (!this.claim || !this.claim(part.length)) {
-      this.stopped = true;
-      return;
-    }
-    // A copy: the chunk's buffer may be a slice of a pooled one Node reuses.
-    this.chunks.push(Buffer.from(part));
+    if (!byReference) part = ownCopy(part);
     this.keptBytes += part.length;
+    if (this.chunks === null) this.chunks = part;
+    else if (Array.isArray(this.chunks)) this.chunks.push(part);
+    else this.chunks = [this.chunks, part];
   }
 
   /** No more is kept (the record was evicted): drops what was kept. */
   drop(): void {
     this.stopped = true;
-    this.chunks = [];
+    this.chunks = null;
     this.keptBytes = 0;
   }
 
@@ -60,10 +73,10 @@ export class BodyCapture {
     return this.keptBytes;
   }
 
-  /** The kept bytes as one buffer. */
+  /** The kept bytes as one buffer (joined when read, never on the hot path). */
   bytes(): Buffer {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0] ?? Buffer.alloc(0);
+    if (Array.isArray(this.chunks)) this.chunks = joined(this.chunks, this.keptBytes);
+    return this.chunks ?? Buffer.alloc(0);
   }
 
   /** Whether every byte of the body was kept (and the body is over). */
@@ -79,4 +92,19 @@ export class BodyCapture {
       ...(this.omitted ? { omitted: this.omitted } : {}),
     };
   }
+}
+
+/** `part` in memory of its own, exactly its size (not a slice of Node's shared pool, which would pin 8 KiB). */
+function ownCopy(part: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(part.length);
+  part.copy(copy);
+  return copy;
+}
+
+/** `chunks` as one buffer of its own (`total` bytes: their lengths' sum). */
+function joined(chunks: readonly Buffer[], total: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(total);
+  let offset = 0;
+  for (const chunk of chunks) offset += chunk.copy(out, offset);
+  return out;
 }

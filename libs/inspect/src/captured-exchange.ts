@@ -1,23 +1,26 @@
 import type { BodyCapture } from './body-capture';
 import type { CapturedBody, ExchangeKind, ExchangeRecord, ExchangeSummary } from './exchange-record';
+import { headerPairs } from './redact-headers';
 
 /** What a record costs before its bodies: the object, its strings (UTF-16) and arrays, roughly (bytes). */
 const RECORD_OVERHEAD_BYTES = 600;
 const FIELD_OVERHEAD_BYTES = 48;
 
-/** A head's estimated memory (bytes): two bytes a character, plus each pair's arrays. */
-export function headBytes(headers: ReadonlyArray<[string, string]>): number {
+/** A head's estimated memory (bytes), from its flat list (`[name, value…]`): two bytes a character, plus each field's share of the list. */
+export function headBytes(headers: readonly string[]): number {
   let bytes = 0;
-  for (const [name, value] of headers) bytes += FIELD_OVERHEAD_BYTES + 2 * (name.length + value.length);
-  return bytes;
+  for (let i = 0; i < headers.length; i++) bytes += 2 * headers[i].length;
+  return bytes + (FIELD_OVERHEAD_BYTES * headers.length) / 2;
 }
 
 const NO_BODY: CapturedBody = { size: 0, kept: '', truncated: false };
 
 /**
  * One exchange while and after it passes the proxy: filled in by its capture (HttpCapture,
- * ConnectionCapture), kept by the ExchangeStore, turned into the API's shapes on demand (bodies
- * are base64-encoded only when a record is read, never on the hot path).
+ * ConnectionCapture), kept by the ExchangeStore, turned into the API's shapes on demand. Capture
+ * does as little as it can per exchange: heads are kept as Node's flat raw lists (redacted as
+ * captured, but turned into pairs only when read), body chunks by reference, the id as a number;
+ * summaries, records and base64 are made only when a record is read.
  */
 export class CapturedExchange {
   kind: ExchangeKind;
@@ -26,7 +29,8 @@ export class CapturedExchange {
   totalMs: number | null = null;
   /** Set for connections (websocket, tcp); http takes its bodies' sizes. */
   connectionBytes?: { in: number; out: number };
-  responseHeaders: Array<[string, string]> | null = null;
+  /** The response head, flat (`[name, value…]`), redacted; null until one came. */
+  responseHead: readonly string[] | null = null;
   responseBody: BodyCapture | null = null;
   error?: { status: number; cause: string };
   gatewayNode?: string;
@@ -39,9 +43,13 @@ export class CapturedExchange {
   evicted = false;
   /** The store's change counter when this record last changed (the live feed's cursor). */
   version = 0;
+  /** The store's list of records in the order they last changed (ExchangeStore.changesSince). */
+  changedBefore: CapturedExchange | null = null;
+  changedAfter: CapturedExchange | null = null;
 
   constructor(
-    readonly id: string,
+    /** Per proxy, from 1: the id is `${proxyNode}.${seq}`. */
+    readonly seq: number,
     readonly endpointId: string,
     readonly proxyNode: string,
     kind: ExchangeKind,
@@ -51,21 +59,37 @@ export class CapturedExchange {
     readonly method: string,
     readonly target: string,
     readonly httpVersion: string,
-    readonly requestHeaders: Array<[string, string]>,
+    /** The request head, flat (`[name, value…]` as Node's rawHeaders), redacted. */
+    readonly requestHead: readonly string[],
     readonly requestBody: BodyCapture | null,
   ) {
     this.kind = kind;
   }
 
+  /** Cluster-unique: `${proxy_node}.${seq}`. */
+  get id(): string {
+    return `${this.proxyNode}.${this.seq}`;
+  }
+
   /** Memory the record needs before any body byte is kept (bytes). */
   baseBytes(): number {
-    return RECORD_OVERHEAD_BYTES + 2 * (this.target.length + this.clientAddr.length) + headBytes(this.requestHeaders);
+    return RECORD_OVERHEAD_BYTES + 2 * (this.target.length + this.clientAddr.length) + headBytes(this.requestHead);
   }
 
   /** The path of the target, without the query. */
   get path(): string {
     const query = this.target.indexOf('?');
     return query === -1 ? this.target : this.target.slice(0, query);
+  }
+
+  /** The request's header fields as pairs, in the order sent (redacted values are "[redacted]"). */
+  get requestHeaders(): Array<[string, string]> {
+    return headerPairs(this.requestHead);
+  }
+
+  /** The response's header fields as pairs, or null when no response head came. */
+  get responseHeaders(): Array<[string, string]> | null {
+    return this.responseHead && headerPairs(this.responseHead);
   }
 
   /** Whether the whole request is known: an http exchange whose request body was kept entire. */
@@ -97,11 +121,12 @@ export class CapturedExchange {
   }
 
   record(): ExchangeRecord {
+    const response = this.responseHeaders;
     return {
       ...this.summary(),
       http_version: this.httpVersion,
       request: { headers: this.requestHeaders, body: this.requestBody?.toJSON() ?? NO_BODY },
-      response: this.responseHeaders ? { headers: this.responseHeaders, body: this.responseBody?.toJSON() ?? NO_BODY } : null,
+      response: response ? { headers: response, body: this.responseBody?.toJSON() ?? NO_BODY } : null,
     };
   }
 

@@ -1,13 +1,13 @@
 import { BodyCapture } from './body-capture';
 import { CapturedExchange } from './captured-exchange';
-import { ExchangeStore } from './exchange-store';
+import { ExchangeStore, MAX_CHANGES_PER_ANSWER } from './exchange-store';
 import { parseStatusFilter } from './exchange-filter';
 import { redactedHeaderSet, redactHeaders } from './redact-headers';
 
 let seq = 0;
 function exchange(store: ExchangeStore, endpointId: string, options: { status?: number; target?: string; body?: boolean } = {}): CapturedExchange {
   const body = options.body ? new BodyCapture(1024, undefined) : null;
-  const e = new CapturedExchange(`p.${++seq}`, endpointId, 'p', 'http', Date.now(), '127.0.0.1', 'GET', options.target ?? '/', '1.1', [['Host', 'x']], body);
+  const e = new CapturedExchange(++seq, endpointId, 'p', 'http', Date.now(), '127.0.0.1', 'GET', options.target ?? '/', '1.1', ['Host', 'x'], body);
   body?.claimFrom((bytes) => store.claim(e, bytes));
   e.status = options.status ?? 200;
   return e;
@@ -85,6 +85,38 @@ describe('ExchangeStore', () => {
     expect(next.changes.map((s) => s.id)).toEqual([b.id, a.id]);
     expect(store.changesSince(start.version, 'e').changes.map((s) => s.id)).toEqual([a.id]);
     expect(store.changesSince(next.version).changes).toEqual([]);
+  });
+
+  it('gives a long run of changes over several answers, losing none', () => {
+    const store = new ExchangeStore({ ringSize: 10_000, maxMemoryBytes: 1 << 30 });
+    const start = store.changesSince(-1);
+    const added = Array.from({ length: MAX_CHANGES_PER_ANSWER + 100 }, () => exchange(store, 'e'));
+    for (const e of added) store.add(e);
+    const first = store.changesSince(start.version);
+    expect(first.changes).toHaveLength(MAX_CHANGES_PER_ANSWER);
+    const second = store.changesSince(first.version);
+    expect([...first.changes, ...second.changes].map((s) => s.id)).toEqual(added.map((e) => e.id));
+    expect(first.missed || second.missed).toBe(false);
+    expect(store.changesSince(second.version).changes).toEqual([]);
+  });
+
+  it('says a change was missed when a record changed after the cursor was dropped before it was read', () => {
+    const store = new ExchangeStore({ ringSize: 2, maxMemoryBytes: 1 << 20 });
+    const start = store.changesSince(-1);
+    for (let i = 0; i < 3; i++) store.add(exchange(store, 'e'));
+    const answer = store.changesSince(start.version);
+    expect(answer.changes).toHaveLength(2);
+    expect(answer.missed).toBe(true);
+    expect(store.changesSince(answer.version).missed).toBe(false);
+  });
+
+  it('finds a record by its id, and no other proxy\'s record of the same number', () => {
+    const store = new ExchangeStore({ ringSize: 10, maxMemoryBytes: 1 << 20 });
+    const e = exchange(store, 'e');
+    store.add(e);
+    expect(store.get(e.id)).toBe(e);
+    expect(store.get(`other.${e.seq}`)).toBeUndefined();
+    expect(store.get('p.not-a-number')).toBeUndefined();
   });
 });
 

@@ -2,20 +2,21 @@ import type { CapturedExchange } from './captured-exchange';
 import type { ExchangeSummary } from './exchange-record';
 import { type ExchangeFilter, matchesFilter } from './exchange-filter';
 
+/** The most summaries one `changesSince` answer carries; the rest come with the next ask. */
+export const MAX_CHANGES_PER_ANSWER = 2048;
+
 export interface ExchangeStoreOptions {
   /** `proxy.inspect.ring_size`: exchanges kept per endpoint; the oldest goes first. */
   ringSize: number;
   /** `proxy.inspect.max_memory` in bytes: every record and kept body byte of this proxy, at most. */
   maxMemoryBytes: number;
-  /** Changes remembered for the live feed's cursor (`changesSince`). */
-  changeLogSize?: number;
 }
 
 /** What `changesSince` returns: the summaries changed after `since`, and the cursor to ask with next. */
 export interface ExchangeChanges {
   version: number;
   changes: ExchangeSummary[];
-  /** Changes older than the log were asked for: some are missing. */
+  /** A record changed after `since` was dropped (ring or memory cap) before this answer: it is missing. */
   missed: boolean;
 }
 
@@ -25,18 +26,25 @@ export interface ExchangeChanges {
  * head when it is added, each body chunk before it is kept), and a claim that does not fit evicts
  * the oldest records of any endpoint first; a claim still too big is refused (the body is cut
  * there). So the cap holds at every moment, exchanges in flight included, under any flood.
+ *
+ * Every operation on the capture path is O(1) and allocates nothing but map entries: the live
+ * feed's order (records by the version of their last change) is a list threaded through the
+ * records themselves, so a change moves one record to its end and nothing is copied or kept
+ * beyond the records the store holds.
  */
 export class ExchangeStore {
-  private readonly all = new Map<string, CapturedExchange>();
-  private readonly rings = new Map<string, Map<string, CapturedExchange>>();
+  /** Every record, by seq, oldest first (the memory cap evicts from the front). */
+  private readonly all = new Map<number, CapturedExchange>();
+  private readonly rings = new Map<string, Map<number, CapturedExchange>>();
   private usedBytes = 0;
   private version = 0;
-  private readonly changeLog: Array<{ version: number; exchange: CapturedExchange }> = [];
-  private readonly changeLogSize: number;
+  /** The records by last change: oldest change first. */
+  private changedFirst: CapturedExchange | null = null;
+  private changedLast: CapturedExchange | null = null;
+  /** The newest version a dropped record had: a feed behind it missed that record. */
+  private droppedVersion = 0;
 
-  constructor(private readonly options: ExchangeStoreOptions) {
-    this.changeLogSize = options.changeLogSize ?? 2048;
-  }
+  constructor(private readonly options: ExchangeStoreOptions) {}
 
   /** Bytes claimed by the records kept now. */
   get used(): number {
@@ -53,11 +61,11 @@ export class ExchangeStore {
    */
   add(exchange: CapturedExchange): boolean {
     if (!this.claimFor(exchange, exchange.baseBytes(), false)) return false;
-    this.all.set(exchange.id, exchange);
+    this.all.set(exchange.seq, exchange);
     let ring = this.rings.get(exchange.endpointId);
     if (!ring) this.rings.set(exchange.endpointId, (ring = new Map()));
-    ring.set(exchange.id, exchange);
-    while (ring.size > this.options.ringSize) this.remove(ring.values().next().value as CapturedExchange);
+    ring.set(exchange.seq, exchange);
+    if (ring.size > this.options.ringSize) this.remove(ring.values().next().value as CapturedExchange);
     this.changed(exchange);
     return true;
   }
@@ -75,12 +83,18 @@ export class ExchangeStore {
   changed(exchange: CapturedExchange): void {
     if (exchange.evicted) return;
     exchange.version = ++this.version;
-    this.changeLog.push({ version: exchange.version, exchange });
-    if (this.changeLog.length > this.changeLogSize) this.changeLog.splice(0, this.changeLog.length - this.changeLogSize);
+    if (this.changedLast === exchange) return;
+    this.unlinkChanged(exchange);
+    exchange.changedBefore = this.changedLast;
+    if (this.changedLast) this.changedLast.changedAfter = exchange;
+    else this.changedFirst = exchange;
+    this.changedLast = exchange;
   }
 
+  /** The record with this id (`${proxy_node}.${seq}`), if it is still kept. */
   get(id: string): CapturedExchange | undefined {
-    return this.all.get(id);
+    const exchange = this.all.get(Number(id.slice(id.lastIndexOf('.') + 1)));
+    return exchange !== undefined && exchange.id === id ? exchange : undefined;
   }
 
   /** An endpoint's exchanges passing `filter`, newest first, at most `filter.limit`. */
@@ -100,23 +114,26 @@ export class ExchangeStore {
   /**
    * The summaries of records added or changed after `since` (a version from an earlier answer;
    * -1 for "from now on": only the current version is returned), oldest change first, each record
-   * once. A `since` beyond this store's version (the proxy restarted) counts from 0.
+   * once, at most MAX_CHANGES_PER_ANSWER (the answer's version is then that of the last one
+   * given, so the next ask goes on from there). A `since` beyond this store's version (the proxy
+   * restarted) counts from 0.
    */
   changesSince(since: number, endpointId?: string): ExchangeChanges {
     if (since < 0) return { version: this.version, changes: [], missed: false };
     if (since > this.version) since = 0;
-    const first = this.changeLog[0];
-    const missed = first === undefined ? since < this.version : first.version > since + 1;
-    const seen = new Set<string>();
+    let first = this.changedLast;
+    while (first?.changedBefore && first.changedBefore.version > since) first = first.changedBefore;
     const changes: ExchangeSummary[] = [];
-    for (const { version, exchange } of this.changeLog) {
-      if (version <= since || exchange.evicted || exchange.version !== version) continue;
-      if (endpointId !== undefined && exchange.endpointId !== endpointId) continue;
-      if (seen.has(exchange.id)) continue;
-      seen.add(exchange.id);
-      changes.push(exchange.summary());
+    let version = this.version;
+    for (let e = first && first.version > since ? first : null; e; e = e.changedAfter) {
+      if (endpointId !== undefined && e.endpointId !== endpointId) continue;
+      if (changes.length === MAX_CHANGES_PER_ANSWER) {
+        version = e.changedBefore?.version ?? since;
+        break;
+      }
+      changes.push(e.summary());
     }
-    return { version: this.version, changes, missed };
+    return { version, changes, missed: this.droppedVersion > since };
   }
 
   /** Forgets every record of an endpoint (its inspection was switched off). */
@@ -144,13 +161,24 @@ export class ExchangeStore {
     return undefined;
   }
 
+  private unlinkChanged(exchange: CapturedExchange): void {
+    const { changedBefore: before, changedAfter: after } = exchange;
+    if (before) before.changedAfter = after;
+    else if (this.changedFirst === exchange) this.changedFirst = after;
+    if (after) after.changedBefore = before;
+    else if (this.changedLast === exchange) this.changedLast = before;
+    exchange.changedBefore = exchange.changedAfter = null;
+  }
+
   private remove(exchange: CapturedExchange): void {
     if (exchange.evicted) return;
     exchange.evicted = true;
-    this.all.delete(exchange.id);
+    this.all.delete(exchange.seq);
     const ring = this.rings.get(exchange.endpointId);
-    ring?.delete(exchange.id);
+    ring?.delete(exchange.seq);
     if (ring?.size === 0) this.rings.delete(exchange.endpointId);
+    this.unlinkChanged(exchange);
+    if (exchange.version > this.droppedVersion) this.droppedVersion = exchange.version;
     this.usedBytes -= exchange.charged;
     exchange.charged = 0;
     exchange.requestBody?.drop();

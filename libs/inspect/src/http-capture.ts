@@ -1,22 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { BodyCapture } from './body-capture';
+import { BodyCapture, type MemoryClaim } from './body-capture';
 import { type CapturedExchange, headBytes } from './captured-exchange';
 import type { ExchangeObserver } from './exchange-observer';
 import type { ExchangeStore } from './exchange-store';
-import { redactHeaders } from './redact-headers';
+import type { HeaderRedactor } from './redact-headers';
 
-/** What an HttpCapture needs from its Inspector. */
+/** What an HttpCapture needs from its Inspector: one object per Inspector, shared by every capture. */
 export interface HttpCaptureContext {
   store: ExchangeStore;
   bodyBytes: number;
-  redacted: ReadonlySet<string>;
+  redactor: HeaderRedactor;
   /** Whether a body of this content type is never kept (`proxy.inspect.omit_content_types`). */
   omitted(contentType: string | undefined): boolean;
   /** The answer Piko made itself for `res` (sendError), if it did. */
   errorOf(res: ServerResponse): { status: number; cause: string } | undefined;
-  /** Called once when the exchange is over (replays wait for it). */
-  onDone?(exchange: CapturedExchange): void;
   /** The gateway a dialed stream goes to, if known (InspectHooks.gatewayOf). */
   gatewayOf?(stream: Duplex): string | undefined;
 }
@@ -26,22 +24,25 @@ export interface HttpCaptureContext {
  * the request head at once (redacted), its body as it is piped, the response head and body as
  * they are piped back, and the outcome when the client's response closes. An event stream
  * (`text/event-stream`) is recorded as a connection: kind `sse`, bytes counted, none kept.
+ * Per exchange it adds one listener to the response ('close') and one 'data' listener to each
+ * body that is piped; everything else waits until the record is read.
  */
 export class HttpCapture implements ExchangeObserver {
   private readonly started = performance.now();
+  /** Claims memory for this exchange's kept bytes (both bodies). */
+  readonly claim: MemoryClaim;
 
   constructor(
     readonly exchange: CapturedExchange,
     private readonly res: ServerResponse,
     private readonly context: HttpCaptureContext,
+    /** Called once when the exchange is over (replays wait for it). */
+    private readonly onDone?: (exchange: CapturedExchange) => void,
   ) {
-    res.once('close', () => this.finish());
-  }
-
-  /** The stream the exchange went on: names its gateway (`gateway_node`) where known. */
-  private servedBy(stream: Duplex): void {
-    const gateway = this.context.gatewayOf?.(stream);
-    if (gateway !== undefined) this.exchange.gatewayNode = gateway;
+    const { store } = context;
+    this.claim = (bytes) => store.claim(exchange, bytes);
+    // 'on', not 'once': a response closes once, and once() would wrap the listener in two more objects.
+    res.on('close', () => this.finish());
   }
 
   requestBody(req: IncomingMessage): void {
@@ -58,19 +59,20 @@ export class HttpCapture implements ExchangeObserver {
     exchange.ttfbMs = performance.now() - this.started;
     exchange.status = upstreamRes.statusCode ?? 0;
     // The upstream stream the response came on (a fresh or a reused one): its gateway.
-    if (upstreamRes.socket) this.servedBy(upstreamRes.socket);
-    const headers = redactHeaders(upstreamRes.rawHeaders, context.redacted);
-    exchange.responseHeaders = context.store.claim(exchange, headBytes(headers)) ? headers : [];
+    if (upstreamRes.socket && context.gatewayOf) {
+      const gateway = context.gatewayOf(upstreamRes.socket);
+      if (gateway !== undefined) exchange.gatewayNode = gateway;
+    }
+    const head = context.redactor.redact(upstreamRes.rawHeaders);
+    exchange.responseHead = context.store.claim(exchange, headBytes(head)) ? head : [];
     const type = upstreamRes.headers['content-type'];
     const stream = type !== undefined && type.toLowerCase().startsWith('text/event-stream');
     if (stream) exchange.kind = 'sse';
     const omitted = stream ? 'stream' : context.omitted(type) ? 'content_type' : undefined;
-    const body = new BodyCapture(context.bodyBytes, (bytes) => context.store.claim(exchange, bytes), omitted);
+    const body = new BodyCapture(context.bodyBytes, this.claim, omitted);
     exchange.responseBody = body;
+    // No 'end' listener: only a request body's end matters (replayable), and only its bytes are kept.
     upstreamRes.on('data', (chunk: Buffer) => body.add(chunk));
-    upstreamRes.once('end', () => {
-      body.complete = true;
-    });
     // A stream is listed while open (total_ms null), and again when it closes.
     if (stream) context.store.changed(exchange);
   }
@@ -83,17 +85,17 @@ export class HttpCapture implements ExchangeObserver {
     if (error) {
       exchange.error = error;
       if (exchange.ttfbMs === null) exchange.ttfbMs = exchange.totalMs;
-      if (!exchange.responseHeaders) {
+      if (!exchange.responseHead) {
         // Piko's own answer (sendError): its head and JSON body, as the client got them.
-        const headers = Object.entries(res.getHeaders()).map(([name, value]): [string, string] => [name, String(value)]);
-        const body = new BodyCapture(context.bodyBytes, (bytes) => context.store.claim(exchange, bytes));
+        const head = Object.entries(res.getHeaders()).flatMap(([name, value]) => [name, String(value)]);
+        const body = new BodyCapture(context.bodyBytes, this.claim);
         body.add(JSON.stringify({ error: error.cause }));
         body.complete = true;
-        exchange.responseHeaders = context.store.claim(exchange, headBytes(headers)) ? headers : [];
+        exchange.responseHead = context.store.claim(exchange, headBytes(head)) ? head : [];
         exchange.responseBody = body;
       }
     }
     context.store.changed(exchange);
-    context.onDone?.(exchange);
+    this.onDone?.(exchange);
   }
 }

@@ -5,10 +5,10 @@ export { Inspector, MAX_RUNTIME_SWITCHES } from './inspector';
 export { HttpCapture } from './http-capture';
 export { registerInspectMetrics } from './inspect-metrics';
 export { ConnectionCapture, type ConnectionOutcome } from './connection-capture';
-export { ExchangeStore, type ExchangeChanges, type ExchangeStoreOptions } from './exchange-store';
+export { ExchangeStore, MAX_CHANGES_PER_ANSWER, type ExchangeChanges, type ExchangeStoreOptions } from './exchange-store';
 export { CapturedExchange } from './captured-exchange';
 export { BodyCapture } from './body-capture';
-export { ALWAYS_REDACTED_HEADERS, isRedactedHeader, REDACTED, redactHeaders, redactedHeaderSet } from './redact-headers';
+export { ALWAYS_REDACTED_HEADERS, HeaderRedactor, headerPairs, isRedactedHeader, REDACTED, redactHeaders, redactedHeaderSet } from './redact-headers';
 export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, parseStatusFilter, type ExchangeFilter } from './exchange-filter';
 export { loopbackAddress, Replayer, type ProxyAddress, type ReplayEdits, type ReplayResult } from './replayer';
 export {

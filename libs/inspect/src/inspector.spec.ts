@@ -11,7 +11,7 @@ function request(remoteAddress = '198.51.100.7', remotePort = 40000): IncomingMe
   return { method: 'GET', url: '/x', httpVersion: '1.1', headers: {}, rawHeaders: ['Host', 'h'], socket: { remoteAddress, remotePort } } as unknown as IncomingMessage;
 }
 
-const response = () => ({ once: () => undefined }) as unknown as ServerResponse;
+const response = () => ({ on: () => undefined }) as unknown as ServerResponse;
 
 describe('Inspector', () => {
   it('captures only the configured endpoints, or every one with *', () => {

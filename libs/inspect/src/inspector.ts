@@ -5,9 +5,9 @@ import { CapturedExchange } from './captured-exchange';
 import { ConnectionCapture } from './connection-capture';
 import type { ExchangeKind, InspectStateResponse } from './exchange-record';
 import { ExchangeStore } from './exchange-store';
-import { HttpCapture } from './http-capture';
+import { HttpCapture, type HttpCaptureContext } from './http-capture';
 import type { InspectHooks, InspectOptions } from './inspect-options';
-import { anyRedacted, redactedHeaderSet, redactHeaders } from './redact-headers';
+import { HeaderRedactor, redactedHeaderSet } from './redact-headers';
 
 /** Runtime switches remembered at most (one per endpoint switched through the admin API). */
 export const MAX_RUNTIME_SWITCHES = 10_000;
@@ -31,7 +31,9 @@ export class Inspector {
   private readonly configuredAll: boolean;
   private readonly configured: ReadonlySet<string>;
   private readonly runtime = new Map<string, boolean>();
-  private readonly redacted: ReadonlySet<string>;
+  private readonly redactor: HeaderRedactor;
+  /** What every HttpCapture of this proxy shares (made once, not per exchange). */
+  private readonly captureContext: HttpCaptureContext;
   private readonly omitTypes: string[];
   private readonly omitFamilies: string[];
   /** Replays in flight, by the address and port of the loopback connection they come from (replayKey). */
@@ -48,11 +50,19 @@ export class Inspector {
     this.store = new ExchangeStore({ ringSize: options.ringSize, maxMemoryBytes: options.maxMemoryBytes });
     this.configuredAll = options.endpoints.includes('*');
     this.configured = new Set(options.endpoints);
-    this.redacted = redactedHeaderSet(options.redactHeaders);
+    this.redactor = new HeaderRedactor(redactedHeaderSet(options.redactHeaders));
     const types = options.omitContentTypes.map((t) => t.trim().toLowerCase());
     this.omitTypes = types.filter((t) => !t.endsWith('/*'));
     this.omitFamilies = types.filter((t) => t.endsWith('/*')).map((t) => t.slice(0, -1));
     this.anyOn = this.configuredAll || this.configured.size > 0;
+    this.captureContext = {
+      store: this.store,
+      bodyBytes: options.bodyBytes,
+      redactor: this.redactor,
+      omitted: (type) => this.omitted(type),
+      errorOf: (res) => hooks.errorOf(res),
+      gatewayOf: hooks.gatewayOf,
+    };
   }
 
   /** Whether `endpointId`'s exchanges are captured now. */
@@ -90,15 +100,8 @@ export class Inspector {
       replay?.done(exchange);
       return null;
     }
-    const capture = new HttpCapture(exchange, res, {
-      store: this.store,
-      bodyBytes: this.options.bodyBytes,
-      redacted: this.redacted,
-      omitted: (type) => this.omitted(type),
-      errorOf: (r) => this.hooks.errorOf(r),
-      onDone: replay ? (e) => replay.done(e) : undefined,
-      gatewayOf: this.hooks.gatewayOf,
-    });
+    const capture = new HttpCapture(exchange, res, this.captureContext, replay && ((e) => replay.done(e)));
+    exchange.requestBody?.claimFrom(capture.claim);
     return capture;
   }
 
@@ -145,14 +148,14 @@ export class Inspector {
 
   /** The header names this proxy redacts (lower case). */
   get redactedHeaders(): ReadonlySet<string> {
-    return this.redacted;
+    return this.redactor.redacted;
   }
 
   private newExchange(req: IncomingMessage, endpointId: string, kind: ExchangeKind, body: BodyCapture | null): CapturedExchange {
     const tcp = kind === 'tcp';
-    const headers = redactHeaders(req.rawHeaders, this.redacted);
+    const head = this.redactor.redact(req.rawHeaders);
     const exchange = new CapturedExchange(
-      `${this.nodeId}.${++this.seq}`,
+      ++this.seq,
       endpointId,
       this.nodeId,
       kind,
@@ -161,11 +164,11 @@ export class Inspector {
       tcp ? '' : (req.method ?? ''),
       tcp ? '' : (req.url ?? ''),
       req.httpVersion,
-      headers,
+      head,
       body,
     );
-    exchange.requestRedacted = anyRedacted(headers, this.redacted);
-    if (body) body.claimFrom((bytes) => this.store.claim(exchange, bytes));
+    // redact() copies the head exactly when it redacted a value.
+    exchange.requestRedacted = head !== req.rawHeaders;
     return exchange;
   }
 

@@ -6,6 +6,9 @@ export const ALWAYS_REDACTED_HEADERS: readonly string[] = ['authorization', 'pro
 /** What a redacted value is stored as. */
 export const REDACTED = '[redacted]';
 
+/** Header names (as sent) whose verdict a HeaderRedactor remembers; past this it forgets them all and starts again. */
+const MAX_REMEMBERED_NAMES = 4096;
+
 /**
  * The lower-case names to redact: ALWAYS_REDACTED_HEADERS plus `extra` (`proxy.inspect.redact_headers`,
  * any case).
@@ -24,20 +27,55 @@ export function isRedactedHeader(name: string, redacted: ReadonlySet<string>): b
 }
 
 /**
- * Node's flat raw header list (`[name, value, name, value…]`, the order and spelling sent) as
- * pairs, with the value of every redacted field (isRedactedHeader) replaced by "[redacted]"
- * before anything keeps it. Pairs, not an object: repeated fields stay apart.
+ * Redacts heads as they are captured, on the hot path: the verdict for each header name (as sent:
+ * `Host`, `host`) is worked out once (isRedactedHeader: a lower-casing and two regular
+ * expressions) and remembered, so a head costs one map lookup per field. The names come from
+ * clients, so at most MAX_REMEMBERED_NAMES are remembered (then all are forgotten at once).
  */
-export function redactHeaders(raw: readonly string[], redacted: ReadonlySet<string>): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i];
-    out.push([name, isRedactedHeader(name, redacted) ? REDACTED : raw[i + 1]]);
+export class HeaderRedactor {
+  private readonly verdicts = new Map<string, boolean>();
+
+  /** `redacted`: lower-case names (redactedHeaderSet). */
+  constructor(readonly redacted: ReadonlySet<string>) {}
+
+  isRedacted(name: string): boolean {
+    let verdict = this.verdicts.get(name);
+    if (verdict === undefined) {
+      verdict = isRedactedHeader(name, this.redacted);
+      if (this.verdicts.size >= MAX_REMEMBERED_NAMES) this.verdicts.clear();
+      this.verdicts.set(name, verdict);
+    }
+    return verdict;
   }
+
+  /**
+   * Node's flat raw header list (`[name, value, name, value…]`, the order and spelling sent) with
+   * the value of every redacted field replaced by "[redacted]" before anything keeps it. When no
+   * field is redacted (the usual case) `raw` itself is returned, not a copy (Node never changes a
+   * message's rawHeaders once parsed); a copy is returned exactly when some value was redacted.
+   */
+  redact(raw: readonly string[]): readonly string[] {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (!this.isRedacted(raw[i])) continue;
+      const out = raw.slice(0, raw.length - (raw.length % 2));
+      for (let j = i; j + 1 < out.length; j += 2) if (this.isRedacted(out[j])) out[j + 1] = REDACTED;
+      return out;
+    }
+    return raw;
+  }
+}
+
+/** A flat header list (`[name, value…]`) as pairs, the API's shape: repeated fields stay apart. */
+export function headerPairs(flat: readonly string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
   return out;
 }
 
-/** Whether any field of a redacted head was redacted (such a request cannot be replayed as it was). */
-export function anyRedacted(headers: ReadonlyArray<[string, string]>, redacted: ReadonlySet<string>): boolean {
-  return headers.some(([name]) => isRedactedHeader(name, redacted));
+/**
+ * Node's flat raw header list as pairs, with the value of every redacted field (isRedactedHeader)
+ * replaced by "[redacted]".
+ */
+export function redactHeaders(raw: readonly string[], redacted: ReadonlySet<string>): Array<[string, string]> {
+  return headerPairs(new HeaderRedactor(redacted).redact(raw));
 }
