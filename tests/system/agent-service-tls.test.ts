@@ -10,7 +10,8 @@ jest.setTimeout(180_000);
 
 // Issue 8, "TLS everywhere": "the agent may speak TLS to its local service". A listener whose addr
 // is an https:// URL reaches the service over TLS, verified with the listener's `tls` block
-// (root_cas, server_name; cert/key for a service that requires client certificates). Real
+// (root_cas, server_name; cert/key for a service that requires client certificates;
+// insecure_skip_verify). Real
 // `piko server` and `piko agent start` processes, a real HTTPS service, certificates from openssl.
 
 interface Answer {
@@ -70,7 +71,9 @@ describe('the agent reaches an https:// local service over verified TLS', () => 
     // The system's roots do not know the test CA; the wrong name fails verification.
     await start('untrusted', '').waitForOutput(/connected|registered/i);
     await start('wrong-name', `    tls:\n      root_cas: ${pki.ca.cert}\n      server_name: other.test\n`).waitForOutput(/connected|registered/i);
-    for (const name of ['verified', 'mutual']) await waitForRoute(server.proxyUrl, name);
+    // No CA and no name: verification off altogether.
+    await start('skip-verify', `    tls:\n      insecure_skip_verify: true\n`).waitForOutput(/connected|registered/i);
+    for (const name of ['verified', 'mutual', 'skip-verify']) await waitForRoute(server.proxyUrl, name);
     // The others answer 502 once routed too: from the agent, not the proxy's "no available upstreams".
     for (const name of ['untrusted', 'wrong-name']) {
       await waitFor(`route to ${name}`, async () => (!(await viaPiko(server, name, '/open')).body.includes('no available upstreams') ? true : undefined));
@@ -104,6 +107,12 @@ describe('the agent reaches an https:// local service over verified TLS', () => 
     const piko = await viaPiko(server, 'mutual', '/private');
     expect(piko.status).toBe(200);
     expect(JSON.parse(piko.body)).toMatchObject({ path: '/private', client: 'piko-agent' });
+  });
+
+  it('with insecure_skip_verify (no root_cas, no server_name): the request reaches the service', async () => {
+    const piko = await viaPiko(server, 'skip-verify', '/open/skipped');
+    expect(piko.status).toBe(200);
+    expect(JSON.parse(piko.body)).toMatchObject({ path: '/open/skipped', client: 'anonymous' });
   });
 
   it('a service certificate the agent cannot verify (unknown CA, or a name it does not carry) is never spoken to: 502', async () => {

@@ -5,6 +5,8 @@ import { type CertFiles, freePort, ManagedProcess, TestPki, waitFor } from '@pik
 import { PIKO_BIN } from './support/piko';
 import { RecordingService } from './support/recording-service';
 import { httpsOutcome } from './support/tls-outcome';
+import { curl } from './support/curl';
+import { type ClusterNode, TestCluster } from './support/cluster';
 
 jest.setTimeout(240_000);
 
@@ -202,5 +204,59 @@ describe('clients verify the server: root_cas, server_name, insecure_skip_verify
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('echo-ep');
     });
+  });
+});
+
+// The proxy's relay client (relay.tls.client.*) against gateways whose relay port serves the same
+// kind of self-signed certificate: a proxy that cannot verify it reaches no upstream and says why;
+// one with insecure_skip_verify (still authenticated by relay.secret) routes.
+describe('the relay client verifies the gateway: root_cas, server_name, insecure_skip_verify (real cluster)', () => {
+  let pki: TestPki;
+  let cluster: TestCluster;
+  let gateway: ClusterNode;
+  let agent: ManagedProcess;
+  let relayCert: CertFiles;
+  const service = new RecordingService();
+
+  beforeAll(async () => {
+    pki = TestPki.create();
+    relayCert = pki.selfSigned({ cn: 'relay.test', san: 'DNS:relay.test' });
+    await service.listen();
+    // relay.tls.cert on every node: gateways serve it, proxies then dial the relay over TLS.
+    cluster = await TestCluster.start(['--relay.tls.cert', relayCert.cert, '--relay.tls.key', relayCert.key]);
+    gateway = await cluster.gateway('gateway-self-signed');
+    agent = ManagedProcess.start('agent relay-svc', 'node', [PIKO_BIN, 'agent', 'http', 'relay-svc', String(service.port), '--connect.url', gateway.url]);
+    await agent.waitForOutput('"connected"', 30_000);
+    // The proxy that verifies properly, to know the route is in Redis before the others are judged.
+    const verifying = await cluster.proxy('proxy-named', ['--relay.tls.client.root-cas', relayCert.cert, '--relay.tls.client.server-name', 'relay.test']);
+    await waitFor('relay-svc routed', async () => ((await curl(['-H', 'x-piko-endpoint: relay-svc', `${verifying.url}/named`])).status === 200 ? true : undefined), 30_000);
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await cluster?.stop();
+    await service.close();
+    pki?.remove();
+  });
+
+  it('without root_cas, or trusting it for another name, the proxy reaches nothing (502) and logs why', async () => {
+    const cases: Array<[string, string[], RegExp]> = [
+      ['proxy-no-ca', [], /"err":"cannot connect to gateway relay [^"]+: TLS: the server's certificate is not trusted \(self-signed certificate\): give the CA that signed it in relay\.tls\.client\.root_cas"[^}]*"msg":"relay connect failed"/],
+      ['proxy-other-name', ['--relay.tls.client.root-cas', relayCert.cert, '--relay.tls.client.server-name', 'other.test'], /"err":"cannot connect to gateway relay [^"]+: TLS: the server's certificate is not for this host \(Hostname\/IP does not match certificate's altnames[^"]*\): dial a name it was issued for, or set relay\.tls\.client\.server_name to one"[^}]*"msg":"relay connect failed"/],
+    ];
+    for (const [name, args, why] of cases) {
+      const before = service.requests.length;
+      const proxy = await cluster.proxy(name, args);
+      const res = await curl(['-H', 'x-piko-endpoint: relay-svc', `${proxy.url}/${name}`]);
+      expect({ name, status: res.status }).toEqual({ name, status: 502 });
+      expect(service.requests.slice(before)).toEqual([]);
+      await waitFor(`${name} logs why`, () => (why.test(proxy.process.logs) ? true : undefined), 20_000).catch((err: Error) => { throw new Error(`${err.message}\n${proxy.process.logs}`); });
+    }
+  });
+
+  it('with insecure_skip_verify (no root_cas) the proxy routes', async () => {
+    const proxy = await cluster.proxy('proxy-skip', ['--relay.tls.client.insecure-skip-verify']);
+    const res = await curl(['-H', 'x-piko-endpoint: relay-svc', `${proxy.url}/skipped`]);
+    expect(res).toEqual({ status: 200, body: 'served /skipped' });
   });
 });

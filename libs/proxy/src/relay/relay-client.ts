@@ -11,6 +11,7 @@ import {
   readRelayResponse,
   type YamuxStream,
 } from '@piko/protocol';
+import { describeTlsFailure } from '@piko/client';
 import type { Logger } from '@piko/observability';
 import { parseRelayAddr } from './relay-addr';
 import { RelayClientMetrics } from './relay-client-metrics';
@@ -246,7 +247,9 @@ export class RelayClient {
       }, this.options.connectTimeoutMs);
       const onError = (err: Error): void => {
         clearTimeout(timer);
-        reject(new RelayDialError(`cannot connect to gateway relay ${relayAddr}: ${err.message}`, 'ERR_RELAY_CONNECT', { cause: err }));
+        // A certificate problem is named with the key that fixes it (relay.tls.client.root_cas, …).
+        const why = (secure && describeTlsFailure(err, 'relay.tls.client')) || err.message;
+        reject(new RelayDialError(`cannot connect to gateway relay ${relayAddr}: ${why}`, 'ERR_RELAY_CONNECT', { cause: err }));
       };
       socket.once('error', onError);
       socket.once(secure ? 'secureConnect' : 'connect', () => {
