@@ -1,25 +1,12 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { type CertFiles, ManagedProcess, TestPki, waitFor } from '@piko/testing';
 import { curl } from './support/curl';
 import { PIKO_BIN } from './support/piko';
 import { type ClusterNode, TestCluster } from './support/cluster';
+import { RecordingService } from './support/recording-service';
 
 jest.setTimeout(180_000);
-
-/** A local service that counts the requests it is sent: what reaches it came through a tunnel. */
-async function countingService(): Promise<{ server: Server; port: number; requests: string[] }> {
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    res.end(`served ${req.url}`);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, port: (server.address() as AddressInfo).port, requests };
-}
 
 async function startAgent(endpointId: string, servicePort: number, gateway: ClusterNode): Promise<ManagedProcess> {
   const agent = ManagedProcess.start(`agent ${endpointId}`, 'node', [PIKO_BIN, 'agent', 'http', endpointId, String(servicePort), '--connect.url', gateway.url]);
@@ -36,11 +23,12 @@ describe('relay link authenticated by relay.secret (real cluster: redis, nats, p
   let cluster: TestCluster;
   let gateway: ClusterNode;
   let proxy: ClusterNode;
-  let service: Awaited<ReturnType<typeof countingService>>;
+  let service: RecordingService;
   const agents: ManagedProcess[] = [];
 
   beforeAll(async () => {
-    service = await countingService();
+    service = new RecordingService();
+    await service.listen();
     cluster = await TestCluster.start();
     gateway = await cluster.gateway('gateway-a');
     proxy = await cluster.proxy('proxy-a');
@@ -51,7 +39,7 @@ describe('relay link authenticated by relay.secret (real cluster: redis, nats, p
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.stop()));
     await cluster?.stop();
-    service?.server.close();
+    await service?.close();
   });
 
   it('carries traffic between nodes that share the secret', async () => {
@@ -107,7 +95,7 @@ describe('relay link over mutual TLS, ops port over TLS (no secret)', () => {
   let pki: TestPki;
   let cluster: TestCluster;
   let gateway: ClusterNode;
-  let service: Awaited<ReturnType<typeof countingService>>;
+  let service: RecordingService;
   let proxyClient: CertFiles;
   let stranger: CertFiles;
   const agents: ManagedProcess[] = [];
@@ -121,7 +109,8 @@ describe('relay link over mutual TLS, ops port over TLS (no secret)', () => {
     proxyClient = pki.issue({ cn: 'proxy', usage: 'client' });
     stranger = pki.issue({ cn: 'stranger', usage: 'client', ca: pki.newCa('other-ca') });
     relayArgs = ['--relay.tls.cert', relayCert.cert, '--relay.tls.key', relayCert.key, '--relay.tls.client-cas', pki.ca.cert, '--relay.tls.client.root-cas', pki.ca.cert, '--relay.tls.client.server-name', 'relay.piko.internal'];
-    service = await countingService();
+    service = new RecordingService();
+    await service.listen();
     cluster = await TestCluster.start([...relayArgs, '--ops.tls.cert', opsCert.cert, '--ops.tls.key', opsCert.key], { relaySecret: false, opsCa: pki.ca.cert });
     gateway = await cluster.gateway('gateway-tls');
     agents.push(await startAgent('mtls-svc', service.port, gateway));
@@ -130,7 +119,7 @@ describe('relay link over mutual TLS, ops port over TLS (no secret)', () => {
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.stop()));
     await cluster?.stop();
-    service?.server.close();
+    await service?.close();
     pki?.remove();
   });
 

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { connect as netConnect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -6,27 +5,10 @@ import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import { type CertFiles, freePort, ManagedProcess, TestPki, waitFor } from '@piko/testing';
 import { PIKO_BIN } from './support/piko';
+import { curlOutcome as curl } from './support/tls-outcome';
 import { UpstreamService } from './support/upstream-service';
 
 jest.setTimeout(120_000);
-
-interface CurlOutcome {
-  /** curl's exit code: 0, or 35 (TLS handshake), 56 (receive failure), 60 (certificate not trusted)… */
-  exit: number;
-  status: number;
-  body: string;
-  stderr: string;
-}
-
-/** The real curl; unlike support/curl it reports failures instead of throwing, since some are the point. */
-function curl(args: string[]): Promise<CurlOutcome> {
-  return new Promise((resolve) => {
-    execFile('curl', ['-sS', '--max-time', '20', '-w', '\n%{http_code}', ...args], (err, stdout, stderr) => {
-      const cut = stdout.lastIndexOf('\n');
-      resolve({ exit: err ? Number((err as { code?: number }).code ?? -1) : 0, status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut), stderr });
-    });
-  });
-}
 
 /** The subject CN a new TLS connection to the port is served (no verification: only the certificate is looked at). */
 function servedCn(port: number): Promise<string> {
@@ -126,7 +108,7 @@ describe('TLS on the proxy, upstream and admin ports (piko server, real clients)
   it('is refused by clients that do not trust its CA, and serves no plain HTTP', async () => {
     const untrusted = await curl(['--cacert', otherCa.cert, '-H', 'x-piko-endpoint: secure-svc', `https://127.0.0.1:${ports.proxy}/`]);
     expect(untrusted.exit).toBe(60);
-    expect(untrusted.stderr).toMatch(/certificate/i);
+    expect(untrusted.error).toMatch(/certificate/i);
     const plain = await curl(['-H', 'x-piko-endpoint: secure-svc', `http://127.0.0.1:${ports.proxy}/`]);
     expect(plain.status).not.toBe(200);
   });
@@ -210,7 +192,7 @@ describe('TLS on the proxy, upstream and admin ports (piko server, real clients)
     await waitFor('the expired certificate on new connections', async () => ((await servedCn(ports.proxy)) === 'proxy-expired' ? true : undefined), 20_000);
     const refused = await curl(['--cacert', pki.ca.cert, '-H', 'x-piko-endpoint: secure-svc', `https://127.0.0.1:${ports.proxy}/`]);
     expect(refused.exit).toBe(60);
-    expect(refused.stderr).toMatch(/expired/i);
+    expect(refused.error).toMatch(/expired/i);
     expect(await echo('still open')).toBe('still open');
     ws.close();
   });
