@@ -14,6 +14,7 @@ import { ClusterReader } from './service/cluster-reader';
 import { InspectGather } from './service/inspect-gather';
 import { NodeHistory } from './service/node-history';
 import { RequestRatesPoller } from './service/request-rates';
+import { TokenBucket } from './service/token-bucket';
 
 export interface AdminModuleDeps extends OpsModuleDeps {
   /** The cluster registry (Redis, or the in-memory twin in one process). */
@@ -23,7 +24,7 @@ export interface AdminModuleDeps extends OpsModuleDeps {
   /** This node's ID (Go Piko's `/status/cluster/nodes/local`). */
   nodeId: string;
   /** `admin.api.*`. */
-  api: Pick<AdminApiConfig, 'requestTimeout' | 'statsInterval' | 'leftNodeRetention'>;
+  api: Pick<AdminApiConfig, 'requestTimeout' | 'statsInterval' | 'leftNodeRetention'> & Partial<Pick<AdminApiConfig, 'replayRate' | 'replayBurst'>>;
   logger: Logger;
   /** The status page's settings (admin.page.*) and logger. */
   page: PageDeps;
@@ -58,6 +59,8 @@ export class AdminModule implements OnApplicationBootstrap, OnApplicationShutdow
       rates,
       requestTimeoutMs: deps.api.requestTimeout,
       replayTimeoutMs: deps.replayTimeoutMs ?? 30_000,
+      // admin.api.replay_rate / replay_burst (their defaults when a caller passes none).
+      replayLimit: new TokenBucket(deps.api.replayRate ?? 10, deps.api.replayBurst ?? 20),
     };
     return {
       module: AdminModule,

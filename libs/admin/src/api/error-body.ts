@@ -5,6 +5,6 @@
  */
 export interface ApiErrorBody {
   error: string;
-  code: 'invalid_argument' | 'unauthorized' | 'not_found' | 'conflict' | 'unavailable' | 'internal';
+  code: 'invalid_argument' | 'unauthorized' | 'not_found' | 'conflict' | 'rate_limited' | 'unavailable' | 'internal';
   details?: string[];
 }

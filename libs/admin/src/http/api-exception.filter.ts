@@ -2,12 +2,14 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import { ClusterError, RegistryUnavailableError } from '@piko/cluster';
 import type { Logger } from '@piko/observability';
 import type { ApiErrorBody } from '../api';
+import { TooManyRequestsException } from './too-many-requests.exception';
 
 const CODES: Record<number, ApiErrorBody['code']> = {
   400: 'invalid_argument',
   401: 'unauthorized',
   404: 'not_found',
   409: 'conflict',
+  429: 'rate_limited',
   503: 'unavailable',
 };
 
@@ -22,12 +24,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<{ headersSent: boolean; status(code: number): { json(body: unknown): void }; end(): void }>();
+    const res = host.switchToHttp().getResponse<{ headersSent: boolean; setHeader(name: string, value: string): void; status(code: number): { json(body: unknown): void }; end(): void }>();
     const req = host.switchToHttp().getRequest<{ method?: string; url?: string }>();
     const { status, body } = this.describe(exception);
     if (status >= 500) this.logger.warn('admin api error', { method: req.method, path: req.url?.split('?', 1)[0], status, err: body.error });
     else this.logger.info('admin api request refused', { method: req.method, path: req.url?.split('?', 1)[0], status, err: body.error });
     if (res.headersSent) return void res.end();
+    if (exception instanceof TooManyRequestsException) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     res.status(status).json(body);
   }
 

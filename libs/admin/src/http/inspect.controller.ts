@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { ExchangeListResponse, ExchangeRecord, InspectStateResponse, ReplayResponse } from '@piko/inspect';
 import { EndpointIdParams } from '../dto/id.params';
 import { InspectSwitchBody, ListRequestsQuery, ReplayRequestBody, RequestIdParams } from '../dto/inspect.dto';
@@ -42,6 +42,7 @@ export class InspectController {
   @ApiCreatedResponse({ type: ReplayResponseDoc })
   @ApiNotFoundResponse({ type: ApiErrorDoc })
   @ApiConflictResponse({ type: ApiErrorDoc, description: 'The request body was not captured in full (or it is not an HTTP request).' })
+  @ApiTooManyRequestsResponse({ type: ApiErrorDoc, description: 'More replays than admin.api.replay_rate allows (code rate_limited; Retry-After in seconds).' })
   @ApiServiceUnavailableResponse({ type: ApiErrorDoc, description: 'The proxy did not answer, or the replay failed (timeout, no endpoint).' })
   replay(@Param() { id }: RequestIdParams, @Body() body: ReplayRequestBody): Promise<ReplayResponse> {
     return this.gather.replay(id, { ...body });

@@ -31,7 +31,7 @@ const STATES = ['active', 'draining', 'left'] as const;
 
 export class ApiErrorDoc implements ApiErrorBody {
   @ApiProperty({ example: 'limit must not be greater than 1000' }) error!: string;
-  @ApiProperty({ enum: ['invalid_argument', 'unauthorized', 'not_found', 'conflict', 'unavailable', 'internal'] }) code!: ApiErrorBody['code'];
+  @ApiProperty({ enum: ['invalid_argument', 'unauthorized', 'not_found', 'conflict', 'rate_limited', 'unavailable', 'internal'] }) code!: ApiErrorBody['code'];
   @ApiPropertyOptional({ type: [String] }) details?: string[];
 }
 

@@ -1,6 +1,7 @@
 import type { ClusterRpc, EndpointRegistry } from '@piko/cluster';
 import type { NodeHistory } from './node-history';
 import type { RequestRatesPoller } from './request-rates';
+import type { TokenBucket } from './token-bucket';
 
 /** What the admin API's services share (one per admin app). */
 export interface AdminContext {
@@ -14,6 +15,8 @@ export interface AdminContext {
   requestTimeoutMs: number;
   /** How long a proxy may take over a replay (ms; `proxy.inspect.replay_timeout`). */
   replayTimeoutMs: number;
+  /** Replays this admin node may send on (`admin.api.replay_rate`, `admin.api.replay_burst`). */
+  replayLimit: TokenBucket;
 }
 
 export const ADMIN_CONTEXT = Symbol('ADMIN_CONTEXT');

@@ -17,6 +17,7 @@ import {
   type ReplayResponse,
 } from '@piko/inspect';
 import type { ListRequestsQuery } from '../dto/inspect.dto';
+import { TooManyRequestsException } from '../http/too-many-requests.exception';
 import { ADMIN_CONTEXT, type AdminContext } from './admin-context';
 import { proxiesRequests } from './request-rates';
 import { rpcFanout } from './rpc-fanout';
@@ -69,9 +70,12 @@ export class InspectGather {
 
   /**
    * `POST /api/v1/requests/:id/replay`: the proxy that captured it sends it again.
-   * @throws NotFoundException, ConflictException (409: body not captured in full), ServiceUnavailableException
+   * Counted against admin.api.replay_rate before anything is asked, whatever the outcome.
+   * @throws TooManyRequestsException (429), NotFoundException, ConflictException (409: body not captured in full), ServiceUnavailableException
    */
   async replay(id: string, edits: ReplayEdits): Promise<ReplayResponse> {
+    const wait = this.context.replayLimit.take();
+    if (wait > 0) throw new TooManyRequestsException('too many replays: admin.api.replay_rate exceeded', wait);
     const reply = (await this.ask(id, INSPECT_RPC_VERBS.replay, { id, edits }, this.context.replayTimeoutMs + this.context.requestTimeoutMs)) as InspectReplayReply;
     switch (reply?.outcome) {
       case 'replayed':
