@@ -16,8 +16,9 @@ const CODES: Record<number, ApiErrorBody['code']> = {
 /**
  * Every error on the admin port as JSON (ApiErrorBody): Go Piko's `{"error": "..."}` plus a
  * `code`, and `details` for a rejected input (one entry per ValidationPipe message). Registry or
- * bus outages are 503; anything unexpected is 500 `internal`, logged once with its stack (never
- * sent to the client). Nest's own 404 for an unknown route comes through here too.
+ * bus outages are 503; a 4xx the body parser raises (413 over its 100 KiB limit, 415 an unsupported
+ * charset or encoding) keeps its status and message; anything unexpected is 500 `internal`, logged
+ * once with its stack (never sent to the client). Nest's own 404 for an unknown route comes through here too.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -47,10 +48,24 @@ export class ApiExceptionFilter implements ExceptionFilter {
       if (details) body.details = details;
       return { status, body };
     }
+    const clientError = exposedClientError(exception);
+    if (clientError) return { status: clientError.status, body: { error: clientError.message, code: CODES[clientError.status] ?? 'invalid_argument' } };
     if (exception instanceof RegistryUnavailableError || exception instanceof ClusterError) {
       return { status: 503, body: { error: exception.message, code: 'unavailable' } };
     }
     this.logger.error('admin api: unexpected error', { err: (exception as Error)?.stack ?? String(exception) });
     return { status: 500, body: { error: 'internal error', code: 'internal' } };
   }
+}
+
+/**
+ * A client error raised outside Nest's handlers by the JSON body parser (body-parser's
+ * http-errors: `status` 4xx and `expose: true`, which marks the message as safe to send), which
+ * Nest passes through unmapped except for malformed JSON. Anything else is not exposed.
+ */
+function exposedClientError(exception: unknown): { status: number; message: string } | undefined {
+  if (!(exception instanceof Error)) return undefined;
+  const { status, expose } = exception as Error & { status?: unknown; expose?: unknown };
+  if (expose !== true || typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499) return undefined;
+  return { status, message: exception.message };
 }
