@@ -73,6 +73,11 @@ export interface ExchangeListResponse {
   requests: ExchangeSummary[];
   /** Proxies that did not answer in time (their captures are missing). */
   unreachable_nodes: string[];
+  /**
+   * Opaque: where each proxy's captures stood when this list was made. `GET /api/v1/events?cursor=`
+   * sends every capture added or changed since, so nothing made between the list and the stream is missed.
+   */
+  cursor: string;
 }
 
 /** `POST /api/v1/requests/:id/replay` (201). */

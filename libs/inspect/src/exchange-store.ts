@@ -55,6 +55,11 @@ export class ExchangeStore {
     return this.all.size;
   }
 
+  /** The change counter now: `changesSince(this)` later gives what changed after this moment. */
+  get currentVersion(): number {
+    return this.version;
+  }
+
   /**
    * Keeps a new exchange (in flight: its capture fills it in). Returns false, keeping nothing,
    * when even an empty store could not hold its head.

@@ -27,6 +27,8 @@ export const INSPECT_RPC_VERBS = {
 
 export interface InspectListReply {
   requests: ExchangeSummary[];
+  /** The store's change counter when the list was made (the list's `cursor` for the live feed). */
+  version: number;
 }
 
 export type InspectGetReply = ExchangeRecord | null;
@@ -40,7 +42,7 @@ export function serveInspect(rpc: ClusterRpc, nodeId: string, inspector: Inspect
     rpc.serve(rpcSubject(nodeId, INSPECT_RPC_VERBS.list), (payload): InspectListReply => {
       const endpointId = requiredString(payload, 'endpointId');
       const filter = checkFilter(field(payload, 'filter'));
-      return { requests: inspector.store.list(endpointId, filter).map((e) => e.summary()) };
+      return { requests: inspector.store.list(endpointId, filter).map((e) => e.summary()), version: inspector.store.currentVersion };
     }),
     rpc.serve(rpcSubject(nodeId, INSPECT_RPC_VERBS.get), (payload): InspectGetReply => inspector.store.get(requiredString(payload, 'id'))?.record() ?? null),
     rpc.serve(rpcSubject(nodeId, INSPECT_RPC_VERBS.replay), (payload): Promise<InspectReplayReply> => {

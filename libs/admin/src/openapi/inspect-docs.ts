@@ -65,6 +65,7 @@ export class ExchangeRecordDoc extends ExchangeSummaryDoc implements ExchangeRec
 export class ExchangeListDoc implements ExchangeListResponse {
   @ApiProperty({ type: [ExchangeSummaryDoc], description: 'Newest first.' }) requests!: ExchangeSummary[];
   @ApiProperty({ type: [String], description: 'Proxies that did not answer in time.' }) unreachable_nodes!: string[];
+  @ApiProperty({ description: 'Opaque; GET /api/v1/events?cursor= sends every capture added or changed since this list.' }) cursor!: string;
 }
 
 export class ReplayResponseDoc implements ReplayResponse {

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Inject, type OnModuleDestroy, Optional, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiPropertyOptional, ApiServiceUnavailableResponse } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsEndpointId } from '../dto/endpoint-id.validator';
 import { LiveFeed, type LiveEvent } from './live-feed';
+import { decodeFeedCursor, MAX_FEED_CURSOR_LENGTH } from './feed-cursor';
 import { RequestFeed } from './request-feed';
 
 /** `GET /api/v1/events` query. */
@@ -12,6 +13,12 @@ export class EventsQuery {
   @IsOptional()
   @IsEndpointId()
   endpoint?: string;
+
+  @ApiPropertyOptional({ description: "A list's `cursor` (GET /api/v1/endpoints/:id/requests): first every capture added or changed since that list, then the live ones." })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_FEED_CURSOR_LENGTH)
+  cursor?: string;
 }
 
 /**
@@ -50,6 +57,13 @@ export class EventsController implements OnModuleDestroy {
   @ApiOkResponse({ description: 'An endless text/event-stream; see docs/admin-api.md "The status page" for the events' })
   @ApiServiceUnavailableResponse({ description: 'admin.page.max_streams streams are already open' })
   events(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Query() query: EventsQuery): void {
+    const cursor = query.cursor !== undefined ? decodeFeedCursor(query.cursor) : undefined;
+    if (query.cursor !== undefined && !cursor) {
+      res.statusCode = 400;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ error: 'cursor is not one from a list of requests', code: 'invalid_argument' }));
+      return;
+    }
     const send = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     const unsubscribe = this.feed.subscribe((event: LiveEvent) => {
       // The previous event is still in the socket's buffer: this reader is behind, skip one.
@@ -73,6 +87,10 @@ export class EventsController implements OnModuleDestroy {
     const stopRequests = this.requests?.subscribe((summary) => {
       if (!res.writableNeedDrain) send('request', summary);
     }, query.endpoint);
+    // Catch-up events are all sent (a gap is what the cursor is for), live ones skipped when behind.
+    if (cursor && this.requests) {
+      this.requests.catchUp(cursor, (summary) => !res.destroyed && send('request', summary), query.endpoint).catch(() => undefined);
+    }
     this.open.add(res);
     res.on('close', () => {
       this.open.delete(res);

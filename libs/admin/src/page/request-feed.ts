@@ -1,7 +1,10 @@
 import type { ClusterRpc } from '@piko/cluster';
-import { type ExchangeSummary, INSPECT_RPC_VERBS, type InspectChangesReply } from '@piko/inspect';
+import { type ExchangeSummary, INSPECT_RPC_VERBS, type InspectChangesReply, MAX_CHANGES_PER_ANSWER } from '@piko/inspect';
 import type { Logger } from '@piko/observability';
 import { rpcFanout } from '../service/rpc-fanout';
+
+/** Answers a catch-up reads from one proxy at most (each up to MAX_CHANGES_PER_ANSWER summaries). */
+const MAX_CATCH_UP_ANSWERS = 8;
 
 /** How often the proxies are asked for new captures while a live stream is open (ms). */
 export const REQUEST_FEED_INTERVAL_MS = 500;
@@ -29,6 +32,8 @@ export class RequestFeed {
   private readonly cursors = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private polling = false;
+  /** Called when the poll running (or the next one) has handed its changes out. */
+  private afterPoll: Array<() => void> = [];
 
   constructor(private readonly options: RequestFeedOptions) {}
 
@@ -50,6 +55,33 @@ export class RequestFeed {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const done of this.afterPoll.splice(0)) done();
+  }
+
+  /**
+   * For a listener just subscribed with a list's `cursor` (proxy → version): hands it every
+   * capture of `endpoint` added or changed on each proxy after that version, so nothing made
+   * between the list and the subscription is missed (a proxy missing from the cursor: all it
+   * holds). It first waits for a poll to have handed out its changes: the listener then has
+   * every change after that poll's versions, and the catch-up, asked afterwards, reaches at least
+   * as far. A summary may come twice (catch-up and live); the later one is never the older state.
+   */
+  async catchUp(cursor: ReadonlyMap<string, number>, listener: RequestListener, endpoint?: string): Promise<void> {
+    if (this.timer) await new Promise<void>((resolve) => this.afterPoll.push(resolve));
+    const nodes = await this.options.proxies();
+    await Promise.all(
+      nodes.map(async (node) => {
+        let since = cursor.get(node) ?? 0;
+        for (let answers = 0; answers < MAX_CATCH_UP_ANSWERS; answers++) {
+          const { replies } = await rpcFanout<InspectChangesReply>(this.options.rpc, [node], INSPECT_RPC_VERBS.changes, { since, endpointId: endpoint }, this.options.timeoutMs);
+          const reply = replies.get(node);
+          if (!reply || typeof reply.version !== 'number' || !Array.isArray(reply.changes)) return;
+          for (const summary of reply.changes) listener(summary);
+          if (reply.changes.length < MAX_CHANGES_PER_ANSWER) return;
+          since = reply.version;
+        }
+      }),
+    );
   }
 
   private async poll(): Promise<void> {
@@ -76,6 +108,7 @@ export class RequestFeed {
       this.options.logger.debug('request feed: proxies not asked', { err: (err as Error).message });
     } finally {
       this.polling = false;
+      for (const done of this.afterPoll.splice(0)) done();
     }
   }
 }

@@ -19,6 +19,7 @@ import {
 import type { ListRequestsQuery } from '../dto/inspect.dto';
 import { TooManyRequestsException } from '../http/too-many-requests.exception';
 import { ADMIN_CONTEXT, type AdminContext } from './admin-context';
+import { encodeFeedCursor } from '../page/feed-cursor';
 import { proxiesRequests } from './request-rates';
 import { rpcFanout } from './rpc-fanout';
 
@@ -50,12 +51,14 @@ export class InspectGather {
     );
     const requests: ExchangeSummary[] = [];
     const unreachableNodes = unreachable.map((u) => u.node);
+    const versions: Record<string, number> = {};
     for (const [node, reply] of replies) {
       if (!Array.isArray(reply?.requests)) unreachableNodes.push(node);
       else requests.push(...reply.requests);
+      if (typeof reply?.version === 'number') versions[node] = reply.version;
     }
     requests.sort((a, b) => b.started_at.localeCompare(a.started_at) || b.id.localeCompare(a.id));
-    return { requests: requests.slice(0, filter.limit), unreachable_nodes: unreachableNodes.sort() };
+    return { requests: requests.slice(0, filter.limit), unreachable_nodes: unreachableNodes.sort(), cursor: encodeFeedCursor(versions) };
   }
 
   /**
