@@ -109,8 +109,9 @@ function errorMessage(body: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: unknown; details?: unknown };
     if (typeof parsed.error === 'string') {
-      const details = Array.isArray(parsed.details) ? `: ${parsed.details.join('; ')}` : '';
-      return `${parsed.error}${details}`;
+      // The API's `error` is already its details joined when it has them: add them only if they say more.
+      const joined = Array.isArray(parsed.details) ? parsed.details.join('; ') : '';
+      return joined && joined !== parsed.error ? `${parsed.error}: ${joined}` : parsed.error;
     }
   } catch {
     // Not the API's body: show what came.

@@ -153,6 +153,18 @@ describe('piko status against an admin API', () => {
     expect(result.io.stdout).toBe('');
   });
 
+  it("says a rejected input's message once (the API's error is its details joined), and details that add to it after it", async () => {
+    const bad = 'id must be a captured request ID: <proxy node ID>.<number>';
+    const routes = {
+      '/api/v1/cluster': (): [number, unknown] => [400, { error: bad, code: 'invalid_argument', details: [bad] }],
+      '/api/v1/nodes': (): [number, unknown] => [409, { error: 'cannot drain', code: 'conflict', details: ['node is a proxy'] }],
+    };
+    const once = await run(statusView('cluster', undefined, config()), [], routes);
+    expect(once.io.stderr).toBe(`piko status: /api/v1/cluster: 400 ${bad}\n`);
+    const more = await run(statusView('nodes', undefined, config()), [], routes);
+    expect(more.io.stderr).toBe('piko status: /api/v1/nodes: 409 cannot drain: node is a proxy\n');
+  });
+
   it('an admin URL nobody listens on: one line naming it, exit 1', async () => {
     const admin = await fakeAdmin({});
     await new Promise((resolve) => admin.server.close(resolve));

@@ -103,11 +103,12 @@ export class ListRequestsQuery {
   until?: string;
 
   @ApiPropertyOptional({ description: `At most this many, newest first (default 100, max ${MAX_LIST_LIMIT}).`, minimum: 1, maximum: MAX_LIST_LIMIT })
+  // class-validator runs a property's checks bottom-up: IsInt first, so `limit=abc` says so (not "greater than").
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
   @Min(1)
   @Max(MAX_LIST_LIMIT)
+  @IsInt({ message: 'limit must be an integer' })
   limit?: number;
 }
 
