@@ -95,6 +95,20 @@ describe('traffic inspection across a cluster', () => {
     }, 20_000);
   });
 
+  it('a proxy started after a runtime switch adopts it from the other proxies', async () => {
+    const on = await json<InspectStateResponse>(`${api}/endpoints/later/inspect`, { method: 'PUT', body: '{"enabled":true}' });
+    expect(on.body).toMatchObject({ enabled: true, unreachable_nodes: [] });
+    // px-3 has no proxy.inspect.endpoints: only the switch held by px-1 and px-2 can make it capture.
+    const p3 = await cluster.proxy('proxy-3', ['--cluster.node-id', 'px-3']);
+    // No upstream for `later`: Piko's own 502, which is captured like any exchange.
+    expect((await fetch(`${p3.url}/after-join`, { headers: { 'x-piko-endpoint': 'later' } })).status).toBe(502);
+    await waitFor('the capture on the proxy started later', async () => {
+      const { body } = await json<ExchangeListResponse>(`${api}/endpoints/later/requests?path_prefix=/after-join`);
+      return body.requests.some((e) => e.proxy_node === 'px-3' && e.status === 502) ? true : undefined;
+    }, 20_000);
+    expect((await json<InspectStateResponse>(`${api}/endpoints/later/inspect`)).body).toMatchObject({ enabled: true, source: 'runtime' });
+  });
+
   it('names a proxy that does not answer, and still lists the others', async () => {
     if (!p2.process.pid) throw new Error('proxy-2 has no pid');
     process.kill(p2.process.pid, 'SIGSTOP');

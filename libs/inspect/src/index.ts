@@ -13,10 +13,12 @@ export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, parseStatusFilter, type ExchangeFil
 export { loopbackAddress, Replayer, type ProxyAddress, type ReplayEdits, type ReplayResult } from './replayer';
 export {
   INSPECT_RPC_VERBS,
+  learnSwitches,
   serveInspect,
   type InspectChangesReply,
   type InspectGetReply,
   type InspectListReply,
   type InspectReplayReply,
   type InspectStateReply,
+  type InspectSwitchesReply,
 } from './inspect-rpc';

@@ -16,6 +16,7 @@ import type { ReplayEdits, Replayer, ReplayResult } from './replayer';
  * | `inspect-replay` | `{id, edits: ReplayEdits}` | `ReplayResult` |
  * | `inspect-state` | `{endpointId, enabled?}` (enabled: switch it) | `InspectStateResponse` |
  * | `inspect-changes` | `{since, endpointId?}` | `ExchangeChanges` |
+ * | `inspect-switches` | `{}` | `InspectSwitchesReply` |
  */
 export const INSPECT_RPC_VERBS = {
   list: 'inspect-list',
@@ -23,7 +24,13 @@ export const INSPECT_RPC_VERBS = {
   replay: 'inspect-replay',
   state: 'inspect-state',
   changes: 'inspect-changes',
+  switches: 'inspect-switches',
 } as const;
+
+/** `inspect-switches` (`{}`): the runtime switches a proxy holds, for a proxy that starts later (learnSwitches). */
+export interface InspectSwitchesReply {
+  switches: Array<[string, boolean]>;
+}
 
 export interface InspectListReply {
   requests: ExchangeSummary[];
@@ -62,10 +69,44 @@ export function serveInspect(rpc: ClusterRpc, nodeId: string, inspector: Inspect
       const endpointId = field(payload, 'endpointId');
       return inspector.store.changesSince(since, typeof endpointId === 'string' ? endpointId : undefined);
     }),
+    rpc.serve(rpcSubject(nodeId, INSPECT_RPC_VERBS.switches), (): InspectSwitchesReply => ({ switches: inspector.runtimeSwitches() })),
   ];
   return () => {
     for (const stop of stops) stop();
   };
+}
+
+/**
+ * At a proxy's start: asks the other proxies (`peers`, node IDs) for the runtime switches they hold
+ * (PUT /api/v1/endpoints/:id/inspect reaches only the proxies running then) and adopts each one
+ * every peer that answered agrees on; a switch the peers disagree on is left to this proxy's
+ * config. Peers that do not answer within `timeoutMs` are skipped. Returns how many it adopted.
+ */
+export async function learnSwitches(rpc: ClusterRpc, peers: readonly string[], inspector: Inspector, timeoutMs: number): Promise<number> {
+  const answers = await Promise.all(
+    peers.map((peer) => rpc.request(rpcSubject(peer, INSPECT_RPC_VERBS.switches), {}, timeoutMs).then((reply) => (reply as InspectSwitchesReply | undefined)?.switches, () => undefined)),
+  );
+  const agreed = new Map<string, boolean | 'disagree'>();
+  for (const switches of answers) {
+    if (!Array.isArray(switches)) continue;
+    for (const entry of switches) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'boolean') continue;
+      const [endpoint, enabled] = entry;
+      const known = agreed.get(endpoint);
+      agreed.set(endpoint, known === undefined || known === enabled ? enabled : 'disagree');
+    }
+  }
+  let adopted = 0;
+  for (const [endpoint, enabled] of agreed) {
+    if (enabled === 'disagree') continue;
+    try {
+      inspector.setEnabled(endpoint, enabled);
+      adopted++;
+    } catch {
+      break; // MAX_RUNTIME_SWITCHES reached
+    }
+  }
+  return adopted;
 }
 
 function field(payload: unknown, name: string): unknown {

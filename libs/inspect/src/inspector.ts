@@ -87,6 +87,11 @@ export class Inspector {
     return this.state(endpointId);
   }
 
+  /** The runtime switches (endpoint → enabled) this proxy holds: what a proxy started later adopts (learnSwitches). */
+  runtimeSwitches(): Array<[string, boolean]> {
+    return [...this.runtime];
+  }
+
   /**
    * The capture of an HTTP request to `endpointId` (its observer for the forwarder), or null when
    * the endpoint is not inspected (or the store cannot hold even its head).

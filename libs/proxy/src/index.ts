@@ -19,7 +19,7 @@ export { ClusterDialMetrics } from './relay/cluster-dial-metrics';
 export { pickWeighted } from './relay/weighted-pick';
 export { startProxyNode, type RunningProxy } from './node/proxy-node';
 export { proxyOptions, relayClientOptions } from './node/proxy-config';
-export { clusterGatewayOf, proxyInspector } from './node/proxy-inspector';
+export { adoptPeerSwitches, clusterGatewayOf, proxyInspector } from './node/proxy-inspector';
 export { RoutingMetrics } from './node/routing-metrics';
 export { proxyRole } from './node/proxy-role';
 export { ProxyAccessLog, type AccessLogOptions } from './access-log';

@@ -16,7 +16,7 @@ import {
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { NestLogger } from '@piko/ops';
 import { loopbackAddress, registerInspectMetrics, Replayer, serveInspect } from '@piko/inspect';
-import { ProxyAuth, ProxyServer, proxyInspector, proxyOptions, serveRequestStats } from '@piko/proxy';
+import { adoptPeerSwitches, ProxyAuth, ProxyServer, proxyInspector, proxyOptions, serveRequestStats } from '@piko/proxy';
 import { advertiseAddr, type ClusterClients, clusterNodesGauge, createClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { clusterLinks } from './cluster-links';
 import { EmbeddedServerModule } from './embedded-server.module';
@@ -135,6 +135,8 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
   // The admin API's questions and commands for this node's proxy and gateway (libs/cluster/src/rpc-messages.ts).
   const stopStats = serveRequestStats(clients.bus, id, proxyServer.requestStats);
   const stopInspect = serveInspect(clients.bus, id, inspector, new Replayer(inspector, () => loopbackAddress(proxyAddr, proxyTls !== undefined)));
+  // Runtime inspect switches the admin sent before this node started: the other proxies hold them.
+  await adoptPeerSwitches(clients, id, inspector, logger);
   const gatewayRpc = new GatewayRpc({
     nodeId: id,
     pool,

@@ -1,7 +1,9 @@
 import type { Duplex } from 'node:stream';
 import type { ServerConfig } from '@piko/config';
 import type { RoutingTable } from '@piko/cluster';
-import { Inspector } from '@piko/inspect';
+import { Inspector, learnSwitches } from '@piko/inspect';
+import type { Logger } from '@piko/observability';
+import type { ClusterClients } from '@piko/runtime';
 import type { RelayClient } from '../relay/relay-client';
 import { compileTrustedProxies, originalClientAddress } from '../client-address';
 import { pikoAnswer } from '../error-response';
@@ -43,3 +45,23 @@ export function clusterGatewayOf(relay: RelayClient, routing: RoutingTable): (st
     return relayAddr;
   };
 }
+
+/**
+ * Adopts the runtime inspect switches the other proxies hold (learnSwitches), so a switch made
+ * through the admin API before this proxy started reaches it too. Best effort: a registry or bus
+ * that does not answer leaves this proxy with its config (logged), it does not stop the start.
+ */
+export async function adoptPeerSwitches(clients: ClusterClients, id: string, inspector: Inspector, log: Logger): Promise<void> {
+  try {
+    const snapshot = await clients.registry.snapshot();
+    const peers = [...snapshot.nodes.values()].filter((n) => n.id !== id && (n.role === 'proxy' || n.proxyAddr !== undefined)).map((n) => n.id);
+    const adopted = await learnSwitches(clients.bus, peers, inspector, PEER_SWITCHES_TIMEOUT_MS);
+    if (adopted > 0) log.info('inspect switches adopted from other proxies', { count: adopted });
+  } catch (err) {
+    log.warn('inspect switches of other proxies not read', { err: (err as Error).message });
+  }
+}
+
+/** How long a starting proxy waits for the other proxies' inspect switches (ms). */
+const PEER_SWITCHES_TIMEOUT_MS = 2_000;
+

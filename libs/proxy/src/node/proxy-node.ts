@@ -8,7 +8,7 @@ import { listenNest, NestLogger } from '@piko/ops';
 import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
 import { loopbackAddress, registerInspectMetrics, Replayer, serveInspect } from '@piko/inspect';
 import { ProxyServer } from '../proxy-server';
-import { clusterGatewayOf, proxyInspector } from './proxy-inspector';
+import { adoptPeerSwitches, clusterGatewayOf, proxyInspector } from './proxy-inspector';
 import { ClusterDialMetrics } from '../relay/cluster-dial-metrics';
 import { serveRequestStats } from '../request-stats-rpc';
 import { ClusterUpstreamDialer } from '../relay/cluster-upstream-dialer';
@@ -87,6 +87,8 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
   const stopStats = serveRequestStats(clients.bus, id, proxyServer.requestStats);
   // Traffic inspection's list, detail, replay and switch (libs/inspect/src/inspect-rpc.ts).
   const stopInspect = serveInspect(clients.bus, id, inspector, new Replayer(inspector, () => loopbackAddress(proxyAddr, proxyTls !== undefined)));
+  // Runtime inspect switches the admin sent before this proxy started: the other proxies hold them.
+  await adoptPeerSwitches(clients, id, inspector, log);
   readiness.markReady();
   log.info('proxy ready', { addr: `${proxyAddr.address}:${proxyAddr.port}` });
 
