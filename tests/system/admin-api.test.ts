@@ -238,12 +238,14 @@ describe('admin API over a real cluster: two gateways, two proxies, real agents'
       expect(Date.parse(upstream.connectedAt)).toBeLessThanOrEqual(Date.now());
     }
     const teamX = body.upstreams.find((u) => u.endpointId === 'team-a-x');
-    // Every request the proxy got through is one stream on the session, and bytes both ways.
+    // Every request the proxy got through is counted on the session, and bytes both ways.
     expect(teamX?.id).toBe(beforeTraffic.id);
     expect(teamX!.requests - beforeTraffic.requests).toBe(statuses.filter((s) => s === 200).length);
     expect(teamX!.bytesIn).toBeGreaterThan(beforeTraffic.bytesIn);
     expect(teamX!.bytesOut).toBeGreaterThan(beforeTraffic.bytesOut);
-    expect(teamX!.openStreams).toBe(0);
+    // One loop of sequential requests: the proxy keeps one relay stream, and the gateway the one
+    // upstream stream it is bound to (kept relay streams), open between requests; never more.
+    expect(teamX!.openStreams).toBeLessThanOrEqual(1);
 
     const alpha = (await getJson<UpstreamListResponse>(`${api}/upstreams?endpoint=alpha`)).body.upstreams;
     expect(alpha.map((u) => u.node)).toEqual(['gw-1', 'gw-2']);

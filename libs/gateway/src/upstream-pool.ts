@@ -32,6 +32,11 @@ export interface PoolDialOptions {
    * `http` (its service would receive bytes that never passed the proxy's request rules).
    */
   rawTcp?: boolean;
+  /**
+   * False: the stream is opened ahead of a request (a gateway's kept relay stream rebinding) and
+   * not counted as one; that request is counted when it comes (countKeptRequest). Default true.
+   */
+  countRequest?: boolean;
 }
 
 interface EndpointUpstreams {
@@ -125,6 +130,22 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
     return this.dial(connection.endpointId);
   }
 
+  /** True while the endpoint has an upstream here that takes new streams (not closed, no go-away). */
+  hasUsable(endpointId: string): boolean {
+    const entry = this.endpoints.get(endpointId);
+    return entry !== undefined && entry.connections.some(({ session }) => !session.isClosed && !session.remoteGoAway);
+  }
+
+  /**
+   * Counts one request sent on a stream already open to the endpoint's upstream on `session` (a
+   * gateway's kept relay stream sends its requests on one upstream stream while it can), as
+   * pick counts one for the proxy's kept streams.
+   */
+  countKeptRequest(endpointId: string, session: unknown): void {
+    const connection = this.endpoints.get(endpointId)?.connections.find((c) => c.session === session);
+    if (connection) this.countRequest(connection, 1);
+  }
+
   private countRequest(connection: UpstreamConnection, delta: 1 | -1): void {
     this.requests += delta;
     connection.requestsSent = (connection.requestsSent ?? 0) + delta;
@@ -170,7 +191,7 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
       if (session.isClosed || session.remoteGoAway || this.retiring.has(connection) !== retiring) continue;
       try {
         const stream = session.open();
-        this.countRequest(connection, 1);
+        if (options.countRequest !== false) this.countRequest(connection, 1);
         return stream;
       } catch (err) {
         // At its stream limit, or closed between the check and the open: try the next one.

@@ -90,7 +90,7 @@ export class HttpForwarder {
     const upstreamReq = this.request(req, options, false);
     const exchange = new Exchange(req, res, upstreamReq, endpointId, this.options, this.logger, observer);
     exchange.onDialError = (cause) => reuse.onDialError(res, endpointId, cause);
-    if (!retried && IDEMPOTENT.has(req.method ?? '') && hasNoBody(req)) {
+    if (!retried && retryableOnKeptStream(req)) {
       exchange.retry = () => {
         const again = reuse.choose(endpointId);
         if (!again) return false;
@@ -364,6 +364,14 @@ function isStreamed(res: IncomingMessage): boolean {
   if (res.headers['content-length'] === undefined) return true;
   const type = res.headers['content-type'];
   return type !== undefined && type.startsWith('text/event-stream');
+}
+
+/**
+ * A request forwardOn sends again when its kept stream fails before a response: an idempotent
+ * method (RFC 9110 §9.2.2) and no body (nothing of it was consumed that could not be sent again).
+ */
+export function retryableOnKeptStream(req: IncomingMessage): boolean {
+  return IDEMPOTENT.has(req.method ?? '') && hasNoBody(req);
 }
 
 /** HTTP/1.1 framing (RFC 9112 §6.3): a request without Content-Length or Transfer-Encoding has no body. */

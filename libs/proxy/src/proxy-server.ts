@@ -10,7 +10,7 @@ import { endpointIdFromHeaders } from './endpoint-id';
 import { EndpointRequestStats } from './endpoint-request-stats';
 import { ProxyAccessLog } from './access-log';
 import { sendError, sendRawError } from './error-response';
-import { HttpForwarder, type StreamReuse } from './http-forwarder';
+import { HttpForwarder, retryableOnKeptStream, type StreamReuse } from './http-forwarder';
 import { UpstreamStreamAgent } from './upstream-stream-agent';
 import { TCP_ROUTE, TcpForwarder, type TcpOutcome } from './tcp-forwarder';
 import { approximateRequestSize, type ProxyMetrics } from './proxy-metrics';
@@ -225,7 +225,7 @@ export class ProxyServer {
         this.logger.warn('no available upstreams', { endpointId });
         return sendError(res, 502, 'no available upstreams');
       }
-      if (choice.reusable !== false) {
+      if (choice.reusable !== false && (!choice.reuseRetryableOnly || retryableOnKeptStream(req))) {
         this.requestStats.watch(endpointId, res);
         return this.forwarder.forwardOn(req, res, choice, endpointId, this.reuse, capture);
       }

@@ -37,10 +37,17 @@ export interface UpstreamChoice {
   open(): Promise<Duplex | undefined>;
   /**
    * False: streams to this upstream are not kept for reuse; the request gets a stream of its own
-   * (UpstreamDialer.dial, `Connection: close`). The cluster's relay streams are, see
-   * ClusterUpstreamDialer.choose.
+   * (`open`, `Connection: close`): the cluster's choice while it waits for a route.
    */
   readonly reusable?: boolean;
+  /**
+   * True: only a request HttpForwarder can send again (retryableOnKeptStream: idempotent, no
+   * body) goes on a kept stream; any other gets a new stream (`open`) of its own. A kept relay
+   * stream may be ended by its gateway just as a request goes down it (the endpoint left that
+   * gateway; see ClusterUpstreamDialer.choose), and only such a request can then go again;
+   * a new relay stream is not ended before its first request while its upstream stream lives.
+   */
+  readonly reuseRetryableOnly?: boolean;
 }
 
 export const UPSTREAM_DIALER = Symbol('UPSTREAM_DIALER');

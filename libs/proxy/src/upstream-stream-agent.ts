@@ -23,7 +23,15 @@ export class StreamDialError extends Error {
 }
 
 const IDLE_SINCE = Symbol('idleSince');
-type PooledStream = Duplex & { [IDLE_SINCE]?: number; _httpMessage?: unknown; session?: StreamSession };
+
+/**
+ * Set on a stream that may carry one request only, though it was opened for reuse: a relay stream
+ * a gateway from before kept relay streams spliced onto one upstream stream (see
+ * ClusterUpstreamDialer.choose). It is closed after its response instead of being kept.
+ */
+export const SINGLE_REQUEST = Symbol('singleRequest');
+
+type PooledStream = Duplex & { [IDLE_SINCE]?: number; [SINGLE_REQUEST]?: true; _httpMessage?: unknown; session?: StreamSession; remoteClosed?: boolean };
 
 /** The yamux session a stream runs on (YamuxStream.session), structurally. */
 interface StreamSession {
@@ -92,9 +100,27 @@ export class UpstreamStreamAgent extends Agent {
     return undefined;
   }
 
+  /**
+   * Node's Agent hands a request the most recent idle stream, skipping only destroyed ones. A
+   * stream whose FIN was read but whose 'end' is still queued (a gateway ended a batch of kept
+   * relay streams at once, and a retry runs between their ends) must not be it: such streams are
+   * taken out of the pool first.
+   */
+  addRequest(req: ClientRequest, options: object): void {
+    const free = this.freeSockets[this.getName(options)] as PooledStream[] | undefined;
+    if (free) {
+      for (const stream of [...free]) {
+        if (!stream.remoteClosed) continue;
+        stream.emit('agentRemove');
+        stream.destroy();
+      }
+    }
+    (Agent.prototype as unknown as { addRequest(req: ClientRequest, options: object): void }).addRequest.call(this, req, options);
+  }
+
   override keepSocketAlive(socket: Duplex): boolean {
     const pooled = socket as PooledStream;
-    if (pooled.readableEnded || pooled.destroyed) return false;
+    if (pooled.readableEnded || pooled.remoteClosed || pooled.destroyed || pooled[SINGLE_REQUEST]) return false;
     if (pooled.session && (pooled.session.remoteGoAway || pooled.session.isClosed)) return false;
     pooled[IDLE_SINCE] = performance.now();
     return true;

@@ -20,6 +20,7 @@ import type { Registry } from 'prom-client';
 import { RelayServerMetrics, type RelayStreamResult } from './relay-server-metrics';
 import type { RelayServerOptions } from './relay-server-options';
 import { spliceStreams } from './splice-streams';
+import { KeptRelayStream, UpstreamSessionWatch } from './kept-relay-stream';
 
 /** Where relay streams go: the gateway's UpstreamPool (structurally, so tests and wiring stay simple). */
 export interface RelayUpstreams {
@@ -28,9 +29,16 @@ export interface RelayUpstreams {
    * (none that takes raw TCP, with `rawTcp`).
    */
   /** Throws EndpointBusyError when it has upstreams but every one is at its stream limit. */
-  dial(endpointId: string, options?: { rawTcp?: boolean }): Duplex | undefined;
+  /** `countRequest: false`: a stream opened ahead of a request (a kept relay stream's), not counted as one. */
+  dial(endpointId: string, options?: { rawTcp?: boolean; countRequest?: boolean }): Duplex | undefined;
   /** True when every local upstream of the endpoint declared HTTP (a raw TCP stream gets HTTP_ONLY); absent = never. */
   servesOnlyHttp?(endpointId: string): boolean;
+  /**
+   * With both of these, KEEP_ALIVE streams are served as kept relay streams (KeptRelayStream);
+   * without, they are answered ACCEPTED and spliced (the proxy then sends one request on each).
+   */
+  hasUsable?(endpointId: string): boolean;
+  countKeptRequest?(endpointId: string, session: unknown): void;
 }
 
 const RESULT_FOR_STATUS: Record<RelayStatus, RelayStreamResult> = {
@@ -40,6 +48,7 @@ const RESULT_FOR_STATUS: Record<RelayStatus, RelayStreamResult> = {
   [RelayStatus.BadRequest]: 'bad_request',
   [RelayStatus.HttpOnly]: 'http_only',
   [RelayStatus.Busy]: 'busy',
+  [RelayStatus.AcceptedKeepAlive]: 'accepted',
 };
 
 /**
@@ -48,7 +57,8 @@ const RESULT_FOR_STATUS: Record<RelayStatus, RelayStreamResult> = {
  * (see relay-header.ts in @piko/protocol). The server answers before any byte goes further: a
  * refusal (no local upstream, draining, bad header) lets the proxy try another gateway at no cost;
  * on acceptance the relay stream is spliced onto a fresh stream to a local upstream, bytes
- * unparsed, half-closes and resets carried over.
+ * unparsed, half-closes and resets carried over; or, for a stream the proxy keeps for HTTP
+ * requests (KEEP_ALIVE), each request is sent to an upstream on its own (KeptRelayStream).
  */
 export class RelayServer {
   private readonly server: net.Server;
@@ -62,6 +72,11 @@ export class RelayServer {
   private active = 0;
   private idleWaiters: Array<() => void> = [];
   private readonly metrics?: RelayServerMetrics;
+  /** Kept relay streams being served (KEEP_ALIVE), for drain. */
+  private readonly kept = new Set<KeptRelayStream>();
+  private readonly upstreamSessions = new UpstreamSessionWatch();
+  /** Set once every proxy has read the relay sessions' go-away (drain): kept streams end between exchanges. */
+  private keptEnding = false;
 
   /** With a `registry`, the relay metrics (streams by result, sessions, active streams) are registered in it. */
   /**
@@ -119,9 +134,28 @@ export class RelayServer {
     this.logger.info('relay server draining: refusing new streams', { activeStreams: this.active });
   }
 
-  /** stopAccepting(), then waits for the active streams to finish until `deadline` (epoch ms), then close(). */
+  /**
+   * stopAccepting(), then ends kept relay streams without racing a request (below), waits for the
+   * active streams to finish until `deadline` (epoch ms), then close().
+   *
+   * Kept streams: each relay session is told go-away first. A proxy that reads it keeps none of
+   * that session's streams any more (it closes its idle ones and drops busy ones once their
+   * response is in). Once the go-away's fence is up (Session.goAway: every frame the proxy sent
+   * before it read it has arrived) no new request can start on an idle kept stream, so those that
+   * are left are ended here, and busy ones after their response.
+   */
   async drain(deadline: number): Promise<void> {
     this.stopAccepting();
+    if (this.kept.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      });
+      await Promise.race([Promise.all([...this.sessions].map((session) => session.goAway())), expired]);
+      clearTimeout(timer);
+      this.keptEnding = true;
+      for (const kept of [...this.kept]) kept.drain();
+    }
     if (this.active > 0) {
       const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       let timer: NodeJS.Timeout | undefined;
@@ -218,7 +252,7 @@ export class RelayServer {
     this.active++;
     if (this.draining) return this.refuse(stream, RelayStatus.Draining);
     readRelayRequest(stream, this.options.headerTimeoutMs).then(
-      ({ endpointId, rawTcp }) => this.route(stream, endpointId, rawTcp, logger, warnings),
+      ({ endpointId, rawTcp, keepAlive }) => this.route(stream, endpointId, rawTcp, keepAlive, logger, warnings),
       (err: RelayHeaderError) => {
         if (err.code === 'ERR_RELAY_VERSION') {
           warnings.warn('relay stream refused: bad header', { streamId: stream.id, err: err.message });
@@ -232,7 +266,7 @@ export class RelayServer {
     );
   }
 
-  private route(stream: YamuxStream, endpointId: string, rawTcp: boolean, logger: Logger, warnings: RateLimitedLog): void {
+  private route(stream: YamuxStream, endpointId: string, rawTcp: boolean, keepAlive: boolean, logger: Logger, warnings: RateLimitedLog): void {
     if (!isValidEndpointId(endpointId)) {
       warnings.warn('relay stream refused: invalid endpoint id', { streamId: stream.id });
       return this.refuse(stream, RelayStatus.BadRequest);
@@ -257,6 +291,31 @@ export class RelayServer {
     }
     this.metrics?.stream('accepted');
     this.metrics?.activeStreams.inc();
+    const upstreams = this.upstreams;
+    if (keepAlive && !rawTcp && upstreams.hasUsable && upstreams.countKeptRequest) {
+      stream.write(encodeRelayResponse(RelayStatus.AcceptedKeepAlive));
+      const kept: KeptRelayStream = new KeptRelayStream(
+        stream,
+        endpointId,
+        {
+          dial: (id, { countRequest }) => upstreams.dial(id, { countRequest }),
+          hasUsable: (id) => upstreams.hasUsable?.(id) ?? false,
+          countRequest: (id, session) => upstreams.countKeptRequest?.(id, session),
+        },
+        this.upstreamSessions,
+        logger,
+        (err) => {
+          this.kept.delete(kept);
+          this.metrics?.activeStreams.dec();
+          if (err) logger.debug('kept relay stream ended with an error', { endpointId, err: err.message });
+          this.streamDone();
+        },
+        () => this.keptEnding,
+        upstream,
+      );
+      this.kept.add(kept);
+      return;
+    }
     // The status goes out in the same tick's frames as anything the upstream side sends back.
     stream.write(encodeRelayResponse(RelayStatus.Accepted));
     spliceStreams(stream, upstream, (err) => {

@@ -36,16 +36,19 @@ describe('relay header codec', () => {
     expect([...encodeRelayResponse(RelayStatus.Draining)]).toEqual([2]);
     expect([...encodeRelayResponse(RelayStatus.BadRequest)]).toEqual([3]);
     expect([...encodeRelayResponse(RelayStatus.HttpOnly)]).toEqual([4]);
+    expect([...encodeRelayResponse(RelayStatus.AcceptedKeepAlive)]).toEqual([6]);
   });
 
   it('encodes a raw TCP stream as version 2 with the RAW_TCP flag, and reads both versions back', async () => {
     expect(encodeRelayRequest('db', { rawTcp: true })).toEqual(Buffer.concat([Buffer.from([2, 0x01, 0x00, 0x02]), Buffer.from('db')]));
     expect(encodeRelayRequest('db', { rawTcp: false })).toEqual(encodeRelayRequest('db'));
+    expect(encodeRelayRequest('db', { keepAlive: true })).toEqual(Buffer.concat([Buffer.from([2, 0x02, 0x00, 0x02]), Buffer.from('db')]));
     for (const [wire, expected] of [
-      [encodeRelayRequest('db', { rawTcp: true }), { version: 2, endpointId: 'db', rawTcp: true }],
-      [encodeRelayRequest('web'), { version: 1, endpointId: 'web', rawTcp: false }],
+      [encodeRelayRequest('db', { rawTcp: true }), { version: 2, endpointId: 'db', rawTcp: true, keepAlive: false }],
+      [encodeRelayRequest('web'), { version: 1, endpointId: 'web', rawTcp: false, keepAlive: false }],
+      [encodeRelayRequest('web', { keepAlive: true }), { version: 2, endpointId: 'web', rawTcp: false, keepAlive: true }],
       // Reserved bits are ignored; a version 2 header without RAW_TCP is not raw.
-      [Buffer.concat([Buffer.from([2, 0xfe, 0x00, 0x03]), Buffer.from('web')]), { version: 2, endpointId: 'web', rawTcp: false }],
+      [Buffer.concat([Buffer.from([2, 0xfc, 0x00, 0x03]), Buffer.from('web')]), { version: 2, endpointId: 'web', rawTcp: false, keepAlive: false }],
     ] as const) {
       const stream = new PassThrough();
       const read = readRelayRequest(stream);
@@ -69,7 +72,7 @@ describe('relay header codec', () => {
     }
     // The rest of the header and the request in one chunk.
     stream.end(wire.subarray(12));
-    expect(await read).toEqual({ version: 1, endpointId: 'split-endpoint', rawTcp: false });
+    expect(await read).toEqual({ version: 1, endpointId: 'split-endpoint', rawTcp: false, keepAlive: false });
     expect((await readAll(stream)).toString()).toBe('GET / HTTP/1.1\r\n');
   });
 
@@ -132,7 +135,7 @@ describe('relay header codec', () => {
   it('reads an empty endpoint ID as such (the gateway refuses it as invalid)', async () => {
     const stream = new PassThrough();
     stream.write(Buffer.from([1, 0, 0, 0x42]));
-    expect(await readRelayRequest(stream)).toEqual({ version: 1, endpointId: '', rawTcp: false });
+    expect(await readRelayRequest(stream)).toEqual({ version: 1, endpointId: '', rawTcp: false, keepAlive: false });
     expect(stream.read(1)).toEqual(Buffer.from([0x42]));
   });
 

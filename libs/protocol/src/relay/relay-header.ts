@@ -4,8 +4,8 @@
  *
  * The relay link is one yamux session (this library's Session, protocol v0) over a plain TCP
  * connection from a proxy (the yamux client) to a gateway (the yamux server, `relay.bind_addr`).
- * The proxy opens one stream per proxied HTTP request or TCP connection. All integers are
- * big endian (network order), as in yamux.
+ * The proxy opens a stream per proxied TCP connection or upgrade, and keeps streams for HTTP
+ * requests (KEEP_ALIVE below). All integers are big endian (network order), as in yamux.
  *
  * Request (proxy → gateway), sent first on the stream:
  *
@@ -18,7 +18,7 @@
  *   request is in flight while the gateway decides, so a refused stream costs nothing to retry
  *   on another gateway.
  *
- * Request, version 2 (proxy → gateway), for a stream that carries raw TCP:
+ * Request, version 2 (proxy → gateway), for a stream that carries raw TCP or kept HTTP requests:
  *
  *     +-----------+-----------+------------------+---------------------------+
  *     | version   | flags     | endpoint length  | endpoint ID               |
@@ -27,11 +27,14 @@
  *
  *   flags bit 0 (RAW_TCP): the stream carries the proxy's raw TCP route (`/_piko/v1/tcp/:id`):
  *   the gateway must not give it to an upstream that declared HTTP (ENDPOINT_PROTOCOL_HEADER),
- *   whose service would receive bytes that never passed the proxy's request rules. Other bits
- *   are reserved (sent 0, ignored). Proxies send version 1 for HTTP streams, so a gateway that
- *   knows only version 1 keeps serving them during a rolling update; a raw TCP stream sent to
- *   such a gateway is refused (BAD_REQUEST) until it is updated. A version 1 stream is taken as
- *   not flagged (an older proxy's TCP route reaches any upstream, as before).
+ *   whose service would receive bytes that never passed the proxy's request rules.
+ *   flags bit 1 (KEEP_ALIVE): the stream carries HTTP/1.1 requests, one after another, that the
+ *   proxy may keep sending for as long as the stream lives. A gateway that knows the flag
+ *   answers ACCEPTED_KEEP_ALIVE and routes each request on its own (an upstream picked per
+ *   request; see KeptRelayStream in the gateway); one that does not ignores it and answers
+ *   ACCEPTED, and the proxy then sends one request only on that stream.
+ *   Other bits are reserved (sent 0, ignored). A version 1 stream is taken as not flagged (an
+ *   older proxy's TCP route reaches any upstream, as before; its HTTP streams carry one request).
  *
  * Response (gateway → proxy), one byte:
  *
@@ -51,6 +54,13 @@
  *                    limit (`upstream.mux.max_streams`): the proxy tries another gateway, and
  *                    answers 503 "endpoint busy" when none accepts. A proxy from before BUSY
  *                    reads it as an unknown status, a failed dial (502 if no gateway accepts).
+ *     6 ACCEPTED_KEEP_ALIVE  (answers a KEEP_ALIVE stream only) accepted, and the gateway frames
+ *                    the HTTP/1.1 requests on the stream and sends each to an upstream of the
+ *                    endpoint, so the proxy may reuse the stream. The gateway ends the stream
+ *                    with a FIN only where no byte of a request it has not answered went to an
+ *                    upstream (between exchanges, or refusing the next request when it has no
+ *                    upstream left for the endpoint); every other early end is a reset. Only a
+ *                    proxy that sent KEEP_ALIVE gets it, so older proxies never see it.
  *
  *   After any status but ACCEPTED the gateway half-closes the stream (FIN) and the proxy resets
  *   it; no byte reached an upstream. The proxy may try another gateway at once.
@@ -72,6 +82,9 @@ export const RELAY_VERSION_FLAGS = 2;
 /** Flags bit 0 of a version 2 request: the stream is the proxy's raw TCP route. */
 export const RELAY_FLAG_RAW_TCP = 0x01;
 
+/** Flags bit 1 of a version 2 request: the stream carries HTTP/1.1 requests the proxy may keep sending. */
+export const RELAY_FLAG_KEEP_ALIVE = 0x02;
+
 /** Length of the fixed part of the request: version (1) and endpoint ID length (2). */
 export const RELAY_REQUEST_PREFIX_SIZE = 3;
 
@@ -85,6 +98,7 @@ export enum RelayStatus {
   BadRequest = 3,
   HttpOnly = 4,
   Busy = 5,
+  AcceptedKeepAlive = 6,
 }
 
 /**
@@ -103,21 +117,25 @@ export interface RelayRequest {
   endpointId: string;
   /** The RAW_TCP flag (version 2): the stream is the proxy's raw TCP route. False for version 1. */
   rawTcp: boolean;
+  /** The KEEP_ALIVE flag (version 2): the stream carries HTTP requests the proxy may keep sending. False for version 1. */
+  keepAlive: boolean;
 }
 
 /**
  * The request header for a stream to `endpointId`: version 1, or version 2 with the RAW_TCP flag
- * when `options.rawTcp`. Throws RelayHeaderError (ERR_RELAY_ENDPOINT_TOO_LONG).
+ * when `options.rawTcp` and the KEEP_ALIVE flag when `options.keepAlive`. Throws
+ * RelayHeaderError (ERR_RELAY_ENDPOINT_TOO_LONG).
  */
-export function encodeRelayRequest(endpointId: string, options: { rawTcp?: boolean } = {}): Buffer {
+export function encodeRelayRequest(endpointId: string, options: { rawTcp?: boolean; keepAlive?: boolean } = {}): Buffer {
   const idLength = Buffer.byteLength(endpointId, 'utf8');
   if (idLength > RELAY_MAX_ENDPOINT_ID_BYTES) {
     throw new RelayHeaderError(`endpoint ID of ${idLength} bytes does not fit the relay header`, 'ERR_RELAY_ENDPOINT_TOO_LONG');
   }
-  const flags = options.rawTcp ? 1 : 0;
-  const buf = Buffer.allocUnsafe(RELAY_REQUEST_PREFIX_SIZE + flags + idLength);
-  let at = buf.writeUInt8(options.rawTcp ? RELAY_VERSION_FLAGS : RELAY_VERSION, 0);
-  if (options.rawTcp) at = buf.writeUInt8(RELAY_FLAG_RAW_TCP, at);
+  const flags = (options.rawTcp ? RELAY_FLAG_RAW_TCP : 0) | (options.keepAlive ? RELAY_FLAG_KEEP_ALIVE : 0);
+  const flagBytes = flags === 0 ? 0 : 1;
+  const buf = Buffer.allocUnsafe(RELAY_REQUEST_PREFIX_SIZE + flagBytes + idLength);
+  let at = buf.writeUInt8(flagBytes ? RELAY_VERSION_FLAGS : RELAY_VERSION, 0);
+  if (flagBytes) at = buf.writeUInt8(flags, at);
   at = buf.writeUInt16BE(idLength, at);
   buf.write(endpointId, at, 'utf8');
   return buf;
@@ -130,6 +148,7 @@ const STATUS_BYTES: Record<RelayStatus, Buffer> = {
   [RelayStatus.BadRequest]: Buffer.from([RelayStatus.BadRequest]),
   [RelayStatus.HttpOnly]: Buffer.from([RelayStatus.HttpOnly]),
   [RelayStatus.Busy]: Buffer.from([RelayStatus.Busy]),
+  [RelayStatus.AcceptedKeepAlive]: Buffer.from([RelayStatus.AcceptedKeepAlive]),
 };
 
 /** The one-byte response. Shared, immutable buffers: a stream write never needs a fresh one. */
@@ -144,7 +163,8 @@ export function isRelayStatus(value: number): value is RelayStatus {
     value === RelayStatus.Draining ||
     value === RelayStatus.BadRequest ||
     value === RelayStatus.HttpOnly ||
-    value === RelayStatus.Busy
+    value === RelayStatus.Busy ||
+    value === RelayStatus.AcceptedKeepAlive
   );
 }
 
@@ -172,7 +192,7 @@ export async function readRelayRequest(stream: Readable, timeoutMs = 0): Promise
     }
     return { done: buf.toString('utf8') };
   });
-  return { version, endpointId, rawTcp: (flags & RELAY_FLAG_RAW_TCP) !== 0 };
+  return { version, endpointId, rawTcp: (flags & RELAY_FLAG_RAW_TCP) !== 0, keepAlive: (flags & RELAY_FLAG_KEEP_ALIVE) !== 0 };
 }
 
 /** Reads the one-byte relay response. Rejects like readRelayRequest (ERR_RELAY_STATUS for an unknown byte). */

@@ -37,6 +37,15 @@ export class YamuxStream extends Duplex {
     super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
   }
 
+  /**
+   * The peer sent FIN: no more bytes will come. True as soon as the frame is read, before the
+   * 'end' event (which waits for the bytes before it to be read): a pool of idle streams checks
+   * it before handing one out.
+   */
+  get remoteClosed(): boolean {
+    return this._remoteClosed;
+  }
+
   // ---- Duplex implementation -------------------------------------------------------------
 
   override _read(): void {

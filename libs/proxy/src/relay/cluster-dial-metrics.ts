@@ -51,7 +51,7 @@ export class ClusterDialMetrics {
     this.rerouteWaitSeconds.observe(ms / 1000);
   }
 
-  /** One stream accepted by gateway `nodeId`. */
+  /** One request sent to gateway `nodeId` (per pick on kept relay streams, per accepted stream otherwise). */
   sentTo(nodeId: string): void {
     let child = this.byNode.get(nodeId);
     if (!child) {

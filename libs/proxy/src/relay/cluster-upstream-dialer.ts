@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { EndpointBusyError, RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
 import type { DialOptions, UpstreamChoice, UpstreamDialer } from '../upstream-dialer';
+import { SINGLE_REQUEST } from '../upstream-stream-agent';
 import type { ClusterDialMetrics } from './cluster-dial-metrics';
 import { RecentlyServed } from './recently-served';
 import type { RelayDialResult, RelayOpenOptions } from './relay-client';
@@ -85,18 +86,29 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
    * its node ID and the endpoint (a relay stream carries one endpoint). `open` tries that gateway
    * first, then the others as dial does, from the routes looked up here (one routing-table lookup
    * and one weighted pick per request, not a second in dial). With no route but a reroute wait
-   * possible, `open` is dial (it waits for the route). Always `reusable: false` (see below).
+   * possible, `open` is dial (it waits for the route), on a stream of its own.
+   *
+   * The relay streams `open` opens are kept for reuse (KEEP_ALIVE): a gateway that answers
+   * ACCEPTED_KEEP_ALIVE routes each request on such a stream to an upstream on its own, and ends
+   * it between exchanges when it has none left for the endpoint (see KeptRelayStream in the
+   * gateway), so an upstream moving away never strands a kept stream. A gateway from before
+   * answers ACCEPTED and splices the stream onto one upstream stream: that stream carries one
+   * request (SINGLE_REQUEST), as it did before.
+   *
+   * A kept stream the gateway ends as the proxy sends a request down it (the endpoint's last
+   * upstream there went away between the two) carries that request nowhere: the gateway
+   * forwards no byte of a request after its FIN. HttpForwarder sends such a request again on a
+   * fresh pick when it can be (idempotent, no body); so only those go on kept relay streams
+   * (`reuseRetryableOnly`), and any other request gets a new relay stream, which a gateway
+   * does not end before its first request while the upstream stream it was bound to lives.
    */
   choose(endpointId: string): UpstreamChoice | undefined {
     const routes = this.source.routes(endpointId);
     if (routes.length === 0) return this.waiter ? { key: `reroute:${endpointId}`, open: () => this.dial(endpointId), reusable: false } : undefined;
     const route = routes.length === 1 ? routes[0] : routes[pickWeighted(routes, this.random)];
-    // Not reused (reusable: false, one relay stream per request): an idle relay stream is bound,
-    // through the gateway's splice, to one upstream stream, which the agent ends when its session
-    // moves (go-away). The proxy cannot see that coming on the relay, so a request sent as the end
-    // travels back is lost (tests/system/upstream-move.test.ts: 5-7 of ~11,000 over ten moves).
-    // Local streams are reused: there the proxy reads the agent's go-away on the session itself.
-    return { key: `${route.nodeId}\n${endpointId}`, open: () => this.dialFrom(endpointId, {}, routes, route), reusable: false };
+    // Counted per request here (a kept relay stream carries many), as UpstreamPool.pick counts.
+    this.metrics?.sentTo(route.nodeId);
+    return { key: `${route.nodeId}\n${endpointId}`, open: () => this.dialFrom(endpointId, {}, routes, route, true), reuseRetryableOnly: true };
   }
 
   dial(endpointId: string, options: DialOptions = {}): Promise<Duplex | undefined> {
@@ -106,10 +118,17 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
   /**
    * dial, starting from `routes` (the routing table's answer already in hand) and trying `first`
    * first when it is among them; later passes (after a reroute wait) look the routes up again.
+   * `keepAlive`: asks for a kept relay stream (see choose).
    */
-  private async dialFrom(endpointId: string, options: DialOptions, routes: ReadonlyArray<GatewayRoute>, first?: GatewayRoute): Promise<Duplex | undefined> {
+  private async dialFrom(
+    endpointId: string,
+    options: DialOptions,
+    routes: ReadonlyArray<GatewayRoute>,
+    first?: GatewayRoute,
+    keepAlive = false,
+  ): Promise<Duplex | undefined> {
     for (;;) {
-      const stream = await this.dialRoutes(endpointId, routes, options, first);
+      const stream = await this.dialRoutes(endpointId, routes, options, first, keepAlive);
       first = undefined;
       if (stream) {
         this.recentlyServed.served(endpointId);
@@ -131,7 +150,13 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
   }
 
   /** One pass over `routes`: the stream of the first gateway that accepts, or undefined. */
-  private async dialRoutes(endpointId: string, routes: ReadonlyArray<GatewayRoute>, options: DialOptions, first?: GatewayRoute): Promise<Duplex | undefined> {
+  private async dialRoutes(
+    endpointId: string,
+    routes: ReadonlyArray<GatewayRoute>,
+    options: DialOptions,
+    first: GatewayRoute | undefined,
+    keepAlive: boolean,
+  ): Promise<Duplex | undefined> {
     let candidates = routes;
     let httpOnly = false;
     let busy = false;
@@ -141,9 +166,11 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
       const index = preferred >= 0 ? preferred : candidates.length === 1 ? 0 : pickWeighted(candidates, this.random);
       const route = candidates[index];
       try {
-        const result = await this.relay.open(route.relayAddr, endpointId, options.rawTcp ? { rawTcp: true } : {});
+        const result = await this.relay.open(route.relayAddr, endpointId, options.rawTcp ? { rawTcp: true } : keepAlive ? { keepAlive } : {});
         if (result.status === RelayStatus.Accepted) {
-          this.metrics?.sentTo(route.nodeId);
+          // A kept stream's requests are counted per pick (choose); a stream of its own here.
+          if (!keepAlive) this.metrics?.sentTo(route.nodeId);
+          if (keepAlive && !result.keepAlive) (result.stream as Duplex & { [SINGLE_REQUEST]?: true })[SINGLE_REQUEST] = true;
           return result.stream;
         }
         if (result.status === RelayStatus.HttpOnly) httpOnly = true;

@@ -19,15 +19,21 @@ import type { RelayClientOptions } from './relay-client-options';
 import type { RelayConnectionInfo } from './relay-connection-info';
 import { RelayDialError } from './relay-dial-error';
 
-/** What a gateway said to a relay stream: a stream spliced onto an upstream, or a refusal. */
+/**
+ * What a gateway said to a relay stream: a stream to an upstream, or a refusal. `keepAlive`: the
+ * gateway answered ACCEPTED_KEEP_ALIVE to a KEEP_ALIVE stream (it routes each HTTP request on it,
+ * so the stream may carry more than one); false for a stream spliced onto one upstream stream.
+ */
 export type RelayDialResult =
-  | { status: RelayStatus.Accepted; stream: Duplex }
+  | { status: RelayStatus.Accepted; stream: Duplex; keepAlive: boolean }
   | { status: RelayStatus.NoUpstream | RelayStatus.Draining | RelayStatus.HttpOnly | RelayStatus.Busy };
 
 /** How a relay stream is asked for. */
 export interface RelayOpenOptions {
   /** The stream carries the proxy's raw TCP route: sent with the RAW_TCP flag (relay header v2). */
   rawTcp?: boolean;
+  /** The stream carries HTTP requests the proxy would keep sending: sent with the KEEP_ALIVE flag (relay header v2). */
+  keepAlive?: boolean;
 }
 
 const REFUSAL_RESULT = {
@@ -159,8 +165,9 @@ export class RelayClient {
     }
     switch (status) {
       case RelayStatus.Accepted:
+      case RelayStatus.AcceptedKeepAlive:
         this.metrics?.dialed('accepted');
-        return { status, stream };
+        return { status: RelayStatus.Accepted, stream, keepAlive: status === RelayStatus.AcceptedKeepAlive };
       case RelayStatus.NoUpstream:
       case RelayStatus.Draining:
       case RelayStatus.HttpOnly:

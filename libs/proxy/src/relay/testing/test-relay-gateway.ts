@@ -23,6 +23,8 @@ export class TestRelayGateway {
   readonly seen: string[] = [];
   /** The RAW_TCP flag of each header, in the order of `seen`. */
   readonly rawTcpSeen: boolean[] = [];
+  /** The KEEP_ALIVE flag of each header, in the order of `seen`. */
+  readonly keepAliveSeen: boolean[] = [];
   readonly answered = new Map<RelayStatus, number>();
   private readonly sessions = new Set<Session>();
 
@@ -74,13 +76,14 @@ export class TestRelayGateway {
     session.on('stream', (stream: YamuxStream) => {
       stream.on('error', () => undefined);
       readRelayRequest(stream).then(
-        ({ endpointId, rawTcp }) => {
+        ({ endpointId, rawTcp, keepAlive }) => {
           this.seen.push(endpointId);
           this.rawTcpSeen.push(rawTcp);
+          this.keepAliveSeen.push(keepAlive);
           const status = this.answer(endpointId, rawTcp);
           if (status === undefined) return;
           this.answered.set(status, this.count(status) + 1);
-          if (status !== RelayStatus.Accepted) {
+          if (status !== RelayStatus.Accepted && status !== RelayStatus.AcceptedKeepAlive) {
             stream.resume();
             stream.end(encodeRelayResponse(status));
             return;
