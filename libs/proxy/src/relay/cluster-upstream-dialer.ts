@@ -170,7 +170,10 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
         if (result.status === RelayStatus.Accepted) {
           // A kept stream's requests are counted per pick (choose); a stream of its own here.
           if (!keepAlive) this.metrics?.sentTo(route.nodeId);
-          if (keepAlive && !result.keepAlive) (result.stream as Duplex & { [SINGLE_REQUEST]?: true })[SINGLE_REQUEST] = true;
+          // Only a stream the gateway serves as a kept relay stream may carry a second request;
+          // any other (an older gateway's splice, or a stream opened by dial, as a retry while
+          // the route moves does through the pool) is bound to one upstream stream.
+          if (!result.keepAlive) (result.stream as Duplex & { [SINGLE_REQUEST]?: true })[SINGLE_REQUEST] = true;
           return result.stream;
         }
         if (result.status === RelayStatus.HttpOnly) httpOnly = true;
