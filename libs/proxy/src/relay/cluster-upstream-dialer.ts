@@ -149,6 +149,23 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
     }
   }
 
+  /**
+   * A kept relay stream carries many requests after the one it was opened for: the endpoint was
+   * reached each time a response comes back on it, not only when a stream was accepted, and the
+   * reroute wait (RecentlyServed) must know (else a move 5 s after the last new stream is answered
+   * 502 at once instead of waiting for the new route). At most once a second per stream.
+   */
+  private recordServedOn(stream: Duplex, endpointId: string): void {
+    let last = Date.now();
+    // Listens alongside Node's HTTP client, which reads the stream from the request it sends on.
+    stream.on('data', () => {
+      const now = Date.now();
+      if (now - last < 1_000) return;
+      last = now;
+      this.recentlyServed.served(endpointId);
+    });
+  }
+
   /** One pass over `routes`: the stream of the first gateway that accepts, or undefined. */
   private async dialRoutes(
     endpointId: string,
@@ -174,6 +191,7 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
           // any other (an older gateway's splice, or a stream opened by dial, as a retry while
           // the route moves does through the pool) is bound to one upstream stream.
           if (!result.keepAlive) (result.stream as Duplex & { [SINGLE_REQUEST]?: true })[SINGLE_REQUEST] = true;
+          else this.recordServedOn(result.stream, endpointId);
           return result.stream;
         }
         if (result.status === RelayStatus.HttpOnly) httpOnly = true;
