@@ -132,8 +132,16 @@ export class UpstreamPool extends EventEmitter<UpstreamPoolEvents> {
 
   /** True while the endpoint has an upstream here that takes new streams (not closed, no go-away). */
   hasUsable(endpointId: string): boolean {
+    return this.usableCount(endpointId) > 0;
+  }
+
+  /** How many of the endpoint's upstreams here take new streams (not closed, no go-away). */
+  usableCount(endpointId: string): number {
     const entry = this.endpoints.get(endpointId);
-    return entry !== undefined && entry.connections.some(({ session }) => !session.isClosed && !session.remoteGoAway);
+    if (!entry) return 0;
+    let usable = 0;
+    for (const { session } of entry.connections) if (!session.isClosed && !session.remoteGoAway) usable++;
+    return usable;
   }
 
   /**

@@ -98,6 +98,18 @@ describe('KeptRelayStream (RelayServer, KEEP_ALIVE streams)', () => {
     expect(pool.connections()[0].requestsSent).toBe(3);
   });
 
+  it('balances request by request over the endpoint\'s upstreams here, as Go Piko does (round robin)', async () => {
+    const a = await upstream('svc', 'a');
+    const b = await upstream('svc', 'b');
+    const { stream } = await kept('svc');
+    const answers = [await get(stream), await get(stream), await get(stream), await get(stream)];
+    const served = answers.map((answer) => answer.split(' ')[0]);
+    expect(new Set(served)).toEqual(new Set(['a', 'b']));
+    for (let i = 1; i < served.length; i++) expect(served[i]).not.toBe(served[i - 1]);
+    expect(a.streams.length + b.streams.length).toBe(4);
+    expect(pool.connections().map((c) => c.requestsSent)).toEqual([2, 2]);
+  });
+
   it('a stream without KEEP_ALIVE is still spliced and answered ACCEPTED (one request per stream)', async () => {
     await upstream('svc', 'a');
     const peer = await TestRelayPeer.connect(port);
@@ -214,6 +226,7 @@ describe('KeptRelayStream, the refusal', () => {
           return undefined;
         },
         hasUsable: () => usable,
+        usableCount: () => (usable ? 1 : 0),
         countRequest: () => undefined,
       },
       new UpstreamSessionWatch(),

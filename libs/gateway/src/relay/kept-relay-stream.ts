@@ -11,6 +11,8 @@ export interface KeptStreamUpstreams {
   dial(endpointId: string, options: { countRequest: boolean }): Duplex | undefined;
   /** True while the endpoint has an upstream here that takes new streams (not closed, no go-away). */
   hasUsable(endpointId: string): boolean;
+  /** How many upstreams of the endpoint here take new streams (not closed, no go-away). */
+  usableCount(endpointId: string): number;
   /** One more request went to the upstream whose session `session` is, on a stream already open (the per-upstream request count). */
   countRequest(endpointId: string, session: unknown): void;
 }
@@ -67,8 +69,10 @@ export class UpstreamSessionWatch {
  * exchanges. It sends requests on an upstream stream it holds for the relay stream and, between
  * exchanges, takes a new one (round robin) as soon as that upstream can take no more: its session
  * said go-away or closed, or the stream ended (an upstream moving between gateways, a rolling
- * update). So the proxy's reuse does not depend on any one upstream: it never sees a move. (Load
- * balancing over an endpoint's upstreams here is per binding, not per request.)
+ * update). So the proxy's reuse does not depend on any one upstream: it never sees a move. Load
+ * balancing stays per request, as Go Piko's: while the endpoint has more than one usable upstream
+ * here, each request that starts between exchanges is sent on a stream to the pool's next pick
+ * (round robin), and the previous upstream stream is ended; with one upstream the stream is kept.
  *
  * The ends it gives the proxy keep one promise (the relay header's ACCEPTED_KEEP_ALIVE): a FIN
  * only where no byte of an unanswered request went to an upstream, so a request the proxy sent
@@ -267,7 +271,16 @@ export class KeptRelayStream {
     const space = line.indexOf(0x20);
     const method = line.toString('latin1', 0, space === -1 ? line.length : space);
     this.relayRequests++;
-    if (this.upstreamUsable && this.upstream) {
+    if (this.rebalances) {
+      // Per-request load balancing: the pool's next pick; the bound stream if none can take it.
+      const next = this.openUpstream(true);
+      if (next) {
+        this.unbind();
+        this.bind(next, true);
+      } else {
+        this.countOnBound();
+      }
+    } else if (this.upstreamUsable && this.upstream) {
       this.countOnBound();
     } else if (this.methods.length > 0 || this.forwarded) {
       // A pipelined request behind a response from an upstream that is going away: never re-ordered.
@@ -292,6 +305,17 @@ export class KeptRelayStream {
     this.carried++;
     this.methods.push(method);
     return undefined;
+  }
+
+  /**
+   * A request starting between exchanges goes to the pool's next pick rather than the bound
+   * upstream: the bound one is usable, has carried a request already (a fresh binding was itself
+   * the pool's pick) and the endpoint has others here. Never for a request behind an unanswered
+   * one (pipelined: it must follow on the same upstream stream).
+   */
+  private get rebalances(): boolean {
+    if (this.carried === 0 || this.methods.length > 0 || this.forwarded || !this.upstreamUsable) return false;
+    return this.upstreams.usableCount(this.endpointId) > 1;
   }
 
   /** Counts the request about to go on the bound stream, unless opening it counted it. */

@@ -38,6 +38,8 @@ export interface RelayUpstreams {
    * without, they are answered ACCEPTED and spliced (the proxy then sends one request on each).
    */
   hasUsable?(endpointId: string): boolean;
+  /** How many upstreams of the endpoint here take new streams (absent: as if one). */
+  usableCount?(endpointId: string): number;
   countKeptRequest?(endpointId: string, session: unknown): void;
 }
 
@@ -300,6 +302,7 @@ export class RelayServer {
         {
           dial: (id, { countRequest }) => upstreams.dial(id, { countRequest }),
           hasUsable: (id) => upstreams.hasUsable?.(id) ?? false,
+          usableCount: (id) => upstreams.usableCount?.(id) ?? 1,
           countRequest: (id, session) => upstreams.countKeptRequest?.(id, session),
         },
         this.upstreamSessions,
