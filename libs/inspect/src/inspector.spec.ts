@@ -62,6 +62,18 @@ describe('Inspector', () => {
     expect(i.isReplay(request('127.0.0.1', 5000))).toBe(false);
   });
 
+  it('knows a replay over IPv6 loopback (a proxy bound to :: or ::1, as the default :8000)', () => {
+    const i = inspector([]);
+    const forget = i.expectReplay('::1', 5000, { originalId: 'node-1.8', endpointId: 'e', done: () => undefined });
+    expect(i.isReplay(request('::1', 5000))).toBe(true);
+    expect(i.isReplay(request('::1', 5001))).toBe(false);
+    expect(i.isReplay(request('::2', 5000))).toBe(false);
+    expect(i.http(request('::1', 5000), response(), 'not-inspected')?.exchange.replayOf).toBe('node-1.8');
+    expect(i.replayElsewhere(request('::1', 5000), 'other')).toBe(true);
+    forget();
+    expect(i.isReplay(request('::1', 5000))).toBe(false);
+  });
+
   it('redacts the request head as it records it', () => {
     const i = inspector();
     const req = { ...request(), rawHeaders: ['Host', 'h', 'Authorization', 'Bearer secret', 'X-Api-Key', 'k'] } as unknown as IncomingMessage;

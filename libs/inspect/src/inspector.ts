@@ -40,6 +40,8 @@ export class Inspector {
   private readonly replays = new Map<string, PendingReplay>();
   /** Whether any endpoint may be captured (the fast "no" for every request otherwise). */
   private anyOn: boolean;
+  /** How many runtime switches are on. */
+  private runtimeOn = 0;
   private seq = 0;
 
   constructor(
@@ -81,9 +83,12 @@ export class Inspector {
    */
   setEnabled(endpointId: string, enabled: boolean): InspectStateResponse {
     if (!this.runtime.has(endpointId) && this.runtime.size >= MAX_RUNTIME_SWITCHES) throw new Error(`at most ${MAX_RUNTIME_SWITCHES} endpoints may be switched at run time`);
+    const was = this.runtime.get(endpointId);
     this.runtime.set(endpointId, enabled);
+    // Counted, not recomputed over every switch: setting up to MAX_RUNTIME_SWITCHES stays linear.
+    this.runtimeOn += (enabled ? 1 : 0) - (was ? 1 : 0);
     if (!enabled) this.store.clearEndpoint(endpointId);
-    this.anyOn = this.configuredAll || this.configured.size > 0 || [...this.runtime.values()].some(Boolean);
+    this.anyOn = this.configuredAll || this.configured.size > 0 || this.runtimeOn > 0;
     return this.state(endpointId);
   }
 
@@ -191,7 +196,8 @@ export class Inspector {
   }
 }
 
-const LOOPBACK = /^(127\.|::1$)/;
+/** A loopback address, tested on the address alone (IPv4-mapped already made plain by replayKey). */
+const LOOPBACK = /^(127\.|::1\|)/;
 
 /** A connection's end as a key: IPv4-mapped IPv6 (`::ffff:127.0.0.1`, a dual-stack listener) as plain IPv4. */
 function replayKey(address: string, port: number): string {
