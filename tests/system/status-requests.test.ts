@@ -89,7 +89,7 @@ describe('piko status requests / request against piko server with inspection on'
     expect(refused.stderr).toMatch(/^piko status: \/api\/v1\/endpoints\/orders\/requests: 401 /);
     const refusedFollow = await piko(['status', 'requests', 'orders', '--follow', ...admin()], {});
     expect(refusedFollow.code).toBe(1);
-    expect(refusedFollow.stderr).toMatch(/^piko status: \/api\/v1\/events: 401 /);
+    expect(refusedFollow.stderr).toMatch(/^piko status: \/api\/v1\/endpoints\/orders\/requests: 401 /);
   });
 
   it('--json prints the API answer, newest first', async () => {

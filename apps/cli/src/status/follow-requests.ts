@@ -36,10 +36,11 @@ export function passes(s: ExchangeSummary, config: StatusConfig): boolean {
 /**
  * `piko status requests ENDPOINT --follow`: prints the list (oldest first), then every new
  * capture of the endpoint as the admin API's live channel (`GET /api/v1/events`, `event:
- * request`) announces it, until `stop` aborts (Ctrl-C). The stream is opened before the list is
- * read, so a capture made in between is not missed; one announced twice (a stream that closed
- * sends its final numbers) prints again only when it changed. A stream that ends is reopened
- * (with a line on stderr) and the list read again to print what came meanwhile. `-o json` prints
+ * request`) announces it, until `stop` aborts (Ctrl-C). The stream is opened with the list's
+ * `cursor`, so the admin first sends every capture added or changed since the list was made and
+ * none made in between is missed; one announced twice (a stream that closed sends its final
+ * numbers) prints again only when it changed. A stream that ends is reopened (with a line on
+ * stderr) after the list is read again, to print what came meanwhile. `-o json` prints
  * one JSON summary per line (NDJSON), `-o yaml` one YAML document each.
  * Resolves to the exit code: 0 when stopped, 1 when the first list or stream fails.
  */
@@ -62,20 +63,8 @@ export async function followRequests(endpoint: string, client: AdminClient, conf
   let attempt = 0;
   let first = true;
   while (!stop.aborted) {
-    const pending: ExchangeSummary[] = [];
-    let live: ((s: ExchangeSummary) => void) | undefined;
     let res: IncomingMessage | undefined;
-    let ended: Promise<string> | undefined;
     try {
-      const controller = new AbortController();
-      const onStop = () => controller.abort();
-      stop.addEventListener('abort', onStop, { once: true });
-      res = await client.stream('/api/v1/events', { endpoint }, IDLE_MS, controller.signal);
-      ended = readEvents(res, (s) => {
-        if (s.endpoint_id !== endpoint || !passes(s, config)) return;
-        if (live) live(s);
-        else pending.push(s);
-      }).finally(() => stop.removeEventListener('abort', onStop));
       const list = await client.get<ExchangeListResponse>(`/api/v1/endpoints/${encodeURIComponent(endpoint)}/requests`, requestQuery(config));
       for (const node of list.unreachable_nodes) io.err.write(`piko status: ${node} did not answer (no answer in time); what it holds is missing\n`);
       const oldestFirst = [...list.requests].reverse();
@@ -86,9 +75,13 @@ export async function followRequests(endpoint: string, client: AdminClient, conf
       first = false;
       attempt = 0;
       for (const s of oldestFirst) print(s);
-      for (const s of pending) print(s);
-      live = print;
-      const why = await ended;
+      const controller = new AbortController();
+      const onStop = () => controller.abort();
+      stop.addEventListener('abort', onStop, { once: true });
+      res = await client.stream('/api/v1/events', { endpoint, cursor: list.cursor }, IDLE_MS, controller.signal);
+      const why = await readEvents(res, (s) => {
+        if (s.endpoint_id === endpoint && passes(s, config)) print(s);
+      }).finally(() => stop.removeEventListener('abort', onStop));
       if (stop.aborted) break;
       io.err.write(`piko status: the live stream ended (${why}); reconnecting\n`);
     } catch (err) {

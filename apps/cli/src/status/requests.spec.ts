@@ -52,7 +52,7 @@ async function fakeAdmin(list: ExchangeSummary[], record?: ExchangeRecord) {
       return;
     }
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (url.pathname === '/api/v1/endpoints/web/requests') return json(200, { requests: list, unreachable_nodes: ['proxy-z'] });
+    if (url.pathname === '/api/v1/endpoints/web/requests') return json(200, { requests: list, unreachable_nodes: ['proxy-z'], cursor: `c${requests.length}` });
     if (record && url.pathname === `/api/v1/requests/${record.id}`) return json(200, record);
     json(404, { error: 'request not found' });
   });
@@ -130,9 +130,9 @@ describe('piko status requests / request', () => {
     const cfg = config(['--follow', '--method', 'GET']);
     const done = followRequests('web', new AdminClient({ url: admin.url, timeoutMs: 5_000 }), cfg, io, stop.signal);
     try {
-      await until(() => io.stdout.includes('proxy-a.1'));
-      // The stream was opened before the list was read, with the endpoint.
-      expect(admin.requests.map((u) => u.pathname + u.search)).toEqual(['/api/v1/events?endpoint=web', '/api/v1/endpoints/web/requests?method=GET&limit=1000']);
+      await until(() => io.stdout.includes('proxy-a.1') && admin.streams.length === 1);
+      // The stream is opened after the list, with the endpoint and the list's cursor (captures made in between come first).
+      expect(admin.requests.map((u) => u.pathname + u.search)).toEqual(['/api/v1/endpoints/web/requests?method=GET&limit=1000', '/api/v1/events?endpoint=web&cursor=c1']);
       admin.send(summary({ id: 'proxy-a.2', total_ms: null, kind: 'sse' }));
       admin.send(summary({ id: 'proxy-a.3', method: 'POST' })); // filtered out
       admin.send(summary({ id: 'proxy-a.4', total_ms: null })); // an HTTP exchange still going: printed once over
@@ -160,9 +160,11 @@ describe('piko status requests / request', () => {
     const stop = new AbortController();
     const done = followRequests('web', new AdminClient({ url: admin.url, timeoutMs: 5_000 }), config(['--follow', '--output', 'json']), io, stop.signal);
     try {
-      await until(() => io.stdout.includes('proxy-a.1'));
+      await until(() => io.stdout.includes('proxy-a.1') && admin.streams.length === 1);
       admin.streams[0].end();
       await until(() => admin.streams.length === 2 && admin.requests.length === 4);
+      // Reopened with the new list's cursor.
+      expect(admin.requests[3].searchParams.get('cursor')).toBe('c3');
       admin.send(summary({ id: 'proxy-a.9' }));
       await until(() => io.stdout.includes('proxy-a.9'));
       stop.abort();

@@ -266,7 +266,7 @@ describe('KeptRelayStream, the first request', () => {
     new KeptRelayStream(
       relay,
       'svc',
-      { dial: () => undefined, hasUsable: () => false, countRequest: () => undefined },
+      { dial: () => undefined, hasUsable: () => false, usableCount: () => 0, countRequest: () => undefined },
       watch,
       { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => undefined as never },
       () => undefined,

@@ -175,7 +175,7 @@ describe('ClusterUpstreamDialer', () => {
     const relay = {
       open: async (relayAddr: string) => {
         opened.set(relayAddr, (opened.get(relayAddr) ?? 0) + 1);
-        return { status: RelayStatus.Accepted as const, stream: new PassThrough() };
+        return { status: RelayStatus.Accepted as const, stream: new PassThrough(), keepAlive: false };
       },
     };
     const d = new ClusterUpstreamDialer({ routes: () => [route('127.0.0.1:1', 1), route('127.0.0.1:3', 3)] }, relay, logger);
