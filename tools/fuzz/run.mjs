@@ -85,19 +85,31 @@ function fuzzOne(name, bundlePath, opts, env) {
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
-    const keep = (chunk) => {
+    // libFuzzer's summary lines, kept apart from the log's tail: a target's own output after them
+    // (a library's warnings) can be longer than the tail kept.
+    const summary = { runs: '?', seconds: '?', cov: '' };
+    const partial = { stdout: '', stderr: '' };
+    const keep = (from, chunk) => {
       if (opts.progress) process.stdout.write(chunk); // libFuzzer's own progress lines (#N … exec/s)
       log += chunk;
       if (log.length > 200_000) log = log.slice(-100_000);
+      const lines = (partial[from] + chunk).split('\n');
+      partial[from] = lines.pop().slice(-1_000);
+      for (const line of lines) {
+        const units = /stat::number_of_executed_units:\s*(\d+)/.exec(line);
+        const done = /Done (\d+) runs in (\d+) second/.exec(line);
+        const cov = /cov: (\d+) ft: (\d+)/.exec(line);
+        if (units) summary.runs = units[1];
+        if (done) [, summary.runs, summary.seconds] = done;
+        if (cov) summary.cov = `cov ${cov[1]} ft ${cov[2]}`;
+      }
     };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    child.stdout.on('data', (chunk) => keep('stdout', chunk));
+    child.stderr.on('data', (chunk) => keep('stderr', chunk));
     child.on('close', (code) => {
       rmSync(scratch, { recursive: true, force: true });
-      const runs = /stat::number_of_executed_units:\s*(\d+)/.exec(log)?.[1] ?? /Done (\d+) runs/.exec(log)?.[1] ?? '?';
-      const seconds = /Done \d+ runs in (\d+) second/.exec(log)?.[1] ?? '?';
-      const cov = [...log.matchAll(/cov: (\d+) ft: (\d+)/g)].pop();
-      resolveRun({ name, code, runs, seconds, cov: cov ? `cov ${cov[1]} ft ${cov[2]}` : '', log });
+      for (const from of ['stdout', 'stderr']) if (partial[from]) keep(from, '\n');
+      resolveRun({ name, code, ...summary, log });
     });
   });
 }
