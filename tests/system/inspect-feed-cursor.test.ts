@@ -3,6 +3,7 @@ import type { ExchangeListResponse, ExchangeSummary } from '@piko/inspect';
 import { type ManagedProcess, waitFor } from '@piko/testing';
 import { closeHttpServer, listenOnLoopback } from './support/loopback-http';
 import { startAgent, startPikoServer, waitForRoute, type PikoServer } from './support/piko';
+import { collectRequestEvents } from './support/sse-requests';
 
 jest.setTimeout(120_000);
 
@@ -39,22 +40,7 @@ describe('live feed cursor', () => {
     const res = await fetch(`${server.adminUrl}/api/v1/events?${query}`, { signal: controller.signal });
     const events: ExchangeSummary[] = [];
     if (res.status !== 200) return { status: res.status, events, stop: async () => controller.abort() };
-    const reader = res.body!.getReader();
-    let buffer = '';
-    const reading = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        buffer += Buffer.from(value!).toString();
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (/^event: request$/m.test(block) && data) events.push(JSON.parse(data) as ExchangeSummary);
-        }
-      }
-    })();
+    const reading = collectRequestEvents(res.body!, events);
     return { status: 200, events, stop: async () => (controller.abort(), await reading) };
   }
 

@@ -7,6 +7,7 @@ import { request as httpsRequest } from 'node:https';
 import { type ManagedProcess, TestPki, waitFor } from '@piko/testing';
 import { startAgent, startPikoServer, waitForRoute, type PikoServer } from './support/piko';
 import { listenOnLoopback, closeHttpServer } from './support/loopback-http';
+import { collectRequestEvents } from './support/sse-requests';
 
 jest.setTimeout(120_000);
 
@@ -364,32 +365,16 @@ describe('traffic inspection', () => {
     const controller = new AbortController();
     const res = await fetch(`${server.adminUrl}/api/v1/events?endpoint=inspected`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    const events: Array<{ event: string; data: ExchangeSummary }> = [];
-    let buffer = '';
-    const reading = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-        if (done) return;
-        buffer += Buffer.from(value!).toString();
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1] ?? '';
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event === 'request' && data) events.push({ event, data: JSON.parse(data) as ExchangeSummary });
-        }
-      }
-    })();
+    const events: ExchangeSummary[] = [];
+    const reading = collectRequestEvents(res.body!, events);
     try {
       // The feed's cursor starts once the stream is open: requests after it are sent.
       await waitFor('live feed polling', async () => {
         await (await proxy('inspected', '/hello/live')).text();
         await (await proxy('ringed', '/hello/not-this-endpoint')).text();
-        return events.some((e) => e.data.target === '/hello/live' && e.data.total_ms !== null) ? true : undefined;
+        return events.some((e) => e.target === '/hello/live' && e.total_ms !== null) ? true : undefined;
       }, 20_000);
-      expect(events.every((e) => e.data.endpoint_id === 'inspected')).toBe(true);
+      expect(events.every((e) => e.endpoint_id === 'inspected')).toBe(true);
     } finally {
       controller.abort();
       await reading;
