@@ -8,7 +8,8 @@
 // Usage: node tools/bench/ab-cpu.mjs name=path/to/main.js[@--server-flag=value...] ...
 //   cp dist/apps/cli/main.js dist/ab/before.js   (a copy inside the repo resolves node_modules)
 //   env: AB_ROUNDS (3), AB_DURATION (5s per wrk run), AB_C1=0 (skip the c=1 runs),
-//        AB_NODE_OPTIONS (node flags for piko), AB_PROFILE=<dir> (a CPU profile of each piko
+//        AB_NODE_OPTIONS (node flags for piko), AB_NODE_OPTIONS_<name> (node flags for one build's
+//        piko processes, after AB_NODE_OPTIONS: e.g. AB_NODE_OPTIONS_semi8=--max-semi-space-size=8), AB_PROFILE=<dir> (a CPU profile of each piko
 //        process over each c=50 run, through the inspector: <dir>/<name>-<server|agent>-<round>.cpuprofile)
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -39,12 +40,13 @@ async function main() {
   const up = registry.spawn('upstream', process.execPath, [join(here, 'upstream-server.mjs')], { onStdoutLine: (l) => (upPort = JSON.parse(l).port) });
   while (!upPort) await new Promise((r) => setTimeout(r, 50));
   for (const b of builds) {
+    const flags = [...nodeOpts, ...(process.env[`AB_NODE_OPTIONS_${b.name}`] ?? '').split(/\s+/).filter(Boolean)];
     const [proxyPort, upstreamPort, adminPort, relay, ops] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     b.proxyPort = proxyPort;
     b.serverInspect = await freePort(); b.agentInspect = await freePort();
-    b.server = registry.spawn(`${b.name}-server`, process.execPath, [...nodeOpts, ...(profDir ? [`--inspect=127.0.0.1:${b.serverInspect}`] : []), b.path, 'server', '--proxy.bind-addr', `127.0.0.1:${proxyPort}`, '--upstream.bind-addr', `127.0.0.1:${upstreamPort}`, '--admin.bind-addr', `127.0.0.1:${adminPort}`, '--log.level', 'warn', '--proxy.access-log=false', `--relay.bind-addr=127.0.0.1:${relay}`, `--ops.bind-addr=127.0.0.1:${ops}`, ...b.serverArgs], { echoStderr: true });
+    b.server = registry.spawn(`${b.name}-server`, process.execPath, [...flags, ...(profDir ? [`--inspect=127.0.0.1:${b.serverInspect}`] : []), b.path, 'server', '--proxy.bind-addr', `127.0.0.1:${proxyPort}`, '--upstream.bind-addr', `127.0.0.1:${upstreamPort}`, '--admin.bind-addr', `127.0.0.1:${adminPort}`, '--log.level', 'warn', '--proxy.access-log=false', `--relay.bind-addr=127.0.0.1:${relay}`, `--ops.bind-addr=127.0.0.1:${ops}`, ...b.serverArgs], { echoStderr: true });
     await waitForHttp(`http://127.0.0.1:${adminPort}/ready`, { timeoutMs: 30000 });
-    b.agent = registry.spawn(`${b.name}-agent`, process.execPath, [...nodeOpts, ...(profDir ? [`--inspect=127.0.0.1:${b.agentInspect}`] : []), b.path, 'agent', 'http', 'bench', String(upPort), '--connect.url', `http://127.0.0.1:${upstreamPort}`, '--log.level', 'warn', '--access-log=false'], { echoStderr: true });
+    b.agent = registry.spawn(`${b.name}-agent`, process.execPath, [...flags, ...(profDir ? [`--inspect=127.0.0.1:${b.agentInspect}`] : []), b.path, 'agent', 'http', 'bench', String(upPort), '--connect.url', `http://127.0.0.1:${upstreamPort}`, '--log.level', 'warn', '--access-log=false'], { echoStderr: true });
     await waitForHttp(`http://127.0.0.1:${proxyPort}/small`, { headers: { 'x-piko-endpoint': 'bench' }, timeoutMs: 30000 });
     await wrk(10, proxyPort); // warm-up
     if (profDir) {
