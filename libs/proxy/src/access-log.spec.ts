@@ -25,18 +25,17 @@ const DEFAULTS: AccessLogOptions = {
 };
 
 /** Serves one request with `handler` through a real HTTP server, logging it as the proxy does. */
-async function serveOnce(options: AccessLogOptions, path: string, headers: Record<string, string>, handler: (res: ServerResponse) => void): Promise<Line[]> {
+async function serveOnce(options: AccessLogOptions, path: string, headers: Record<string, string>, handler: (res: ServerResponse, log: ProxyAccessLog) => void): Promise<Line[]> {
   const lines: Line[] = [];
   const log = new ProxyAccessLog(options, recorder(lines));
   const logged = new Promise<void>((resolve) => {
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      log.watch(res);
       res.once('close', () => {
         log.request(req, res, 1.234);
         server.close();
         resolve();
       });
-      handler(res);
+      handler(res, log);
     });
     server.listen(0, '127.0.0.1', () => {
       const req = request({ port: (server.address() as AddressInfo).port, path, headers }, (res) => res.resume());
@@ -53,7 +52,12 @@ describe('ProxyAccessLog', () => {
       { ...DEFAULTS, requestHeaders: { allowList: [], blockList: ['x-drop'] } },
       '/a/b?token=secret',
       { 'x-request-id': 'r1', 'x-drop': 'no', authorization: 'Bearer secret' },
-      (res) => res.writeHead(201, 'Created', ['Content-Type', 'text/plain', 'Set-Cookie', 's=secret']).end('ok'),
+      (res, log) => {
+        // As the forwarder does: the raw list is noted for the record, then written.
+        const raw = ['Content-Type', 'text/plain', 'Set-Cookie', 's=secret'];
+        log.noteResponseHeaders(res, raw);
+        res.writeHead(201, 'Created', raw).end('ok');
+      },
     );
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'info', msg: 'request', fields: { method: 'GET', path: '/a/b', status: 201, proto: 'HTTP/1.1' } });

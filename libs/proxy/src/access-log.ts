@@ -53,20 +53,21 @@ export class ProxyAccessLog {
   }
 
   /**
-   * Call when a request arrives: the forwarder writes the upstream's response head with
-   * writeHead(status, message, rawHeaders), which Node does not keep where getHeaders() finds it,
-   * so the headers given to writeHead are noted here for the record (only when records are on).
+   * Whether a record of any status may be written, so that noteResponseHeaders is worth calling
+   * (599: the highest level any record can have).
    */
-  watch(res: ServerResponse): void {
-    // 599: the highest level any record can have; none written means nothing to note.
-    if (this.levelFor(599) === undefined) return;
-    const writeHead = res.writeHead;
-    const noted = responseHeadersNoted;
-    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-      const headers = args.find((a) => Array.isArray(a) || (typeof a === 'object' && a !== null));
-      if (Array.isArray(headers)) noted.set(this, headers as readonly unknown[]);
-      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-    } as ServerResponse['writeHead'];
+  get recordsResponses(): boolean {
+    return this.levelFor(599) !== undefined;
+  }
+
+  /**
+   * Notes the raw header list the forwarder gives writeHead(status, message, rawHeaders) for the
+   * response's record: Node does not keep such a list where getHeaders() finds it. Called by the
+   * forwarder before writeHead, and only when recordsResponses (replacing a writeHead wrapper
+   * installed on every response, a closure and an own property per request).
+   */
+  noteResponseHeaders(res: ServerResponse, rawHeaders: readonly unknown[]): void {
+    responseHeadersNoted.set(res, rawHeaders);
   }
 
   /** Writes the record of one finished request. */
@@ -100,7 +101,7 @@ function* pairs(raw: readonly string[]): Iterable<[string, string]> {
   for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i], raw[i + 1]];
 }
 
-// The raw header list each response's writeHead was given (see ProxyAccessLog.watch).
+// The raw header list each response's writeHead was given (see ProxyAccessLog.noteResponseHeaders).
 const responseHeadersNoted = new WeakMap<ServerResponse, readonly unknown[]>();
 
 /** The response's headers: as noted from writeHead's raw list (flat or [name, value] pairs), else getHeaders(). */

@@ -1,4 +1,4 @@
-import { request, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
+import { request, type Agent, type ClientRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExchangeObserver } from '@piko/inspect';
 import { type Logger, stripQuery } from '@piko/observability';
@@ -40,6 +40,11 @@ export interface HttpForwarderOptions extends ForwardingOptions {
    * cut connection once a response began). 0 = no limit.
    */
   bodyIdleTimeoutMs: number;
+  /**
+   * Given the raw header list of each response before it is written, when the access log may
+   * record it (ProxyAccessLog.noteResponseHeaders); undefined: nobody needs it.
+   */
+  noteResponseHeaders?: (res: ServerResponse, rawHeaders: string[]) => void;
 }
 
 /**
@@ -86,7 +91,8 @@ export class HttpForwarder {
     observer: ExchangeObserver | null = null,
     retried = false,
   ): void {
-    const options: StreamRequestOptions & RequestOptions = { agent: reuse.agent, upstreamKey: choice.key, openStream: choice.open };
+    // Node's client takes any object with addRequest as its agent (see UpstreamStreamAgent).
+    const options: StreamRequestOptions & RequestOptions = { agent: reuse.agent as unknown as Agent, upstreamKey: choice.key, openStream: choice.open };
     const upstreamReq = this.request(req, options, false);
     const exchange = new Exchange(req, res, upstreamReq, endpointId, this.options, this.logger, observer);
     exchange.onDialError = (cause) => reuse.onDialError(res, endpointId, cause);
@@ -223,6 +229,7 @@ class Exchange {
     const trailer = upstreamRes.headers.trailer;
     if (trailer !== undefined && willBeChunked(req, upstreamRes)) headers.push('Trailer', trailer);
     res.sendDate = !upstreamRes.headers.date;
+    this.options.noteResponseHeaders?.(res, headers);
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
     // A streamed response (event stream, or no length: chunked until the upstream closes) may
     // keep the client waiting for its first body byte, so its head goes out now. A response of

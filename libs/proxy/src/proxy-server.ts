@@ -59,6 +59,8 @@ export class ProxyServer {
     @Inject(PROXY_METRICS) private readonly metrics: ProxyMetrics,
     @Inject(PROXY_LOGGER) private readonly logger: Logger,
   ) {
+    this.accessLog = new ProxyAccessLog(options.accessLog, logger.child({ subsystem: 'proxy.access' }));
+    const accessLog = this.accessLog;
     this.forwarder = new HttpForwarder(
       {
         timeoutMs: options.timeoutMs,
@@ -66,6 +68,7 @@ export class ProxyServer {
         trustedProxies: options.trustedProxies,
         maxResponseHeaderBytes: options.maxResponseHeaderBytes,
         bodyIdleTimeoutMs: options.bodyIdleTimeoutMs,
+        noteResponseHeaders: accessLog.recordsResponses ? (res, headers) => accessLog.noteResponseHeaders(res, headers) : undefined,
       },
       logger,
     );
@@ -88,7 +91,6 @@ export class ProxyServer {
       }),
     );
     this.upgradeForwarder = new UpgradeForwarder({ timeoutMs: options.timeoutMs, tls: options.tls !== undefined, trustedProxies: options.trustedProxies });
-    this.accessLog = new ProxyAccessLog(options.accessLog, logger.child({ subsystem: 'proxy.access' }));
     metrics.readInFlightFrom(() => this.inFlight);
     this.server = createPortServer(
       {
@@ -185,7 +187,6 @@ export class ProxyServer {
     // request arriving while the previous response is still being written counts its tail too.
     const socket = req.socket;
     const writtenBefore = socket.bytesWritten;
-    this.accessLog.watch(res);
     // proxy.http.write_timeout, Go's WriteTimeout: a deadline for the whole response, off by default.
     const deadline = this.options.writeTimeoutMs > 0 ? setTimeout(() => res.destroy(), this.options.writeTimeoutMs) : undefined;
     res.once('close', () => {

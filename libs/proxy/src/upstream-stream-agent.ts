@@ -1,4 +1,4 @@
-import { Agent, type ClientRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { UpstreamChoice } from './upstream-dialer';
 
@@ -23,6 +23,7 @@ export class StreamDialError extends Error {
 }
 
 const IDLE_SINCE = Symbol('idleSince');
+const POOL_KEY = Symbol('poolKey');
 
 /**
  * Set on a stream that may carry one request only, though it was opened for reuse: a relay stream
@@ -31,7 +32,17 @@ const IDLE_SINCE = Symbol('idleSince');
  */
 export const SINGLE_REQUEST = Symbol('singleRequest');
 
-type PooledStream = Duplex & { [IDLE_SINCE]?: number; [SINGLE_REQUEST]?: true; _httpMessage?: unknown; session?: StreamSession; remoteClosed?: boolean };
+type PooledStream = Duplex & {
+  /** performance.now() when it became idle; undefined while it carries a request. */
+  [IDLE_SINCE]?: number;
+  /** The upstream key (StreamRequestOptions.upstreamKey) it was opened for. */
+  [POOL_KEY]: string;
+  [SINGLE_REQUEST]?: true;
+  /** Node's client: the request the stream carries (null between requests). */
+  _httpMessage?: (ClientRequest & { shouldKeepAlive: boolean }) | null;
+  session?: StreamSession;
+  remoteClosed?: boolean;
+};
 
 /** The yamux session a stream runs on (YamuxStream.session), structurally. */
 interface StreamSession {
@@ -41,14 +52,20 @@ interface StreamSession {
 }
 
 /**
- * Keeps idle streams to each upstream for the next request: Node's keep-alive Agent, pooled by
- * upstream (`getName` is the chosen upstream's key) instead of host:port, whose "connections"
- * are multiplexed streams. A request whose upstream has an idle stream takes it (most recently
- * used first, so a pool larger than the load shrinks by idle timeout); otherwise a new stream is
- * opened. Node's client decides when a stream is free again: the response complete, the request
- * sent whole, and neither side said `Connection: close`. Anything else (an error, an abort, a
- * timeout, a response cut short) destroys the stream, so a stream is reused only between two whole
- * exchanges and never carries a half-read response.
+ * Keeps idle streams to each upstream for the next request. Node's client (ClientRequest) takes
+ * any object with `addRequest` as its agent; this is one, pooled by upstream (the chosen
+ * upstream's key) instead of host:port, whose "connections" are multiplexed streams. It replaces
+ * Node's keep-alive `http.Agent` (which this class extended until issue 9's CPU work) because that
+ * Agent's per-request bookkeeping (an options copy, the TLS server name worked out from the Host
+ * header, in-use arrays searched with indexOf, an 'error' listener added and removed per request)
+ * was ~3 % of the proxy's CPU and none of it applies to streams.
+ *
+ * A request whose upstream has an idle stream takes it (most recently used first, so a pool
+ * larger than the load shrinks by idle timeout); otherwise a new stream is opened. Node's client
+ * decides when a stream is free again (it emits 'free' on it, exactly as for its own Agent): the
+ * response complete, the request sent whole, and neither side said `Connection: close`. Anything
+ * else (an error, an abort, a timeout, a response cut short) destroys the stream, so a stream is
+ * reused only between two whole exchanges and never carries a half-read response.
  *
  * `maxIdlePerUpstream` bounds the idle streams per upstream (a freed one beyond it is closed);
  * `idleTimeoutMs` closes a stream idle that long (checked every idleTimeoutMs / 2). An idle
@@ -60,75 +77,111 @@ interface StreamSession {
  * so an idle stream is never ended under a request we are sending down it. (Relay streams run
  * on the proxy's session to a gateway: that session's go-away, a gateway draining, does the same.)
  */
-export class UpstreamStreamAgent extends Agent {
+export class UpstreamStreamAgent {
+  /** Read by Node's ClientRequest: send `Connection: keep-alive` and keep the stream for reuse. */
+  readonly keepAlive = true;
+  /** Idle streams per upstream key, most recently freed last. */
+  private readonly idle = new Map<string, PooledStream[]>();
+  /** Every stream open through this agent, idle or busy (close() destroys them all, as Agent.destroy did). */
+  private readonly open = new Set<PooledStream>();
   private readonly sweeper: NodeJS.Timeout | undefined;
   private readonly bySession = new WeakMap<StreamSession, Set<PooledStream>>();
 
   constructor(
-    maxIdlePerUpstream: number,
+    private readonly maxIdlePerUpstream: number,
     private readonly idleTimeoutMs: number,
   ) {
-    super({ keepAlive: true, maxFreeSockets: maxIdlePerUpstream, scheduling: 'lifo' });
     if (idleTimeoutMs > 0) {
       this.sweeper = setInterval(() => this.sweep(), Math.max(idleTimeoutMs / 2, 100));
       this.sweeper.unref();
     }
   }
 
-  override getName(options: object): string {
-    return (options as StreamRequestOptions).upstreamKey;
+  /**
+   * Called by Node's ClientRequest with the request's options (StreamRequestOptions among them):
+   * gives the request the upstream's most recent idle stream (`reusedSocket` set, which
+   * HttpForwarder reads for the keep-alive race) or a new one. A stream whose FIN was read but
+   * whose 'end' is still queued (a gateway ended a batch of kept relay streams at once, and a
+   * retry runs between their ends) is never handed out. A stream that could not be opened fails
+   * the request with a StreamDialError.
+   */
+  addRequest(req: ClientRequest, options: object): void {
+    const { upstreamKey, openStream } = options as StreamRequestOptions;
+    const free = this.idle.get(upstreamKey);
+    while (free && free.length > 0) {
+      const stream = free.pop() as PooledStream;
+      if (free.length === 0) this.idle.delete(upstreamKey);
+      stream[IDLE_SINCE] = undefined;
+      if (stream.destroyed) continue;
+      if (stream.remoteClosed) {
+        stream.destroy();
+        continue;
+      }
+      req.reusedSocket = true;
+      req.onSocket(stream as never);
+      return;
+    }
+    // Node's own Agent fails a request this way too (onSocket with an error, no socket).
+    const client = req as unknown as { onSocket(stream: Duplex | undefined, err?: Error): void };
+    openStream().then(
+      (stream) => {
+        if (!stream) return client.onSocket(undefined, new StreamDialError(undefined));
+        client.onSocket(this.adopt(stream as PooledStream, upstreamKey));
+      },
+      (err: unknown) => client.onSocket(undefined, new StreamDialError(err)),
+    );
   }
 
-  // Node's Agent calls createConnection(options, callback) and waits for the callback when it returns nothing.
-  override createConnection(options: object, callback: (err: Error | null, stream?: Duplex) => void): undefined {
-    (options as StreamRequestOptions).openStream().then(
-      (stream) => {
-        if (!stream) return callback(new StreamDialError(undefined));
-        const pooled = stream as PooledStream & { ref?: () => void; unref?: () => void };
-        // Node's Agent refs and unrefs sockets; a stream holds no handle of its own.
-        pooled.ref = noop;
-        pooled.unref = noop;
-        // Ended by the agent while idle: never hand it out again. (In use, Node's client handles the end.)
-        stream.on('end', () => {
-          if (!pooled._httpMessage) stream.destroy();
-        });
-        this.retireWithSession(pooled);
-        callback(null, stream);
-      },
-      (err: unknown) => callback(new StreamDialError(err)),
-    );
-    return undefined;
+  /** A new stream: the listeners it keeps for its whole life (none are added per request). */
+  private adopt(stream: PooledStream, upstreamKey: string): PooledStream {
+    stream[POOL_KEY] = upstreamKey;
+    this.open.add(stream);
+    // Node's client says the exchange is over and the stream may be reused.
+    stream.on('free', () => this.onFree(stream));
+    // Ended by the agent while idle: never hand it out again. (In use, Node's client handles the end.)
+    stream.on('end', () => {
+      if (!stream._httpMessage) stream.destroy();
+    });
+    // An error while idle (in use, Node's client has its own listener): the stream is done.
+    stream.on('error', () => {
+      if (!stream._httpMessage) stream.destroy();
+    });
+    stream.once('close', () => {
+      this.open.delete(stream);
+      if (stream[IDLE_SINCE] !== undefined) this.removeIdle(stream);
+    });
+    this.retireWithSession(stream);
+    return stream;
   }
 
   /**
-   * Node's Agent hands a request the most recent idle stream, skipping only destroyed ones. A
-   * stream whose FIN was read but whose 'end' is still queued (a gateway ended a batch of kept
-   * relay streams at once, and a retry runs between their ends) must not be it: such streams are
-   * taken out of the pool first.
+   * Node's client emitted 'free' (the exchange is whole, or the request was destroyed before it
+   * got the stream): keep the stream idle if it may carry another request, otherwise destroy it.
    */
-  addRequest(req: ClientRequest, options: object): void {
-    const free = this.freeSockets[this.getName(options)] as PooledStream[] | undefined;
-    if (free) {
-      for (const stream of [...free]) {
-        if (!stream.remoteClosed) continue;
-        stream.emit('agentRemove');
-        stream.destroy();
-      }
-    }
-    (Agent.prototype as unknown as { addRequest(req: ClientRequest, options: object): void }).addRequest.call(this, req, options);
+  private onFree(stream: PooledStream): void {
+    const req = stream._httpMessage;
+    if (!stream.writable || !req || !req.shouldKeepAlive || !this.mayKeep(stream)) return void stream.destroy();
+    let free = this.idle.get(stream[POOL_KEY]);
+    if (!free) this.idle.set(stream[POOL_KEY], (free = []));
+    if (free.length >= this.maxIdlePerUpstream) return void stream.destroy();
+    stream._httpMessage = null;
+    stream[IDLE_SINCE] = performance.now();
+    free.push(stream);
   }
 
-  override keepSocketAlive(socket: Duplex): boolean {
-    const pooled = socket as PooledStream;
-    if (pooled.readableEnded || pooled.remoteClosed || pooled.destroyed || pooled[SINGLE_REQUEST]) return false;
-    if (pooled.session && (pooled.session.remoteGoAway || pooled.session.isClosed)) return false;
-    pooled[IDLE_SINCE] = performance.now();
-    return true;
+  /** Whether a freed stream may be kept: not ended or closing, not single-request, its session not going away. */
+  private mayKeep(stream: PooledStream): boolean {
+    if (stream.readableEnded || stream.remoteClosed || stream.destroyed || stream[SINGLE_REQUEST]) return false;
+    return !(stream.session && (stream.session.remoteGoAway || stream.session.isClosed));
   }
 
-  override reuseSocket(socket: Duplex, req: ClientRequest): void {
-    (socket as PooledStream)[IDLE_SINCE] = undefined;
-    super.reuseSocket(socket as never, req);
+  private removeIdle(stream: PooledStream): void {
+    stream[IDLE_SINCE] = undefined;
+    const free = this.idle.get(stream[POOL_KEY]);
+    if (!free) return;
+    const index = free.indexOf(stream);
+    if (index !== -1) free.splice(index, 1);
+    if (free.length === 0) this.idle.delete(stream[POOL_KEY]);
   }
 
   /** Watches the stream's session (one listener per session): on go-away its idle streams close. */
@@ -140,7 +193,7 @@ export class UpstreamStreamAgent extends Agent {
       const tracked = new Set<PooledStream>();
       this.bySession.set(session, (streams = tracked));
       session.once('goaway', () => {
-        for (const s of tracked) if (!s._httpMessage && !s.destroyed) this.closeIdle(s);
+        for (const s of tracked) if (s[IDLE_SINCE] !== undefined && !s.destroyed) this.closeIdle(s);
       });
       session.once('close', () => this.bySession.delete(session));
     }
@@ -148,32 +201,28 @@ export class UpstreamStreamAgent extends Agent {
     stream.once('close', () => streams.delete(stream));
   }
 
-  /** Takes an idle stream out of the pool and ends it. */
+  /** Takes an idle stream out of the pool and ends it gracefully. */
   private closeIdle(stream: PooledStream): void {
-    // Out of the pool first (Node's Agent listens for this), then a graceful end.
-    stream.emit('agentRemove');
+    this.removeIdle(stream);
     stream.end();
   }
 
-  /** Closes every idle stream and stops the sweeper. */
+  /** Destroys every stream (idle or busy) and stops the sweeper. */
   close(): void {
     clearInterval(this.sweeper);
-    this.destroy();
+    for (const stream of [...this.open]) stream.destroy();
+    this.idle.clear();
   }
 
   /** Closes streams idle for idleTimeoutMs or longer. */
   private sweep(): void {
     const deadline = performance.now() - this.idleTimeoutMs;
-    for (const streams of Object.values(this.freeSockets)) {
-      for (const stream of [...(streams ?? [])] as PooledStream[]) {
+    for (const streams of [...this.idle.values()]) {
+      for (const stream of [...streams]) {
         const since = stream[IDLE_SINCE];
         if (since === undefined || since > deadline) continue;
         this.closeIdle(stream);
       }
     }
   }
-}
-
-function noop(): void {
-  // Nothing to ref or unref: a stream has no handle of its own.
 }
