@@ -67,7 +67,7 @@ export class ProxyAccessLog {
    * installed on every response, a closure and an own property per request).
    */
   noteResponseHeaders(res: ServerResponse, rawHeaders: readonly unknown[]): void {
-    responseHeadersNoted.set(res, rawHeaders);
+    (res as NotedResponse)[NOTED] = rawHeaders;
   }
 
   /** Writes the record of one finished request. */
@@ -102,11 +102,14 @@ function* pairs(raw: readonly string[]): Iterable<[string, string]> {
 }
 
 // The raw header list each response's writeHead was given (see ProxyAccessLog.noteResponseHeaders).
-const responseHeadersNoted = new WeakMap<ServerResponse, readonly unknown[]>();
+// A property on the response rather than a WeakMap entry: a WeakMap insert per request showed as
+// 0.6 % of the proxy's CPU at c=50 (profile), a property store costs next to nothing.
+const NOTED = Symbol('responseHeadersNoted');
+type NotedResponse = ServerResponse & { [NOTED]?: readonly unknown[] };
 
 /** The response's headers: as noted from writeHead's raw list (flat or [name, value] pairs), else getHeaders(). */
 function* responseHeaderPairs(res: ServerResponse): Iterable<[string, string | number | string[]]> {
-  const raw = responseHeadersNoted.get(res);
+  const raw = (res as NotedResponse)[NOTED];
   if (!raw) {
     yield* Object.entries(res.getHeaders()) as [string, string | number | string[]][];
     return;

@@ -166,7 +166,9 @@ class Exchange {
     const { req, res, upstreamReq } = this;
     // Like Go's ResponseHeaderTimeout: the clock starts once the whole request (body included)
     // reached the stream, so a slow upload is never mistaken for a slow upstream.
-    if (this.options.timeoutMs > 0) upstreamReq.once('finish', () => this.startTimer());
+    // 'on', not 'once', for the events Node emits once per request or response: no wrapper to
+    // allocate and remove per request.
+    if (this.options.timeoutMs > 0) upstreamReq.on('finish', () => this.startTimer());
     upstreamReq.on('information', (info) => {
       if (!this.response) relayInterimResponse(req, res, info);
     });
@@ -246,10 +248,10 @@ class Exchange {
     });
     this.observer?.response(upstreamRes);
     upstreamRes.on('error', () => undefined);
-    upstreamRes.once('end', () => this.onResponseEnd(upstreamRes));
+    upstreamRes.on('end', () => this.onResponseEnd(upstreamRes));
     // The upstream closed before the body's end: the client gets what came, then the connection
     // ends short of the framing (Content-Length or last chunk), as it would directly.
-    upstreamRes.once('close', () => {
+    upstreamRes.on('close', () => {
       if (!upstreamRes.complete) this.cutShort();
     });
   }
