@@ -56,6 +56,8 @@ describe('NodeRegistration', () => {
   });
 
   it('writes each change and publishes it with the next seq', async () => {
+    // No minimum interval: each change its own batch (the interval is tested below).
+    registration = new NodeRegistration({ registry, bus, source, node, heartbeatIntervalMs: 5, retryIntervalMs: 5, minBatchIntervalMs: 0 });
     await registration.start();
     source.set('svc', 1);
     await tick();
@@ -91,7 +93,8 @@ describe('NodeRegistration', () => {
 
   it('while a batch is being written, queues what comes next and sends it as one batch when the write settles', async () => {
     // The beforeEach one never started (no listeners, no timers): replaced with one that holds longer.
-    registration = new NodeRegistration({ registry, bus, source, node, heartbeatIntervalMs: 60_000, maxBatchHoldMs: 60_000 });
+    // No minimum interval: this test is about the hold behind a write alone.
+    registration = new NodeRegistration({ registry, bus, source, node, heartbeatIntervalMs: 60_000, maxBatchHoldMs: 60_000, minBatchIntervalMs: 0 });
     await registration.start();
     const batches = recordBatches();
     let release!: () => void;
@@ -130,6 +133,8 @@ describe('NodeRegistration', () => {
   });
 
   it('does not hold changes behind a write when the registry is down: they are published at once', async () => {
+    // No minimum interval: this test is about the hold behind a write alone.
+    registration = new NodeRegistration({ registry, bus, source, node, heartbeatIntervalMs: 5, retryIntervalMs: 5, minBatchIntervalMs: 0 });
     await registration.start();
     let release = (): void => undefined;
     registry.hold = new Promise((resolve) => (release = resolve)); // a write that does not settle while the test looks
@@ -142,6 +147,34 @@ describe('NodeRegistration', () => {
     // Settle the held calls (a heartbeat may be among them): close() waits for the one in flight.
     registry.hold = undefined;
     release();
+  });
+
+  it('sends at most one batch per minBatchIntervalMs: a change right after a batch waits for the rest of the interval', async () => {
+    let clock = 1_000; // the batches' clock, moved by hand: what the test sees does not depend on the machine's speed
+    registration = new NodeRegistration({ registry, bus, source, node, heartbeatIntervalMs: 60_000, minBatchIntervalMs: 40, now: () => clock });
+    await registration.start();
+    const batches = recordBatches();
+    source.set('a', 1); // after a quiet spell: at once
+    await tick();
+    await tick();
+    expect(batches).toEqual([new Map([['a', 1]])]);
+    clock += 10;
+    source.set('b', 1);
+    await tick();
+    source.set('c', 1);
+    await tick();
+    await tick();
+    expect(batches).toEqual([new Map([['a', 1]])]); // b and c wait: a's batch went out 10 ms ago on the clock
+    expect(events.slice(1).map((e) => e.type === 'endpoint' && e.endpointId)).toEqual(['a']);
+    clock += 30; // the interval is over: the held batch goes when its timer fires
+    while (batches.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(batches).toEqual([new Map([['a', 1]]), new Map([['b', 1], ['c', 1]])]);
+    expect(events.slice(1).map((e) => e.type === 'endpoint' && e.endpointId)).toEqual(['a', 'b', 'c']);
+    clock += 100;
+    source.set('d', 1); // a quiet spell again: at once
+    await tick();
+    await tick();
+    expect(batches.at(-1)).toEqual(new Map([['d', 1]]));
   });
 
   it('drops changes still queued when it closes: nothing is written after the node was removed', async () => {

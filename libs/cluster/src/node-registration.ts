@@ -28,6 +28,15 @@ export interface NodeRegistrationOptions {
    * goes out anyway (default 10 ms; see NodeRegistration.handleChange).
    */
   maxBatchHoldMs?: number;
+  /**
+   * Shortest time between two batches (default 5 ms; 0 = none): a change that comes within this
+   * long of the previous batch waits for the rest of it, so a busy gateway sends at most one batch
+   * (one Redis MULTI, one NATS socket write) per interval. A change after a quiet spell goes out
+   * at once. Bounds the delay it adds to a change's propagation.
+   */
+  minBatchIntervalMs?: number;
+  /** The clock batches are timed by (ms; default performance.now; tests pass their own). */
+  now?: () => number;
   logger?: Logger;
 }
 
@@ -51,6 +60,8 @@ export class NodeRegistration extends EventEmitter {
   private readonly heartbeatIntervalMs: number;
   private readonly retryIntervalMs: number;
   private readonly maxBatchHoldMs: number;
+  private readonly minBatchIntervalMs: number;
+  private readonly now: () => number;
   private node: NodeInfo;
   private seqCounter = 0;
   private isRegistered = false;
@@ -59,13 +70,15 @@ export class NodeRegistration extends EventEmitter {
   private publishFailing = false;
   private timer: NodeJS.Timeout | undefined;
   private tickInFlight: Promise<void> | undefined;
-  /** Count changes of this event-loop turn, by endpoint, with when the first of them happened (performance.now()). */
+  /** Count changes of this event-loop turn, by endpoint, with when the first of them happened (this.now()). */
   private pending = new Map<string, { count: number; since: number }>();
   private flushTimer: NodeJS.Immediate | undefined;
-  /** The last batch's registry write, until it settles, and when it was issued (performance.now()). */
+  /** The last batch's registry write, until it settles, and when it was issued (this.now()). */
   private writeInFlight: Promise<void> | undefined;
-  private writeIssuedAt = 0;
+  private writeIssuedAt = Number.NEGATIVE_INFINITY;
   private holdTimer: NodeJS.Timeout | undefined;
+  /** When holdTimer fires (this.now()). */
+  private holdDue = 0;
   private registryStatus: ConnectionStatus;
   private readonly onChange = (endpointId: string, count: number): void => this.handleChange(endpointId, count);
   private readonly onRegistryStatus = (status: ConnectionStatus): void => this.handleRegistryStatus(status);
@@ -79,6 +92,8 @@ export class NodeRegistration extends EventEmitter {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
     this.retryIntervalMs = options.retryIntervalMs ?? Math.min(1_000, this.heartbeatIntervalMs);
     this.maxBatchHoldMs = options.maxBatchHoldMs ?? 10;
+    this.minBatchIntervalMs = options.minBatchIntervalMs ?? 5;
+    this.now = options.now ?? (() => performance.now());
     this.logger = (options.logger ?? noopLogger).child({ component: 'node-registration', nodeId: this.node.id });
     this.registryStatus = this.registry.status;
   }
@@ -148,7 +163,7 @@ export class NodeRegistration extends EventEmitter {
   private handleChange(endpointId: string, count: number): void {
     if (this.closed) return;
     const queued = this.pending.get(endpointId);
-    this.pending.set(endpointId, { count, since: queued?.since ?? performance.now() });
+    this.pending.set(endpointId, { count, since: queued?.since ?? this.now() });
     this.scheduleFlush();
   }
 
@@ -164,12 +179,20 @@ export class NodeRegistration extends EventEmitter {
     // batch; but never longer than maxBatchHoldMs (a slow Redis must not delay the bus events, which
     // proxies route from), nor at all while Redis is not connected. Not holding keeps the order
     // that matters: this batch's write is still issued on the connection before its events.
-    const heldMs = performance.now() - this.writeIssuedAt;
-    if (this.writeInFlight && this.registryStatus === 'connected' && heldMs < this.maxBatchHoldMs) {
-      this.holdTimer ??= setTimeout(() => {
+    // Also held until minBatchIntervalMs after the previous batch (under churn, fewer and bigger
+    // batches: each costs a Redis transaction, a NATS write, and a wake-up of every reader).
+    const now = this.now();
+    const holdForWrite = this.writeInFlight && this.registryStatus === 'connected' ? this.maxBatchHoldMs : 0;
+    const due = this.writeIssuedAt + Math.max(holdForWrite, this.minBatchIntervalMs);
+    if (due > now) {
+      // A hold already due sooner stands; a later one is brought forward (the write settled).
+      if (this.holdTimer && this.holdDue <= due) return;
+      clearTimeout(this.holdTimer);
+      this.holdDue = due;
+      this.holdTimer = setTimeout(() => {
         this.holdTimer = undefined;
         this.flush();
-      }, this.maxBatchHoldMs - heldMs);
+      }, Math.ceil(due - now));
       return;
     }
     clearTimeout(this.holdTimer);
@@ -187,7 +210,7 @@ export class NodeRegistration extends EventEmitter {
         return false;
       },
     );
-    this.writeIssuedAt = performance.now();
+    this.writeIssuedAt = this.now();
     const inFlight = (this.writeInFlight = written.then(() => {
       if (this.writeInFlight === inFlight) this.writeInFlight = undefined;
       this.scheduleFlush();
@@ -198,7 +221,7 @@ export class NodeRegistration extends EventEmitter {
       const published = this.publish({ type: 'endpoint', nodeId: this.node.id, seq: ++this.seqCounter, endpointId, count });
       // Both acknowledged: the change is in the registry and on the bus (for /metrics; see the events above).
       void Promise.all([written, published]).then(([ok, sent]) => {
-        if (ok && sent) this.emit('propagated', performance.now() - since);
+        if (ok && sent) this.emit('propagated', this.now() - since);
       });
     }
   }

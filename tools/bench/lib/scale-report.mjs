@@ -23,6 +23,29 @@ export function scaleTable(s) {
   ].join('\n');
 }
 
+/**
+ * What held the churn run below its offered rate, in words, most decisive first: the client's own
+ * limits (sockets it could not open: not Piko's doing), the gateways (refused or reset connections,
+ * accepted below the offered rate: CPU-bound when their processes were busy ~1 core each), the
+ * client's pace; or nothing.
+ */
+export function churnLimits(c) {
+  const cl = c.client ?? {};
+  const codes = (pred) => Object.entries(cl.errors ?? {}).filter(([code]) => pred(code)).map(([code, n]) => `${code} x${n}`).join(', ');
+  const local = new Set(['EMFILE', 'ENFILE', 'EADDRNOTAVAIL', 'ENOBUFS', 'ENOMEM']);
+  const out = [];
+  if (cl.failedLocal > 0) out.push(`the client's own limits: ${cl.failedLocal} sockets it could not open (${codes((k) => local.has(k))}; RLIMIT_NOFILE ${cl.nofile ?? '?'}, peak ${cl.peakSockets ?? '?'} sockets)`);
+  if (c.acceptedPerSecond < 0.95 * c.rate || cl.failedByGateway > 0) {
+    const gw = Object.entries(c.cores ?? {}).filter(([name]) => name.includes('gateway')).map(([name, n]) => `${name} ${fmt.num(n, 2)}`).join(', ');
+    out.push(
+      `the gateways: ${fmt.num(c.acceptedPerSecond)}/s accepted of ${fmt.num(c.rate)}/s offered, connect() -> 101 p50 ${fmt.ms((c.tcpConnect?.p50Ms ?? 0) + (c.upgrade?.p50Ms ?? 0))} ms` +
+        `${cl.failedByGateway > 0 ? `, ${cl.failedByGateway} refused/reset/closed before 101 (${codes((k) => !local.has(k))})` : ''}; cores busy: ${gw}`,
+    );
+  }
+  if ((cl.maxLagMs ?? 0) > 1000) out.push(`the client's pace: it fell up to ${fmt.num(cl.maxLagMs)} ms behind its schedule`);
+  return out.length ? out.join('; ') : 'nothing: every offered session was accepted at the offered rate';
+}
+
 export function churnTable(c) {
   if (!c) return '(not run)';
   if (c.error) return `not run: ${c.error}`;
@@ -31,7 +54,8 @@ export function churnTable(c) {
   const cpu = Object.entries(c.cpuPerRegistrationMs ?? {}).map(([name, ms]) => `${name} ${ms === null ? '-' : ms.toFixed(3)}`).join(', ');
   const px = (c.proxies ?? []).map((p, i) => `proxy ${i + 1}: ${p.events} events, ${p.seqGaps} seq gaps, ${p.resyncs} resyncs, peak ${p.maxEndpoints} endpoints, ${p.endpointsAfter} left after`).join('; ');
   return [
-    `offered ${fmt.num(c.rate)}/s for ${c.durationMs / 1000} s (${cl.offered} sessions, each held ${c.lifetimeMs / 1000} s) over 2 gateways; client achieved ${fmt.num(cl.achievedRate)}/s (lag up to ${fmt.num(cl.maxLagMs)} ms); ${cl.opened} upgraded, ${cl.failed} failed${cl.firstError ? ` (${cl.firstError})` : ''}; load average ${load(c)}`,
+    `offered ${fmt.num(c.rate)}/s for ${c.durationMs / 1000} s (${cl.offered} sessions, each held ${c.lifetimeMs / 1000} s) over 2 gateways; client achieved ${fmt.num(cl.achievedRate)}/s (lag up to ${fmt.num(cl.maxLagMs)} ms; ${cl.shards ?? 1} process(es) at RLIMIT_NOFILE ${cl.nofile ?? '?'} (${cl.nofileHow ?? '?'}), peak ${cl.peakSockets ?? '?'} sockets in one${cl.missing ? `; ${cl.missing} gave no totals` : ''}); ${cl.opened} upgraded, ${cl.failed} failed: ${cl.failedLocal ?? '?'} in the client, ${cl.failedByGateway ?? '?'} by the gateways${cl.firstError ? ` (first: ${cl.firstError})` : ''}; load average ${load(c)}`,
+    `limited by: ${churnLimits(c)}`,
     table(
       ['measured (ms)', 'samples', 'p50', 'p99', 'max'],
       [
@@ -43,7 +67,9 @@ export function churnTable(c) {
     ),
     `registrations accepted: ${c.registrations} (${fmt.num(c.acceptedPerSecond)}/s from the first connect() to the last 101); never routable: ${c.propagation.notSeen}`,
     `CPU ms per registration (accept + register + deregister, by process): ${cpu}`,
-    px,
+    `per registration (from the start until every table emptied): ${Object.entries(c.perRegistration ?? {}).map(([k, v]) => `${k} ${v === null ? '-' : fmt.num(v, 2)}`).join(', ')}`,
+    `cores busy on average from the start until every table emptied (${fmt.num((c.wallMs ?? 0) / 1000, 1)} s): ${Object.entries(c.cores ?? {}).map(([name, n]) => `${name} ${n === null ? '-' : n.toFixed(2)}`).join(', ')}`,
+    `${px} (read ${fmt.num((c.settleMs ?? 0) / 1000, 1)} s after the clients exited; gateways: ${(c.gateways ?? []).map((g) => g.endpointsAfter).join(', ')} endpoints left)`,
   ].join('\n');
 }
 

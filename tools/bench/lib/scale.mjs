@@ -8,6 +8,7 @@
 //  sessions — 10,000 upstreams / endpoints on one gateway: Redis + NATS + 1 gateway + 1 proxy; an
 //    idle-client.mjs session per endpoint; memory per session in the gateway and per endpoint in the
 //    proxy (GC'd through the inspector); every endpoint requested once through the proxy.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 // os.loadavg() is reported with every figure: the machine is shared.
@@ -45,7 +46,7 @@ export async function metric(opsPort, name) {
 }
 
 /** Starts Redis, NATS, gateways and proxies (per-node node options: `nodeOptionsFor(kind, i)`). */
-async function startCluster({ registry, root, gateways, proxies, nodeOptionsFor = () => '', prefix }) {
+async function startCluster({ registry, root, gateways, proxies, nodeOptionsFor = () => '', prefix, monitorNats = false }) {
   const started = [];
   const stop = async () => {
     for (const handle of started.reverse()) await registry.stop(handle, 10000);
@@ -53,7 +54,7 @@ async function startCluster({ registry, root, gateways, proxies, nodeOptionsFor 
   try {
     const redis = await startRedis({ registry, name: `${prefix}-redis` });
     started.push(redis.handle);
-    const nats = await startNats({ registry, name: `${prefix}-nats` });
+    const nats = await startNats({ registry, name: `${prefix}-nats`, monitor: monitorNats });
     started.push(nats.handle);
     const common = { registry, root, redisUrl: redis.url, natsUrl: nats.url };
     const gws = [];
@@ -81,6 +82,53 @@ async function startCluster({ registry, root, gateways, proxies, nodeOptionsFor 
   }
 }
 
+/** RLIMIT_NOFILE (soft) of this process, which its children inherit; null where unknown. */
+function inheritedNofile() {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How to run the churn client so that its fd limit is not what ends the run: it may have to hold
+ * every session it offers at once (all queued at gateways that accept slower than offered; at
+ * ulimit -n 20000 it used to fail 35,163 of 120,000 connects with EMFILE). First choice: one
+ * process whose RLIMIT_NOFILE util-linux `prlimit` raises to `sockets` + 1,024 (needs
+ * CAP_SYS_RESOURCE above the hard limit; capped at /proc/sys/fs/nr_open; prlimit execs, so the pid
+ * stays the client's). Else as many processes (shards, up to 16) as the inherited limit needs.
+ * Returns { prefix: [command, ...args] to put before `node churn-client.mjs`, nofile, shards, how }.
+ */
+function churnClientLimits(sockets) {
+  const want = sockets + 1024;
+  let cap = want;
+  try {
+    cap = Math.min(want, Number(readFileSync('/proc/sys/fs/nr_open', 'utf8')));
+  } catch {
+    // Not Linux: no prlimit either; the probe below fails.
+  }
+  const limit = `--nofile=${cap}:${cap}`;
+  const probe = spawnSync('prlimit', [limit, 'true'], { stdio: 'ignore' });
+  if (!probe.error && probe.status === 0 && cap === want) return { prefix: ['prlimit', limit], nofile: cap, shards: 1, how: 'raised by prlimit' };
+  const inherited = inheritedNofile() ?? 1024;
+  const perProcess = Math.max(256, inherited - 1024);
+  return { prefix: [], nofile: inherited, shards: Math.min(16, Math.ceil(sockets / perProcess)), how: 'inherited' };
+}
+
+/**
+ * NATS messages and bytes in/out (/varz on the monitoring port) and Redis transactions and commands
+ * (INFO commandstats: exec, hset, hdel calls), as counters to difference.
+ */
+async function busCounters(cluster) {
+  const { execFileSync } = await import('node:child_process');
+  const varz = JSON.parse((await httpGet(`http://127.0.0.1:${cluster.nats.monitorPort}/varz`)).body);
+  const stats = execFileSync('redis-cli', ['-p', String(cluster.redis.port), 'info', 'commandstats'], { encoding: 'utf8' });
+  const calls = (cmd) => Number(new RegExp(`^cmdstat_${cmd}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+  return { natsInMsgs: varz.in_msgs, natsOutMsgs: varz.out_msgs, natsInBytes: varz.in_bytes, natsOutBytes: varz.out_bytes, redisExec: calls('exec'), redisHset: calls('hset'), redisHdel: calls('hdel') };
+}
+
 /** Redis INFO memory's used_memory (bytes), via redis-cli. */
 async function redisUsedMemory(redisUrl) {
   const { execFileSync } = await import('node:child_process');
@@ -90,12 +138,22 @@ async function redisUsedMemory(redisUrl) {
 }
 
 /**
+ * How long routing-watch waits at most (ms). It is stopped as soon as the clients are done; this
+ * only bounds a run whose clients hang. Generous: on a loaded machine the clients fall tens of
+ * seconds behind their schedule, and a watcher that gave up first would count the late sessions
+ * as never routable (9,199 of 29,142 did at load 14 with durationMs + lifetimeMs + 30 s).
+ */
+function watchDeadlineMs(durationMs, lifetimeMs) {
+  return 3 * durationMs + lifetimeMs + 300_000;
+}
+
+/**
  * The churn suite. Returns { rate, durationMs, lifetimeMs, client: {...}, propagation: {p50Ms, p99Ms,
  * maxMs, samples, notSeen}, openToRoutable: {...}, proxies: [{endpoints, expected, seqGaps, resyncs, events}], watch }.
  */
 export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = '', rate, durationMs, lifetimeMs, readers = 2 }) {
   const tmp = mkdtempSync(join(os.tmpdir(), 'piko-churn-'));
-  const cluster = await startCluster({ registry, root: pikoRoot, gateways: 2, proxies: 2, prefix: 'churn', nodeOptionsFor: () => nodeOptions });
+  const cluster = await startCluster({ registry, root: pikoRoot, gateways: 2, proxies: 2, prefix: 'churn', nodeOptionsFor: () => nodeOptions, monitorNats: true });
   try {
     const run = Math.random().toString(16).slice(2, 8);
     const prefix = `churn-${run}-`;
@@ -106,7 +164,7 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     let watchDone;
     const ready = new Promise((r) => (watchReady = r));
     const done = new Promise((r) => (watchDone = r));
-    const watch = registry.spawn('routing-watch', process.execPath, [ROUTING_WATCH, clusterIndex(root), cluster.redis.url, cluster.nats.url, String(readers), prefix, String(total), String(durationMs + lifetimeMs + 30000), seenFile], {
+    const watch = registry.spawn('routing-watch', process.execPath, [ROUTING_WATCH, clusterIndex(root), cluster.redis.url, cluster.nats.url, String(readers), prefix, String(total), String(watchDeadlineMs(durationMs, lifetimeMs)), seenFile], {
       onStdoutLine: (line) => {
         const msg = JSON.parse(line);
         if (msg.event === 'ready') watchReady();
@@ -115,12 +173,20 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     });
     await Promise.race([ready, registry.failOnExit(watch), cluster.failed()]);
     const cpuBefore = cluster.processes.map((p) => readCpuMs(p.pid));
+    const busBefore = await busCounters(cluster);
     const urls = cluster.gateways.map((g) => `ws://127.0.0.1:${g.upstreamPort}/piko/v1/upstream/`).join(',');
     log(`churn: ${rate}/s for ${durationMs / 1000}s, each session ${lifetimeMs / 1000}s, over ${cluster.gateways.length} gateways`);
-    let clientResult = null;
-    const client = registry.spawn('churn-client', process.execPath, [CHURN_CLIENT, urls, String(rate), String(durationMs), String(lifetimeMs), prefix, timesFile], {
-      onStdoutLine: (line) => (clientResult = JSON.parse(line)),
-    });
+    const limits = churnClientLimits(total);
+    // Shards start together on one schedule (a second from now, once every process is up).
+    const startAt = Date.now() + 1000 + 200 * limits.shards;
+    const shardResults = [];
+    const clients = [];
+    for (let k = 0; k < limits.shards; k++) {
+      const args = [CHURN_CLIENT, urls, String(rate), String(durationMs), String(lifetimeMs), prefix, `${timesFile}.${k}`, `${k}/${limits.shards}`, String(startAt)];
+      const [command, ...prefixArgs] = limits.prefix.length ? [...limits.prefix, process.execPath] : [process.execPath];
+      clients.push(registry.spawn(`churn-client-${k + 1}`, command, [...prefixArgs, ...args], { onStdoutLine: (line) => (shardResults[k] = JSON.parse(line)) }));
+    }
+    log(`churn: client in ${limits.shards} process(es), RLIMIT_NOFILE ${limits.nofile} (${limits.how})`);
     // Sample the real proxies' tables while the churn runs: they must keep up, not just the watcher.
     const proxyPeaks = cluster.proxies.map(() => ({ maxEndpoints: 0 }));
     let sampling = true;
@@ -130,23 +196,42 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
         await sleep(500);
       }
     })();
-    const clientPid = client.pid;
-    let clientCpuMs = null;
-    const clientCpuPoll = setInterval(() => (clientCpuMs = readCpuMs(clientPid) ?? clientCpuMs), 200);
-    await Promise.race([client.exited, cluster.failed()]);
+    const clientStarted = Date.now();
+    // A client's CPU is read until it exits (then /proc no longer has it): the last reading counts.
+    const clientCpu = clients.map(() => null);
+    const clientCpuPoll = setInterval(() => clients.forEach((c, k) => (clientCpu[k] = readCpuMs(c.pid) ?? clientCpu[k])), 200);
+    await Promise.race([Promise.all(clients.map((c) => c.exited)), cluster.failed()]);
     clearInterval(clientCpuPoll);
-    // CPU each process used while the churn ran (ms), and per registration the gateways accepted.
-    const cpuMs = Object.fromEntries(cluster.processes.map((p, i) => [p.name, readCpuMs(p.pid) - cpuBefore[i]]));
-    cpuMs['churn-client (until its last read)'] = clientCpuMs;
-    await client.stdoutDone;
+    const clientCpuMs = clientCpu.every((ms) => ms === null) ? null : clientCpu.reduce((a, ms) => a + (ms ?? 0), 0);
+    await Promise.all(clients.map((c) => c.stdoutDone));
+    const clientResult = mergeShards(shardResults, limits);
     sampling = false;
     await sampler;
-    registry.stop(watch);
-    const watchResult = await Promise.race([done, registry.failOnExit(watch)]);
-    await watch.exited;
+    // Stopped with a long grace: on a loaded machine its SIGTERM handler (which writes the results)
+    // can wait seconds for the event loop, and a watcher killed before writing them used to leave
+    // this waiting for ever. One that exits without them is an error.
+    const watchStopped = registry.stop(watch, 60_000);
+    const watchGone = watch.exited.then(() => watch.stdoutDone).then(() => {
+      throw new Error(`routing-watch exited without its results${watch.stderrTail ? `: ${watch.stderrTail.slice(-500)}` : ''}`);
+    });
+    const watchResult = await Promise.race([done, watchGone]);
+    await watchStopped;
     // Every session has closed now: each proxy's table must be empty of churn endpoints again, and
-    // the gateways hold none.
+    // the gateways hold none. Connections the clients closed while still in a gateway's accept
+    // queue are accepted (and registered, then dropped) after the clients exit, so this waits up
+    // to 30 s for every table to empty, and reports how long that took.
+    const settleStarted = Date.now();
+    const tables = async () => Promise.all([...cluster.proxies.map((p) => metric(p.opsPort, 'piko_routing_endpoints')), ...cluster.gateways.map((g) => metric(g.opsPort, 'piko_upstreams_registered_endpoints'))]);
     await sleep(1000);
+    while (Date.now() - settleStarted < 30_000 && (await tables().catch(() => [1])).some((n) => n !== 0)) await sleep(500);
+    const settleMs = Date.now() - settleStarted;
+    const wallMs = Date.now() - clientStarted;
+    // CPU each process used from the start until every session's deregistration was applied (ms),
+    // and per registration the gateways accepted: read after the tables emptied, so the work of
+    // sessions that closed as the clients exited is counted too.
+    const cpuMs = Object.fromEntries(cluster.processes.map((p, i) => [p.name, readCpuMs(p.pid) - cpuBefore[i]]));
+    const busAfter = await busCounters(cluster);
+    cpuMs['churn-client (until its last read)'] = clientCpuMs;
     const proxies = [];
     for (const p of cluster.proxies) {
       proxies.push({
@@ -160,7 +245,7 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     const gateways = [];
     for (const g of cluster.gateways) gateways.push({ endpointsAfter: await metric(g.opsPort, 'piko_upstreams_registered_endpoints'), connects: await metric(g.opsPort, 'piko_upstreams_connects_total') });
 
-    const times = JSON.parse(readFileSync(timesFile, 'utf8'));
+    const times = clients.flatMap((_, k) => JSON.parse(readFileSync(`${timesFile}.${k}`, 'utf8')));
     const seen = JSON.parse(readFileSync(seenFile, 'utf8'));
     const fromOpen = [];
     const fromSent = [];
@@ -186,15 +271,37 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     }
     const summary = (values) => ({ samples: values.length, p50Ms: percentile(values, 50), p99Ms: percentile(values, 99), maxMs: percentile(values, 100) });
     const registrations = gateways.reduce((n, g) => n + (g.connects ?? 0), 0);
+    // Messages and transactions per registration (NATS /varz, Redis INFO commandstats), over the same span as the CPU.
+    const perRegistration = Object.fromEntries(Object.keys(busAfter).map((k) => [k, registrations ? (busAfter[k] - busBefore[k]) / registrations : null]));
     const cpuPerRegistrationMs = Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, ms === null || !registrations ? null : ms / registrations]));
     // Accepted per second: upgrades completed, over the span from the first connect() to the last 101.
     const upgraded = times.filter((t) => t[2] !== null).length;
     const acceptedPerSecond = upgraded > 0 ? upgraded / ((lastOpen - firstSent) / 1000) : 0;
-    return { loadavg: os.loadavg(), rate, durationMs, lifetimeMs, readers, registrations, acceptedPerSecond, cpuMs, cpuPerRegistrationMs, client: clientResult, propagation: { ...summary(fromOpen), notSeen }, sentToRoutable: summary(fromSent), tcpConnect: summary(tcpConnect), upgrade: summary(upgrade), proxies, gateways, watch: watchResult };
+    // Cores each process kept busy on average while the client ran (its CPU ms over the wall ms,
+    // the settling after it included for the cluster's processes).
+    const cores = Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, ms === null ? null : ms / wallMs]));
+    return { loadavg: os.loadavg(), rate, durationMs, lifetimeMs, readers, registrations, acceptedPerSecond, cpuMs, cpuPerRegistrationMs, wallMs, cores, perRegistration, settleMs, client: clientResult, propagation: { ...summary(fromOpen), notSeen }, sentToRoutable: summary(fromSent), tcpConnect: summary(tcpConnect), upgrade: summary(upgrade), proxies, gateways, watch: watchResult };
   } finally {
     await cluster.stop();
     if (!process.env.BENCH_KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The churn clients' totals as one (sums; the largest lag and per-process socket peak). */
+function mergeShards(results, limits) {
+  const out = { shards: limits.shards, nofile: limits.nofile, nofileHow: limits.how, offered: 0, opened: 0, failed: 0, failedLocal: 0, failedByGateway: 0, closedEarly: 0, refused: 0, stillOpen: 0, achievedRate: 0, maxLagMs: 0, peakSockets: 0, errors: {}, firstError: null, missing: 0 };
+  for (const r of results.length === limits.shards ? results : [...results, ...new Array(limits.shards - results.length)]) {
+    if (!r) {
+      out.missing += 1;
+      continue;
+    }
+    for (const key of ['offered', 'opened', 'failed', 'failedLocal', 'failedByGateway', 'closedEarly', 'refused', 'stillOpen', 'achievedRate']) out[key] += r[key];
+    out.maxLagMs = Math.max(out.maxLagMs, r.maxLagMs);
+    out.peakSockets = Math.max(out.peakSockets, r.peakSockets);
+    for (const [code, n] of Object.entries(r.errors)) out.errors[code] = (out.errors[code] ?? 0) + n;
+    out.firstError ??= r.firstError;
+  }
+  return out;
 }
 
 /** Polls `read()` every 200 ms until `done(value)`; returns { value, ms } or throws after timeoutMs. */

@@ -31,13 +31,18 @@ export async function startRedis({ registry, name = 'redis-server' }) {
   return { port, url: `redis://127.0.0.1:${port}`, handle };
 }
 
-/** `nats-server -a 127.0.0.1 -p <free>`. Returns { port, url, handle }. */
-export async function startNats({ registry, name = 'nats-server' }) {
+/**
+ * `nats-server -a 127.0.0.1 -p <free>`, with `monitor` also its HTTP monitoring (`-m <free>`: /varz
+ * counts messages in and out). Returns { port, url, handle, monitorPort }.
+ */
+export async function startNats({ registry, name = 'nats-server', monitor = false }) {
   assertProgram(NATS_SERVER, 'apt-get install -y nats-server  (or set BENCH_NATS_SERVER)');
   const port = await freePort();
-  const args = ['-a', '127.0.0.1', '-p', String(port)];
+  const monitorPort = monitor ? await freePort() : undefined;
+  const args = ['-a', '127.0.0.1', '-p', String(port), ...(monitor ? ['-m', String(monitorPort)] : [])];
   log(`${name}: ${NATS_SERVER} ${args.join(' ')}`);
   const handle = registry.spawn(name, NATS_SERVER, args);
   await Promise.race([waitForPort(port, { what: name }), registry.failOnExit(handle)]);
-  return { port, url: `nats://127.0.0.1:${port}`, handle };
+  if (monitor) await Promise.race([waitForPort(monitorPort, { what: `${name} monitoring` }), registry.failOnExit(handle)]);
+  return { port, url: `nats://127.0.0.1:${port}`, handle, monitorPort };
 }
