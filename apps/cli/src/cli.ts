@@ -5,9 +5,9 @@ import type { CommandEntry } from './command';
 
 const COMMANDS: CommandEntry[] = [
   { name: 'server', summary: 'Run proxy, upstream gateway and admin in one process', load: async () => (await import('./commands/server.command')).serverCommand },
-  { name: 'proxy', summary: 'Run a proxy node of a cluster (needs Redis and NATS)', load: async () => (await import('./commands/role.commands')).proxyCommand },
-  { name: 'gateway', summary: 'Run an upstream gateway node of a cluster (needs Redis and NATS)', load: async () => (await import('./commands/role.commands')).gatewayCommand },
-  { name: 'admin', summary: 'Run the admin node of a cluster (needs Redis and NATS)', load: async () => (await import('./commands/role.commands')).adminCommand },
+  { name: 'proxy', summary: 'Run a proxy node of a cluster (needs Redis and NATS)', load: async () => (await import('./commands/proxy.command')).proxyCommand },
+  { name: 'gateway', summary: 'Run an upstream gateway node of a cluster (needs Redis and NATS)', load: async () => (await import('./commands/gateway.command')).gatewayCommand },
+  { name: 'admin', summary: 'Run the admin node of a cluster (needs Redis and NATS)', load: async () => (await import('./commands/admin.command')).adminCommand },
   { name: 'agent', summary: 'Register endpoints and forward their traffic to local services', load: async () => (await import('./commands/agent.command')).agentCommand },
   { name: 'forward', summary: 'Forward local TCP ports to endpoints through the proxy', load: async () => (await import('./commands/forward.command')).forwardCommand },
   { name: 'status', summary: "Show the cluster's nodes, endpoints and upstreams (admin API)", load: async () => (await import('./commands/status.command')).statusCommand(false) },
