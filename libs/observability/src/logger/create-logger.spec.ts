@@ -55,6 +55,19 @@ describe('createLogger', () => {
     expect(line.match(/"subsystem"/g)).toHaveLength(1);
   });
 
+  it('writes a key bound by both a parent and its child once, with the child value in the parent place', () => {
+    const out = capture();
+    const logger = createLogger({ level: 'info', destination: out.destination });
+    const parent = logger.child({ nodeId: 'n1', role: 'gateway' });
+    parent.child({ nodeId: 'n2', endpointId: 'e1' }).info('a');
+    parent.info('b');
+    const [a, b] = out.text().trim().split('\n');
+    expect(a.match(/"nodeId"/g)).toHaveLength(1);
+    expect(Object.keys(JSON.parse(a))).toEqual(['level', 'ts', 'nodeId', 'role', 'endpointId', 'subsystem', 'msg']);
+    expect(JSON.parse(a)).toMatchObject({ nodeId: 'n2', role: 'gateway', endpointId: 'e1' });
+    expect(JSON.parse(b)).toMatchObject({ nodeId: 'n1', role: 'gateway', msg: 'b' });
+  });
+
   it('logs every level of enabled subsystems (and their children) whatever the level', () => {
     const out = capture();
     const logger = createLogger({ level: 'warn', subsystems: ['proxy'], destination: out.destination });
