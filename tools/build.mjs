@@ -51,4 +51,15 @@ await Promise.all(
     }),
   ),
 );
+// One non-ASCII character anywhere in a bundle makes V8 keep that whole script's source as two-byte
+// text: twice the memory of every process, for the life of the process. esbuild escapes strings,
+// not regular expression literals or kept comments, so those are checked here.
+for (const app of apps) {
+  const code = readFileSync(join(root, `dist/apps/${app}/main.js`), 'utf8');
+  const at = code.search(/[^\x00-\x7f]/);
+  if (at >= 0) {
+    const line = code.slice(0, at).split('\n').length;
+    throw new Error(`dist/apps/${app}/main.js:${line}: non-ASCII character ${JSON.stringify(code[at])}; write it as an escape (\\u${code.charCodeAt(at).toString(16).padStart(4, '0')})`);
+  }
+}
 console.log(`built ${apps.map((a) => `dist/apps/${a}/main.js`).join(', ')}`);
