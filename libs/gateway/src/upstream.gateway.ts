@@ -5,7 +5,7 @@ import { type OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { atTime } from '@piko/auth';
 import { ENDPOINT_PROTOCOL_HEADER, parseEndpointProtocol, Session, webSocketDuplex } from '@piko/protocol';
-import type { Logger } from '@piko/observability';
+import { flatString, type Logger } from '@piko/observability';
 import type { GatewayOptions } from './gateway-options';
 import { GatewayMetrics } from './gateway-metrics';
 import { GATEWAY_LOGGER, GATEWAY_METRICS, GATEWAY_OPTIONS } from './gateway.tokens';
@@ -31,7 +31,8 @@ export class UpstreamGateway implements OnGatewayConnection {
 
   handleConnection(ws: WebSocket, request: IncomingMessage): void {
     const { endpointId } = upgradeParams(request);
-    const remoteAddr = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
+    // Kept for the session's life: stored flat (flatString), not as the pieces they were built from.
+    const remoteAddr = flatString(`${request.socket.remoteAddress}:${request.socket.remotePort}`);
     const token = upstreamToken(request);
     const protocol = parseEndpointProtocol(request.headers[ENDPOINT_PROTOCOL_HEADER]);
     const logger = this.logger.child({ endpointId, remoteAddr, ...(token?.tenantId ? { tenantId: token.tenantId } : {}), ...(protocol ? { protocol } : {}) });
@@ -39,7 +40,7 @@ export class UpstreamGateway implements OnGatewayConnection {
     // answered with RST without allocating a stream, so a flood of them costs little.
     const session = new Session(webSocketDuplex(ws), { client: false, ...this.options.mux, refuseInboundStreams: true, logger });
     const connection: UpstreamConnection = {
-      id: randomUUID(),
+      id: flatString(randomUUID()),
       endpointId,
       remoteAddr,
       connectedAt: new Date(),

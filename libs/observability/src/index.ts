@@ -4,6 +4,7 @@ export { noopLogger } from './logger/noop-logger';
 export { createLogger, type LoggerOptions } from './logger/create-logger';
 export { redact, redactText, isSensitiveKey, REDACTED } from './logger/redact';
 export { subsystemMatch } from './logger/subsystem-match';
+export { flatString } from './memory/flat-string';
 export { createMetrics, type Metrics, type MetricsOptions } from './metrics/create-metrics';
 export { GO_DEFAULT_BUCKETS, GO_SIZE_BUCKETS } from './metrics/go-buckets';
 export { counterReadAtScrape, gaugeReadAtScrape, knownLabelCounter } from './metrics/read-at-scrape';
