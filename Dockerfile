@@ -39,6 +39,11 @@ FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends tini \
     && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
+# glibc keeps freed buffers in its heap instead of handing them back to the kernel and faulting
+# them in again (tools/runtime-env.mjs says why, with the node flag in ENTRYPOINT;
+# tools/check-deploy.mjs keeps both equal to it).
+ENV MALLOC_MMAP_THRESHOLD_=4194304
+ENV MALLOC_TRIM_THRESHOLD_=33554432
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=deps --chown=root:root /app/package.json ./package.json
@@ -53,5 +58,5 @@ EXPOSE 8000 8001 8002 8003 8004
 # Piko installs its own SIGTERM/SIGINT handlers (graceful drain); tini passes the signal on.
 # -s: where another init is PID 1 (Compose's `init: true`, `docker run --init`, a pod with
 # shareProcessNamespace), tini registers as a child subreaper and still reaps, instead of warning.
-ENTRYPOINT ["/usr/bin/tini", "-s", "--", "node", "/app/dist/apps/cli/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "-s", "--", "node", "--max-semi-space-size=8", "--initial-old-space-size=64", "/app/dist/apps/cli/main.js"]
 CMD ["server"]

@@ -34,6 +34,7 @@ import { podProcesses, secretData } from './deploy/pod-processes.mjs';
 import { VALUE_SETS, exampleSecrets, lintChart, renderChart, renderChartDocuments } from './deploy/render-chart.mjs';
 import { schemaProblems } from './deploy/schema-check.mjs';
 import { structureProblems } from './deploy/structure-check.mjs';
+import { RUNTIME_ENV, RUNTIME_NODE_FLAGS } from './runtime-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const manifestsDir = join(root, 'deploy/kubernetes');
@@ -423,7 +424,7 @@ async function checkComposeServices(services, label) {
 // ---------------------------------------------------------------- 5. image
 /**
  * Problems of a Dockerfile's text: a supported Node LTS base, an init process that reaps whether
- * or not it is PID 1, a non-root user.
+ * or not it is PID 1, a non-root user, and the runtime environment of tools/runtime-env.mjs.
  * @param {string} text the Dockerfile
  * @returns {string[]} messages, empty when the image is fine
  */
@@ -439,6 +440,14 @@ function dockerfileProblems(text) {
   // --init` or a pod with shareProcessNamespace another init is PID 1, and tini then warns and reaps nothing.
   else if (/\/tini$/.test(argv[0]) && !argv.slice(1, argv.indexOf('--')).includes('-s')) out.push(`ENTRYPOINT ${entrypoint}: tini without -s reaps nothing when it is not PID 1`);
   if (!/^USER (?!root|0\b)\S+$/m.test(text)) out.push('the runtime stage does not switch to a non-root USER');
+  for (const [name, value] of Object.entries(RUNTIME_ENV)) {
+    const set = new RegExp(`^ENV ${name}=(\\S+)$`, 'm').exec(text)?.[1];
+    if (set !== value) out.push(`ENV ${name} is ${set ?? 'not set'}, tools/runtime-env.mjs says ${value}`);
+  }
+  const nodeArgs = argv.slice(argv.indexOf('node') + 1, argv.findIndex((a) => a.endsWith('/main.js')));
+  for (const flag of RUNTIME_NODE_FLAGS) {
+    if (!nodeArgs.includes(flag)) out.push(`ENTRYPOINT ${entrypoint} does not pass node ${flag} (tools/runtime-env.mjs)`);
+  }
   return out;
 }
 
@@ -448,6 +457,9 @@ const DOCKERFILE_MUTATIONS = [
   { name: 'no init process', edit: (t) => t.replace(/"\/usr\/bin\/tini", "-s", "--", /, ''), expect: /does not start an init process/ },
   { name: 'tini without -s', edit: (t) => t.replace(/"-s", /, ''), expect: /tini without -s/ },
   { name: 'running as root', edit: (t) => t.replace(/^USER \S+$/m, 'USER root'), expect: /non-root USER/ },
+  { name: 'glibc trimming its heap again', edit: (t) => t.replace(/^ENV MALLOC_TRIM_THRESHOLD_=.*\n/m, ''), expect: /ENV MALLOC_TRIM_THRESHOLD_ is not set/ },
+  { name: 'node without its flags', edit: (t) => t.replace(/"--initial-old-space-size=\d+", /, ''), expect: /does not pass node --initial-old-space-size/ },
+  { name: 'a different mmap threshold', edit: (t) => t.replace(/^ENV MALLOC_MMAP_THRESHOLD_=.*$/m, 'ENV MALLOC_MMAP_THRESHOLD_=131072'), expect: /ENV MALLOC_MMAP_THRESHOLD_ is 131072/ },
 ];
 
 function checkDockerfile() {
@@ -457,7 +469,16 @@ function checkDockerfile() {
     const got = dockerfileProblems(m.edit(text));
     if (!got.some((p) => m.expect.test(p))) fail('check-deploy', `the Dockerfile check misses ${m.name}: got ${got.join(' | ') || 'nothing'}`);
   }
-  notes.push(`Dockerfile: Node LTS base, tini -s, non-root user; ${DOCKERFILE_MUTATIONS.length} known breakages caught`);
+  // `npm start` is the other launcher (tools/runtime-env.mjs).
+  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  for (const [name, value] of Object.entries(RUNTIME_ENV)) {
+    if (!new RegExp(`(^| )${name}=${value} (\\S+=\\S+ )*node `).test(start)) fail('package.json', `scripts.start does not start node with ${name}=${value} (tools/runtime-env.mjs): ${start}`);
+  }
+  const nodeArgs = / node ((?:--\S+ )*)dist\/apps\/cli\/main\.js/.exec(start)?.[1].trim().split(' ') ?? [];
+  for (const flag of RUNTIME_NODE_FLAGS) {
+    if (!nodeArgs.includes(flag)) fail('package.json', `scripts.start does not pass node ${flag} (tools/runtime-env.mjs): ${start}`);
+  }
+  notes.push(`Dockerfile: Node LTS base, tini -s, non-root user, ${[...Object.keys(RUNTIME_ENV), ...RUNTIME_NODE_FLAGS].join(', ')}; ${DOCKERFILE_MUTATIONS.length} known breakages caught`);
 }
 
 // ---------------------------------------------------------------- main

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ProcessRegistry, RssSampler, log } from './lib/processes.mjs';
 import { assertWrkInstalled, runWrk, wrkCommand } from './lib/wrk.mjs';
 import { startSshTunnel } from './lib/ssh-tunnel.mjs';
-import { startPikoTunnel } from './lib/piko.mjs';
+import { nodeArgs, pikoEnv, startPikoTunnel } from './lib/piko.mjs';
 import { startNode2Hop } from './lib/node-2hop.mjs';
 import { runLargeBody } from './lib/large-body.mjs';
 import { runIdleSessions } from './lib/idle-sessions.mjs';
@@ -281,8 +281,11 @@ async function main() {
     startedAt,
     host: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, kernel: os.release() },
     options: { ...opts, duration: opts.duration.wrk, warmup: opts.warmup.wrk },
+    pikoEnv: pikoEnv(),
+    pikoNodeArgs: nodeArgs(opts.pikoNodeOptions),
     paths: {},
   };
+  log(`piko processes start as ${[...Object.entries(results.pikoEnv).map(([k, v]) => `${k}=${v}`), 'node', ...results.pikoNodeArgs].join(' ')}${results.pikoEnv.MALLOC_TRIM_THRESHOLD_ ? '' : ' (BENCH_PIKO_RUNTIME_ENV=off)'}`);
   try {
     const upstream = await startUpstream(registry);
     ctx.upstreamPort = upstream.port;

@@ -2,7 +2,7 @@
 // `piko gateway` and `piko proxy` as separate processes, agents dialling a gateway's upstream port.
 // A request travels client -> proxy -> (relay link, yamux over TCP) -> gateway -> agent -> upstream.
 import { randomBytes } from 'node:crypto';
-import { ENDPOINT_HEADER, ENDPOINT_ID, assertPikoBuilt, nodeArgs, startPikoAgent, supportedFlags } from './piko.mjs';
+import { ENDPOINT_HEADER, ENDPOINT_ID, assertPikoBuilt, nodeArgs, pikoEnv, startPikoAgent, supportedFlags } from './piko.mjs';
 import { freePort, httpGet, log, sleep, waitForHttp } from './processes.mjs';
 import { startNats, startRedis } from './services.mjs';
 
@@ -41,7 +41,7 @@ export async function startPikoGateway({ registry, root, nodeOptions, redisUrl, 
     ...extraArgs,
   ];
   log(`piko: node ${args.join(' ')}`);
-  const handle = registry.spawn(name, process.execPath, args, { cwd: root });
+  const handle = registry.spawn(name, process.execPath, args, { cwd: root, env: pikoEnv() });
   await Promise.race([waitForHttp(`http://127.0.0.1:${opsPort}/ready`, { what: `${name} /ready`, timeoutMs: 20000 }), registry.failOnExit(handle)]);
   return { name, upstreamPort, relayPort, opsPort, handle, connectUrl: `http://127.0.0.1:${upstreamPort}` };
 }
@@ -64,7 +64,7 @@ export async function startPikoProxy({ registry, root, nodeOptions, redisUrl, na
     ...(await supportedFlags(cli, ['proxy'], ['--proxy.access-log=false'])),
   ];
   log(`piko: node ${args.join(' ')}`);
-  const handle = registry.spawn(name, process.execPath, args, { cwd: root });
+  const handle = registry.spawn(name, process.execPath, args, { cwd: root, env: pikoEnv() });
   await Promise.race([waitForHttp(`http://127.0.0.1:${opsPort}/ready`, { what: `${name} /ready`, timeoutMs: 20000 }), registry.failOnExit(handle)]);
   return { name, proxyPort, opsPort, handle };
 }

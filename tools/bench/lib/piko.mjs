@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../../runtime-env.mjs';
 import { freePort, log, waitForHttp, waitForPort } from './processes.mjs';
 
 export const ENDPOINT_ID = 'bench';
@@ -26,9 +27,28 @@ export function assertPikoBuilt(root) {
   return cli;
 }
 
-/** Extra node flags for the piko processes, e.g. BENCH_PIKO_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+/** True unless BENCH_PIKO_RUNTIME_ENV=off (start piko without the launchers' settings, for an A/B). */
+function runtimeSettingsOn() {
+  const mode = process.env.BENCH_PIKO_RUNTIME_ENV ?? 'on';
+  if (mode !== 'on' && mode !== 'off') throw new Error(`BENCH_PIKO_RUNTIME_ENV must be on or off, got "${mode}"`);
+  return mode === 'on';
+}
+
+/**
+ * The environment piko processes start with: the one the shipped launchers set (tools/runtime-env.mjs),
+ * so the bench measures what ships; none with BENCH_PIKO_RUNTIME_ENV=off.
+ * @returns {Record<string, string>} variables added to the bench's own environment
+ */
+export function pikoEnv() {
+  return runtimeSettingsOn() ? { ...RUNTIME_ENV } : {};
+}
+
+/**
+ * Node flags for the piko processes: the launchers' (tools/runtime-env.mjs; none with
+ * BENCH_PIKO_RUNTIME_ENV=off), then BENCH_PIKO_NODE_OPTIONS', e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ */
 export function nodeArgs(nodeOptions) {
-  return nodeOptions ? nodeOptions.split(/\s+/).filter(Boolean) : [];
+  return [...(runtimeSettingsOn() ? RUNTIME_NODE_FLAGS : []), ...(nodeOptions ? nodeOptions.split(/\s+/).filter(Boolean) : [])];
 }
 
 /**
@@ -55,7 +75,7 @@ export async function startPikoServer({ registry, root, nodeOptions, extraArgs =
     ...extraArgs,
   ];
   log(`piko: node ${args.join(' ')}`);
-  const handle = registry.spawn('piko-server', process.execPath, args, { cwd: root });
+  const handle = registry.spawn('piko-server', process.execPath, args, { cwd: root, env: pikoEnv() });
   await Promise.race([
     waitForHttp(`http://127.0.0.1:${adminPort}/ready`, { what: 'piko server /ready', timeoutMs: 20000 }),
     registry.failOnExit(handle),
@@ -104,7 +124,7 @@ export async function startPikoAgent({ registry, root, nodeOptions, kind = 'http
     ...(kind === 'http' ? await supportedFlags(cli, ['agent', 'http'], ['--access-log=false']) : []),
   ];
   log(`piko: node ${args.join(' ')}`);
-  return registry.spawn(name, process.execPath, args, { cwd: root });
+  return registry.spawn(name, process.execPath, args, { cwd: root, env: pikoEnv() });
 }
 
 /**
@@ -116,7 +136,7 @@ export async function startPikoForward({ registry, root, nodeOptions, endpoint, 
   const port = await freePort();
   const args = [...nodeArgs(nodeOptions), cli, 'forward', 'tcp', `127.0.0.1:${port}`, endpoint, '--connect.url', connectUrl, '--log.level', 'warn'];
   log(`piko: node ${args.join(' ')}`);
-  const handle = registry.spawn(name, process.execPath, args, { cwd: root });
+  const handle = registry.spawn(name, process.execPath, args, { cwd: root, env: pikoEnv() });
   await Promise.race([waitForPort(port, { what: `${name} 127.0.0.1:${port}`, timeoutMs: 20000 }), registry.failOnExit(handle)]);
   return { port, handle };
 }
