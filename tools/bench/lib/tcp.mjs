@@ -242,6 +242,12 @@ export async function runTcp({ registry, root, tmpDir, nodeOptions, seconds, red
       const sampler = new RssSampler(path.processes).start();
       const t = { description: path.description };
       try {
+        // Each path moves bytes for a second first and that run is dropped, as the HTTP suites'
+        // wrk warm-up is: a Node hop's first second (JIT, heap growth) is not its steady state.
+        if (useIperf) {
+          log(`tcp: ${name} warm-up iperf3 1s`);
+          await iperfRun(registry, path.bulk, 1, false);
+        }
         for (const [dir, reverse] of useIperf ? [['upload', false], ['download', true]] : [['upload', false]]) {
           log(`tcp: ${name} ${dir} ${result.tool} ${seconds}s`);
           const cpu = new CpuMeter(path.bulkProcesses ?? path.processes).start();
