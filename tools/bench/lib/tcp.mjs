@@ -266,6 +266,10 @@ export async function runTcp({ registry, root, tmpDir, nodeOptions, seconds, red
       result.throughput[name] = t;
       if (redis) {
         try {
+          // A dropped warm-up run first, as for iperf3: 50 new connections through a Node hop start slow.
+          const warmup = Math.max(1000, Math.round(redisRequests / 5));
+          log(`tcp: ${name} warm-up redis-benchmark -n ${warmup} -c ${redisClients}`);
+          await redisBenchmarkRun(registry, path.redis, warmup, redisClients);
           log(`tcp: ${name} redis-benchmark -n ${redisRequests} -c ${redisClients}`);
           result.redis[name] = await redisBenchmarkRun(registry, path.redis, redisRequests, redisClients);
           const tests = result.redis[name].tests;
