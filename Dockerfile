@@ -40,7 +40,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends tini \
     && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 # glibc keeps freed buffers in its heap instead of handing them back to the kernel and faulting
-# them in again (tools/runtime-env.mjs says why, with the node flag in ENTRYPOINT;
+# them in again (tools/runtime-env.mjs says why, with the node flags in ENTRYPOINT;
 # tools/check-deploy.mjs keeps both equal to it).
 ENV MALLOC_MMAP_THRESHOLD_=4194304
 ENV MALLOC_TRIM_THRESHOLD_=33554432

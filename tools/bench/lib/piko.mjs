@@ -45,7 +45,7 @@ export function pikoEnv() {
 
 /**
  * Node flags for the piko processes: the launchers' (tools/runtime-env.mjs; none with
- * BENCH_PIKO_RUNTIME_ENV=off), then BENCH_PIKO_NODE_OPTIONS', e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+ * BENCH_PIKO_RUNTIME_ENV=off), then those of BENCH_PIKO_NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
 export function nodeArgs(nodeOptions) {
   return [...(runtimeSettingsOn() ? RUNTIME_NODE_FLAGS : []), ...(nodeOptions ? nodeOptions.split(/\s+/).filter(Boolean) : [])];
