@@ -69,7 +69,7 @@ export function churnTable(c) {
     `CPU ms per registration (accept + register + deregister, by process): ${cpu}`,
     `per registration (from the start until every table emptied): ${Object.entries(c.perRegistration ?? {}).map(([k, v]) => `${k} ${v === null ? '-' : fmt.num(v, 2)}`).join(', ')}`,
     `cores busy on average from the start until every table emptied (${fmt.num((c.wallMs ?? 0) / 1000, 1)} s): ${Object.entries(c.cores ?? {}).map(([name, n]) => `${name} ${n === null ? '-' : n.toFixed(2)}`).join(', ')}`,
-    `${px} (read ${fmt.num((c.settleMs ?? 0) / 1000, 1)} s after the clients exited; gateways: ${(c.gateways ?? []).map((g) => g.endpointsAfter).join(', ')} endpoints left)`,
+    `${px} (the last of two all-zero readings 1 s apart, or the reading at 30 s: ${fmt.num((c.settleMs ?? 0) / 1000, 1)} s after the clients exited; gateways: ${(c.gateways ?? []).map((g) => g.endpointsAfter).join(', ')} endpoints left)`,
   ].join('\n');
 }
 

@@ -218,12 +218,18 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     await watchStopped;
     // Every session has closed now: each proxy's table must be empty of churn endpoints again, and
     // the gateways hold none. Connections the clients closed while still in a gateway's accept
-    // queue are accepted (and registered, then dropped) after the clients exit, so this waits up
-    // to 30 s for every table to empty, and reports how long that took.
+    // queue are accepted (and registered, then dropped) after the clients exit, so one reading of
+    // all zeros can fall between two of those: this waits up to 30 s for two all-zero readings in
+    // a row, 1 s apart, and reports how long that took and the last reading.
     const settleStarted = Date.now();
     const tables = async () => Promise.all([...cluster.proxies.map((p) => metric(p.opsPort, 'piko_routing_endpoints')), ...cluster.gateways.map((g) => metric(g.opsPort, 'piko_upstreams_registered_endpoints'))]);
-    await sleep(1000);
-    while (Date.now() - settleStarted < 30_000 && (await tables().catch(() => [1])).some((n) => n !== 0)) await sleep(500);
+    let settled = null;
+    for (let zeros = 0; zeros < 2 && Date.now() - settleStarted < 30_000; ) {
+      await sleep(1000);
+      settled = await tables().catch(() => null);
+      zeros = settled?.every((n) => n === 0) ? zeros + 1 : 0;
+    }
+    settled ??= await tables();
     const settleMs = Date.now() - settleStarted;
     const wallMs = Date.now() - clientStarted;
     // CPU each process used from the start until every session's deregistration was applied (ms),
@@ -233,9 +239,9 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     const busAfter = await busCounters(cluster);
     cpuMs['churn-client (until its last read)'] = clientCpuMs;
     const proxies = [];
-    for (const p of cluster.proxies) {
+    for (const [i, p] of cluster.proxies.entries()) {
       proxies.push({
-        endpointsAfter: await metric(p.opsPort, 'piko_routing_endpoints'),
+        endpointsAfter: settled[i],
         events: await metric(p.opsPort, 'piko_routing_events_total'),
         seqGaps: await metric(p.opsPort, 'piko_routing_seq_gaps_total'),
         resyncs: await metric(p.opsPort, 'piko_routing_resyncs_total'),
@@ -243,7 +249,7 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     }
     proxies.forEach((p, i) => (p.maxEndpoints = proxyPeaks[i].maxEndpoints));
     const gateways = [];
-    for (const g of cluster.gateways) gateways.push({ endpointsAfter: await metric(g.opsPort, 'piko_upstreams_registered_endpoints'), connects: await metric(g.opsPort, 'piko_upstreams_connects_total') });
+    for (const [j, g] of cluster.gateways.entries()) gateways.push({ endpointsAfter: settled[cluster.proxies.length + j], connects: await metric(g.opsPort, 'piko_upstreams_connects_total') });
 
     const times = clients.flatMap((_, k) => JSON.parse(readFileSync(`${timesFile}.${k}`, 'utf8')));
     const seen = JSON.parse(readFileSync(seenFile, 'utf8'));
