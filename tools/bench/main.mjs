@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ProcessRegistry, RssSampler, log } from './lib/processes.mjs';
 import { assertWrkInstalled, runWrk, wrkCommand } from './lib/wrk.mjs';
 import { startSshTunnel } from './lib/ssh-tunnel.mjs';
-import { nodeArgs, pikoEnv, startPikoTunnel } from './lib/piko.mjs';
+import { nodeArgs, pikoEnv, runtimeSettingsOn, startPikoTunnel } from './lib/piko.mjs';
 import { startNode2Hop } from './lib/node-2hop.mjs';
 import { runLargeBody } from './lib/large-body.mjs';
 import { runIdleSessions } from './lib/idle-sessions.mjs';
@@ -285,7 +285,7 @@ async function main() {
     pikoNodeArgs: nodeArgs(opts.pikoNodeOptions),
     paths: {},
   };
-  log(`piko processes start as ${[...Object.entries(results.pikoEnv).map(([k, v]) => `${k}=${v}`), 'node', ...results.pikoNodeArgs].join(' ')}${results.pikoEnv.MALLOC_TRIM_THRESHOLD_ ? '' : ' (BENCH_PIKO_RUNTIME_ENV=off)'}`);
+  log(`piko processes start as ${[...Object.entries(results.pikoEnv).map(([k, v]) => `${k}=${v}`), 'node', ...results.pikoNodeArgs].join(' ')}${runtimeSettingsOn() ? '' : ' (BENCH_PIKO_RUNTIME_ENV=off)'}`);
   try {
     const upstream = await startUpstream(registry);
     ctx.upstreamPort = upstream.port;

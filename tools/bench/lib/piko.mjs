@@ -28,7 +28,7 @@ export function assertPikoBuilt(root) {
 }
 
 /** True unless BENCH_PIKO_RUNTIME_ENV=off (start piko without the launchers' settings, for an A/B). */
-function runtimeSettingsOn() {
+export function runtimeSettingsOn() {
   const mode = process.env.BENCH_PIKO_RUNTIME_ENV ?? 'on';
   if (mode !== 'on' && mode !== 'off') throw new Error(`BENCH_PIKO_RUNTIME_ENV must be on or off, got "${mode}"`);
   return mode === 'on';

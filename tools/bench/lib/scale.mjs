@@ -223,13 +223,14 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     // a row, 1 s apart, and reports how long that took and the last reading.
     const settleStarted = Date.now();
     const tables = async () => Promise.all([...cluster.proxies.map((p) => metric(p.opsPort, 'piko_routing_endpoints')), ...cluster.gateways.map((g) => metric(g.opsPort, 'piko_upstreams_registered_endpoints'))]);
-    let settled = null;
+    // The last reading that answered; a failed one counts as not settled.
+    let settled = [];
     for (let zeros = 0; zeros < 2 && Date.now() - settleStarted < 30_000; ) {
       await sleep(1000);
-      settled = await tables().catch(() => null);
-      zeros = settled?.every((n) => n === 0) ? zeros + 1 : 0;
+      const reading = await tables().catch(() => null);
+      if (reading) settled = reading;
+      zeros = reading?.every((n) => n === 0) ? zeros + 1 : 0;
     }
-    settled ??= await tables();
     const settleMs = Date.now() - settleStarted;
     const wallMs = Date.now() - clientStarted;
     // CPU each process used from the start until every session's deregistration was applied (ms),
@@ -241,7 +242,7 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     const proxies = [];
     for (const [i, p] of cluster.proxies.entries()) {
       proxies.push({
-        endpointsAfter: settled[i],
+        endpointsAfter: settled[i] ?? null,
         events: await metric(p.opsPort, 'piko_routing_events_total'),
         seqGaps: await metric(p.opsPort, 'piko_routing_seq_gaps_total'),
         resyncs: await metric(p.opsPort, 'piko_routing_resyncs_total'),
@@ -249,7 +250,7 @@ export async function runChurn({ registry, root, pikoRoot = root, nodeOptions = 
     }
     proxies.forEach((p, i) => (p.maxEndpoints = proxyPeaks[i].maxEndpoints));
     const gateways = [];
-    for (const [j, g] of cluster.gateways.entries()) gateways.push({ endpointsAfter: settled[cluster.proxies.length + j], connects: await metric(g.opsPort, 'piko_upstreams_connects_total') });
+    for (const [j, g] of cluster.gateways.entries()) gateways.push({ endpointsAfter: settled[cluster.proxies.length + j] ?? null, connects: await metric(g.opsPort, 'piko_upstreams_connects_total') });
 
     const times = clients.flatMap((_, k) => JSON.parse(readFileSync(`${timesFile}.${k}`, 'utf8')));
     const seen = JSON.parse(readFileSync(seenFile, 'utf8'));
