@@ -36,10 +36,7 @@ describe('docker-compose.yml, each service run natively on loopback', () => {
   beforeAll(async () => {
     for (const name of compose.startOrder()) {
       const child = await compose.start(name, env);
-      await waitFor(`${name} healthy`, async () => {
-        if (!child.running) throw new Error(`${name} exited:\n${child.logs}`);
-        return (await compose.healthy(name)) ? true : undefined;
-      }, 60_000).catch((err: Error) => {
+      await waitFor(`${name} healthy`, async () => ((await compose.healthy(name)) ? true : undefined), 60_000, () => child.exitedBefore('healthy')).catch((err: Error) => {
         throw new Error(`${err.message}\n${name}: ${JSON.stringify(child.child.spawnargs)}\nhealthcheck: ${compose.lastHealthcheck.get(name)}\n${child.logs}\n${[...compose.processes].map(([n, p]) => `--- ${n}\n${p.logs.slice(-1500)}`).join('\n')}`);
       });
     }

@@ -122,10 +122,7 @@ describe('clients verify the server: root_cas, server_name, insecure_skip_verify
       ...tls('proxy'), ...tls('upstream'), ...tls('admin'),
     ]);
     processes.push(server);
-    await waitFor('piko server ready over TLS', async () => {
-      if (!server.running) throw new Error(`piko server exited:\n${server.logs}`);
-      return (await httpsOutcome(`https://127.0.0.1:${ports.admin}/ready`, trusted())).status === 200 ? true : undefined;
-    }, 60_000);
+    await waitFor('piko server ready over TLS', async () => ((await httpsOutcome(`https://127.0.0.1:${ports.admin}/ready`, trusted())).status === 200 ? true : undefined), 60_000, () => server.exitedBefore('ready'));
     // The TCP endpoint piko forward reaches, served by an agent that trusts the certificate.
     await agentConnected('tcp', 'echo-ep', echoPort, { rootCas: selfSigned.cert, serverName: 'piko.test' });
   });

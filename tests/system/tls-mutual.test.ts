@@ -64,10 +64,7 @@ describe('mutual TLS on the proxy, upstream and admin ports (piko server, real a
       '--admin.tls.cert', adminCert.cert, '--admin.tls.key', adminCert.key, '--admin.tls.client-cas', clientCa.cert,
     ]);
     processes.push(server);
-    await waitFor('piko server ready over mutual TLS', async () => {
-      if (!server.running) throw new Error(`piko server exited:\n${server.logs}`);
-      return (await httpsOutcome(`https://127.0.0.1:${ports.admin}/ready`, withCert(clientCert))).status === 200 ? true : undefined;
-    }, 60_000);
+    await waitFor('piko server ready over mutual TLS', async () => ((await httpsOutcome(`https://127.0.0.1:${ports.admin}/ready`, withCert(clientCert))).status === 200 ? true : undefined), 60_000, () => server.exitedBefore('ready'));
 
     agent = ManagedProcess.start('piko agent (mtls)', 'node', [
       PIKO_BIN, 'agent', 'http', 'mtls-svc', String(service.port),

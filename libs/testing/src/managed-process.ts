@@ -53,6 +53,16 @@ export class ManagedProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /**
+   * An error naming this process, how it ended and its output, if it has exited; undefined while
+   * it runs. For waitFor's `giveUp`: a readiness wait ends when the server does, not 60 s later.
+   */
+  exitedBefore(what: string): Error | undefined {
+    if (this.running) return undefined;
+    const how = this.child.signalCode ? `signal ${this.child.signalCode}` : `code ${this.child.exitCode}`;
+    return new Error(`${this.name} exited (${how}) before ${what}:\n${this.output}`);
+  }
+
   /** Resolves when the output contains `text` (a line the process logs when it is up). */
   async waitForOutput(text: string | RegExp, timeoutMs = 10_000): Promise<void> {
     const matches = () => (typeof text === 'string' ? this.output.includes(text) : text.test(this.output));

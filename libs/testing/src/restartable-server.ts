@@ -63,10 +63,8 @@ export class RestartableServer {
 
   protected async waitReady(): Promise<void> {
     const { binary, probe } = this.program;
-    await waitFor(`${binary} on port ${this.port}`, async () => {
-      if (!this.process.running) throw new Error(`${binary} exited:\n${this.process.logs}`);
-      return (await tcpProbe(this.port, probe.send, 1_000, probe.tls)).startsWith(probe.expect) ? true : undefined;
-    });
+    const what = `${binary} on port ${this.port}`;
+    await waitFor(what, async () => ((await tcpProbe(this.port, probe.send, 1_000, probe.tls)).startsWith(probe.expect) ? true : undefined), 10_000, () => this.process.exitedBefore(what));
   }
 
   private spawn(): ManagedProcess {

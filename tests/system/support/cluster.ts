@@ -109,10 +109,8 @@ export class TestCluster {
     const ready = opsCa ? () => curlOk(`${node.opsUrl}/ready`, opsCa) : async () => (await fetch(`${node.opsUrl}/ready`)).ok;
     const awaitReady = this.options.awaitReady !== false;
     const answers = async () => (await fetch(`${node.opsUrl}/ready`).then(() => true, () => false));
-    await waitFor(`${name} ${awaitReady ? 'ready' : 'ops port answering'}`, async () => {
-      if (!process.running) throw new Error(`${name} exited:\n${process.logs}`);
-      return (await (awaitReady ? ready() : answers())) ? true : undefined;
-    }, 60_000);
+    const what = `${name} ${awaitReady ? 'ready' : 'ops port answering'}`;
+    await waitFor(what, async () => ((await (awaitReady ? ready() : answers())) ? true : undefined), 60_000, () => process.exitedBefore(what));
     return node;
   }
 }

@@ -43,7 +43,7 @@ export async function startPikoServer(
   ]);
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   // Generous: a loaded CI machine can take tens of seconds to start Node and Nest.
-  await waitFor('piko server ready', async () => ((await fetch(`${adminUrl}/ready`)).ok ? true : undefined), 60_000);
+  await waitFor('piko server ready', async () => ((await fetch(`${adminUrl}/ready`)).ok ? true : undefined), 60_000, () => process.exitedBefore('ready'));
   return {
     process,
     proxyPort,

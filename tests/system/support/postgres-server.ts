@@ -42,10 +42,7 @@ export class PostgresServer {
     const [cmd, args] = runAs(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
     const process = ManagedProcess.start(`postgres:${port}`, cmd, args);
     const server = new PostgresServer(process, dir, port);
-    await waitFor(`postgres on port ${port}`, async () => {
-      if (!process.running) throw new Error(`postgres exited:\n${process.logs}`);
-      return (await tcpProbeOpen(port)) && /ready to accept connections/.test(process.logs) ? true : undefined;
-    }, 30_000);
+    await waitFor(`postgres on port ${port}`, async () => ((await tcpProbeOpen(port)) && /ready to accept connections/.test(process.logs) ? true : undefined), 30_000, () => process.exitedBefore('ready'));
     return server;
   }
 

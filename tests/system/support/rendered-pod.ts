@@ -115,10 +115,7 @@ export async function bootPod(pod: RenderedPod, cluster: { nats: string; redis: 
   if (!probe) throw new Error(`${pod.deployment}: no httpGet readinessProbe`);
   const probePort = typeof probe.port === 'number' ? ports[pod.ports.find((p) => p.containerPort === probe.port)?.name ?? ''] : ports[probe.port];
   const probeUrl = `${probe.scheme === 'HTTPS' ? 'https' : 'http'}://127.0.0.1:${probePort}${probe.path}`;
-  await waitFor(`${process.name} ready (${probeUrl})`, async () => {
-    if (!process.running) throw new Error(`${process.name} exited:\n${process.logs}`);
-    return (await kubeletProbe(probeUrl)) ? true : undefined;
-  }, 60_000);
+  await waitFor(`${process.name} ready (${probeUrl})`, async () => ((await kubeletProbe(probeUrl)) ? true : undefined), 60_000, () => process.exitedBefore('ready'));
   return booted;
 }
 

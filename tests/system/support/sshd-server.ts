@@ -52,10 +52,7 @@ export class SshServer {
       ].join('\n'),
     );
     const process = ManagedProcess.start(`sshd:${port}`, sshd, ['-D', '-e', '-f', config]);
-    await waitFor(`sshd on port ${port}`, async () => {
-      if (!process.running) throw new Error(`sshd exited:\n${process.logs}`);
-      return (await tcpProbeOpen(port)) ? true : undefined;
-    });
+    await waitFor(`sshd on port ${port}`, async () => ((await tcpProbeOpen(port)) ? true : undefined), 10_000, () => process.exitedBefore('listening'));
     return new SshServer(process, dir, clientKey, port);
   }
 
