@@ -303,3 +303,63 @@ describe('frame-rate budget', () => {
     expect(victim.session.isClosed).toBe(false);
   });
 });
+
+describe('a peer sending its window as tiny Data frames: memory is the window, not one Buffer per frame', () => {
+  const WINDOW = 256 * 1024;
+  let victim: Victim;
+  afterEach(async () => {
+    victim.session.close();
+    await victim.pair.close();
+  });
+
+  /** `count` Data frames of one byte each on `streamId`, the first also opening it (SYN). */
+  const oneByteFrames = (streamId: number, count: number, first = 0): Buffer => {
+    const buf = Buffer.alloc(count * (HEADER_SIZE + 1));
+    for (let i = 0; i < count; i++) {
+      const offset = i * (HEADER_SIZE + 1);
+      writeHeader(buf, offset, FrameType.Data, first === 0 && i === 0 ? Flag.SYN : 0, streamId, 1);
+      buf[offset + HEADER_SIZE] = (first + i) & 0xff;
+    }
+    return buf;
+  };
+
+  it('a whole window of 1-byte frames to a reader that is not reading is held as a few chunks, in order', async () => {
+    victim = await tcpVictim();
+    const accepted = once(victim.session, 'stream') as Promise<[YamuxStream]>;
+    for (let sent = 0; sent < WINDOW; sent += 16_384) victim.raw.write(oneByteFrames(1, 16_384, sent));
+    const [stream] = await accepted;
+    await until(() => stream.unreadLength === WINDOW);
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await until(() => chunks.reduce((n, c) => n + c.length, 0) === WINDOW);
+    // One Buffer per frame would be 262,144 of them (~55 MB); joined, a few 64 KiB chunks.
+    expect(chunks.length).toBeLessThanOrEqual(8);
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.every((b, i) => b === (i & 0xff))).toBe(true);
+  });
+
+  it('a 1-byte frame read together with a large one does not keep the large read alive', async () => {
+    victim = await tcpVictim();
+    const accepted = once(victim.session, 'stream') as Promise<[YamuxStream]>;
+    const filler = Buffer.alloc(HEADER_SIZE + 60_000);
+    writeHeader(filler, 0, FrameType.Data, 0, 3, 60_000); // an unknown stream: dropped
+    victim.raw.write(Buffer.concat([oneByteFrames(1, 1), filler]));
+    const [stream] = await accepted;
+    const [chunk] = (await once(stream, 'data')) as [Buffer];
+    expect(chunk.length).toBe(1);
+    // A copy from Node's shared 8 KiB pool, not a view of the ~60 KB read.
+    expect(chunk.buffer.byteLength).toBeLessThanOrEqual(8192);
+  });
+
+  it('bytes held back are delivered before the FIN', async () => {
+    victim = await tcpVictim();
+    const accepted = once(victim.session, 'stream') as Promise<[YamuxStream]>;
+    const fin = Buffer.alloc(HEADER_SIZE);
+    writeHeader(fin, 0, FrameType.WindowUpdate, Flag.FIN, 1, 0);
+    victim.raw.write(Buffer.concat([oneByteFrames(1, 1000), fin]));
+    const [stream] = await accepted;
+    const bytes = await readAll(stream);
+    expect(bytes.length).toBe(1000);
+    expect(bytes.every((b, i) => b === (i & 0xff))).toBe(true);
+  });
+});

@@ -2,6 +2,7 @@ import { Duplex } from 'node:stream';
 import { ProtocolTimeoutError, SessionClosedError, StreamResetError } from '../errors';
 import { windowUpdateDelta } from './flow-window';
 import { Flag, FrameType, INITIAL_STREAM_WINDOW } from './frame';
+import { ReceiveCoalescer } from './receive-coalescer';
 import type { Session } from './session';
 
 /** Bytes coalesced into one Data frame when several small writes are queued together. */
@@ -14,6 +15,11 @@ const COALESCE_LIMIT = 64 * 1024;
  * window is handed back to the peer only as the application consumes it (see _read and
  * _afterPayload), so an idle reader holds at most one window of data; writes complete only
  * while the peer's window and the connection's buffer have room.
+ *
+ * Received bytes cost about what the window says whatever the frame sizes (ReceiveCoalescer):
+ * small pieces are copied and joined, and handed on at the end of the event-loop turn while the
+ * reader keeps up, or once the reader has emptied what it was given, so many small frames become
+ * one Buffer rather than one each.
  */
 export class YamuxStream extends Duplex {
   /** @internal Window the peer may still use to send to us. */
@@ -25,6 +31,9 @@ export class YamuxStream extends Duplex {
   /** RST sent or received: no more frames for this stream. */
   private reset = false;
   private pending: Buffer[] = [];
+  /** Received bytes copied and not yet pushed (see ReceiveCoalescer). */
+  private readonly held = new ReceiveCoalescer();
+  private heldFlushScheduled = false;
   private windowCheckScheduled = false;
   private pendingCb: ((err?: Error | null) => void) | null = null;
   private openTimer: NodeJS.Timeout | null = null;
@@ -46,6 +55,11 @@ export class YamuxStream extends Duplex {
     return this._remoteClosed;
   }
 
+  /** Bytes received and not read yet: the readable buffer plus bytes held back (see ReceiveCoalescer). */
+  get unreadLength(): number {
+    return this.readableLength + this.held.held;
+  }
+
   // ---- Duplex implementation -------------------------------------------------------------
 
   override _read(): void {
@@ -58,6 +72,16 @@ export class YamuxStream extends Duplex {
       this.windowCheckScheduled = false;
       this.maybeUpdateWindow(false);
     });
+  }
+
+  /**
+   * Readable.read, plus: once the reader has emptied the buffer, bytes held back while it was
+   * behind are handed on (Node calls _read only below the high-water mark, not on empty).
+   */
+  override read(size?: number): ReturnType<Duplex['read']> {
+    const chunk = super.read(size);
+    if (this.held.held > 0 && this.readableLength === 0) this.scheduleHeldFlush();
+    return chunk;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -96,6 +120,7 @@ export class YamuxStream extends Duplex {
     this.forget();
     this.pending = [];
     this.pendingCb = null;
+    this.held.clear();
     cb(err);
   }
 
@@ -137,7 +162,15 @@ export class YamuxStream extends Duplex {
   _onData(piece: Buffer): void {
     this._recvWindow -= piece.length;
     if (this.destroyed || this._remoteClosed) return;
-    this.push(piece);
+    if (ReceiveCoalescer.ownsItsMemory(piece)) {
+      this.pushHeld();
+      this.push(piece);
+      return;
+    }
+    if (this.held.append(piece)) return this.pushHeld();
+    // A reader that has taken everything gets this at the end of the turn, with whatever else
+    // arrives in it; one that is behind gets it once it has emptied its buffer (read()).
+    if (this.readableLength === 0) this.scheduleHeldFlush();
   }
 
   /** @internal A whole Data frame was delivered: hand window back if the app kept up. */
@@ -149,6 +182,7 @@ export class YamuxStream extends Duplex {
   _onFin(): void {
     this._remoteClosed = true;
     if (this.destroyed) return;
+    this.pushHeld();
     this.push(null);
     if (this.localClosed) this.forget();
   }
@@ -192,9 +226,24 @@ export class YamuxStream extends Duplex {
     if (cb) this.session._whenWritable(cb);
   }
 
+  private pushHeld(): void {
+    const chunk = this.held.take();
+    if (chunk) this.push(chunk);
+  }
+
+  private scheduleHeldFlush(): void {
+    if (this.heldFlushScheduled) return;
+    this.heldFlushScheduled = true;
+    process.nextTick(() => {
+      this.heldFlushScheduled = false;
+      if (!this.destroyed) this.pushHeld();
+    });
+  }
+
   private maybeUpdateWindow(force: boolean): void {
     if (this._remoteClosed || this.reset || this.destroyed) return;
-    const delta = windowUpdateDelta(this.session._maxStreamWindow, this.readableLength, this._recvWindow, force);
+    // Held bytes are unread too: handing their window back would let the peer send past it.
+    const delta = windowUpdateDelta(this.session._maxStreamWindow, this.unreadLength, this._recvWindow, force);
     if (delta === 0) return;
     this._recvWindow += delta;
     this.session._sendFrame(FrameType.WindowUpdate, 0, this.id, delta);
