@@ -181,8 +181,11 @@ describe('upstream port authentication (upstream.auth)', () => {
     );
     expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
     await server.process.waitForOutput('upstream token expired');
-    // Its reconnect with the same token is refused.
+    // Its reconnect with the same token is refused, and the agent exits 1 saying why (not 0, which a
+    // supervisor's Restart=on-failure would take for a clean stop).
     await agent.waitForOutput('expired token', 30_000);
+    expect(await agent.exited).toEqual({ code: 1, signal: null });
+    expect(agent.logs).toMatch(/^piko agent: .*401: expired token$/m);
   });
 
   it('survives clients that reset while their token is being verified', async () => {

@@ -55,6 +55,12 @@ export class HttpAgentListener {
   private readonly connections: ConnectionLimit;
   /** Streams being spliced, by the session they came on: the idle ones end once Piko stops using it. */
   private readonly spliced = new Map<SplicedStream, unknown>();
+  private fail!: (err: Error) => void;
+  /**
+   * Settles with the error that stopped this listener for good on its own (its token refused on
+   * a reconnect, say); never while it runs or after close().
+   */
+  readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
 
   constructor(
     private readonly options: HttpAgentListenerOptions,
@@ -98,7 +104,10 @@ export class HttpAgentListener {
     // after their response. Only once Piko has read our go-away ('draining'): before that the proxy
     // may be sending a request down an idle stream, and ending it would lose that request.
     this.listener.on('draining', (session: unknown) => this.drainStreams(session));
-    this.listener.on('error', (err: Error) => this.logger.error('listener failed', { err: err.message }));
+    this.listener.on('error', (err: Error) => {
+      this.logger.error('listener failed', { err: err.message });
+      this.fail(err);
+    });
     this.logger.info('forwarding endpoint', { addr: this.options.addr });
   }
 

@@ -13,6 +13,13 @@ const DEFAULT_MAX_CONNECTIONS = 512;
 
 export interface RunningAgent {
   /**
+   * Settles with the error of the first listener that stopped for good on its own (Piko refused
+   * its token on a reconnect: revoked or expired); never while all of them run. The agent cannot
+   * recover from that by itself, so the CLI stops the rest and exits 1, as Go Piko's agent does,
+   * for a supervisor to restart it (with a new token).
+   */
+  readonly failed: Promise<Error>;
+  /**
    * Graceful stop: every listener stops taking new connections and lets in-flight ones finish;
    * after `gracePeriodMs` whatever is left is cut.
    */
@@ -93,6 +100,7 @@ export async function runAgent(config: AgentConfig, logger: Logger, options: Run
   const gracePeriodMs = options.gracePeriodMs ?? 60_000;
   let closing: Promise<void> | undefined;
   return {
+    failed: Promise.race(listeners.map((ln) => ln.failed)),
     close() {
       closing ??= (async () => {
         logger.info('agent shutting down', { gracePeriodMs });

@@ -25,6 +25,12 @@ export class TcpAgentListener {
   private readonly accessLog: AgentAccessLog;
   private listener: Listener | undefined;
   private readonly connections: ConnectionLimit;
+  private fail!: (err: Error) => void;
+  /**
+   * Settles with the error that stopped this listener for good on its own (its token refused on
+   * a reconnect, say); never while it runs or after close().
+   */
+  readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
 
   constructor(
     private readonly options: TcpAgentListenerOptions,
@@ -45,7 +51,10 @@ export class TcpAgentListener {
     if (this.options.status) followListener(this.listener, this.options.status);
     // Over max_connections the stream is closed at once: TCP has no way to say "busy".
     this.listener.on('connection', (stream: Duplex) => (this.connections.admit(stream) ? this.forward(stream) : stream.destroy()));
-    this.listener.on('error', (err: Error) => this.logger.error('listener failed', { err: err.message }));
+    this.listener.on('error', (err: Error) => {
+      this.logger.error('listener failed', { err: err.message });
+      this.fail(err);
+    });
     this.logger.info('forwarding endpoint', { addr: `${this.target.host}:${this.target.port}` });
   }
 

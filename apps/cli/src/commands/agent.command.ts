@@ -9,6 +9,7 @@ import {
   parseBindAddr,
   renderHelp,
 } from '@piko/config';
+import { ConnectError, PikoClientError } from '@piko/client';
 import { isValidEndpointId } from '@piko/protocol';
 import { bindPort, createLogger, createMetrics, type Logger, onShutdownSignal, pikoVersion } from '@piko/observability';
 import { type AgentListenerConfig, AgentMetrics, AgentStatus, runAgent, type RunningAgentServer, startAgentServer } from '@piko/agent';
@@ -90,17 +91,24 @@ export const agentCommand: Command = {
       await server?.close();
       throw err;
     });
-    await new Promise<void>((resolve) =>
+    const failure = await new Promise<Error | undefined>((resolve) => {
       onShutdownSignal(
         () =>
           agent
             .close()
             .then(() => server?.close())
-            .then(resolve),
+            .then(() => resolve(undefined)),
         logger,
-      ),
-    );
-    return 0;
+      );
+      void agent.failed.then(resolve);
+    });
+    if (!failure) return 0;
+    // A listener that cannot go on ends the agent: the others finish their requests and stop,
+    // and the CLI prints `piko agent: <cause>` and exits 1 (an exit 0 would look like a clean stop
+    // to a supervisor's Restart=on-failure).
+    await agent.close();
+    await server?.close();
+    throw failure instanceof PikoClientError ? failure : new ConnectError(failure.message, false, undefined, { cause: failure });
   },
 };
 
