@@ -145,6 +145,7 @@ describe('parsePublicKey', () => {
     expect(parsePublicKey(rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }) as string, 'rsa').asymmetricKeyType).toBe('rsa');
     expect(() => parsePublicKey(pem(p256.publicKey), 'rsa')).toThrow(/not an RSA public key/);
     expect(() => parsePublicKey(pem(rsa.publicKey), 'ec')).toThrow(/not an ECDSA public key/);
-    expect(() => parsePublicKey('not a pem', 'rsa')).toThrow();
+    expect(() => parsePublicKey('/etc/piko/rsa.pub', 'rsa')).toThrow(/not a PEM key: the value is the key itself .*not a file name/);
+    expect(() => parsePublicKey('-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n', 'rsa')).toThrow(/^not a valid PEM public key \(/);
   });
 });

@@ -111,11 +111,22 @@ function pikoEndpoints(payload: JWTPayload): string[] {
 
 /**
  * Parses a PEM public key (SPKI "PUBLIC KEY", PKCS#1 "RSA PUBLIC KEY" or a certificate) of the
- * given type, as Go's jwt.ParseRSAPublicKeyFromPEM / ParseECPublicKeyFromPEM.
+ * given type, as Go's jwt.ParseRSAPublicKeyFromPEM / ParseECPublicKeyFromPEM. The value is the
+ * key itself, as in Go Piko, not a file name: a value without a PEM block is refused saying so.
  * @throws Error when it is not PEM or not of that type
  */
 export function parsePublicKey(pem: string, type: 'rsa' | 'ec'): KeyObject {
-  const key = createPublicKey(pem);
+  if (!pem.includes('-----BEGIN ')) {
+    throw new Error(
+      'not a PEM key: the value is the key itself (-----BEGIN PUBLIC KEY----- …), not a file name; on the command line "$(cat key.pem)", in YAML a block scalar (|)',
+    );
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (err) {
+    throw new Error(`not a valid PEM public key (${(err as Error).message})`);
+  }
   const actual = key.asymmetricKeyType;
   if (type === 'rsa' ? actual !== 'rsa' && actual !== 'rsa-pss' : actual !== 'ec') {
     throw new Error(`not an ${type === 'rsa' ? 'RSA' : 'ECDSA'} public key (got ${actual})`);

@@ -12,11 +12,13 @@ Secret key to verify HMAC-signed (HS256/384/512) JWTs.`)
   hmacSecretKey = '';
 
   @StringOption(`
-PEM public key to verify RSA-signed (RS256/384/512, PS256/384/512) JWTs.`)
+PEM public key to verify RSA-signed (RS256/384/512, PS256/384/512) JWTs: the
+key's text, not a file name (on the command line "$(cat key.pem)").`)
   rsaPublicKey = '';
 
   @StringOption(`
-PEM public key to verify ECDSA-signed (ES256/384/512) JWTs.`)
+PEM public key to verify ECDSA-signed (ES256/384/512) JWTs: the key's text,
+not a file name.`)
   ecdsaPublicKey = '';
 
   @StringOption(`
