@@ -6,7 +6,7 @@ import { AdminApiError, type AdminClient } from './admin-client';
 import { REQUEST_COLUMNS, requestRow } from './exchange-text';
 import type { ExchangeListResponse, ExchangeSummary } from '@piko/inspect';
 import { alignedLine, columnWidths } from './render-table';
-import { requestQuery } from './request-views';
+import { inspectionOffWarning, requestQuery } from './request-views';
 import type { StatusOutputStreams } from './run-status';
 
 /** Waits before reopening a live stream that ended, in ms (then the last one again). */
@@ -68,6 +68,10 @@ export async function followRequests(endpoint: string, client: AdminClient, conf
       const list = await client.get<ExchangeListResponse>(`/api/v1/endpoints/${encodeURIComponent(endpoint)}/requests`, requestQuery(config));
       for (const node of list.unreachable_nodes) io.err.write(`piko status: ${node} did not answer (no answer in time); what it holds is missing\n`);
       const oldestFirst = [...list.requests].reverse();
+      if (first && list.requests.length === 0) {
+        const warning = await inspectionOffWarning(endpoint, client);
+        if (warning) io.err.write(`piko status: ${warning}\n`);
+      }
       if (first && config.output === 'table') {
         widths = columnWidths(REQUEST_COLUMNS, oldestFirst.map(requestRow), MIN_WIDTHS);
         io.out.write(`${alignedLine(REQUEST_COLUMNS, widths)}\n`);

@@ -39,7 +39,7 @@ function summary(over: Partial<ExchangeSummary> = {}): ExchangeSummary {
 }
 
 /** A stand-in admin port: the list route, one record, and a live stream the test writes to. */
-async function fakeAdmin(list: ExchangeSummary[], record?: ExchangeRecord) {
+async function fakeAdmin(list: ExchangeSummary[], record?: ExchangeRecord, inspecting = true) {
   const requests: URL[] = [];
   const streams: ServerResponse[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -54,6 +54,7 @@ async function fakeAdmin(list: ExchangeSummary[], record?: ExchangeRecord) {
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (url.pathname === '/api/v1/endpoints/web/requests') return json(200, { requests: list, unreachable_nodes: ['proxy-z'], cursor: `c${requests.length}` });
     if (record && url.pathname === `/api/v1/requests/${record.id}`) return json(200, record);
+    if (url.pathname === '/api/v1/endpoints/web/inspect') return json(200, { endpoint_id: 'web', enabled: inspecting, source: 'config', unreachable_nodes: [] });
     json(404, { error: 'request not found' });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -90,6 +91,32 @@ describe('piko status requests / request', () => {
       expect((JSON.parse(json.stdout) as { requests: ExchangeSummary[] }).requests.map((s) => s.id)).toEqual(['proxy-a.2', 'proxy-a.1']);
     } finally {
       await admin.close();
+    }
+  });
+
+  it('an empty list says on stderr when the endpoint is not being captured (and only then), listing or following', async () => {
+    const off = await fakeAdmin([], undefined, false);
+    const on = await fakeAdmin([], undefined, true);
+    try {
+      const listed = async (url: string) => {
+        const io = capture();
+        await runStatus(statusView('requests', 'web', config()) as StatusView, new AdminClient({ url, timeoutMs: 5_000 }), config(), io, new AbortController().signal, 't');
+        return io.stderr;
+      };
+      const warning = /^piko status: inspection is off for web, so nothing is captured: turn it on with the proxies' --proxy\.inspect\.endpoints, or now with PUT \/api\/v1\/endpoints\/web\/inspect \{"enabled": true\}/m;
+      expect(await listed(off.url)).toMatch(warning);
+      expect(await listed(on.url)).not.toMatch(/inspection is off/);
+
+      const io = capture();
+      const stop = new AbortController();
+      const following = followRequests('web', new AdminClient({ url: off.url, timeoutMs: 5_000 }), config(['--follow']), io, stop.signal);
+      await until(() => off.streams.length > 0);
+      stop.abort();
+      expect(await following).toBe(0);
+      expect(io.stderr).toMatch(warning);
+    } finally {
+      await off.close();
+      await on.close();
     }
   });
 

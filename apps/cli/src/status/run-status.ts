@@ -26,6 +26,7 @@ async function renderOnce(view: StatusView, client: AdminClient, config: StatusC
   if (config.output === 'yaml') return toYaml(data);
   // A gateway that did not answer is said, never silently missing (the JSON carries it in `unreachable`).
   for (const u of view.unreachable?.(data) ?? []) io.err.write(`piko status: ${u.node} did not answer (${u.reason}); what it holds is missing\n`);
+  for (const warning of (await view.warnings?.(data, client)) ?? []) io.err.write(`piko status: ${warning}\n`);
   return view.table(data);
 }
 

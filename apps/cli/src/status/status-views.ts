@@ -23,6 +23,8 @@ export interface StatusView<T = unknown> {
   fetch(client: AdminClient): Promise<T>;
   table(data: T): string;
   unreachable?(data: T): UnreachableNode[];
+  /** Lines for stderr that explain what the view shows (e.g. why a list is empty). */
+  warnings?(data: T, client: AdminClient): Promise<string[]>;
 }
 
 /** `piko status <what> [id]`: the view, or a message saying what is wrong with the arguments. */
