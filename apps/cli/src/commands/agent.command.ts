@@ -133,7 +133,7 @@ function listenersOf(sub: Subcommand, positionals: string[], config: AgentConfig
     }));
   }
   if (positionals.length !== 2) {
-    throw new ConfigError([`agent ${sub}: expected <endpoint> <addr> (got ${positionals.length} arguments)`]);
+    throw new ConfigError([`agent ${sub}: expected <endpoint> <addr> (got ${positionals.length} argument${positionals.length === 1 ? '' : 's'})`]);
   }
   const [endpointId, addr] = positionals;
   if (!isValidEndpointId(endpointId)) throw new ConfigError([`agent ${sub}: invalid endpoint id ${JSON.stringify(endpointId)}`]);

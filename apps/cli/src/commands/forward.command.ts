@@ -78,7 +78,7 @@ function portsOf(sub: Subcommand, positionals: string[], config: ForwardConfig, 
     if (fromYaml.length === 0) throw new ConfigError(['forward start: no ports configured (set ports in --config.path)']);
     return fromYaml;
   }
-  if (positionals.length !== 2) throw new ConfigError([`forward tcp: expected <addr> <endpoint> (got ${positionals.length} arguments)`]);
+  if (positionals.length !== 2) throw new ConfigError([`forward tcp: expected <addr> <endpoint> (got ${positionals.length} argument${positionals.length === 1 ? '' : 's'})`]);
   if (fromYaml.length > 0) {
     logger.warn("forward tcp forwards only the port its arguments name, as Go Piko does; the config file's ports are not opened (use 'piko forward start' for them)", {
       ignoredPorts: config.ports.map((p) => `${p.addr} -> ${p.endpointId}`),
