@@ -28,7 +28,7 @@ export class ReceiveCoalescer {
   }
 
   /** Bytes held (copied, not yet taken). */
-  get held(): number {
+  get bytes(): number {
     return this.length;
   }
 

@@ -57,7 +57,7 @@ export class YamuxStream extends Duplex {
 
   /** Bytes received and not read yet: the readable buffer plus bytes held back (see ReceiveCoalescer). */
   get unreadLength(): number {
-    return this.readableLength + this.held.held;
+    return this.readableLength + this.held.bytes;
   }
 
   // ---- Duplex implementation -------------------------------------------------------------
@@ -80,7 +80,7 @@ export class YamuxStream extends Duplex {
    */
   override read(size?: number): ReturnType<Duplex['read']> {
     const chunk = super.read(size);
-    if (this.held.held > 0 && this.readableLength === 0) this.scheduleHeldFlush();
+    if (this.held.bytes > 0 && this.readableLength === 0) this.scheduleHeldFlush();
     return chunk;
   }
 
