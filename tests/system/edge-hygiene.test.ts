@@ -152,6 +152,21 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
       expect(piko.seen).toEqual([]);
     });
 
+    it('Transfer-Encoding other than exactly chunked: 501 and closed, as Go; nothing forwarded', async () => {
+      for (const coding of ['gzip, chunked', 'identity, chunked']) {
+        const head = `POST /te HTTP/1.1\r\nHost: svc.example\r\nx-piko-endpoint: svc\r\nTransfer-Encoding: ${coding}\r\n\r\n5\r\nhello\r\n0\r\n\r\n`;
+        const go = await send(goPort, head);
+        const piko = await send(server.proxyPort, head);
+        expect(go.response.status).toBe(501);
+        expect(go.closed).toBe(true);
+        expect(go.seen).toEqual([]);
+        expect(piko.response.status).toBe(501);
+        expect(piko.response.body).toBe('{"error":"unsupported transfer encoding"}\n');
+        expect(piko.closed).toBe(true);
+        expect(piko.seen).toEqual([]);
+      }
+    });
+
     it('HTTP/1.0 without Host is still forwarded, as Go forwards it', async () => {
       const head = 'GET /old HTTP/1.0\r\nx-piko-endpoint: svc\r\n\r\n';
       const go = await send(goPort, head);

@@ -23,6 +23,15 @@ describe('refuseRequestHead', () => {
     expect(refuseRequestHead(request('/', [], '1.0'), 10)).toBeUndefined();
     expect(refuseRequestHead(request('a:443', [], '1.1', 'CONNECT'), 10)).toBeUndefined();
   });
+  it('501 for a Transfer-Encoding other than one field of exactly chunked (any case), as Go', () => {
+    const unsupported = { status: 501, message: 'unsupported transfer encoding' };
+    expect(refuseRequestHead(request('/', ['Host', 'a', 'Transfer-Encoding', 'chunked']), 10)).toBeUndefined();
+    expect(refuseRequestHead(request('/', ['Host', 'a', 'transfer-encoding', 'Chunked']), 10)).toBeUndefined();
+    expect(refuseRequestHead(request('/', ['Host', 'a', 'Transfer-Encoding', 'gzip, chunked']), 10)).toEqual(unsupported);
+    expect(refuseRequestHead(request('/', ['Host', 'a', 'Transfer-Encoding', 'identity, chunked']), 10)).toEqual(unsupported);
+    expect(refuseRequestHead(request('/', ['Host', 'a', 'Transfer-Encoding', 'gzip']), 10)).toEqual(unsupported);
+    expect(refuseRequestHead(request('/', ['Host', 'a', 'Transfer-Encoding', 'chunked', 'Transfer-Encoding', 'chunked']), 10)).toEqual(unsupported);
+  });
   it("Node's maxHeadersCount is one over the limit, so an over-limit head is seen as such", () => {
     expect(headerCountLimit(500)).toBe(501);
   });

@@ -3,7 +3,7 @@ import { canonicalReservedTarget } from './reserved-path';
 
 /** Why a request head is refused: the status and the message of Go Piko's JSON error body. */
 export interface HeadRefusal {
-  status: 400 | 431;
+  status: 400 | 431 | 501;
   message: string;
 }
 
@@ -15,16 +15,27 @@ export interface HeadRefusal {
  *   to be over the limit and is never forwarded cut short);
  * - more than one `Host` → 400 `too many host headers` (RFC 9112 §3.2; Go's net/http server);
  * - no `Host` on HTTP/1.1 (CONNECT aside) → 400 `missing required host header` (RFC 9112 §3.2;
- *   Go's wording, in Go Piko's JSON body, where Node's own check answers an empty 400).
+ *   Go's wording, in Go Piko's JSON body, where Node's own check answers an empty 400);
+ * - `Transfer-Encoding` other than one field of exactly `chunked` (`gzip, chunked`, `identity,
+ *   chunked`) → 501 `unsupported transfer encoding` (RFC 9112 §6.1: a coding the server does not
+ *   understand; Go's net/http, transfer.go, as nginx). Node's parser accepts such a list as
+ *   chunked and the proxy would pass the field on as it came, to an upstream that may frame the
+ *   body otherwise: request smuggling on a kept stream. Go refuses before reading the body.
  */
 export function refuseRequestHead(req: IncomingMessage, maxHeaderCount: number): HeadRefusal | undefined {
   const raw = req.rawHeaders;
   if (raw.length / 2 > maxHeaderCount) return { status: 431, message: 'too many request headers' };
   let hosts = 0;
+  const codings: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') hosts++;
+    const name = raw[i];
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+    else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') codings.push(raw[i + 1]);
   }
   if (hosts > 1) return { status: 400, message: 'too many host headers' };
+  if (codings.length > 0 && (codings.length > 1 || codings[0].trim().toLowerCase() !== 'chunked')) {
+    return { status: 501, message: 'unsupported transfer encoding' };
+  }
   const http11 = req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
   if (hosts === 0 && http11 && req.method !== 'CONNECT') return { status: 400, message: 'missing required host header' };
   return undefined;
