@@ -113,8 +113,8 @@ export class HttpForwarder {
     // One stream per request: a fresh stream can never carry a half-read previous response.
     if (close) headers.push('Connection', 'close');
     // Node's client chunks a body only for methods that usually have one; a chunked GET or
-    // DELETE must stay chunked, so the client's coding goes on as it came (the body bytes Node's
-    // server hands over are de-chunked, but any other coding listed before `chunked` remains).
+    // DELETE must stay chunked, so the field goes on (refuseRequestHead let through only one
+    // field of exactly `chunked`; Node's server hands over the body de-chunked, ours re-chunks it).
     const transferEncoding = req.headers['transfer-encoding'];
     if (transferEncoding !== undefined) {
       headers.push('Transfer-Encoding', transferEncoding);
