@@ -107,7 +107,9 @@ function readYaml(path: string, expand: boolean, maxBytes: number, options: Load
   try {
     return parseYaml(text);
   } catch (err) {
-    problems.push(`parse ${path}: ${(err as Error).message.split('\n')[0]}`);
+    // The parser's first line names the line and column; the excerpt after it is left out, as a
+    // config line may hold a secret (and so is the colon that introduces it).
+    problems.push(`parse ${path}: ${(err as Error).message.split('\n')[0].replace(/:$/, '')}`);
     return undefined;
   }
 }

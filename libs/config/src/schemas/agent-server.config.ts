@@ -1,11 +1,12 @@
 import { IsBindAddr } from '../lib/address.validators';
 import { BoolOption, StringOption } from '../lib/option.decorators';
 
-/** Go Piko v0.9's agent `server`: the agent's own HTTP port for /metrics (and here /health). */
+/** Go Piko v0.9's agent `server`: the agent's own HTTP port for /metrics (and here /health and /status). */
 export class AgentServerConfig {
   @BoolOption(`
-Whether to run the agent's metrics server: Prometheus metrics on /metrics and
-liveness on /health. Disabled by default.`)
+Whether to run the agent's metrics server: Prometheus metrics on /metrics,
+liveness on /health and each listener's connection on /status (JSON).
+Disabled by default.`)
   enabled = false;
 
   @StringOption(`
