@@ -127,6 +127,9 @@ describe('the agent reaches an https:// local service over verified TLS', () => 
     await waitFor('the agents say why', () =>
       /self[- ]signed|unable to verify|certificate/i.test(agentLogs('untrusted')) && /altname|does not match|Hostname\/IP/i.test(agentLogs('wrong-name')) ? true : undefined,
     );
+    // An untrusted certificate's line says where the CA goes (a name mismatch is not that).
+    expect(agentLogs('untrusted')).toContain('"hint":"trust the service\'s CA with the listener\'s tls.root_cas');
+    expect(agentLogs('wrong-name')).not.toContain('"hint"');
   });
 });
 

@@ -436,7 +436,11 @@ class HttpStreamSplice implements SplicedStream {
       }
       // Refused, unresolvable, TLS handshake failed, or closed or reset before a single response
       // byte: the client can still be told, with a status.
-      this.options.logger.warn('upstream unreachable', { addr: this.options.target.host, err: err?.message ?? 'connection closed before a response' });
+      this.options.logger.warn('upstream unreachable', {
+        addr: this.options.target.host,
+        err: err?.message ?? 'connection closed before a response',
+        ...(isUntrustedCertificate(err) && { hint: UNTRUSTED_CERTIFICATE_HINT }),
+      });
       return this.answer(502, UNREACHABLE);
     }
     // The service answered and then closed or reset the connection: typically a service that
@@ -587,4 +591,18 @@ class HttpStreamSplice implements SplicedStream {
       exchange.responseHeaders,
     );
   }
+}
+
+/** Node's codes for a service certificate that does not verify against the trusted CAs. */
+const UNTRUSTED_CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+const UNTRUSTED_CERTIFICATE_HINT = "trust the service's CA with the listener's tls.root_cas (YAML: piko agent start --config.path)";
+
+/** Whether `err` says the https service's certificate is not trusted (self-signed, unknown CA). */
+function isUntrustedCertificate(err: Error | undefined): boolean {
+  return UNTRUSTED_CERTIFICATE_CODES.has((err as NodeJS.ErrnoException | undefined)?.code ?? '');
 }
