@@ -1,11 +1,12 @@
 import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
-import { PassThrough } from 'node:stream';
+import { type Duplex, PassThrough } from 'node:stream';
 import { EndpointBusyError, RelayStatus, TcpToHttpEndpointError } from '@piko/protocol';
 import { Registry } from 'prom-client';
 import { ClusterDialMetrics } from './cluster-dial-metrics';
 import { ClusterUpstreamDialer, type GatewayRoute } from './cluster-upstream-dialer';
 import { RecentlyServed } from './recently-served';
+import { SINGLE_REQUEST } from '../upstream-stream-agent';
 import { RelayClient } from './relay-client';
 import { DEFAULT_RELAY_CLIENT_OPTIONS } from './relay-client-options';
 import { TEST_RELAY_SECRET, TestRelayGateway, accepted, readAll, recordingLogger } from './testing/test-relay-gateway';
@@ -104,6 +105,22 @@ describe('ClusterUpstreamDialer', () => {
     expect((await readAll(stream)).toString()).toBe('via b');
     expect([a.count(RelayStatus.Accepted), b.count(RelayStatus.Accepted)]).toEqual([0, 1]);
     expect(dialer([]).choose('svc')).toBeUndefined();
+  });
+
+  it('a stream open gets from another gateway (the chosen one refused) carries one request, never kept under the chosen key', async () => {
+    const busy = await gateway(RelayStatus.Busy);
+    const other = await gateway(RelayStatus.AcceptedKeepAlive);
+    const routes = [route(busy, 1, 'node-busy'), route(other, 1, 'node-other')];
+    // 0.1 picks node-busy; it answers BUSY and open falls back to node-other.
+    const choice = dialer(routes, () => 0.1).choose('svc');
+    expect(choice?.key).toBe('node-busy\nsvc');
+    const fallback = (await accepted(choice?.open() ?? Promise.resolve(undefined))) as Duplex & { [SINGLE_REQUEST]?: true };
+    expect(fallback[SINGLE_REQUEST]).toBe(true);
+    fallback.destroy();
+    // From the chosen gateway itself, a kept stream stays reusable.
+    const direct = (await accepted(dialer(routes, () => 0.9).choose('svc')?.open() ?? Promise.resolve(undefined))) as Duplex & { [SINGLE_REQUEST]?: true };
+    expect(direct[SINGLE_REQUEST]).toBeUndefined();
+    direct.destroy();
   });
 
   it('choose then open looks the routes up once and draws once (dial does not pick again)', async () => {

@@ -127,8 +127,11 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
     first?: GatewayRoute,
     keepAlive = false,
   ): Promise<Duplex | undefined> {
+    // The gateway the stream will be pooled under (choose's key): one from another gateway may
+    // carry this request but must not be kept under that key (see dialRoutes).
+    const keptFor = keepAlive ? first?.nodeId : undefined;
     for (;;) {
-      const stream = await this.dialRoutes(endpointId, routes, options, first, keepAlive);
+      const stream = await this.dialRoutes(endpointId, routes, options, first, keepAlive, keptFor);
       first = undefined;
       if (stream) {
         this.recentlyServed.served(endpointId);
@@ -173,6 +176,7 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
     options: DialOptions,
     first: GatewayRoute | undefined,
     keepAlive: boolean,
+    keptFor: string | undefined,
   ): Promise<Duplex | undefined> {
     let candidates = routes;
     let httpOnly = false;
@@ -189,9 +193,14 @@ export class ClusterUpstreamDialer implements UpstreamDialer {
           if (!keepAlive) this.metrics?.sentTo(route.nodeId);
           // Only a stream the gateway serves as a kept relay stream may carry a second request;
           // any other (an older gateway's splice, or a stream opened by dial, as a retry while
-          // the route moves does through the pool) is bound to one upstream stream.
-          if (!result.keepAlive) (result.stream as Duplex & { [SINGLE_REQUEST]?: true })[SINGLE_REQUEST] = true;
-          else this.recordServedOn(result.stream, endpointId);
+          // the route moves does through the pool) is bound to one upstream stream. Nor may one
+          // from a gateway other than the one chosen: the pool would keep it under the chosen
+          // gateway's key, and every later pick of that gateway would reuse it, so that one
+          // BUSY or refusal from a gateway (say, while its upstream was at its stream limit)
+          // sent all its share of the traffic to another for as long as the stream lived.
+          if (!result.keepAlive || (keptFor !== undefined && route.nodeId !== keptFor)) {
+            (result.stream as Duplex & { [SINGLE_REQUEST]?: true })[SINGLE_REQUEST] = true;
+          } else this.recordServedOn(result.stream, endpointId);
           return result.stream;
         }
         if (result.status === RelayStatus.HttpOnly) httpOnly = true;
