@@ -8,6 +8,12 @@ const LOWEST_PORT = 10_000;
 /** Fewer candidates than this below the ephemeral range: let the OS pick instead. */
 const MIN_CANDIDATES = 1_000;
 const MAX_ATTEMPTS = 200;
+/**
+ * The Fetch Standard's "bad ports" at or above LOWEST_PORT (https://fetch.spec.whatwg.org/#bad-port):
+ * Node's fetch and Chromium refuse to connect to them (`fetch failed`, cause `bad port`), so a
+ * server a test probes with fetch or a page could never be reached there.
+ */
+const FETCH_BAD_PORTS = new Set([10_080]);
 
 /** Ports this process has handed out: a test may not have bound one yet, so it is never given twice. */
 const handedOut = new Set<number>();
@@ -19,7 +25,8 @@ const handedOut = new Set<number>();
  * that range, once the probe closes it, can be taken by any outgoing connection's local port
  * before the server binds it (seen: a gateway failing with `--relay.bind-addr …: address already
  * in use` while the test's other processes were connecting). Below the range only another
- * listener can take it, and the probe has just seen there is none. Where the range cannot be read
+ * listener can take it, and the probe has just seen there is none. Fetch's bad ports are skipped
+ * (a readiness probe by fetch on 10080 failed for 60 s in CI). Where the range cannot be read
  * (not Linux) or leaves too little room, the OS picks, as before.
  *
  * @throws Error when no free port turns up in 200 tries.
@@ -30,7 +37,7 @@ export async function freePort(): Promise<number> {
   const [low, high] = range;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low + 1));
-    if (handedOut.has(port) || !(await canListen(port))) continue;
+    if (handedOut.has(port) || FETCH_BAD_PORTS.has(port) || !(await canListen(port))) continue;
     handedOut.add(port);
     return port;
   }

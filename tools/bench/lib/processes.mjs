@@ -190,7 +190,8 @@ export async function freePort() {
   if (!(high - low >= 1000)) return osPickedPort();
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low + 1));
-    if (handedOut.has(port) || !(await canListen(port))) continue;
+    // 10080 is the Fetch Standard's one "bad port" above 10000: fetch and Chromium refuse it.
+    if (handedOut.has(port) || port === 10080 || !(await canListen(port))) continue;
     handedOut.add(port);
     return port;
   }
