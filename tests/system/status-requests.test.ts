@@ -48,7 +48,8 @@ describe('piko status requests / request against piko server with inspection on'
       req.resume();
       req.on('end', () => {
         const status = /^\/status\/(\d{3})/.exec(req.url ?? '');
-        res.writeHead(status ? Number(status[1]) : 200, { 'content-type': 'application/json' });
+        // A POST's status line carries a reason phrase of the service's own, not Node's "OK".
+        res.writeHead(status ? Number(status[1]) : 200, req.method === 'POST' ? 'Order Taken' : undefined, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ path: req.url }));
       });
     });
@@ -108,7 +109,7 @@ describe('piko status requests / request against piko server with inspection on'
     expect(post.stdout).toMatch(new RegExp(`^ID +${list.requests[0].id.replace('.', '\\.')}\\nENDPOINT +orders\\n`));
     expect(post.stdout).toContain('> POST /api/orders HTTP/1.1\n');
     expect(post.stdout).toContain('(body: 15 bytes, all kept)\n{"item":"pear"}\n');
-    expect(post.stdout).toContain('< HTTP/1.1 200\n');
+    expect(post.stdout).toContain('< HTTP/1.1 200 Order Taken\n'); // the service's reason phrase, as the client got it
     expect(post.stdout).toContain('{"path":"/api/orders"}');
 
     const gets = JSON.parse((await piko(['status', 'requests', 'orders', '--json', '--path-prefix', '/api/', '--method', 'GET', ...admin()])).stdout) as { requests: Array<{ id: string }> };

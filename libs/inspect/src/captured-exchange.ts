@@ -25,6 +25,8 @@ const NO_BODY: CapturedBody = { size: 0, kept: '', truncated: false };
 export class CapturedExchange {
   kind: ExchangeKind;
   status = 0;
+  /** The status line's reason phrase the client got ('' until a response head went out). */
+  reason = '';
   ttfbMs: number | null = null;
   totalMs: number | null = null;
   /** Set for connections (websocket, tcp); http takes its bodies' sizes. */
@@ -126,7 +128,7 @@ export class CapturedExchange {
       ...this.summary(),
       http_version: this.httpVersion,
       request: { headers: this.requestHeaders, body: this.requestBody?.toJSON() ?? NO_BODY },
-      response: response ? { headers: response, body: this.responseBody?.toJSON() ?? NO_BODY } : null,
+      response: response ? { reason: this.reason, headers: response, body: this.responseBody?.toJSON() ?? NO_BODY } : null,
     };
   }
 

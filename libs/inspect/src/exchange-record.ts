@@ -63,8 +63,12 @@ export interface ExchangeRecord extends ExchangeSummary {
   /** '1.1' or '1.0'. */
   http_version: string;
   request: CapturedHead & { body: CapturedBody };
-  /** null when no response head came (an error before one, a client gone, tcp). */
-  response: (CapturedHead & { body: CapturedBody }) | null;
+  /**
+   * null when no response head came (an error before one, a client gone, tcp). `reason` is the
+   * reason phrase of the status line the client got (RFC 9112 §4: the service's own, '' if it
+   * sent none).
+   */
+  response: (CapturedHead & { reason: string; body: CapturedBody }) | null;
 }
 
 /** `GET /api/v1/endpoints/:id/requests`. */

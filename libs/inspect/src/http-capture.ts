@@ -81,6 +81,8 @@ export class HttpCapture implements ExchangeObserver {
     const { exchange, res, context } = this;
     exchange.totalMs = performance.now() - this.started;
     exchange.status = res.headersSent ? res.statusCode : 0;
+    // What the client's status line said: the service's phrase as forwarded, or Node's for Piko's own.
+    exchange.reason = res.headersSent ? res.statusMessage : '';
     const error = context.errorOf(res);
     if (error) {
       exchange.error = error;

@@ -92,7 +92,7 @@ export function exchangeText(r: ExchangeRecord): string {
   for (const [n, v] of r.request.headers) out.push(`> ${terminalSafe(n)}: ${terminalSafe(v)}`);
   out.push('>', ...bodyLines(r.request.body));
   if (r.response) {
-    out.push('', `< HTTP/${r.http_version} ${r.status}`);
+    out.push('', `< HTTP/${r.http_version} ${r.status}${r.response.reason ? ` ${terminalSafe(r.response.reason)}` : ''}`);
     for (const [n, v] of r.response.headers) out.push(`< ${terminalSafe(n)}: ${terminalSafe(v)}`);
     out.push('<', ...bodyLines(r.response.body));
   } else {

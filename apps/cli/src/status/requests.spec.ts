@@ -130,11 +130,11 @@ describe('piko status requests / request', () => {
       ...summary({ method: 'POST', target: '/x\u001b[31m' }),
       http_version: '1.1',
       request: { headers: [['authorization', '[redacted]'], ['x-evil', 'a\u001b]0;title\u0007b']], body: { size: 5000, kept: Buffer.from('{"a":1').toString('base64'), truncated: true } },
-      response: { headers: [['content-type', 'application/octet-stream']], body: { size: 3, kept: Buffer.from([0, 0xff, 0x41]).toString('base64'), truncated: false } },
+      response: { reason: 'OK\u001b[2J', headers: [['content-type', 'application/octet-stream']], body: { size: 3, kept: Buffer.from([0, 0xff, 0x41]).toString('base64'), truncated: false } },
     };
     const text = exchangeText(rec);
     expect(text).toContain('> POST /x\\x1b[31m HTTP/1.1\n> authorization: [redacted]\n> x-evil: a\\x1b]0;title\\x07b\n>\n(body: 5000 bytes; cut: the first 6 bytes kept)\n{"a":1\n');
-    expect(text).toContain('< HTTP/1.1 200\n< content-type: application/octet-stream\n<\n(body: 3 bytes, all kept)\n00000000: 00ff 41                                  ..A\n');
+    expect(text).toContain('< HTTP/1.1 200 OK\\x1b[2J\n< content-type: application/octet-stream\n<\n(body: 3 bytes, all kept)\n00000000: 00ff 41                                  ..A\n');
     expect(text).not.toContain('\u001b');
     expect(terminalSafe('a\u009b2Jb')).toBe('a\\x9b2Jb');
     expect(bodyLines({ size: 10, kept: '', truncated: true, omitted: 'content_type' })).toEqual(['(body: 10 bytes, not kept: its content type is never stored)']);

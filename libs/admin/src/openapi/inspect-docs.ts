@@ -31,6 +31,10 @@ class CapturedMessageDoc {
   @ApiProperty({ type: CapturedBodyDoc }) body!: CapturedBody;
 }
 
+class CapturedResponseDoc extends CapturedMessageDoc {
+  @ApiProperty({ example: 'Created', description: 'The reason phrase of the status line the client got ("" when none).' }) reason!: string;
+}
+
 class ExchangeErrorDoc {
   @ApiProperty({ example: 502 }) status!: number;
   @ApiProperty({ example: 'upstream unreachable' }) cause!: string;
@@ -59,7 +63,7 @@ export class ExchangeSummaryDoc implements ExchangeSummary {
 export class ExchangeRecordDoc extends ExchangeSummaryDoc implements ExchangeRecord {
   @ApiProperty({ example: '1.1' }) http_version!: string;
   @ApiProperty({ type: CapturedMessageDoc }) request!: ExchangeRecord['request'];
-  @ApiProperty({ type: CapturedMessageDoc, nullable: true }) response!: ExchangeRecord['response'];
+  @ApiProperty({ type: CapturedResponseDoc, nullable: true }) response!: ExchangeRecord['response'];
 }
 
 export class ExchangeListDoc implements ExchangeListResponse {

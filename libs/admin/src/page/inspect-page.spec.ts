@@ -35,7 +35,7 @@ function record(response: { status: number; headers: Array<[string, string]>; bo
     ...summary({ id, status: response.status }),
     http_version: '1.1',
     request: { headers: [['host', 'x']], body: { size: 0, kept: '', truncated: false } },
-    response: { headers: response.headers, body: { size: Buffer.from(response.body).length + (response.truncated ? 100 : 0), kept: b64(response.body), truncated: !!response.truncated } },
+    response: { reason: 'OK', headers: response.headers, body: { size: Buffer.from(response.body).length + (response.truncated ? 100 : 0), kept: b64(response.body), truncated: !!response.truncated } },
   };
 }
 
