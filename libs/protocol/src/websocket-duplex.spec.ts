@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import { type Duplex, Readable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { readAll } from './testing/connection-pairs';
 import { webSocketDuplex, type WebSocketDuplexOptions } from './websocket-duplex';
@@ -165,5 +166,62 @@ describe('webSocketDuplex halfClose mode', () => {
     serverWs.send(Buffer.from('oops'), { binary: true });
     const [err] = (await failed) as [Error & { code?: string }];
     expect(err.code).toBe('ERR_WEBSOCKET_DATA_AFTER_FIN');
+  });
+});
+
+/** A WebSocket whose socket never drains: every message it is given stays queued, its callback never called. */
+class StalledWebSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readonly CONNECTING = 0;
+  readonly CLOSING = 2;
+  readyState = 1;
+  isPaused = false;
+  readonly queued: Buffer[] = [];
+  get bufferedAmount(): number {
+    return this.queued.reduce((sum, b) => sum + b.length, 0);
+  }
+  send(data: Buffer): void {
+    this.queued.push(data);
+  }
+  pause(): void {
+    this.isPaused = true;
+  }
+  resume(): void {
+    this.isPaused = false;
+  }
+  close(): void {
+    this.readyState = 3;
+  }
+  terminate(): void {
+    this.readyState = 3;
+  }
+}
+
+describe('webSocketDuplex memory under a reader that never drains', () => {
+  it('holds at most 256 unsent messages and 16 KiB of written chunks, however small the chunks', async () => {
+    const ws = new StalledWebSocket();
+    const duplex = webSocketDuplex(ws as unknown as WebSocket, { halfClose: true });
+    duplex.on('error', () => undefined);
+    // One byte per event-loop turn, as a peer trickling single bytes makes a stream deliver them.
+    let pushed = 0;
+    let stalled: () => void = () => undefined;
+    const source = new Readable({
+      read() {
+        if (pushed === 100_000) return stalled();
+        setImmediate(() => this.push(Buffer.from([pushed++ & 0xff])));
+      },
+    });
+    const paused = new Promise<void>((resolve) => (stalled = resolve));
+    source.pipe(duplex);
+    // The pipe stops reading once the duplex says it is full; give it time to say so.
+    await Promise.race([paused, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    // Before the limits: 100,000 messages of one byte each queued in ws (its byte high-water mark of
+    // 1 MiB was never reached) at ~350 bytes of heap each.
+    expect(ws.queued.length).toBeLessThanOrEqual(256);
+    expect(duplex.writableLength).toBeLessThanOrEqual(16 * 1024 + 1);
+    // The pipe stopped reading long before the source ran out (the rest is its own read-ahead).
+    expect(pushed).toBeLessThan(50_000);
+    source.destroy();
+    duplex.destroy();
   });
 });

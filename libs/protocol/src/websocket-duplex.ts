@@ -5,6 +5,21 @@ import { ProtocolError } from './errors';
 /** ws.bufferedAmount above which a write waits for its send callback instead of completing at once. */
 const SEND_HIGH_WATER = 1024 * 1024;
 /**
+ * Messages given to ws whose socket write has not completed, at which a write waits too. What a
+ * queued message costs is mostly per message, not per byte (a header and a payload Buffer and
+ * their queue entries: ~350 bytes of heap), so a peer that makes us send one byte per message
+ * (a client or upstream trickling single bytes to a reader that does not read) filled
+ * SEND_HIGH_WATER with 350,000 messages: 210 MB of heap for one connection. Go Piko's writes
+ * block instead, holding only bytes.
+ */
+const MAX_UNSENT_MESSAGES = 256;
+/**
+ * The duplex's own write buffer, in bytes, filled only while a write waits (above): written
+ * chunks queue there one entry each, so this also bounds their count (a 256 KiB buffer of 1-byte
+ * chunks held 262,144 entries). ws's buffer in front of it keeps the socket busy meanwhile.
+ */
+const WRITABLE_HIGH_WATER = 16 * 1024;
+/**
  * Queued writes shorter than this are merged into one WebSocket message (copying a few bytes
  * saves a message header and a 'message' event at the far end); longer ones are sent as their own
  * messages, uncopied, all in one socket write. Merging up to 256 KiB copied nearly every byte a
@@ -60,12 +75,13 @@ export interface WebSocketDuplexOptions {
 export function webSocketDuplex(ws: WebSocket, options: WebSocketDuplexOptions = {}): Duplex {
   const halfClose = options.halfClose === true;
   let sendWaiting: (() => void) | null = null;
+  let unsentMessages = 0;
   let localFin = false;
   let remoteFin = false;
   const duplex = new Duplex({
     allowHalfOpen: halfClose,
     readableHighWaterMark: 256 * 1024,
-    writableHighWaterMark: 256 * 1024,
+    writableHighWaterMark: WRITABLE_HIGH_WATER,
     read() {
       if (ws.isPaused) ws.resume();
     },
@@ -88,7 +104,7 @@ export function webSocketDuplex(ws: WebSocket, options: WebSocketDuplexOptions =
         small = [];
         smallBytes = 0;
         if (last) send(data, cb);
-        else ws.send(data, SEND_OPTIONS, onSendError);
+        else sendMessage(data, onSendError);
       };
       for (let i = 0; i < chunks.length; i++) {
         const buf = chunks[i].chunk as Buffer;
@@ -96,7 +112,7 @@ export function webSocketDuplex(ws: WebSocket, options: WebSocketDuplexOptions =
         if (buf.length >= MERGE_LIMIT) {
           if (small.length > 0) sendSmall(false);
           if (last) send(buf, cb);
-          else ws.send(buf, SEND_OPTIONS, onSendError);
+          else sendMessage(buf, onSendError);
           continue;
         }
         if (smallBytes + buf.length > MERGE_LIMIT) sendSmall(false);
@@ -136,6 +152,16 @@ export function webSocketDuplex(ws: WebSocket, options: WebSocketDuplexOptions =
     if (err && !duplex.destroyed) duplex.destroy(err);
   }
 
+  /** ws.send, counting the message as unsent until its socket write completes. */
+  function sendMessage(data: Buffer, cb: (err?: Error | null) => void): void {
+    unsentMessages++;
+    ws.send(data, SEND_OPTIONS, (err) => {
+      unsentMessages--;
+      cb(err);
+    });
+  }
+
+  /** Sends one message; `cb` at once while ws holds little, else once this message is written. */
   function send(data: Buffer, cb: (err?: Error | null) => void): void {
     if (ws.readyState !== ws.OPEN) return cb(new ProtocolError('websocket is not open', 'ERR_WEBSOCKET_CLOSED'));
     let done = false;
@@ -145,11 +171,11 @@ export function webSocketDuplex(ws: WebSocket, options: WebSocketDuplexOptions =
       sendWaiting = null;
       cb(err);
     };
-    ws.send(data, SEND_OPTIONS, (err) => {
+    sendMessage(data, (err) => {
       if (err) onSendError(err);
-      complete(err);
+      complete(err ?? undefined);
     });
-    if (!done && ws.bufferedAmount <= SEND_HIGH_WATER) complete();
+    if (!done && ws.bufferedAmount <= SEND_HIGH_WATER && unsentMessages < MAX_UNSENT_MESSAGES) complete();
     else if (!done) sendWaiting = () => complete();
   }
 
