@@ -85,6 +85,22 @@ describe('NatsClusterBus request/reply against a real nats-server', () => {
     expect((err as RpcError).reason).toBe('remote error: id is required');
   });
 
+  it("answers a reply over the server's max_payload (1 MiB by default) with an error naming it, and keeps serving", async () => {
+    const logger = captureLogger();
+    const server = new NatsClusterBus({ servers: [nats.url], logger, reconnectTimeWaitMs: 100 });
+    buses.push(server);
+    const client = await open();
+    await server.connected;
+    const subject = rpcSubject('crowded-gateway', 'upstreams');
+    // ~6,000 upstreams' worth of listing: before, respond() threw and the process exited.
+    server.serve(subject, (payload) => ((payload as { big?: boolean })?.big ? 'x'.repeat(2 * 1024 * 1024) : 'small'));
+    await served(client, subject);
+    const err = await client.request(subject, { big: true }, 2_000).catch((e: unknown) => e);
+    expect((err as RpcError).reason).toMatch(/^remote error: reply of \d+ bytes is over the NATS server's max_payload \(1048576 bytes\)$/);
+    expect(logger.records).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'rpc reply over the nats max_payload; answered with an error' }));
+    await expect(client.request(subject, {}, 2_000)).resolves.toBe('small');
+  });
+
   it('gives node IDs NATS cannot carry their own subject, so two such nodes never share one', async () => {
     const [server, client] = await Promise.all([open(), open()]);
     const a = rpcSubject('node.a b*', 'upstreams');

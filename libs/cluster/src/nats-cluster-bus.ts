@@ -211,15 +211,35 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
         try {
           payload = JSON.parse(msg.string() || 'null');
         } catch {
-          msg.respond(JSON.stringify({ error: 'malformed request' }));
+          this.respond(connection, msg, subject, { error: 'malformed request' });
           return;
         }
-        void answerRpc(handler, payload).then((reply) => {
-          // The requester may have given up, or the connection closed meanwhile: nothing to answer.
-          if (!connection.isClosed()) msg.respond(JSON.stringify(reply));
-        });
+        void answerRpc(handler, payload).then((reply) => this.respond(connection, msg, subject, reply));
       },
     });
+  }
+
+  /**
+   * Answers an RPC, never throwing: nats.js throws from respond() for a reply over the server's
+   * max_payload (1 MiB by default), which escaped a promise callback and ended the process (a
+   * gateway with ~6,000 upstreams died on `GET /api/v1/upstreams`). Such a reply becomes an
+   * error naming the limit, which the requester sees as a remote error.
+   */
+  private respond(connection: NatsConnection, msg: Msg, subject: string, reply: unknown): void {
+    // The requester may have given up, or the connection closed meanwhile: nothing to answer.
+    if (connection.isClosed()) return;
+    let body = JSON.stringify(reply);
+    const maxPayload = connection.info?.max_payload;
+    const bytes = Buffer.byteLength(body);
+    if (maxPayload !== undefined && bytes > maxPayload) {
+      this.logger.warn('rpc reply over the nats max_payload; answered with an error', { subject, bytes, maxPayload });
+      body = JSON.stringify({ error: `reply of ${bytes} bytes is over the NATS server's max_payload (${maxPayload} bytes)` });
+    }
+    try {
+      msg.respond(body);
+    } catch (err) {
+      this.logger.warn('nats rpc reply failed', { subject, err: describeClientError(err) });
+    }
   }
 
   private receive(err: NatsError | null, msg: Msg): void {
