@@ -1,6 +1,7 @@
 import { type NodeInfo, RedisEndpointRegistry } from '@piko/cluster';
 import { RedisServer, waitFor } from '@piko/testing';
 import { Redis } from 'ioredis';
+import { captureLogger } from './support/capture-logger';
 import { uniquePrefix } from './support/unique';
 
 jest.setTimeout(30_000);
@@ -93,6 +94,30 @@ describe('RedisEndpointRegistry against a real redis-server', () => {
     await registry.setEndpointCounts('a', new Map([['keep', 0]])); // only deletions: HDEL alone
     await registry.setEndpointCounts('a', new Map()); // nothing to do: no command at all
     expect([...(await registry.snapshot()).endpoints.keys()].sort()).toEqual(['new-1', 'new-2']);
+  });
+
+  it('leaves out a node whose keys have the wrong type (said once), and reads and sweeps every other node', async () => {
+    const prefix = uniquePrefix('wedge');
+    const logger = captureLogger();
+    const registry = new RedisEndpointRegistry({ url: redis.url, keyPrefix: prefix, leaseTtlMs: 10_000, logger });
+    registries.push(registry);
+    await registry.registerNode(gw('a'));
+    await registry.setEndpointCount('a', 'svc', 2);
+    // What a writer with access to the key space can leave: before, every snapshot failed (WRONGTYPE).
+    await raw.sadd(`{${prefix}}:nodes`, 'wedge');
+    await raw.set(`{${prefix}}:node:wedge`, 'notahash');
+    for (let i = 0; i < 2; i++) {
+      const snapshot = await registry.snapshot();
+      expect([...snapshot.nodes.keys()]).toEqual(['a']);
+      expect(snapshot.endpoints).toEqual(new Map([['svc', new Map([['a', 2]])]]));
+    }
+    const warnings = logger.records.filter((r) => r.msg === 'registry entry unreadable; node left out');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].fields).toMatchObject({ node: 'wedge', err: expect.stringMatching(/^WRONGTYPE/) });
+    await expect(registry.sweep()).resolves.toBe(0);
+    await raw.del(`{${prefix}}:node:wedge`);
+    await raw.srem(`{${prefix}}:nodes`, 'wedge');
+    expect([...(await registry.snapshot()).nodes.keys()]).toEqual(['a']);
   });
 
   it('uses the documented keys, all under one hash tag', async () => {

@@ -48,6 +48,8 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
   private readonly keys: RedisKeys;
   private readonly leaseTtlMs: number;
   private readonly logger: Logger;
+  /** Nodes the last snapshot left out for an error reply (each is logged when it first appears). */
+  private unreadableNodes = new Set<string>();
   private currentStatus: ConnectionStatus;
   private lastError: string | undefined;
   private closed = false;
@@ -164,17 +166,26 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
       if (nodeIds.length === 0) return snapshot;
       const pipeline = this.client.pipeline();
       for (const nodeId of nodeIds) pipeline.hgetall(this.keys.node(nodeId)).hgetall(this.keys.endpoints(nodeId)).pttl(this.keys.node(nodeId));
-      const results = (await exec(await pipeline.exec())) as Array<Record<string, string> | number>;
+      const results = perNodeResults(await pipeline.exec(), nodeIds.length);
       const now = Date.now();
       snapshot.heartbeats = new Map();
+      const unreadable = new Set<string>();
       nodeIds.forEach((nodeId, i) => {
-        const node = nodeInfoFromHash(results[3 * i] as Record<string, string>);
+        // One node's keys of the wrong type (WRONGTYPE) must not hide every other node: it is left
+        // out, as a node without a lease is, and said once (it made every proxy's reload fail).
+        const replyError = results.errors[i];
+        if (replyError) {
+          unreadable.add(nodeId);
+          if (!this.unreadableNodes.has(nodeId)) this.logger.warn('registry entry unreadable; node left out', { node: nodeId, err: replyError.message });
+          return;
+        }
+        const node = nodeInfoFromHash(results.values[3 * i] as Record<string, string>);
         if (!node) return; // no live lease: its entries are ignored until swept
         snapshot.nodes.set(nodeId, node);
-        const remainingMs = results[3 * i + 2] as number;
+        const remainingMs = results.values[3 * i + 2] as number;
         // The lease was last set to leaseTtlMs; what has run down since is the time since that heartbeat.
         if (remainingMs >= 0) snapshot.heartbeats?.set(nodeId, now - Math.max(0, this.leaseTtlMs - remainingMs));
-        for (const [endpointId, raw] of Object.entries(results[3 * i + 1] as Record<string, string>)) {
+        for (const [endpointId, raw] of Object.entries(results.values[3 * i + 1] as Record<string, string>)) {
           const count = Number(raw);
           if (!Number.isInteger(count) || count <= 0) continue;
           let owners = snapshot.endpoints.get(endpointId);
@@ -182,6 +193,7 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
           owners.set(nodeId, count);
         }
       });
+      this.unreadableNodes = unreadable;
       return snapshot;
     });
   }
@@ -192,7 +204,14 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
       const nodeIds = await this.client.smembers(this.keys.nodes());
       let swept = 0;
       for (const nodeId of nodeIds) {
-        const result = await this.client.eval(SWEEP_IF_DEAD, 3, this.keys.node(nodeId), this.keys.endpoints(nodeId), this.keys.nodes(), nodeId);
+        let result: unknown;
+        try {
+          result = await this.client.eval(SWEEP_IF_DEAD, 3, this.keys.node(nodeId), this.keys.endpoints(nodeId), this.keys.nodes(), nodeId);
+        } catch (err) {
+          // A key of the wrong type fails this node's script only: sweep the others.
+          if (isReplyError(err)) continue;
+          throw err;
+        }
         if (result === 1) swept++;
       }
       return swept;
@@ -261,6 +280,28 @@ export class RedisEndpointRegistry extends EventEmitter implements EndpointRegis
   private assertOpen(): void {
     if (this.closed) throw new ClusterClosedError('registry');
   }
+}
+
+/** A Redis error reply (WRONGTYPE, a script error): about one command's keys, not the connection. */
+function isReplyError(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'ReplyError';
+}
+
+/**
+ * A snapshot pipeline's replies, three a node: the values, and for each node the first
+ * error reply among its commands. Any other error (the connection) is thrown, as exec() does:
+ * a snapshot that left out every node would empty the routing tables.
+ */
+function perNodeResults(results: ExecResult, nodes: number): { values: unknown[]; errors: Array<Error | undefined> } {
+  if (!results) throw new ClusterError('redis transaction aborted', 'ERR_REDIS_ABORTED');
+  const errors: Array<Error | undefined> = new Array(nodes).fill(undefined);
+  const values = results.map(([err, value], i) => {
+    if (!err) return value;
+    if (!isReplyError(err)) throw err;
+    errors[Math.floor(i / 3)] ??= err;
+    return undefined;
+  });
+  return { values, errors };
 }
 
 /** The results of a MULTI or pipeline, or the first error among them. */
