@@ -29,8 +29,9 @@
  *   3 BAD_PROOF (wrong secret).
  *
  * The two proofs use different labels, so one side's proof can never be reflected as the other's.
- * The secret authenticates the link; it does not encrypt it: on a network that others can read,
- * use relay TLS as well.
+ * The secret authenticates the ends, not what passes between them: a host that forwards the
+ * bytes between a proxy and a real gateway passes the handshake and can then read and add
+ * streams. Relay TLS (the proxy verifying the gateway's certificate) is what stops that.
  *
  * Versioning: a gateway refuses an unknown version with BAD_HELLO. A proxy from before this
  * handshake sends a yamux frame first, which is not a HELLO (BAD_HELLO, closed); a gateway from
