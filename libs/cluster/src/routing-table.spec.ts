@@ -109,6 +109,32 @@ describe('RoutingTable', () => {
     expect(table.routes('svc')).toEqual([{ nodeId: 'a', relayAddr: 'a:8003', count: 2 }]);
   });
 
+  it('bounds what a flood of events naming made-up nodes holds while a snapshot is slow, then reads the registry again', async () => {
+    await inner.registerNode(gw('a'));
+    await table.start();
+    let release!: () => void;
+    registry.hold = new Promise((resolve) => (release = resolve));
+    const resync = table.resync();
+    // As a gateway does: the registry first, then the event.
+    await inner.setEndpointCount('a', 'svc', 2);
+    await publish({ type: 'endpoint', nodeId: 'a', seq: 1, endpointId: 'svc', count: 2 });
+    // Before the bounds, each forged node kept a baseline and each event a place in the replay,
+    // for as long as the snapshot took (for ever while Redis was away).
+    for (let i = 0; i < 20_000; i++) await bus.publish({ type: 'endpoint', nodeId: `forged-${i}`, seq: 1, endpointId: 'svc', count: 1 });
+    await tick();
+    await tick();
+    const held = table as unknown as { lastSeq: Map<string, number>; replay: unknown[] | undefined };
+    expect(held.lastSeq.size).toBeLessThanOrEqual(4_096);
+    expect(held.replay?.length).toBe(10_000);
+    const before = table.stats().resyncsTotal;
+    release();
+    await resync;
+    // The replay was cut short, so the registry is read once more (it has what was cut).
+    while (table.stats().resyncsTotal < before + 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(table.routes('svc')).toEqual([{ nodeId: 'a', relayAddr: 'a:8003', count: 2 }]);
+    expect([...held.lastSeq.keys()]).toEqual(['a']);
+  });
+
   it('keeps serving its table while the registry is down, and retries', async () => {
     await inner.registerNode(gw('a'));
     await inner.setEndpointCount('a', 'svc', 1);

@@ -8,6 +8,19 @@ import { type Logger, noopLogger } from '@piko/observability';
 import { RoutingState } from './routing-state';
 import type { Route } from './weighted-pick';
 
+/**
+ * At most this many per-node sequence baselines: far above any real cluster's node count, so
+ * that events naming made-up node IDs (a flood on the bus) cannot grow the map while resyncs,
+ * which prune it, fail (Redis away: 1.58 M forged events took a proxy from 109 MB to 1.3 GB).
+ * An event over the bound has no baseline, which reads as a gap: a resync, as for any unknown node.
+ */
+const MAX_SEQ_BASELINES = 4_096;
+/**
+ * At most this many events kept to replay on top of a snapshot being read. Past it the replay is
+ * cut short and the snapshot read once more afterwards (the registry has what was cut).
+ */
+const MAX_REPLAY_EVENTS = 10_000;
+
 export interface RoutingTableOptions {
   registry: EndpointRegistry;
   bus: ClusterBus;
@@ -172,8 +185,9 @@ export class RoutingTable extends EventEmitter {
     // Without a baseline only seq 1 proves nothing was missed (the node's first event).
     const gap = last === undefined ? event.seq !== 1 : event.seq !== last + 1;
     if (event.type === 'node' && event.kind === 'leave') this.lastSeq.delete(event.nodeId);
-    else this.lastSeq.set(event.nodeId, event.seq);
-    this.replay?.push(event);
+    else if (last !== undefined || this.lastSeq.size < MAX_SEQ_BASELINES) this.lastSeq.set(event.nodeId, event.seq);
+    if (this.replay && this.replay.length < MAX_REPLAY_EVENTS) this.replay.push(event);
+    else if (this.replay) this.resyncAgain = true;
     const known = this.state.apply(event);
     this.emit('update');
     if (gap) {
