@@ -82,6 +82,27 @@ describe('NatsClusterBus against a real nats-server', () => {
     expect(drops.every((r) => r.level === 'warn')).toBe(true);
   });
 
+  it('logs a flood of malformed messages as a few lines, not one each', async () => {
+    const prefix = uniquePrefix('piko.flood');
+    const logger = captureLogger();
+    const bus = open(prefix, logger);
+    await bus.connected;
+    const received: ClusterEvent[] = [];
+    bus.subscribe((event) => received.push(event));
+    await subscriptionLive(bus, received);
+    const raw = await connect({ servers: nats.url });
+    try {
+      for (let i = 0; i < 1_000; i++) raw.publish(`${prefix}.endpoint`, 'not json{');
+      raw.publish(`${prefix}.endpoint`, JSON.stringify(endpointEvent(7)));
+      await raw.flush();
+    } finally {
+      await raw.close();
+    }
+    await waitFor('the valid event', () => (received.length === 1 ? true : undefined));
+    // The first five as they come; the rest in one summary per 10 s (RateLimitedLog).
+    expect(logger.records.filter((r) => r.msg === 'dropping malformed cluster event')).toHaveLength(5);
+  });
+
   it('rejects publish before the first connection', async () => {
     const bus = new NatsClusterBus({ servers: 'nats://127.0.0.1:1', reconnectTimeWaitMs: 50 });
     buses.push(bus);

@@ -9,6 +9,7 @@ import { EventDispatcher } from './event-dispatcher';
 import { type NatsAuthOptions, natsConnectOptions } from './nats-credentials';
 import { describeClientError, redactUrl } from './redact-url';
 import { type Logger, noopLogger } from '@piko/observability';
+import { RateLimitedLog } from '@piko/protocol';
 
 export interface NatsClusterBusOptions {
   /**
@@ -44,6 +45,11 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
   private readonly reconnectTimeWaitMs: number;
   private readonly drainTimeoutMs: number;
   private readonly logger: Logger;
+  /**
+   * Warnings anyone on the bus can trigger per message (a malformed event, a request whose reply
+   * is too large, asked every second by an open status page): a few, then a summary per 10 s.
+   */
+  private readonly peerWarnings: RateLimitedLog;
   private readonly dispatcher: EventDispatcher;
   private connection: NatsConnection | undefined;
   private currentStatus: ConnectionStatus = 'disconnected';
@@ -66,6 +72,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
     this.reconnectTimeWaitMs = options.reconnectTimeWaitMs ?? 250;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 2_000;
     this.logger = (options.logger ?? noopLogger).child({ component: 'nats-bus' });
+    this.peerWarnings = new RateLimitedLog(this.logger);
     this.dispatcher = new EventDispatcher(this.logger);
     void this.connectLoop();
   }
@@ -128,6 +135,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
     if (this.closing) return;
     this.closing = true;
     clearTimeout(this.retryTimer);
+    this.peerWarnings.flush();
     this.dispatcher.clear();
     const connection = this.connection;
     if (connection && !connection.isClosed()) {
@@ -232,7 +240,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
     const maxPayload = connection.info?.max_payload;
     const bytes = Buffer.byteLength(body);
     if (maxPayload !== undefined && bytes > maxPayload) {
-      this.logger.warn('rpc reply over the nats max_payload; answered with an error', { subject, bytes, maxPayload });
+      this.peerWarnings.warn('rpc reply over the nats max_payload; answered with an error', { subject, bytes, maxPayload });
       body = JSON.stringify({ error: `reply of ${bytes} bytes is over the NATS server's max_payload (${maxPayload} bytes)` });
     }
     try {
@@ -253,7 +261,7 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
       const expected = event.type === 'endpoint' ? this.subjects.endpoint : this.subjects.node;
       if (msg.subject !== expected) throw new Error(`a ${event.type} event on ${msg.subject}`);
     } catch (parseError) {
-      this.logger.warn('dropping malformed cluster event', { subject: msg.subject, err: (parseError as Error).message });
+      this.peerWarnings.warn('dropping malformed cluster event', { subject: msg.subject, err: (parseError as Error).message });
       return;
     }
     this.dispatcher.dispatch(event);
