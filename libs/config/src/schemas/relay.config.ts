@@ -28,6 +28,13 @@ Maximum concurrent streams on one proxy's relay connection to a gateway
 Gateway side: a relay stream must name its endpoint within this time.`)
   headerTimeout = 10_000;
 
+  @IntOption(`
+Gateway side: relay connections still proving themselves (the handshake, at most
+header-timeout each) at once; more are closed as they arrive, so connections that
+never finish a handshake cannot take every file descriptor. Proxies open a few
+connections per gateway, so they never come near it.`, { min: 1 })
+  maxHandshakes = 256;
+
   @DurationOption(`
 Proxy side: how long a gateway may take to accept or refuse a relay stream.`)
   acceptTimeout = 10_000;

@@ -41,6 +41,7 @@ export function relayServerOptions(config: ServerConfig, tls?: ServerTls): Relay
     host,
     port,
     headerTimeoutMs: config.relay.headerTimeout,
+    maxHandshakes: config.relay.maxHandshakes,
     tls,
     secret: config.relay.secret ? Buffer.from(config.relay.secret, 'utf8') : undefined,
     mux: relaySessionOptions(config),

@@ -7,7 +7,7 @@ export type RelayStreamResult = 'accepted' | 'no_upstream' | 'draining' | 'bad_r
 const STREAM_RESULTS: readonly RelayStreamResult[] = ['accepted', 'no_upstream', 'draining', 'bad_request', 'http_only', 'busy', 'error'];
 
 /** Why a relay connection was refused before its session started. */
-export type RelayHandshakeFailure = 'bad_hello' | 'method' | 'proof' | 'error';
+export type RelayHandshakeFailure = 'bad_hello' | 'method' | 'proof' | 'error' | 'overload';
 
 /**
  * The relay server's Prometheus metrics, registered in the process's registry. Every labelled
@@ -35,9 +35,9 @@ export class RelayServerMetrics {
     this.handshakeFailed = knownLabelCounter(
       registry,
       'piko_relay_server_handshake_failures_total',
-      'Relay connections refused before their session started, by reason (bad_hello, method, proof, error).',
+      'Relay connections refused before their session started, by reason (bad_hello, method, proof, error, overload: over relay.max_handshakes).',
       'reason',
-      ['bad_hello', 'method', 'proof', 'error'],
+      ['bad_hello', 'method', 'proof', 'error', 'overload'],
     );
     this.closed = knownLabelCounter(
       registry,

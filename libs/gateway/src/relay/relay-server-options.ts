@@ -8,6 +8,8 @@ export interface RelayServerOptions {
   port: number;
   /** A relay stream whose header has not arrived within this many ms is reset. 0 disables. */
   headerTimeoutMs: number;
+  /** `relay.max_handshakes`: connections in the handshake at once; more are closed on arrival. Default 256. */
+  maxHandshakes?: number;
   /** Multiplexer settings for relay sessions (the server side of each proxy's connection). */
   mux?: Omit<SessionOptions, 'client' | 'logger'>;
   /** `relay.tls`: the port serves TLS with this (reloading) certificate, mutual with `client_cas`; undefined = plain TCP. */

@@ -151,7 +151,33 @@ describe('RelayServer', () => {
     // Every reason is exported from the start (at 0): wait for the two refusals to be counted.
     const counted = async () => Object.values(await byReason()).reduce((a, b) => a + b, 0);
     while ((await counted()) < 2) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(await byReason()).toEqual({ bad_hello: 1, error: 1, method: 0, proof: 0 });
+    expect(await byReason()).toEqual({ bad_hello: 1, error: 1, method: 0, proof: 0, overload: 0 });
+  });
+
+  it('closes connections beyond relay.max_handshakes on arrival, and serves proxies again once those finish', async () => {
+    await server.close();
+    registry = new Registry();
+    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000, maxHandshakes: 3, secret: TEST_RELAY_SECRET }, silentLogger, registry);
+    port = (await server.listen()).port;
+    await upstream('my-service');
+    const connect = async (): Promise<net.Socket> => {
+      const socket = net.connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.on('error', () => undefined);
+      return socket;
+    };
+    // Connections that never send a hello: each holds a handshake slot until header_timeout.
+    const silent = [await connect(), await connect(), await connect()];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const over = await connect();
+    await once(over, 'close');
+    const failures = await registry.getSingleMetric('piko_relay_server_handshake_failures_total')?.get();
+    expect(failures?.values.find((v) => v.labels.reason === 'overload')?.value).toBe(1);
+    expect(silent.every((s) => !s.destroyed)).toBe(true);
+    for (const s of silent) s.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { status } = await (await peer()).request('my-service');
+    expect(status).toBe(RelayStatus.Accepted);
   });
 
   it('cannot be built without a secret or mutual TLS', () => {

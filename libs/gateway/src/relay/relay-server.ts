@@ -189,6 +189,11 @@ export class RelayServer {
    */
   private onConnection(socket: net.Socket): void {
     const remoteAddr = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (this.handshaking.size >= (this.options.maxHandshakes ?? 256)) {
+      this.metrics?.handshakeFailed('overload');
+      this.warnRefused(remoteAddr, new Error(`${this.handshaking.size} connections already in the handshake (relay.max_handshakes)`));
+      return void socket.destroy();
+    }
     const logger = this.logger.child({ remoteAddr });
     // Errors during the handshake reject it; afterwards the session owns the socket's errors.
     const onError = (err: Error): void => logger.debug('relay connection error during handshake', { err: err.message });
