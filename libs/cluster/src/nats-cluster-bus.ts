@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { connect, ErrorCode, type Msg, type NatsConnection, type NatsError, type Subscription } from 'nats';
+import { connect, ErrorCode, type Msg, type NatsConnection, type NatsError, RequestStrategy, type Subscription } from 'nats';
 import type { ClusterBus, ClusterEventHandler } from './cluster-bus';
 import { type ClusterEvent, parseClusterEvent } from './cluster-event';
 import { answerRpc, type RpcHandler, RpcError, unwrapRpcReply } from './cluster-rpc';
@@ -7,6 +7,7 @@ import type { ConnectionStatus } from './connection-status';
 import { BusUnavailableError } from './errors';
 import { EventDispatcher } from './event-dispatcher';
 import { type NatsAuthOptions, natsConnectOptions } from './nats-credentials';
+import { ReplyAssembler, replyMessages } from './nats-reply-parts';
 import { describeClientError, redactUrl } from './redact-url';
 import { type Logger, noopLogger } from '@piko/observability';
 import { RateLimitedLog } from '@piko/protocol';
@@ -113,22 +114,32 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
   async request(subject: string, payload: unknown, timeoutMs: number): Promise<unknown> {
     const connection = this.connection;
     if (!connection || connection.isClosed() || this.currentStatus !== 'connected') throw new RpcError('nats not connected');
-    let msg: Msg;
-    try {
-      msg = await connection.request(subject, JSON.stringify(payload ?? null), { timeout: timeoutMs });
-    } catch (err) {
-      const code = (err as NatsError).code;
-      if (code === ErrorCode.Timeout) throw new RpcError(`timeout after ${timeoutMs} ms`);
-      if (code === ErrorCode.NoResponders) throw new RpcError('no responder');
-      throw new RpcError(describeClientError(err));
-    }
+    const body = await this.collectReply(connection, subject, JSON.stringify(payload ?? null), timeoutMs);
     let reply: unknown;
     try {
-      reply = JSON.parse(msg.string());
+      reply = JSON.parse(body.toString('utf8'));
     } catch {
       throw new RpcError('malformed reply');
     }
     return unwrapRpcReply(reply);
+  }
+
+  /** The reply's bytes: one message, or every part of a split one (nats-reply-parts.ts), within `timeoutMs`. */
+  private async collectReply(connection: NatsConnection, subject: string, data: string, timeoutMs: number): Promise<Buffer> {
+    const assembler = new ReplyAssembler(connection.info?.max_payload ?? 1024 * 1024);
+    try {
+      const messages = await connection.requestMany(subject, data, { maxWait: timeoutMs, strategy: RequestStrategy.Timer });
+      for await (const msg of messages) {
+        const whole = assembler.add(msg);
+        // Leaving the loop ends the request (its inbox entry and timer).
+        if (whole) return whole;
+      }
+    } catch (err) {
+      if (err instanceof RpcError) throw err;
+      if ((err as NatsError).code === ErrorCode.NoResponders) throw new RpcError('no responder');
+      throw new RpcError(describeClientError(err));
+    }
+    throw new RpcError(`timeout after ${timeoutMs} ms`);
   }
 
   async close(): Promise<void> {
@@ -228,25 +239,19 @@ export class NatsClusterBus extends EventEmitter implements ClusterBus {
   }
 
   /**
-   * Answers an RPC, never throwing: nats.js throws from respond() for a reply over the server's
-   * max_payload (1 MiB by default), which escaped a promise callback and ended the process (a
-   * gateway with ~6,000 upstreams died on `GET /api/v1/upstreams`). Such a reply becomes an
-   * error naming the limit, which the requester sees as a remote error.
+   * Answers an RPC, never throwing (nats.js throws from respond(), for instance for a message over
+   * the server's max_payload; thrown here it escaped a promise callback and ended the process). A
+   * reply over max_payload goes in parts (nats-reply-parts.ts): a gateway with ~6,000 upstreams
+   * died on `GET /api/v1/upstreams` before.
    */
   private respond(connection: NatsConnection, msg: Msg, subject: string, reply: unknown): void {
     // The requester may have given up, or the connection closed meanwhile: nothing to answer.
     if (connection.isClosed()) return;
-    let body = JSON.stringify(reply);
-    const maxPayload = connection.info?.max_payload;
-    const bytes = Buffer.byteLength(body);
-    if (maxPayload !== undefined && bytes > maxPayload) {
-      this.peerWarnings.warn('rpc reply over the nats max_payload; answered with an error', { subject, bytes, maxPayload });
-      body = JSON.stringify({ error: `reply of ${bytes} bytes is over the NATS server's max_payload (${maxPayload} bytes)` });
-    }
+    const body = Buffer.from(JSON.stringify(reply));
     try {
-      msg.respond(body);
+      for (const { data, headers } of replyMessages(body, connection.info?.max_payload ?? Infinity)) msg.respond(data, { headers });
     } catch (err) {
-      this.logger.warn('nats rpc reply failed', { subject, err: describeClientError(err) });
+      this.peerWarnings.warn('nats rpc reply failed', { subject, bytes: body.length, err: describeClientError(err) });
     }
   }
 
