@@ -47,7 +47,10 @@ export class RoutingState {
 
   /**
    * Applies one event; returns false if it names a node this state does not know, or announces a
-   * node other than the registry's (resync needed: the registry decides).
+   * node other than the registry's (resync needed: the registry decides). A count from a node not
+   * known is not kept: the resync reads it from the registry, where a gateway writes it before it
+   * publishes. Kept, counts from made-up node IDs (a flood on the bus) grew this table for as long
+   * as resyncs failed (Redis away: 1.9 M events took a proxy from 108 MB to 1.46 GB).
    */
   apply(event: ClusterEvent): boolean {
     if (event.type === 'node') {
@@ -63,6 +66,7 @@ export class RoutingState {
       this.routeCache.clear();
       return true;
     }
+    if (!this.nodes.has(event.nodeId)) return false;
     let owners = this.endpoints.get(event.endpointId);
     if (event.count > 0) {
       if (!owners) this.endpoints.set(event.endpointId, (owners = new Map()));
@@ -72,7 +76,7 @@ export class RoutingState {
       if (owners.size === 0) this.endpoints.delete(event.endpointId);
     }
     this.routeCache.delete(event.endpointId);
-    return this.nodes.has(event.nodeId);
+    return true;
   }
 
   /**

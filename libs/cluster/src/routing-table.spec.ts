@@ -126,6 +126,8 @@ describe('RoutingTable', () => {
     const held = table as unknown as { lastSeq: Map<string, number>; replay: unknown[] | undefined };
     expect(held.lastSeq.size).toBeLessThanOrEqual(4_096);
     expect(held.replay?.length).toBe(10_000);
+    // Nor does a forged node's count enter the table: only the registry's nodes count.
+    expect(table.stats().entries).toBe(1);
     const before = table.stats().resyncsTotal;
     release();
     await resync;
