@@ -14,7 +14,7 @@ import { ClusterReader } from './service/cluster-reader';
 import { InspectGather } from './service/inspect-gather';
 import { NodeHistory } from './service/node-history';
 import { RequestRatesPoller } from './service/request-rates';
-import { TokenBucket } from './service/token-bucket';
+import { TokenBucket } from '@piko/inspect';
 
 export interface AdminModuleDeps extends OpsModuleDeps {
   /** The cluster registry (Redis, or the in-memory twin in one process). */

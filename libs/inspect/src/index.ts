@@ -11,6 +11,7 @@ export { BodyCapture } from './body-capture';
 export { ALWAYS_REDACTED_HEADERS, HeaderRedactor, headerPairs, isRedactedHeader, REDACTED, redactHeaders, redactedHeaderSet } from './redact-headers';
 export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, parseStatusFilter, type ExchangeFilter } from './exchange-filter';
 export { loopbackAddress, Replayer, type ProxyAddress, type ReplayEdits, type ReplayResult } from './replayer';
+export { TokenBucket } from './token-bucket';
 export {
   INSPECT_RPC_VERBS,
   learnSwitches,

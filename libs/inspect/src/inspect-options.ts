@@ -17,6 +17,9 @@ export interface InspectOptions {
   omitContentTypes: readonly string[];
   /** How long a replay may take, ms (connecting, sending, reading the whole response). */
   replayTimeoutMs: number;
+  /** Replays this proxy sends per second on average, and at once (`replay_rate`, `replay_burst`; defaults 10 and 20). */
+  replayRate?: number;
+  replayBurst?: number;
 }
 
 /** What the proxy lends the inspector: its rules for who the client is and which answers it made. */

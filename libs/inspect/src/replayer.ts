@@ -4,6 +4,7 @@ import { isIP, type Socket } from 'node:net';
 import type { ExchangeRecord } from './exchange-record';
 import type { Inspector } from './inspector';
 import { isRedactedHeader } from './redact-headers';
+import { TokenBucket } from './token-bucket';
 
 /** `POST /api/v1/requests/:id/replay`'s optional edits (checked by the admin API's DTO). */
 export interface ReplayEdits {
@@ -36,6 +37,8 @@ export type ReplayResult =
   | { outcome: 'replayed'; replay: ExchangeRecord }
   | { outcome: 'not_found' }
   | { outcome: 'not_replayable' }
+  /** Over proxy.inspect.replay_rate: a replay may be sent again in `retryAfterMs`. */
+  | { outcome: 'rate_limited'; retryAfterMs: number }
   | { outcome: 'failed'; error: string };
 
 /** How long a replay answered without reaching an endpoint (a 400 for a missing Host) waits for a capture that will not come (ms). */
@@ -51,12 +54,24 @@ const FRAMING = new Set(['content-length', 'transfer-encoding']);
  * were redacted are not sent (their values were never kept), unless `edits.headers` gives them.
  */
 export class Replayer {
+  /**
+   * proxy.inspect.replay_rate / replay_burst, here where replays are sent: the admin API's own
+   * limit binds one admin node, not every admin node together nor a client that asks on NATS.
+   */
+  private readonly limit: TokenBucket;
+
   constructor(
     private readonly inspector: Inspector,
     private readonly address: () => ProxyAddress | undefined,
-  ) {}
+    now?: () => number,
+  ) {
+    this.limit = new TokenBucket(inspector.options.replayRate ?? 10, inspector.options.replayBurst ?? 20, now);
+  }
 
+  /** Counted against the replay limit before anything else, whatever the outcome (as the admin API counts). */
   replay(id: string, edits: ReplayEdits): Promise<ReplayResult> {
+    const wait = this.limit.take();
+    if (wait > 0) return Promise.resolve({ outcome: 'rate_limited', retryAfterMs: wait });
     const original = this.inspector.store.get(id);
     if (!original) return Promise.resolve({ outcome: 'not_found' });
     if (!original.replayable) return Promise.resolve({ outcome: 'not_replayable' });

@@ -1,7 +1,7 @@
 import type { ClusterRpc, EndpointRegistry } from '@piko/cluster';
 import type { NodeHistory } from './node-history';
 import type { RequestRatesPoller } from './request-rates';
-import type { TokenBucket } from './token-bucket';
+import type { TokenBucket } from '@piko/inspect';
 
 /** What the admin API's services share (one per admin app). */
 export interface AdminContext {

@@ -87,6 +87,8 @@ export class InspectGather {
         throw new NotFoundException('request not found');
       case 'not_replayable':
         throw new ConflictException('request body was not captured in full');
+      case 'rate_limited':
+        throw new TooManyRequestsException('too many replays: proxy.inspect.replay_rate exceeded', reply.retryAfterMs);
       case 'failed':
         throw new ServiceUnavailableException(reply.error);
       default:

@@ -63,4 +63,17 @@ Longest a replay (POST /api/v1/requests/:id/replay) may take: sending the
 request again through the proxy and reading its whole response.`)
   @Min(100, at('least', '100ms'))
   replayTimeout = 30_000;
+
+  @IntOption(`
+Replays this proxy sends, per second on average, whoever asks for them (every
+admin node, and anything else that can send on NATS); more are refused (the
+admin API answers 429) until the burst refills. A replay is real traffic to a
+service, sent without proxy.auth.`, { min: 1 })
+  @Max(10_000, { message: (args: ValidationArguments) => `must be at most 10000 (got ${JSON.stringify(args.value)})` })
+  replayRate = 10;
+
+  @IntOption(`
+Replays this proxy sends at once before replay-rate applies.`, { min: 1 })
+  @Max(10_000, { message: (args: ValidationArguments) => `must be at most 10000 (got ${JSON.stringify(args.value)})` })
+  replayBurst = 20;
 }

@@ -28,6 +28,8 @@ export function proxyInspector(config: ServerConfig, nodeId: string, gatewayOf?:
       redactHeaders: inspect.redactHeaders,
       omitContentTypes: inspect.omitContentTypes,
       replayTimeoutMs: inspect.replayTimeout,
+      replayRate: inspect.replayRate,
+      replayBurst: inspect.replayBurst,
     },
     { clientAddress: (req) => originalClientAddress(req, trusted), errorOf: pikoAnswer, gatewayOf },
   );

@@ -1,6 +1,7 @@
 /**
  * A token bucket: `burst` tokens at most, refilled at `ratePerSecond`; each `take` spends one.
- * Used for the admin node's replay limit (`admin.api.replay_rate`, `admin.api.replay_burst`).
+ * Used for the replay limits: an admin node's (`admin.api.replay_rate`, `replay_burst`) and a
+ * proxy's (`proxy.inspect.replay_rate`, `replay_burst`).
  * `now` is a monotonic clock in ms (performance.now by default; a test passes its own).
  */
 export class TokenBucket {
