@@ -236,6 +236,25 @@ describe('one client cannot exhaust an endpoint: per-address limit and body idle
     expect(await clients.send(server.proxyPort, 'limited', '/n/3', ATTACKER)).toEqual({ status: 200, body: '3' });
   });
 
+  it('uploads whose body fails to parse after the head went upstream give their slots back: the address is served after', async () => {
+    // Before: each left an exchange that never ended (its socket half-open, reading stopped), so
+    // max_streams_per_client of them locked the address out of every endpoint until a restart.
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const conn = await RawHttpConnection.open(server.proxyPort);
+      conn.send(`POST /n/${i} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-piko-endpoint: limited\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n`);
+      statuses.push((await conn.readResponse()).status);
+      // Half the clients close at once, half leave their side open (the proxy's linger ends those).
+      if (i % 2 === 0) conn.end();
+    }
+    expect(statuses.every((s) => s === 400 || s === 503)).toBe(true);
+    expect(statuses.filter((s) => s === 400).length).toBeGreaterThanOrEqual(4);
+    await waitFor('the address to be served again', async () => {
+      const answer = await clients.send(server.proxyPort, 'limited', '/n/after', ATTACKER);
+      return answer.status === 200 ? true : undefined;
+    }, 10_000);
+  });
+
   it('a body that stops sending gets 408 and its connection closed; a slow but steady upload of 8 MiB succeeds', async () => {
     const idle = await RawHttpConnection.open(server.proxyPort);
     idle.send('POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nx-piko-endpoint: limited\r\nContent-Length: 1000\r\n\r\n0123456789');

@@ -10,6 +10,7 @@ import { endpointIdFromHeaders } from './endpoint-id';
 import { EndpointRequestStats } from './endpoint-request-stats';
 import { ProxyAccessLog } from './access-log';
 import { sendError, sendRawError } from './error-response';
+import { closeWhenClientDone } from './unread-body';
 import { HttpForwarder, retryableOnKeptStream, type StreamReuse } from './http-forwarder';
 import { UpstreamStreamAgent } from './upstream-stream-agent';
 import { TCP_ROUTE, TcpForwarder, type TcpOutcome } from './tcp-forwarder';
@@ -426,6 +427,12 @@ export class ProxyServer {
       if (!socket.writable || this.owed.anyStarted(socket)) return void socket.destroy();
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
       sendRawError(socket, status, (STATUS_CODES[status] ?? 'bad request').toLowerCase());
+      // The socket must close even though reading stopped: a request whose body failed to parse
+      // after its head was forwarded ends only then (its exchange, its per-client stream slot).
+      // Left half-open, 256 of them locked the client's address out of every endpoint. What the
+      // client still sends is read and dropped (the parser, failed, ignores it) until it closes.
+      closeWhenClientDone(socket);
+      socket.resume();
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /**
  * How long a client connection stays half-closed after a response whose request body was not
@@ -61,7 +62,18 @@ export function endCutShort(res: ServerResponse, lingerMs = LINGER_MS): void {
   }
   // A response of known length holds its head until the first body byte: send it now.
   res.flushHeaders();
+  closeWhenClientDone(socket, lingerMs);
+  socket.end();
+}
+
+/**
+ * For a client socket we have ended (or are about to): it closes once the client closes its side,
+ * or `lingerMs` (ms) after our last byte left. An HTTP server's sockets are half-open capable, so
+ * without this a socket whose reading had stopped stayed open for good (its fd, and every
+ * exchange on it, with it). The caller resumes reading if it had paused it, so the client's FIN
+ * is seen.
+ */
+export function closeWhenClientDone(socket: Duplex, lingerMs = LINGER_MS): void {
   socket.once('end', () => socket.destroy());
   socket.once('finish', () => setTimeout(() => socket.destroy(), lingerMs).unref());
-  socket.end();
 }
