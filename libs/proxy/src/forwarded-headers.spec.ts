@@ -30,6 +30,11 @@ describe('hop-by-hop headers (RFC 9110 §7.6.1)', () => {
     expect(names(out)).toEqual(['host', 'x-kept', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
   });
 
+  it('never lets Connection remove Host or Content-Length, as Go (they live outside its header map)', () => {
+    const out = forwardedRequestHeaders(request(['Host', 'h', 'Connection', 'Host, Content-Length, X-Hop', 'Content-Length', '3', 'X-Hop', '1']), { tls: false }, false);
+    expect(names(out)).toEqual(['host', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+  });
+
   it('keeps TE: trailers, as Go does', () => {
     expect(forwardedRequestHeaders(request(['Host', 'h', 'TE', 'trailers, deflate']), { tls: false }, false)).toEqual(
       expect.arrayContaining(['TE', 'trailers']),

@@ -16,8 +16,17 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /**
+ * Fields a `Connection` header cannot make hop-by-hop: Go keeps them outside the header map it
+ * removes nominated fields from (net/http deletes Host from `Header` into `Request.Host`, and
+ * Content-Length into `ContentLength`, transfer.go), so `Connection: Host` reached a service as
+ * an HTTP/1.1 request without Host through us, and `Connection: Content-Length` re-framed a body.
+ */
+const NEVER_NOMINATED = new Set(['host', 'content-length']);
+
+/**
  * The header names (lower case) a message's `Connection` header fields list: each is hop-by-hop
- * for that message and goes no further (RFC 9110 §7.6.1; Go's `removeHopByHopHeaders`).
+ * for that message and goes no further (RFC 9110 §7.6.1; Go's `removeHopByHopHeaders`), except
+ * the framing and routing fields Go does not let it remove (NEVER_NOMINATED).
  */
 export function connectionNamedHeaders(raw: string[]): Set<string> {
   const named = new Set<string>();
@@ -25,7 +34,7 @@ export function connectionNamedHeaders(raw: string[]): Set<string> {
     if (raw[i].length !== 10 || raw[i].toLowerCase() !== 'connection') continue;
     for (const token of raw[i + 1].split(',')) {
       const name = token.trim().toLowerCase();
-      if (name) named.add(name);
+      if (name && !NEVER_NOMINATED.has(name)) named.add(name);
     }
   }
   return named;
