@@ -207,6 +207,34 @@ describe('HTTP through the tunnel matches the direct path', () => {
     });
   });
 
+  describe('request framing, as Go sends it', () => {
+    it('a request without a body goes without one: Content-Length: 0 (as Go for POST and PUT), never chunked', async () => {
+      const service = await rawService((socket) => socket.end('HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n'));
+      await exposeRaw('bodyless', service);
+      for (const method of ['POST', 'PUT', 'PROPFIND', 'LOCK']) {
+        const before = service.heads.length;
+        const { received } = await rawExchange(server.proxyPort, { head: `${method} /b HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: bodyless\r\n\r\n` });
+        expect(parseResponse(received).status).toBe(204);
+        const head = service.heads[before].toLowerCase();
+        // Before: `transfer-encoding: chunked` and an empty last chunk for all four (a 411 at services that refuse chunked uploads).
+        expect(head).not.toContain('transfer-encoding');
+        // Go sends no field for PROPFIND and LOCK (architecture.md, "Deviations"); the message is the same.
+        expect(head).toContain('\r\ncontent-length: 0\r\n');
+      }
+    });
+
+    it('keeps Host and Content-Length that a Connection header names', async () => {
+      const service = await rawService((socket) => socket.end('HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n'));
+      await exposeRaw('nominated', service);
+      const before = service.heads.length;
+      await rawExchange(server.proxyPort, { head: 'POST /n HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: nominated\r\nConnection: Host, Content-Length\r\nContent-Length: 3\r\n\r\nabc' });
+      const head = service.heads[before].toLowerCase();
+      expect(head).toContain('\r\nhost: service\r\n');
+      expect(head).toContain('\r\ncontent-length: 3\r\n');
+      expect(head).not.toContain('transfer-encoding');
+    });
+  });
+
   describe('limits: none stricter than the configured ones', () => {
     it('passes a 12 KB query string and a 20 KB response header, as directly', async () => {
       const service = await rawService((socket, head) => {

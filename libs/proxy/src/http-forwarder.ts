@@ -122,6 +122,13 @@ export class HttpForwarder {
       // Request.Trailer); `Trailer` is otherwise hop-by-hop.
       if (req.headers.trailer !== undefined) headers.push('Trailer', req.headers.trailer);
     }
+    // A request without a body goes without one. Node's client would send `Transfer-Encoding:
+    // chunked` and an empty last chunk for every method but GET, HEAD, DELETE, OPTIONS, TRACE and
+    // CONNECT (services refusing chunked uploads answer 411); those get `Content-Length: 0`, as
+    // Go's Transport sends for POST, PUT and PATCH (shouldSendContentLength, transfer.go). Go sends
+    // no field for the rest (PROPFIND, LOCK…); Node fixes its framing when the request is made
+    // (array headers), so they get `Content-Length: 0` too: the same message, one field more.
+    if (hasNoBody(req) && req.headers['content-length'] === undefined && !NODE_UNCHUNKED_METHODS.has(req.method ?? '')) headers.push('Content-Length', '0');
     const upstreamReq = request({
       ...connection,
       method: req.method,
@@ -382,6 +389,9 @@ function isStreamed(res: IncomingMessage): boolean {
 export function retryableOnKeptStream(req: IncomingMessage): boolean {
   return IDEMPOTENT.has(req.method ?? '') && hasNoBody(req);
 }
+
+/** Methods Node's client sends without framing when they have no body (ClientRequest's `useChunkedEncodingByDefault`). */
+const NODE_UNCHUNKED_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
 /** HTTP/1.1 framing (RFC 9112 §6.3): a request without Content-Length or Transfer-Encoding has no body. */
 function hasNoBody(req: IncomingMessage): boolean {
