@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ManagedProcess } from '@piko/testing';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
 import { parseResponse, RawUpstream, rawExchange, type RawExchange } from './support/raw-http';
+import { RawHttpConnection } from './support/raw-http-client';
 import { capturedExchanges, inspectArgs, inspectVariant } from './support/inspect-variant';
 
 jest.setTimeout(60_000);
@@ -95,6 +96,28 @@ describe('HTTP through the tunnel matches the direct path', () => {
         }
       });
     }
+
+    it('processes nothing the client sends behind a body it answered with Connection: close (RFC 9112 §9.6)', async () => {
+      const service = await rawService((socket, head) => {
+        if (head.startsWith('POST /reject ')) socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\nConnection: close\r\n\r\nnope');
+        else socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+      });
+      await exposeRaw('after-close', service);
+      for (let i = 0; i < 6; i++) {
+        const conn = await RawHttpConnection.open(server.proxyPort);
+        conn.send('POST /reject HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: after-close\r\nContent-Length: 10\r\n\r\n');
+        const answer = await conn.readResponse();
+        expect(answer.status).toBe(401);
+        expect(answer.headers.connection).toBe('close');
+        // The rest of the body, and a request behind it, while the proxy lingers before closing.
+        conn.send(`0123456789POST /after-close-${i} HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: after-close\r\nContent-Length: 2\r\n\r\nhi`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        conn.destroy();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Before: 4 or 5 of 10 such requests reached the service, their answers lost with the connection.
+      expect(service.heads.filter((head) => head.includes('/after-close-'))).toEqual([]);
+    });
 
     it('delivers a 401 to a chunked 50 MB POST every time', async () => {
       // A chunked body the raw client cannot frame itself: one chunk of 50 MB, so stopping

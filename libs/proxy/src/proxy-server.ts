@@ -10,7 +10,7 @@ import { endpointIdFromHeaders } from './endpoint-id';
 import { EndpointRequestStats } from './endpoint-request-stats';
 import { ProxyAccessLog } from './access-log';
 import { sendError, sendRawError } from './error-response';
-import { closeWhenClientDone } from './unread-body';
+import { closeWhenClientDone, closingAfterResponse } from './unread-body';
 import { HttpForwarder, retryableOnKeptStream, type StreamReuse } from './http-forwarder';
 import { UpstreamStreamAgent } from './upstream-stream-agent';
 import { TCP_ROUTE, TcpForwarder, type TcpOutcome } from './tcp-forwarder';
@@ -142,6 +142,8 @@ export class ProxyServer {
    * accepted when the connection's earlier requests are answered (PipelineGate: one at a time).
    */
   private admit(req: IncomingMessage, res: ServerResponse): void {
+    // Read behind a body left unread after `Connection: close`: never processed, never answered.
+    if (closingAfterResponse(req.socket)) return void req.resume();
     this.owed.add(req.socket, res);
     this.pipeline.admitRequest(req, res, () => this.accept(req, res));
   }
@@ -153,6 +155,8 @@ export class ProxyServer {
    * Piko's middleware before its routes.
    */
   private accept(req: IncomingMessage, res: ServerResponse): void {
+    // Queued behind a response that closed the connection: as in admit, never processed.
+    if (closingAfterResponse(req.socket)) return void req.resume();
     const refusal = refuseRequestHead(req, this.options.maxHeaderCount);
     if (refusal) {
       this.track(req, res);

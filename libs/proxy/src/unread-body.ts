@@ -20,6 +20,20 @@ export function bodyUnread(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** Client connections answered with `Connection: close` (closeAfterResponse). */
+const closing = new WeakSet<Duplex>();
+
+/**
+ * Whether the connection was answered with `Connection: close` while its request body was still
+ * arriving: whatever request the parser finds behind that body must not be processed (RFC 9112
+ * §9.6). The parser keeps running on the bytes read and dropped during the linger, so without
+ * this check a request pipelined behind the unread body reached the service, and its answer was
+ * lost with the connection (a client retrying a POST then ran it twice).
+ */
+export function closingAfterResponse(socket: Duplex): boolean {
+  return closing.has(socket);
+}
+
 /**
  * Closes the client connection of `req` once its response is written, without the TCP reset
  * that would otherwise wipe that response from the client's view. Call it when the response was
@@ -34,6 +48,7 @@ export function bodyUnread(req: IncomingMessage): boolean {
  */
 export function closeAfterResponse(req: IncomingMessage, lingerMs = LINGER_MS): void {
   const socket = req.socket as Socket & { destroySoon?: () => void };
+  closing.add(socket);
   // Keep the parser reading so the client's bytes are consumed, not left to trigger a reset.
   req.resume();
   socket.destroySoon = function lingeringClose(this: Socket): void {
