@@ -258,6 +258,26 @@ describe('HTTP through the tunnel matches the direct path', () => {
     });
   });
 
+  describe("responses Go's ReverseProxy refuses: 502 at once", () => {
+    it('a 101 to a request that did not ask to upgrade', async () => {
+      const service = await rawService((socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n'));
+      await exposeRaw('unasked-101', service);
+      const started = Date.now();
+      const { received } = await rawExchange(server.proxyPort, { head: 'GET /u HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: unasked-101\r\n\r\n' });
+      // Before: silence until proxy.timeout (30 s), then 504.
+      expect(parseResponse(received)).toMatchObject({ status: 502, body: '{"error":"upstream response malformed"}\n' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('a transfer coding other than chunked alone (gzip, chunked)', async () => {
+      const service = await rawService((socket) => socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n'));
+      await exposeRaw('gzip-chunked', service);
+      const { received } = await rawExchange(server.proxyPort, { head: 'GET /g HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: gzip-chunked\r\n\r\n' });
+      // Before: 200 with the (gzip) bytes and no gzip label left.
+      expect(parseResponse(received)).toMatchObject({ status: 502, body: '{"error":"upstream response malformed"}\n' });
+    });
+  });
+
   describe('limits: none stricter than the configured ones', () => {
     it('passes a 12 KB query string and a 20 KB response header, as directly', async () => {
       const service = await rawService((socket, head) => {

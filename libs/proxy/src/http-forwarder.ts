@@ -180,6 +180,7 @@ class Exchange {
       if (!this.response) relayInterimResponse(req, res, info);
     });
     upstreamReq.on('response', (upstreamRes: IncomingMessage) => this.onResponse(upstreamRes));
+    upstreamReq.on('upgrade', (upgradeRes: IncomingMessage, stream: Duplex) => this.onUnaskedUpgrade(upgradeRes, stream));
     upstreamReq.on('error', (err: NodeJS.ErrnoException) => this.onUpstreamError(err));
 
     // The client went away before the response finished: stop the upstream's work too.
@@ -224,6 +225,13 @@ class Exchange {
   private onResponse(upstreamRes: IncomingMessage): void {
     const { req, res } = this;
     clearTimeout(this.timer);
+    // A transfer coding other than `chunked` alone (`gzip, chunked`): Node de-chunks it and the
+    // field is hop-by-hop, so the client would get gzip bytes labelled as plain content. Go's
+    // client refuses such a response ("unsupported transfer encoding", transfer.go): 502 here too.
+    const transferEncoding = upstreamRes.headers['transfer-encoding'];
+    if (transferEncoding !== undefined && transferEncoding.toLowerCase() !== 'chunked') {
+      return this.refuseResponse('upstream response with an unsupported transfer encoding', { transferEncoding });
+    }
     this.response = upstreamRes;
     if (res.headersSent || res.destroyed) {
       upstreamRes.destroy();
@@ -261,6 +269,27 @@ class Exchange {
     upstreamRes.on('close', () => {
       if (!upstreamRes.complete) this.cutShort();
     });
+  }
+
+  /**
+   * A 101 to a request that did not ask to upgrade (Node hands it over as 'upgrade', never as a
+   * response): 502 at once, as Go's ReverseProxy ("backend tried to switch protocol"), instead of
+   * waiting out proxy.timeout for a response that cannot come.
+   */
+  private onUnaskedUpgrade(upgradeRes: IncomingMessage, stream: Duplex): void {
+    stream.destroy();
+    clearTimeout(this.timer);
+    this.refuseResponse('upstream switched protocols for a request that did not ask to upgrade', { upgrade: upgradeRes.headers.upgrade });
+  }
+
+  /** A response the client must not get: the exchange ends with 502 (unless the client left or was answered). */
+  private refuseResponse(why: string, fields: Record<string, unknown>): void {
+    const { req, res } = this;
+    this.stopForwardingBody();
+    this.upstreamReq.destroy();
+    if (this.clientGone || res.headersSent || res.writableEnded) return;
+    this.logger.warn(why, { endpointId: this.endpointId, method: req.method, path: stripQuery(req.url), ...fields });
+    sendError(res, 502, 'upstream response malformed');
   }
 
   /**
