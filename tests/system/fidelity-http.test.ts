@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import type { ManagedProcess } from '@piko/testing';
 import { type PikoServer, startAgent, startPikoServer, waitForRoute } from './support/piko';
 import { parseResponse, RawUpstream, rawExchange, type RawExchange } from './support/raw-http';
@@ -267,6 +267,31 @@ describe('HTTP through the tunnel matches the direct path', () => {
       // Before: silence until proxy.timeout (30 s), then 504.
       expect(parseResponse(received)).toMatchObject({ status: 502, body: '{"error":"upstream response malformed"}\n' });
       expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('a malformed response on a kept stream: 502, and the request is not sent again (the service had it)', async () => {
+      const heads: string[] = [];
+      const service = createNetServer((socket) => {
+        let buffered = '';
+        socket.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString('latin1');
+          for (let end = buffered.indexOf('\r\n\r\n'); end >= 0; end = buffered.indexOf('\r\n\r\n')) {
+            const head = buffered.slice(0, end);
+            buffered = buffered.slice(end + 4);
+            heads.push(head);
+            // A NUL in a header value: Node's parser refuses it (Go's accepts it; architecture.md).
+            socket.write(head.startsWith('GET /malformed') ? 'HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 2\r\n\r\nok' : 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+          }
+        });
+      });
+      await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+      closers.push(() => new Promise((resolve) => service.close(() => resolve())));
+      await expose('malformed-kept', (service.address() as AddressInfo).port);
+      const get = (path: string) => rawExchange(server.proxyPort, { head: `GET ${path} HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: malformed-kept\r\nConnection: close\r\n\r\n` });
+      expect(parseResponse((await get('/warm')).received).status).toBe(200);
+      expect(parseResponse((await get('/malformed')).received)).toMatchObject({ status: 502, body: '{"error":"upstream response malformed"}\n' });
+      // Before: the proxy took the parse error on the reused stream for the keep-alive race and sent the GET again.
+      expect(heads.filter((head) => head.startsWith('GET /malformed'))).toHaveLength(1);
     });
 
     it('a transfer coding other than chunked alone (gzip, chunked)', async () => {

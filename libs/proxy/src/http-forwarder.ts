@@ -354,7 +354,9 @@ class Exchange {
     }
     // A kept stream the agent closed as this request went out (the keep-alive race): nothing of
     // the request was processed, so it may go again on a fresh pick (see HttpForwarder.forwardOn).
-    if (this.upstreamReq.reusedSocket && !this.response && !res.headersSent && !res.writableEnded && this.retry) {
+    // Not after a parse error (HPE_*): bytes of an answer came, so the service had the request.
+    const answered = err.code?.startsWith('HPE_') === true;
+    if (this.upstreamReq.reusedSocket && !answered && !this.response && !res.headersSent && !res.writableEnded && this.retry) {
       const retry = this.retry;
       this.retry = undefined;
       if (retry()) return;
