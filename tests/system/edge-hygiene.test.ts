@@ -126,6 +126,27 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
     });
   });
 
+  describe('head size limit (proxy.http.max_header_bytes, 1 MiB)', () => {
+    /** A request head of exactly `bytes` bytes, in 8,000-byte header lines (the agent reads lines up to 1 MiB). */
+    const headOf = (bytes: number): string => {
+      let head = 'GET /big HTTP/1.1\r\nHost: svc.example\r\nConnection: close\r\n';
+      for (let i = 0; bytes - head.length - 2 > 8_100; i++) head += `X-Big-${String(i).padStart(3, '0')}: ${'a'.repeat(8_000 - 15)}\r\n`;
+      head += `X-Last: ${'b'.repeat(bytes - head.length - 2 - 10)}\r\n\r\n`;
+      expect(head.length).toBe(bytes);
+      return head;
+    };
+
+    it("takes a head Go's server takes (it reads 4096 bytes past the limit) and refuses with 431 one it refuses", async () => {
+      // Before: 1,050,000 bytes got 431 here and 200 from Go.
+      for (const [bytes, status] of [[1_050_000, 200], [1_060_000, 431]] as const) {
+        const go = await send(goPort, headOf(bytes));
+        const piko = await send(server.proxyPort, headOf(bytes));
+        expect([bytes, go.response.status]).toEqual([bytes, status]);
+        expect([bytes, piko.response.status]).toEqual([bytes, status]);
+      }
+    });
+  });
+
   describe('Host (RFC 9112 §3.2)', () => {
     it('two Host headers: 400 and the connection closed, as Go; neither forwards anything', async () => {
       const head = 'GET /two-hosts HTTP/1.1\r\nHost: svc.example\r\nHost: other.example\r\n\r\n';

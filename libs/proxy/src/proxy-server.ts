@@ -27,6 +27,9 @@ import { originalClientAddress } from './client-address';
 import { ClientStreamLimit } from './client-stream-limit';
 import { PipelineGate } from './pipeline-gate';
 
+/** What Go's server reads past `MaxHeaderBytes` before refusing a head (`initialReadLimitSize`). */
+const GO_HEADER_SLOP_BYTES = 4096;
+
 /**
  * The proxy port: finds the endpoint of each request, opens a stream to one of its upstreams and
  * hands the request to the HTTP or upgrade forwarder. A plain Node HTTP server rather than a Nest
@@ -95,7 +98,9 @@ export class ProxyServer {
     metrics.readInFlightFrom(() => this.inFlight);
     this.server = createPortServer(
       {
-        maxHeaderSize: options.maxHeaderBytes,
+        // Go's server reads MaxHeaderBytes plus 4096 bytes of slop (initialReadLimitSize, server.go)
+        // before it answers 431: a head Go Piko takes must not be refused here.
+        maxHeaderSize: options.maxHeaderBytes + GO_HEADER_SLOP_BYTES,
         headersTimeout: options.readHeaderTimeoutMs,
         // 0 by default: a body may stream for as long as it needs (a 1 GiB upload).
         requestTimeout: options.readTimeoutMs,
