@@ -147,6 +147,15 @@ describe('request hygiene at the proxy edge (raw sockets; Go net/http + ReverseP
     });
   });
 
+  describe('methods', () => {
+    it('CONNECT: 501 with a JSON body and closed, nothing forwarded (before: closed with no answer)', async () => {
+      const piko = await send(server.proxyPort, 'CONNECT svc.example:80 HTTP/1.1\r\nHost: svc.example:80\r\n\r\n');
+      expect(piko.response).toMatchObject({ status: 501, body: '{"error":"method not implemented"}\n' });
+      expect(piko.closed).toBe(true);
+      expect(piko.seen).toEqual([]);
+    });
+  });
+
   describe('Host (RFC 9112 §3.2)', () => {
     it('two Host headers: 400 and the connection closed, as Go; neither forwards anything', async () => {
       const head = 'GET /two-hosts HTTP/1.1\r\nHost: svc.example\r\nHost: other.example\r\n\r\n';

@@ -122,6 +122,15 @@ export class ProxyServer {
     // sends `100 Continue` itself, and the client uploads a body the upstream may refuse.
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.admit(req, res));
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.handleClientError(err, socket));
+    // Node hands CONNECT over apart from requests, and without a listener closes the connection
+    // with no answer at all. It is not forwarded (a tunnel to an arbitrary authority is not an
+    // endpoint's request): 501 with Go Piko's JSON body, then closed.
+    this.server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+      this.logger.debug('request refused', { status: 501, method: 'CONNECT', target: req.url });
+      sendRawError(socket, 501, 'method not implemented');
+      closeWhenClientDone(socket);
+      socket.resume();
+    });
   }
 
   async listen(): Promise<AddressInfo> {
