@@ -160,6 +160,20 @@ describe('HTTP through the tunnel matches the direct path', () => {
       }
     });
 
+    it('keeps the connection of an Expect: 100-continue request whose body was read whole, with no 100 from the service (as Go)', async () => {
+      const service = await rawService((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'));
+      await exposeRaw('expect-keep', service);
+      const conn = await RawHttpConnection.open(server.proxyPort);
+      conn.send('POST /e HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: expect-keep\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n');
+      const first = await conn.readResponse();
+      expect(first.status).toBe(200);
+      // Before: `Connection: close` and the connection closed, so the next request needed a new one.
+      expect(first.headers.connection).not.toBe('close');
+      conn.send('GET /again HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: expect-keep\r\n\r\n');
+      expect((await conn.readResponse()).status).toBe(200);
+      conn.destroy();
+    });
+
     it("passes the service's own 100 Continue, then the body, then its answer", async () => {
       // Node's server answers 100 Continue itself when asked, then reads the body.
       const port = await nodeService((req, res) => {

@@ -246,6 +246,10 @@ class Exchange {
     const trailer = upstreamRes.headers.trailer;
     if (trailer !== undefined && willBeChunked(req, upstreamRes)) headers.push('Trailer', trailer);
     res.sendDate = !upstreamRes.headers.date;
+    // Node drops keep-alive after any final status to an `Expect: 100-continue` request that got
+    // no 100 ("they may put extra bytes on the wire"); with the body read whole there are none,
+    // and Go's server keeps such a connection (curl sends Expect for uploads over 1 MB).
+    if (req.complete) (res as ServerResponse & { _expect_continue?: boolean })._expect_continue = false;
     this.options.noteResponseHeaders?.(res, headers);
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
     // A streamed response (event stream, or no length: chunked until the upstream closes) may
