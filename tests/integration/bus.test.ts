@@ -57,9 +57,12 @@ describe('NatsClusterBus against a real nats-server', () => {
     expect(publisher.subjects).toEqual({ endpoint: `${prefix}.endpoint`, node: `${prefix}.node`, all: `${prefix}.*` });
   });
 
-  it('logs and drops malformed messages, and keeps delivering', async () => {
-    const prefix = uniquePrefix('piko.bad');
-    const logger = captureLogger();
+  /**
+   * A bus on a fresh prefix, logging to `logger`; `messages` ([subject suffix, payload]) are
+   * published by a plain NATS client, then the one valid event that follows them is awaited.
+   */
+  async function deliverRaw(logger: ReturnType<typeof captureLogger>, messages: Array<[string, string]>): Promise<ClusterEvent[]> {
+    const prefix = uniquePrefix('piko.raw');
     const bus = open(prefix, logger);
     await bus.connected;
     const received: ClusterEvent[] = [];
@@ -67,15 +70,23 @@ describe('NatsClusterBus against a real nats-server', () => {
     await subscriptionLive(bus, received);
     const raw = await connect({ servers: nats.url });
     try {
-      raw.publish(`${prefix}.endpoint`, 'not json{');
-      raw.publish(`${prefix}.endpoint`, JSON.stringify({ type: 'endpoint', nodeId: 'gw-1', seq: -1, endpointId: 'svc', count: 1 }));
-      raw.publish(`${prefix}.node`, JSON.stringify(endpointEvent(1))); // valid event on the wrong subject
+      for (const [suffix, payload] of messages) raw.publish(`${prefix}.${suffix}`, payload);
       raw.publish(`${prefix}.endpoint`, JSON.stringify(endpointEvent(7)));
       await raw.flush();
     } finally {
       await raw.close();
     }
     await waitFor('the valid event', () => (received.length === 1 ? true : undefined));
+    return received;
+  }
+
+  it('logs and drops malformed messages, and keeps delivering', async () => {
+    const logger = captureLogger();
+    const received = await deliverRaw(logger, [
+      ['endpoint', 'not json{'],
+      ['endpoint', JSON.stringify({ type: 'endpoint', nodeId: 'gw-1', seq: -1, endpointId: 'svc', count: 1 })],
+      ['node', JSON.stringify(endpointEvent(1))], // valid event on the wrong subject
+    ]);
     expect(received).toEqual([endpointEvent(7)]);
     const drops = logger.records.filter((r) => r.msg === 'dropping malformed cluster event');
     expect(drops).toHaveLength(3);
@@ -83,22 +94,9 @@ describe('NatsClusterBus against a real nats-server', () => {
   });
 
   it('logs a flood of malformed messages as a few lines, not one each', async () => {
-    const prefix = uniquePrefix('piko.flood');
     const logger = captureLogger();
-    const bus = open(prefix, logger);
-    await bus.connected;
-    const received: ClusterEvent[] = [];
-    bus.subscribe((event) => received.push(event));
-    await subscriptionLive(bus, received);
-    const raw = await connect({ servers: nats.url });
-    try {
-      for (let i = 0; i < 1_000; i++) raw.publish(`${prefix}.endpoint`, 'not json{');
-      raw.publish(`${prefix}.endpoint`, JSON.stringify(endpointEvent(7)));
-      await raw.flush();
-    } finally {
-      await raw.close();
-    }
-    await waitFor('the valid event', () => (received.length === 1 ? true : undefined));
+    const received = await deliverRaw(logger, Array.from({ length: 1_000 }, (): [string, string] => ['endpoint', 'not json{']));
+    expect(received).toEqual([endpointEvent(7)]);
     // The first five as they come; the rest in one summary per 10 s (RateLimitedLog).
     expect(logger.records.filter((r) => r.msg === 'dropping malformed cluster event')).toHaveLength(5);
   });
