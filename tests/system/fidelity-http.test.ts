@@ -215,6 +215,21 @@ describe('HTTP through the tunnel matches the direct path', () => {
         { status: 102, headers: [] },
       ]);
     });
+
+    it("relays five, then answers 502, as Go's Transport (max1xxResponses): a service sending 103s without end cannot grow the proxy", async () => {
+      const flooding = await rawService((socket) => {
+        socket.on('error', () => undefined);
+        socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'.repeat(50));
+      });
+      await exposeRaw('interim-flood', flooding);
+      for (const upgrade of ['', 'Connection: Upgrade\r\nUpgrade: websocket\r\n']) {
+        const { received } = await rawExchange(server.proxyPort, { head: `GET /page HTTP/1.1\r\nHost: service\r\nx-piko-endpoint: interim-flood\r\n${upgrade}\r\n` });
+        const response = parseResponse(received);
+        // Before: all 50 relayed and the request left open (a client not reading: 1.77 GB in 20 s with 4 of them).
+        expect(response.interim).toHaveLength(5);
+        expect(response).toMatchObject({ status: 502, body: '{"error":"upstream response malformed"}\n' });
+      }
+    });
   });
 
   describe('hop-by-hop headers', () => {

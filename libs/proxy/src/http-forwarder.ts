@@ -4,7 +4,7 @@ import type { ExchangeObserver } from '@piko/inspect';
 import { type Logger, stripQuery } from '@piko/observability';
 import { sendError } from './error-response';
 import { type ForwardingOptions, forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
-import { relayInterimResponse } from './interim-response';
+import { MAX_INTERIM_RESPONSES, relayInterimResponse } from './interim-response';
 import { bodyUnread, closeAfterResponse, endCutShort } from './unread-body';
 import { watchBodyIdle } from './body-idle-timer';
 import type { UpstreamChoice } from './upstream-dialer';
@@ -176,8 +176,11 @@ class Exchange {
     // 'on', not 'once', for the events Node emits once per request or response: no wrapper to
     // allocate and remove per request.
     if (this.options.timeoutMs > 0) upstreamReq.on('finish', () => this.startTimer());
+    let interim = 0;
     upstreamReq.on('information', (info) => {
-      if (!this.response) relayInterimResponse(req, res, info);
+      if (this.response) return;
+      if (++interim > MAX_INTERIM_RESPONSES) return this.refuseResponse('upstream sent too many interim (1xx) responses', { limit: MAX_INTERIM_RESPONSES });
+      relayInterimResponse(req, res, info);
     });
     upstreamReq.on('response', (upstreamRes: IncomingMessage) => this.onResponse(upstreamRes));
     upstreamReq.on('upgrade', (upgradeRes: IncomingMessage, stream: Duplex) => this.onUnaskedUpgrade(upgradeRes, stream));

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorBody } from '@piko/protocol';
 import { type ForwardingOptions, forwardedRequestHeaders, forwardedResponseHeaders } from './forwarded-headers';
+import { MAX_INTERIM_RESPONSES } from './interim-response';
 
 export interface UpgradeForwarderOptions extends ForwardingOptions {
   /** `proxy.timeout` in ms: how long to wait for the upstream's response head (101 or not); 0 waits forever. */
@@ -86,6 +87,8 @@ class UpgradeExchangeRun {
   private readonly bodyLength: number;
   private answered = false;
   private finished = false;
+  /** Interim (1xx) responses relayed so far (at most MAX_INTERIM_RESPONSES). */
+  private interimResponses = 0;
   private readonly outcome: UpgradeOutcome = { result: 'failed', status: 0, bytesIn: 0, bytesOut: 0, closeReason: '', keptAlive: false };
 
   constructor(
@@ -169,6 +172,11 @@ class UpgradeExchangeRun {
   /** 1xx interim responses (100 Continue, 103 Early Hints) pass through as they come. */
   private onInformation(info: { statusCode: number; statusMessage: string; rawHeaders: string[] }): void {
     if (this.answered || !this.socket.writable) return;
+    if (++this.interimResponses > MAX_INTERIM_RESPONSES) {
+      clearTimeout(this.timer);
+      this.upstreamReq?.destroy();
+      return this.fail(502, 'upstream response malformed', `more than ${MAX_INTERIM_RESPONSES} interim (1xx) responses`);
+    }
     this.socket.write(responseHead(info.statusCode, info.statusMessage, info.rawHeaders));
   }
 
