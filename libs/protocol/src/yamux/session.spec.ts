@@ -176,7 +176,8 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
     await pair.client.ping();
     expect(s.unreadLength).toBe(256 * 1024);
     expect(writeDone).toBe(false);
-    expect(c.writableLength).toBe(total);
+    // The write waits (the writable side counts writes, YamuxStream's SMALL_WRITE_BYTES).
+    expect(c.writableLength).toBe(1);
 
     // Reading releases the writer and all bytes arrive.
     let received = 0;
@@ -188,6 +189,37 @@ describe.each(['tcp', 'ws'] as const)('Session over %s', (kind) => {
     c.end();
     await once(s, 'end');
     expect(received).toBe(total);
+  }, 30_000);
+
+  it('one-byte writes to a peer that does not read are held merged: a bounded send buffer, one write queued, then all arrive in order', async () => {
+    pair = await sessionPair(kind);
+    const accepted = once(pair.server, 'stream') as Promise<[YamuxStream]>;
+    const c = pair.client.open();
+    c.write(Buffer.from([0]));
+    const [s] = await accepted;
+    s.pause();
+    // One byte per event-loop turn, as a client trickling single bytes makes a stream write them.
+    let written = 1;
+    let blocked = false;
+    while (!blocked && written < 400_000) {
+      blocked = !c.write(Buffer.from([written++ & 0xff]));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(blocked).toBe(true);
+    await pair.client.ping();
+    await pair.server.ping();
+    // Before: Node queued every write behind the full window, 65,536 one-byte Buffers (~12 MB).
+    const held = c as unknown as { pending: Buffer[]; unsentBytes: number };
+    expect(c.writableLength).toBeLessThanOrEqual(1);
+    expect(held.unsentBytes).toBeLessThanOrEqual(64 * 1024 + 1);
+    expect(held.pending.length).toBeLessThanOrEqual(8);
+    // The reader catches up: every byte arrives, in order.
+    const got = readAll(s);
+    s.resume();
+    c.end();
+    const bytes = await got;
+    expect(bytes.length).toBe(written);
+    expect(bytes.every((b, i) => b === (i & 0xff))).toBe(true);
   }, 30_000);
 
   it('a reader that pauses on a slow destination and drains later hands the window back (no stall)', async () => {

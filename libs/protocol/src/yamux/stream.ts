@@ -5,8 +5,20 @@ import { Flag, FrameType, INITIAL_STREAM_WINDOW } from './frame';
 import { ReceiveCoalescer } from './receive-coalescer';
 import type { Session } from './session';
 
-/** Bytes coalesced into one Data frame when several small writes are queued together. */
-const COALESCE_LIMIT = 64 * 1024;
+/**
+ * Bytes written and not yet sent (the peer's window used up, or the connection backed up) at
+ * which a write waits: the stream's send buffer, counted in bytes by the stream itself.
+ */
+const SEND_BUFFER_BYTES = 64 * 1024;
+/**
+ * A write shorter than this, made while earlier bytes wait, is copied into a merge buffer of
+ * MERGE_BUFFER_BYTES rather than kept as its own Buffer. Node's Writable counts the bytes of the
+ * writes it queues, not the writes: with its byte high-water mark, a stream whose peer stopped
+ * reading held 65,536 one-byte writes, ~12 MB of heap, for 64 KiB of data. So the writable side
+ * counts writes (object mode, at most one queued) and bytes are bounded here.
+ */
+const SMALL_WRITE_BYTES = 4 * 1024;
+const MERGE_BUFFER_BYTES = 16 * 1024;
 
 /**
  * One yamux stream as a Node Duplex. end() sends FIN (half-close), destroy() sends RST.
@@ -19,7 +31,9 @@ const COALESCE_LIMIT = 64 * 1024;
  * Received bytes cost about what the window says whatever the frame sizes (ReceiveCoalescer):
  * small pieces are copied and joined, and handed on at the end of the event-loop turn while the
  * reader keeps up, or once the reader has emptied what it was given, so many small frames become
- * one Buffer rather than one each.
+ * one Buffer rather than one each. Written bytes are bounded the same way: the stream holds at
+ * most SEND_BUFFER_BYTES unsent, small writes merged, and its writable side counts writes
+ * (`writableLength` is a number of writes waiting, not bytes).
  */
 export class YamuxStream extends Duplex {
   /** @internal Window the peer may still use to send to us. */
@@ -30,7 +44,14 @@ export class YamuxStream extends Duplex {
   private localClosed = false;
   /** RST sent or received: no more frames for this stream. */
   private reset = false;
+  /** Bytes written and not sent yet, in order; then the merge buffer's `mergeLength` bytes. */
   private pending: Buffer[] = [];
+  private merge: Buffer | null = null;
+  private mergeLength = 0;
+  /** Bytes in `pending` and `merge`. */
+  private unsentBytes = 0;
+  /** end() waits for the bytes written before it: FIN goes once they are sent. */
+  private finalCb: ((err?: Error | null) => void) | null = null;
   /** Received bytes copied and not yet pushed (see ReceiveCoalescer). */
   private readonly held = new ReceiveCoalescer();
   private heldFlushScheduled = false;
@@ -43,7 +64,9 @@ export class YamuxStream extends Duplex {
     readonly session: Session,
     readonly id: number,
   ) {
-    super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableHighWaterMark: 64 * 1024 });
+    // The writable side counts writes, not bytes (see SMALL_WRITE_BYTES): one may queue in Node
+    // while a write waits for the send buffer to drain below SEND_BUFFER_BYTES.
+    super({ allowHalfOpen: true, readableHighWaterMark: 64 * 1024, writableObjectMode: true, writableHighWaterMark: 1 });
   }
 
   /**
@@ -84,27 +107,30 @@ export class YamuxStream extends Duplex {
     return chunk;
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.pending.push(chunk);
-    this.pendingCb = cb;
+  override _write(chunk: Buffer | string, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.enqueue(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk);
     this.sendPending();
+    this.settle(cb);
   }
 
-  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
-    let total = 0;
-    for (const c of chunks) total += c.chunk.length;
-    if (total <= COALESCE_LIMIT) {
-      this.pending.push(Buffer.concat(chunks.map((c) => c.chunk), total));
-    } else {
-      for (const c of chunks) this.pending.push(c.chunk);
-    }
-    this.pendingCb = cb;
+  override _writev(chunks: Array<{ chunk: Buffer | string; encoding: BufferEncoding }>, cb: (err?: Error | null) => void): void {
+    for (const { chunk, encoding } of chunks) this.enqueue(typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk);
     this.sendPending();
+    this.settle(cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
     if (this.reset) return cb(new StreamResetError());
     if (this.session.isClosed) return cb(new SessionClosedError());
+    if (this.unsentBytes > 0) {
+      this.finalCb = cb;
+      return;
+    }
+    this.sendFin(cb);
+  }
+
+  /** FIN (half-close), once every byte written before end() has been sent. */
+  private sendFin(cb: (err?: Error | null) => void): void {
     this.localClosed = true;
     this.session._sendFrame(FrameType.WindowUpdate, Flag.FIN, this.id, 0);
     if (this._remoteClosed) this.forget();
@@ -119,7 +145,11 @@ export class YamuxStream extends Duplex {
     }
     this.forget();
     this.pending = [];
+    this.merge = null;
+    this.mergeLength = 0;
+    this.unsentBytes = 0;
     this.pendingCb = null;
+    this.finalCb = null;
     this.held.clear();
     cb(err);
   }
@@ -155,7 +185,7 @@ export class YamuxStream extends Duplex {
   /** @internal */
   _onWindowUpdate(delta: number): void {
     this.sendWindow += delta;
-    if (this.pendingCb) this.sendPending();
+    if (this.unsentBytes > 0) this.sendPending();
   }
 
   /** @internal */
@@ -205,25 +235,65 @@ export class YamuxStream extends Duplex {
 
   // ---- internals -------------------------------------------------------------------------
 
+  /** Takes a written chunk into the send buffer: a small one behind waiting bytes is copied into the merge buffer. */
+  private enqueue(buf: Buffer): void {
+    if (buf.length === 0) return;
+    this.unsentBytes += buf.length;
+    const waiting = this.pending.length > 0 || this.mergeLength > 0;
+    if (!waiting || buf.length >= SMALL_WRITE_BYTES) {
+      this.closeMerge();
+      this.pending.push(buf);
+      return;
+    }
+    if (this.merge === null || this.mergeLength + buf.length > this.merge.length) {
+      this.closeMerge();
+      this.merge = Buffer.allocUnsafeSlow(MERGE_BUFFER_BYTES);
+    }
+    buf.copy(this.merge, this.mergeLength);
+    this.mergeLength += buf.length;
+  }
+
+  /** The merge buffer's bytes join `pending` (in order: they were written after it). */
+  private closeMerge(): void {
+    if (this.merge !== null && this.mergeLength > 0) this.pending.push(this.merge.subarray(0, this.mergeLength));
+    this.merge = null;
+    this.mergeLength = 0;
+  }
+
+  /** A write is done at once while the send buffer is under SEND_BUFFER_BYTES; else once sendPending brings it under. */
+  private settle(cb: (err?: Error | null) => void): void {
+    if (this.reset || this.destroyed || this.unsentBytes >= SEND_BUFFER_BYTES) this.pendingCb = cb;
+    else this.session._whenWritable(cb);
+  }
+
+  /** Sends what the peer's window allows, in order; then completes a waiting write or end(). */
   private sendPending(): void {
-    while (this.pending.length > 0) {
+    while (this.unsentBytes > 0) {
       if (this.reset || this.destroyed) return;
-      if (this.sendWindow === 0) return; // resumed by _onWindowUpdate
+      if (this.sendWindow === 0) break; // resumed by _onWindowUpdate
+      if (this.pending.length === 0) this.closeMerge();
       const buf = this.pending[0];
       const n = Math.min(buf.length, this.sendWindow);
       if (n === buf.length) {
         this.pending.shift();
-        if (n === 0) continue;
         this.session._sendData(this.id, buf);
       } else {
         this.session._sendData(this.id, buf.subarray(0, n));
         this.pending[0] = buf.subarray(n);
       }
       this.sendWindow -= n;
+      this.unsentBytes -= n;
     }
     const cb = this.pendingCb;
-    this.pendingCb = null;
-    if (cb) this.session._whenWritable(cb);
+    if (cb && this.unsentBytes < SEND_BUFFER_BYTES) {
+      this.pendingCb = null;
+      this.session._whenWritable(cb);
+    }
+    if (this.finalCb && this.unsentBytes === 0) {
+      const final = this.finalCb;
+      this.finalCb = null;
+      this.sendFin(final);
+    }
   }
 
   private pushHeld(): void {
