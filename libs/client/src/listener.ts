@@ -170,7 +170,7 @@ export class Listener extends EventEmitter {
     this.state = 'connected';
     this.logger.info('connected', { url: this.connector.url });
     session.on('stream', (stream: Duplex) => this.onStream(stream, session));
-    session.once('goaway', () => {
+    const onGoAway = (): void => {
       if (this.session !== session) return;
       // The server is draining this connection: keep it for the streams already on it, and get a
       // fresh one now so the endpoint stays reachable.
@@ -179,9 +179,8 @@ export class Listener extends EventEmitter {
       this.draining.add(session);
       this.closeDrainedSession(session);
       this.reconnect(new Error('server sent go-away'), false);
-    });
-    for (const drained of [...this.draining]) this.closeDrainedSession(drained);
-    session.once('close', (err?: Error) => {
+    };
+    const onClose = (err?: Error): void => {
       this.streamsBySession.delete(session);
       this.draining.delete(session);
       if (this.session === session) {
@@ -190,8 +189,22 @@ export class Listener extends EventEmitter {
         this.reconnect(err, true);
       }
       this.finishIfIdle();
-    });
+    };
+    session.once('goaway', onGoAway);
+    for (const drained of [...this.draining]) this.closeDrainedSession(drained);
+    session.once('close', onClose);
     this.emit('connected');
+    // The session reads from the moment the WebSocket opened, a few turns before this: a frame
+    // right behind the 101 may already have closed it (a malformed one) or sent go-away. Missed,
+    // those left the listener 'connected' to a dead session for good, never reconnecting.
+    if (session.isClosed) {
+      session.off('goaway', onGoAway);
+      session.off('close', onClose);
+      onClose(new Error('connection closed as it opened'));
+    } else if (session.remoteGoAway) {
+      session.off('goaway', onGoAway);
+      onGoAway();
+    }
   }
 
   private reconnect(reason: Error | undefined, waitFirst: boolean): void {

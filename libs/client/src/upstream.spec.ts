@@ -105,6 +105,19 @@ describe('Upstream', () => {
     expect(logs.lines.filter((l) => l.level === 'info' && l.msg === 'connected')).toHaveLength(2);
   });
 
+  it('reconnects when its connection fails as it opens (a malformed frame right behind the 101)', async () => {
+    // Before: the session closed before the listener watched it, and the listener stayed
+    // 'connected' to it for good, never reconnecting (found by an attack trial).
+    gateway.greeting = Buffer.from('not a yamux frame at all');
+    gateway.once('upstream', () => (gateway.greeting = undefined));
+    const ln = await listen(upstream(), 'opening');
+    ln.on('connection', echo);
+    const deadline = Date.now() + 5_000;
+    while (gateway.connections.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(gateway.connections.length).toBeGreaterThanOrEqual(2);
+    expect(await roundTrip(gateway, 'opening', 'served')).toBe('served');
+  }, 10_000);
+
   it('reconnects when the gateway sends go-away, letting the old stream finish', async () => {
     const ln = await listen(upstream(), 'drained');
     const first = gateway.connections[0];

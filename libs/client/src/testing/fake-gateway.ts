@@ -20,6 +20,8 @@ export interface UpstreamConnection {
 export class FakeGateway extends EventEmitter {
   /** While set, every upgrade is refused with this status and `{"error": message}` body. */
   refuseWith: { status: number; message: string } | undefined;
+  /** While set, sent as one binary message right behind the 101 of every accepted upgrade (before the multiplexer). */
+  greeting: Buffer | undefined;
   /** Upgrade attempts seen (accepted or refused). */
   attempts = 0;
   readonly connections: UpstreamConnection[] = [];
@@ -100,6 +102,7 @@ export class FakeGateway extends EventEmitter {
     }
     const endpointId = decodeURIComponent(match?.[1] ?? '');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (this.greeting) ws.send(this.greeting);
       const session = new Session(webSocketDuplex(ws), { client: false });
       const conn: UpstreamConnection = {
         endpointId,
