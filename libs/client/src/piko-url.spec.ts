@@ -1,4 +1,4 @@
-import { tcpDialUrl, upstreamUrl } from './piko-url';
+import { logSafeUrl, tcpDialUrl, upstreamUrl } from './piko-url';
 
 describe('piko urls', () => {
   it('maps http to ws and https to wss', () => {
@@ -15,5 +15,15 @@ describe('piko urls', () => {
 
   it('refuses other schemes', () => {
     expect(() => upstreamUrl('ftp://h', 'a')).toThrow(TypeError);
+  });
+});
+
+describe('logSafeUrl', () => {
+  it('keeps a password and query values out of log lines (a connect.url may carry them)', () => {
+    expect(logSafeUrl('http://user:PASSWD99@127.0.0.1:8001/piko/v1/upstream/svc?token=QTOKEN77&x=1')).toBe(
+      'http://redacted@127.0.0.1:8001/piko/v1/upstream/svc?token=***&x=***',
+    );
+    expect(logSafeUrl('https://piko.example.com/piko/v1/upstream/svc')).toBe('https://piko.example.com/piko/v1/upstream/svc');
+    expect(logSafeUrl('not a url')).toBe('not a url');
   });
 });

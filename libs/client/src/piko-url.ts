@@ -20,3 +20,22 @@ export function upstreamUrl(base: string, endpointId: string): string {
 export function tcpDialUrl(base: string, endpointId: string): string {
   return pikoWebSocketUrl(base, `/_piko/v1/tcp/${encodeURIComponent(endpointId)}`);
 }
+
+/**
+ * `url` fit for a log line or an error message: user and password shown as `redacted` and
+ * nothing, and every query value as `***` (a `connect.url` may carry a password or a token
+ * there). Text that is not a URL is returned as it is.
+ */
+export function logSafeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = 'redacted';
+      u.password = '';
+    }
+    for (const key of new Set(u.searchParams.keys())) u.searchParams.set(key, '***');
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

@@ -5,7 +5,7 @@ import { forwardConnection } from './forward-connection';
 import { parseHostPort } from './host-port';
 import { Listener } from './listener';
 import { noopLogger, type Logger } from './logger';
-import { upstreamUrl } from './piko-url';
+import { logSafeUrl, upstreamUrl } from './piko-url';
 import { connectWebSocket } from './websocket-connect';
 
 /** Multiplexer settings passed through to the protocol Session (`client` is always true here). */
@@ -91,12 +91,13 @@ export class Upstream {
     if (!isValidEndpointId(endpointId)) throw new InvalidEndpointIdError(endpointId);
     const url = upstreamUrl(this.options.url, endpointId);
     return new Listener(endpointId, {
-      url,
+      // For log lines only: connect() below uses the URL as given.
+      url: logSafeUrl(url),
       minReconnectBackoff: this.options.minReconnectBackoff ?? 100,
       maxReconnectBackoff: this.options.maxReconnectBackoff ?? 15_000,
       logger: this.logger,
       connect: async (signal) => {
-        this.logger.debug('connecting', { endpointId, url });
+        this.logger.debug('connecting', { endpointId, url: logSafeUrl(url) });
         return connectWebSocket(
           url,
           {

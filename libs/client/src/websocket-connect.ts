@@ -5,6 +5,7 @@ import { WebSocket } from 'ws';
 import { ENDPOINT_PROTOCOL_HEADER, type EndpointProtocol } from '@piko/protocol';
 import { describeConnectCause, type TlsConnectState } from './connect-cause';
 import { AbortError, ConnectError, UnauthorizedError } from './errors';
+import { logSafeUrl } from './piko-url';
 import { type PikoPort, wrongPortReason } from './wrong-port';
 
 export interface WebSocketConnectOptions {
@@ -79,7 +80,7 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
       }
     };
     // Aborted mid-handshake: say where it was waiting (a host that drops packets never answers).
-    const onAbort = (): void => settle(new AbortError(signal?.reason, new ConnectError(`connect ${redactUrl(url)}: no response`, true)));
+    const onAbort = (): void => settle(new AbortError(signal?.reason, new ConnectError(`connect ${logSafeUrl(url)}: no response`, true)));
     signal?.addEventListener('abort', onAbort, { once: true });
 
     ws.once('open', () => {
@@ -90,7 +91,7 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
     });
     // Retryable, as Go Piko's client retries every failure without a response.
     const onError = (err: Error): void =>
-      settle(new ConnectError(`connect ${redactUrl(url)}: ${describeConnectCause(err, url, options.port, secure ? tls : undefined)}`, true, undefined, { cause: err }));
+      settle(new ConnectError(`connect ${logSafeUrl(url)}: ${describeConnectCause(err, url, options.port, secure ? tls : undefined)}`, true, undefined, { cause: err }));
     ws.on('error', onError);
     ws.once('unexpected-response', (_req, res: IncomingMessage) => {
       readErrorBody(res)
@@ -101,11 +102,11 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
 }
 
 function statusError(url: string, status: number, body: string, port: PikoPort | undefined): ConnectError {
-  const message = `connect ${redactUrl(url)}: ${status}${body ? `: ${body}` : ''}`;
+  const message = `connect ${logSafeUrl(url)}: ${status}${body ? `: ${body}` : ''}`;
   if (status === 401 || status === 403) return new UnauthorizedError(message, status);
   const wrongPort = port && wrongPortReason(port, status, body);
   // Never retried: the same URL reaches the same wrong server.
-  if (wrongPort) return new ConnectError(`connect ${redactUrl(url)}: ${wrongPort}`, false, status, { code: 'PIKO_WRONG_PORT' });
+  if (wrongPort) return new ConnectError(`connect ${logSafeUrl(url)}: ${wrongPort}`, false, status, { code: 'PIKO_WRONG_PORT' });
   return new ConnectError(message, RETRYABLE_STATUSES.has(status), status);
 }
 
@@ -130,20 +131,6 @@ function readErrorBody(res: IncomingMessage): Promise<string> {
       resolve(text);
     });
   });
-}
-
-// URLs never carry credentials in Piko, but a user may still put them there; keep them out of logs.
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = 'redacted';
-      u.password = '';
-    }
-    return u.toString();
-  } catch {
-    return url;
-  }
 }
 
 /** ws's own TLS dial (SNI = the host unless it is an IP, or the servername given), noting in `state` when the handshake completes. */
