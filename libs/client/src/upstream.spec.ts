@@ -118,6 +118,17 @@ describe('Upstream', () => {
     expect(await roundTrip(gateway, 'opening', 'served')).toBe('served');
   }, 10_000);
 
+  it('refuses a WebSocket message over 4 MiB (1009) instead of buffering it, and reconnects', async () => {
+    // ws's default limit is 100 MiB, buffered whole: a server sending 96 MiB grew the agent by 220 MB.
+    gateway.greeting = Buffer.alloc(5 * 1024 * 1024);
+    const first = new Promise<number>((resolve) => gateway.once('upstream', (conn) => conn.ws.once('close', (code: number) => resolve(code))));
+    gateway.once('upstream', () => (gateway.greeting = undefined));
+    const ln = await listen(upstream(), 'big-message');
+    ln.on('connection', echo);
+    expect(await first).toBe(1009);
+    expect(await roundTrip(gateway, 'big-message', 'served')).toBe('served');
+  }, 10_000);
+
   it('reconnects when the gateway sends go-away, letting the old stream finish', async () => {
     const ln = await listen(upstream(), 'drained');
     const first = gateway.connections[0];

@@ -2,7 +2,7 @@ import type { ClientRequestArgs, IncomingMessage } from 'http';
 import { isIP, type Socket } from 'net';
 import { connect as tlsConnect, type ConnectionOptions } from 'tls';
 import { WebSocket } from 'ws';
-import { ENDPOINT_PROTOCOL_HEADER, type EndpointProtocol } from '@piko/protocol';
+import { ENDPOINT_PROTOCOL_HEADER, type EndpointProtocol, MAX_WEBSOCKET_MESSAGE_BYTES } from '@piko/protocol';
 import { describeConnectCause, type TlsConnectState } from './connect-cause';
 import { AbortError, ConnectError, UnauthorizedError } from './errors';
 import { logSafeUrl } from './piko-url';
@@ -61,6 +61,8 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
       headers,
       handshakeTimeout: options.handshakeTimeout ?? 60_000,
       perMessageDeflate: false,
+      // A server sending a 100 MiB message (ws's default limit) made the agent buffer it whole: +220 MB.
+      maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
       // Over TLS, a zero masking key makes ws send payloads as they are instead of copying and
       // XOR-ing every byte. Masking exists so that intermediaries reading plain-text frames cannot
       // be confused by crafted payloads (RFC 6455 §10.3); inside TLS none can read them. Plain

@@ -1,16 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { RequestAuthenticator } from '@piko/auth';
 import type { Logger } from '@piko/observability';
-import { isValidEndpointId, RateLimitedLog, websocketOriginAllowed } from '@piko/protocol';
+import { isValidEndpointId, MAX_WEBSOCKET_MESSAGE_BYTES, RateLimitedLog, websocketOriginAllowed } from '@piko/protocol';
 import type { GatewayOptions } from './gateway-options';
 import { GATEWAY_LOGGER, GATEWAY_OPTIONS } from './gateway.tokens';
 import { authorizeUpstream, INVALID_ENDPOINT_ID } from './upstream-auth';
 import { UpstreamListener } from './upstream-listener';
 import { UpstreamWsAdapter } from './upstream-ws.adapter';
-
-// A yamux frame is at most one window of data plus its 12-byte header; our peers' windows are 256 KiB
-// by default, and we accept more in case a peer batches several frames in one message.
-const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /** A browser page's handshake from a foreign origin: refused as gorilla/websocket's CheckOrigin does (403). */
 const ORIGIN_NOT_ALLOWED = { status: 403, error: 'origin not allowed' };
@@ -26,7 +22,7 @@ export function createUpstreamWsAdapter(app: INestApplicationContext, authentica
   // One page can retry in a loop: the refusal is logged, but not once per attempt.
   const warnings = new RateLimitedLog(app.get<Logger>(GATEWAY_LOGGER));
   return new UpstreamWsAdapter(app.get(UpstreamListener).server, {
-    maxPayload: MAX_MESSAGE_BYTES,
+    maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
     beforeUpgrade: (request, { endpointId = '' }) => {
       if (!websocketOriginAllowed(request, allowedOrigins)) {
         warnings.warn('upstream refused: origin not allowed', { origin: request.headers.origin, remoteAddr: request.socket.remoteAddress });

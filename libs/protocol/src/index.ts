@@ -16,7 +16,7 @@ export {
 export type { FrameHeader } from './yamux/frame';
 export { FrameReader, type FrameHandler } from './yamux/frame-reader';
 export { RateLimitedLog, type LevelLogger, type RateLimitedLogOptions } from './rate-limited-log';
-export { webSocketDuplex, type WebSocketDuplexOptions } from './websocket-duplex';
+export { MAX_WEBSOCKET_MESSAGE_BYTES, webSocketDuplex, type WebSocketDuplexOptions } from './websocket-duplex';
 export {
   EndpointBusyError,
   GoAwayError,

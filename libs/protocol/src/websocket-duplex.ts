@@ -2,6 +2,14 @@ import { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { ProtocolError } from './errors';
 
+/**
+ * The largest WebSocket message any Piko end reads (bytes; ws's own default is 100 MiB, buffered
+ * whole before anyone sees it). A yamux frame is at most one window of data plus its 12-byte
+ * header (256 KiB windows by default); more is allowed in case a peer batches frames in one
+ * message, and for `forward tcp`'s messages.
+ */
+export const MAX_WEBSOCKET_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 /** ws.bufferedAmount above which a write waits for its send callback instead of completing at once. */
 const SEND_HIGH_WATER = 1024 * 1024;
 /**

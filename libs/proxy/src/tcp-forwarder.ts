@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { webSocketDuplex } from '@piko/protocol';
+import { MAX_WEBSOCKET_MESSAGE_BYTES, webSocketDuplex } from '@piko/protocol';
 
 /** Go Piko's route for raw TCP over WebSocket (`piko forward`, `Dialer.dial`). */
 export const TCP_ROUTE = /^\/_piko\/v1\/tcp\/([^/?]+)\/?(?:\?.*)?$/;
@@ -18,7 +18,7 @@ export const TCP_ROUTE = /^\/_piko\/v1\/tcp\/([^/?]+)\/?(?:\?.*)?$/;
  * flush what it still holds.
  */
 export class TcpForwarder {
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 4 * 1024 * 1024 });
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
 
   /**
    * `done` runs once both sides closed (or at once, if the WebSocket handshake was refused), for
