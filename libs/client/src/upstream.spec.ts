@@ -129,6 +129,28 @@ describe('Upstream', () => {
     expect(await roundTrip(gateway, 'big-message', 'served')).toBe('served');
   }, 10_000);
 
+  it('retries after a refusal whose body never ends (what came within 5 s is the answer)', async () => {
+    // Before: the agent waited for the end of a body trickled one byte a second, for ever.
+    let attempts = 0;
+    const trickling = net.createServer((socket) => {
+      attempts++;
+      socket.on('error', () => undefined);
+      socket.write('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nbusy');
+      const drip = setInterval(() => socket.write('.'), 200);
+      socket.once('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => trickling.listen(0, '127.0.0.1', resolve));
+    const controller = new AbortController();
+    const up = new Upstream({ url: `http://127.0.0.1:${(trickling.address() as net.AddressInfo).port}`, minReconnectBackoff: 5, maxReconnectBackoff: 50 });
+    const listening = up.listen('trickled', { signal: controller.signal }).catch((err: unknown) => err);
+    const deadline = Date.now() + 12_000;
+    while (attempts < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(String(await listening)).toMatch(/503: busy/);
+    trickling.close();
+  }, 20_000);
+
   it('reconnects when the gateway sends go-away, letting the old stream finish', async () => {
     const ln = await listen(upstream(), 'drained');
     const first = gateway.connections[0];

@@ -30,6 +30,8 @@ export interface WebSocketConnectOptions {
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
 const MAX_ERROR_BODY = 4096;
+/** How long a refusal's body may take to arrive (ms); what came by then is the answer. */
+const ERROR_BODY_TIMEOUT_MS = 5_000;
 
 /**
  * Opens a WebSocket to Piko and resolves with `adopt(ws)` once the upgrade succeeded. Failures
@@ -117,12 +119,27 @@ function readErrorBody(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // What came within ERROR_BODY_TIMEOUT_MS, or the first MAX_ERROR_BODY bytes, is the answer:
+    // a refusal whose body trickled on for ever held the agent's reconnect for as long.
+    const timer = setTimeout(() => done(), ERROR_BODY_TIMEOUT_MS);
     res.on('data', (chunk: Buffer) => {
-      if (size < MAX_ERROR_BODY) chunks.push(chunk);
+      chunks.push(chunk);
       size += chunk.length;
+      if (size >= MAX_ERROR_BODY) done();
     });
-    res.once('error', reject);
-    res.once('end', () => {
+    res.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    res.once('end', () => done());
+    let finished = false;
+    function done(): void {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      res.removeAllListeners('data');
+      res.on('error', () => undefined);
+      res.destroy();
       const text = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY).trim();
       try {
         const parsed = JSON.parse(text) as { error?: unknown };
@@ -131,7 +148,7 @@ function readErrorBody(res: IncomingMessage): Promise<string> {
         // Not JSON (a load balancer's HTML page, say): fall through to the raw text.
       }
       resolve(text);
-    });
+    }
   });
 }
 
