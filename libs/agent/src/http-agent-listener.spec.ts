@@ -235,6 +235,20 @@ describe('HttpAgentListener', () => {
     expect(tooLong.endsWith('{"error":"request line too long"}\n')).toBe(true);
   });
 
+  it('answers 431 and ends the stream for a header line over max_request_line_bytes: what follows is never forwarded unprefixed', async () => {
+    const service = await startRawService('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    let seen = '';
+    service.server.on('connection', (socket: net.Socket) => socket.on('data', (c: Buffer) => (seen += c.toString('latin1'))));
+    await startAgent({ addr: `http://127.0.0.1:${service.port}/api`, maxRequestLineBytes: 4 * 1024 });
+    // Before: the rest of the stream became an unparsed tunnel, so a later request on it reached
+    // the service without the /api prefix and without an access-log line.
+    const answer = (await sendRaw(`GET /big HTTP/1.1\r\nHost: h\r\nX-Big: ${'a'.repeat(5_000)}\r\n\r\nGET /admin HTTP/1.1\r\nHost: h\r\n\r\n`)).toString();
+    expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(answer.endsWith('{"error":"request header too large"}\n')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).not.toContain('GET /admin');
+  });
+
   it('resets the connection to the service when the stream is reset', async () => {
     const service = await startRawService('unused');
     await startAgent({ addr: `127.0.0.1:${service.port}` });

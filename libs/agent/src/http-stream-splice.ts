@@ -48,6 +48,7 @@ export interface SplicedStream {
 const UNREACHABLE = '{"error":"upstream unreachable"}\n';
 const TIMEOUT = '{"error":"upstream timeout"}\n';
 const LINE_TOO_LONG = '{"error":"request line too long"}\n';
+const HEADER_LINE_TOO_LONG = '{"error":"request header too large"}\n';
 // One lookup of the local service's host per 30 s, not one per proxied request.
 const lookup = createCachedLookup();
 /** A request replayed on a fresh connection (see onServiceGone) is held up to this many bytes. */
@@ -151,7 +152,7 @@ class HttpStreamSplice implements SplicedStream {
       headEnd: () => undefined,
       messageEnd: (position) => this.onRequestEnd(position),
       data: (bytes) => this.writeService(bytes),
-      lost: (reason, inStartLine) => this.onRequestFramingLost(reason, inStartLine),
+      lost: (reason, inStartLine, inHeaderLine) => this.onRequestFramingLost(reason, inStartLine, inHeaderLine),
     });
     this.requests.collectHeaders = wantsHeaders;
     this.responses = new Http1Framer(
@@ -228,11 +229,19 @@ class HttpStreamSplice implements SplicedStream {
     this.receiving = undefined;
   }
 
-  private onRequestFramingLost(reason: string, inStartLine: boolean): void {
+  private onRequestFramingLost(reason: string, inStartLine: boolean, inHeaderLine: boolean): void {
     const limit = this.options.maxRequestLineBytes;
     if (inStartLine && reason.startsWith('line longer')) {
       this.options.logger.warn('request line too long', { bytes: this.inTotal, limit: 'max_request_line_bytes', limitBytes: limit });
       this.answer(400, LINE_TOO_LONG);
+      return;
+    }
+    // A header line longer than the limit: 431, as Go Piko's agent (Go's server past its header
+    // limit), and the stream ends. Passed on unparsed, it left the stream a tunnel whose later
+    // requests skipped the path prefix and the access log (found by an agent attack trial).
+    if (inHeaderLine && reason.startsWith('line longer')) {
+      this.options.logger.warn('request header line too long', { bytes: this.inTotal, limit: 'max_request_line_bytes', limitBytes: limit });
+      this.answer(431, HEADER_LINE_TOO_LONG);
       return;
     }
     // Bytes the proxy never sends (it re-frames every request); pass them on, tracking stops.

@@ -48,9 +48,9 @@ export interface FramerEvents {
   data?(bytes: Buffer): void;
   /**
    * Framing could not be followed; the rest of the stream is a tunnel. `inStartLine`: it was a
-   * start line that grew past maxLineBytes.
+   * start line that grew past maxLineBytes; `inHeaderLine`: a header or trailer field line.
    */
-  lost(reason: string, inStartLine: boolean): void;
+  lost(reason: string, inStartLine: boolean, inHeaderLine: boolean): void;
 }
 
 const enum Phase {
@@ -378,7 +378,7 @@ export class Http1Framer {
 
   private loseFraming(reason: string): void {
     const inStartLine = this.phase === Phase.StartLine;
-    this.events.lost(reason, inStartLine);
+    this.events.lost(reason, inStartLine, this.phase === Phase.Headers || this.phase === Phase.Trailers);
     this.switchToTunnel();
   }
 }
