@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { errorBody } from '@piko/protocol';
-import { bodyUnread, closeAfterResponse } from './unread-body';
+import { bodyUnread, closeAfterResponse, closeWhenClientDone } from './unread-body';
 
 /**
  * Answers with Go Piko's JSON error body, e.g. 502 `{"error":"no available upstreams"}`. When the
@@ -38,7 +38,13 @@ export function pikoAnswer(res: ServerResponse): { status: number; cause: string
   return pikoAnswers.get(res);
 }
 
-/** The same error, written raw on a socket that has no ServerResponse (an upgrade, a malformed request). */
+/**
+ * The same error, written raw on a socket that has no ServerResponse (an upgrade, a malformed
+ * request, CONNECT), then the connection closes: once the client closes its side, or 500 ms
+ * later, what it still sends read and dropped (closeWhenClientDone). Nothing else reads such a
+ * socket, and a server's sockets stay half-open otherwise, holding the fd and whatever exchange
+ * is tied to it.
+ */
 export function sendRawError(socket: Duplex, status: number, message: string): void {
   // A client that resets before reading the answer makes the write fail; nothing else listens on
   // an upgrade's socket, and an unhandled 'error' would end the process.
@@ -48,4 +54,6 @@ export function sendRawError(socket: Duplex, status: number, message: string): v
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\n` +
       `x-content-type-options: nosniff\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
+  closeWhenClientDone(socket);
+  socket.resume();
 }

@@ -10,7 +10,7 @@ import { endpointIdFromHeaders } from './endpoint-id';
 import { EndpointRequestStats } from './endpoint-request-stats';
 import { ProxyAccessLog } from './access-log';
 import { sendError, sendRawError } from './error-response';
-import { closeWhenClientDone, closingAfterResponse } from './unread-body';
+import { closingAfterResponse } from './unread-body';
 import { HttpForwarder, retryableOnKeptStream, type StreamReuse } from './http-forwarder';
 import { UpstreamStreamAgent } from './upstream-stream-agent';
 import { TCP_ROUTE, TcpForwarder, type TcpOutcome } from './tcp-forwarder';
@@ -128,8 +128,6 @@ export class ProxyServer {
     this.server.on('connect', (req: IncomingMessage, socket: Duplex) => {
       this.logger.debug('request refused', { status: 501, method: 'CONNECT', target: req.url });
       sendRawError(socket, 501, 'method not implemented');
-      closeWhenClientDone(socket);
-      socket.resume();
     });
   }
 
@@ -444,13 +442,10 @@ export class ProxyServer {
       // Still owed now: the response of a request cut short by the error (a timeout), begun already.
       if (!socket.writable || this.owed.anyStarted(socket)) return void socket.destroy();
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      // It closes the socket too (reading had stopped): a request whose body failed to parse after
+      // its head was forwarded ends only then (its exchange, its per-client stream slot); left
+      // half-open, 256 of them locked the client's address out of every endpoint.
       sendRawError(socket, status, (STATUS_CODES[status] ?? 'bad request').toLowerCase());
-      // The socket must close even though reading stopped: a request whose body failed to parse
-      // after its head was forwarded ends only then (its exchange, its per-client stream slot).
-      // Left half-open, 256 of them locked the client's address out of every endpoint. What the
-      // client still sends is read and dropped (the parser, failed, ignores it) until it closes.
-      closeWhenClientDone(socket);
-      socket.resume();
     });
   }
 }
