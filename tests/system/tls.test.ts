@@ -10,6 +10,27 @@ import { UpstreamService } from './support/upstream-service';
 
 jest.setTimeout(120_000);
 
+/** `<port>.tls.handshake_timeout` of the server under test, in seconds. */
+const HANDSHAKE_TIMEOUT_S = 3;
+
+/**
+ * Opens a TCP connection to `port` that never finishes a TLS handshake (sends nothing, or half a
+ * ClientHello record header) and resolves with how long the server took to close it, in ms, or
+ * 'held' when it was still open after `boundMs`.
+ */
+async function unfinishedHandshake(port: number, partial: boolean, boundMs: number): Promise<number | 'held'> {
+  const socket = netConnect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const start = Date.now();
+  if (partial) socket.write(Buffer.from([0x16, 0x03, 0x01]));
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - start)));
+  const held = new Promise<'held'>((resolve) => setTimeout(() => resolve('held'), boundMs).unref());
+  const outcome = await Promise.race([closed, held]);
+  socket.destroy();
+  return outcome;
+}
+
 /** The subject CN a new TLS connection to the port is served (no verification: only the certificate is looked at). */
 function servedCn(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -71,6 +92,7 @@ describe('TLS on the proxy, upstream and admin ports (piko server, real clients)
       '--proxy.tls.cert', proxyLive.cert, '--proxy.tls.key', proxyLive.key,
       '--upstream.tls.cert', upstreamCert.cert, '--upstream.tls.key', upstreamCert.key,
       '--admin.tls.cert', adminCert.cert, '--admin.tls.key', adminCert.key, '--admin.tls.client-cas', pki.ca.cert,
+      ...['proxy', 'upstream', 'admin'].flatMap((port) => [`--${port}.tls.handshake-timeout`, `${HANDSHAKE_TIMEOUT_S}s`]),
     ]);
     processes.push(server);
     await waitFor('piko server ready over TLS', async () => ((await adminCurl(['--cert', adminClient.cert, '--key', adminClient.key])).status === 200 ? true : undefined), 20_000);
@@ -93,6 +115,21 @@ describe('TLS on the proxy, upstream and admin ports (piko server, real clients)
     await Promise.all(processes.map((p) => p.stop()));
     await service?.close();
     pki?.remove();
+  });
+
+  it('closes a connection whose TLS handshake does not finish within tls.handshake_timeout, on every port', async () => {
+    // The proxy port used to answer a timed-out handshake with a plain-text 400 that could never
+    // leave, and kept the connection for as long as the client liked; the others held it 120 s.
+    const outcomes = await Promise.all(
+      [ports.proxy, ports.upstream, ports.admin].flatMap((port) => [unfinishedHandshake(port, false, 15_000), unfinishedHandshake(port, true, 15_000)]),
+    );
+    for (const outcome of outcomes) {
+      expect(outcome).not.toBe('held');
+      expect(outcome).toBeGreaterThanOrEqual(HANDSHAKE_TIMEOUT_S * 1000 - 100);
+    }
+    // And the port still serves.
+    const res = await curl(['--cacert', pki.ca.cert, '-H', 'x-piko-endpoint: secure-svc', `https://127.0.0.1:${ports.proxy}/after`]);
+    expect(res.status).toBe(200);
   });
 
   it('proxies HTTPS requests like the direct path, with X-Forwarded-Proto: https', async () => {

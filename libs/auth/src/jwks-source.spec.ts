@@ -98,7 +98,32 @@ describe('JwksSource over HTTP', () => {
     await expect(verifierOf(source).verify(await sign(key))).rejects.toMatchObject({ message: 'invalid token' });
     status = 200;
     body = await jwks(key);
+    // The failed start-up load is retried once its first retry delay (1 s) has passed.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     await expect(verifierOf(source).verify(await sign(key))).resolves.toBeDefined();
+  });
+
+  it('does not fetch per request while the key server fails: retries after 1 s, 2 s, ... (stale set and none loaded)', async () => {
+    const key = pair('k1');
+    const forger = { ...pair('k1') }; // the right kid, the wrong key: anyone can make such a token
+    body = await jwks(key);
+    const stale = await JwksSource.load({ endpoint: url, cacheTtlMs: 1, timeoutMs: 2_000, logger: noopLogger });
+    status = 500;
+    const neverLoaded = await JwksSource.load({ endpoint: url, cacheTtlMs: 60_000, timeoutMs: 2_000, logger: noopLogger });
+    fetches = 0;
+    const forged = await sign(forger);
+    const until = Date.now() + 1_500;
+    let requests = 0;
+    while (Date.now() < until) {
+      await Promise.allSettled([verifierOf(stale).verify(forged), verifierOf(neverLoaded).verify(forged)]);
+      requests += 2;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(requests).toBeGreaterThan(100);
+    // Each source: its first stale/unknown-key attempt, then at most one more once 1 s has passed.
+    expect(fetches).toBeLessThanOrEqual(4);
+    // The stale set still verifies real tokens throughout.
+    await expect(verifierOf(stale).verify(await sign(key))).resolves.toBeDefined();
   });
 
   it('refuses a key set larger than 1 MiB', async () => {

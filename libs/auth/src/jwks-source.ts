@@ -10,6 +10,8 @@ const DEFAULT_CACHE_TTL_MS = 60 * 60 * 1000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** A token naming an unknown key ID reloads the set at most this often (bounded by cache_ttl). */
 const MAX_UNKNOWN_KID_COOLDOWN_MS = 30_000;
+/** After a failed load, the wait before a token may start another: doubling from this, up to the cool-down. */
+const FIRST_RETRY_DELAY_MS = 1_000;
 
 export interface JwksSourceOptions {
   /** `jwks.endpoint`: `https://…`, `http://…`, `file:///path` or a plain file path. */
@@ -29,7 +31,10 @@ type Location = { kind: 'http'; url: URL } | { kind: 'file'; path: string };
  * than `cache_ttl`, and at once when a token names a key ID the set lacks (such reloads at most
  * once per min(30 s, cache_ttl), so random key IDs cannot hammer the key server; the first one
  * after a rotation always goes through). A failed reload keeps the last good set (logged), so a brief outage of the key
- * server does not lock everyone out. Unlike Go Piko, a file set is reloaded too.
+ * server does not lock everyone out. After a failed load, tokens start the next one only after
+ * 1 s, then 2 s, 4 s... up to that same cool-down (at least 1 s): a key server that is down is not asked again
+ * for every request carrying a token (keyfunc refreshes on its own timer, never per request).
+ * Unlike Go Piko, a file set is reloaded too.
  */
 export class JwksSource {
   private keys: JWTVerifyGetKey | undefined;
@@ -37,6 +42,9 @@ export class JwksSource {
   /** When a token with an unknown `kid` last caused a reload (its own budget, as keyfunc's limiter). */
   private lastUnknownKidReload = -Infinity;
   private pending: Promise<void> | undefined;
+  /** Loads failed in a row, and when a token may start the next one (epoch ms; 0 = now). */
+  private failures = 0;
+  private retryAt = 0;
   private readonly cacheTtlMs: number;
   private readonly timeoutMs: number;
   private readonly cooldownMs: number;
@@ -71,15 +79,15 @@ export class JwksSource {
 
   /** jose's key lookup: the key of the set matching the token's `kid`/`alg`. */
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
-    if (!this.keys) await this.reload();
-    else if (Date.now() - this.loadedAt > this.cacheTtlMs) void this.reload().catch(() => undefined);
+    if (!this.keys) await this.reloadWhenDue();
+    else if (Date.now() - this.loadedAt > this.cacheTtlMs) void this.reloadWhenDue().catch(() => undefined);
     try {
       return await this.currentKeys()(header, token);
     } catch (err) {
       if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
       // A reload already under way (a stale set, say) may bring the key; else reload unless one just ran.
       if (this.pending) await this.pending.catch(() => undefined);
-      else if (Date.now() - this.lastUnknownKidReload >= this.cooldownMs) {
+      else if (Date.now() - this.lastUnknownKidReload >= this.cooldownMs && Date.now() >= this.retryAt) {
         this.lastUnknownKidReload = Date.now();
         await this.reload();
       } else throw err;
@@ -98,6 +106,16 @@ export class JwksSource {
     return this.pending;
   }
 
+  /**
+   * reload(), unless the last load failed less than its retry delay ago: then the load in progress,
+   * or a rejection saying when the next attempt may start (the previous set stays in use).
+   */
+  private reloadWhenDue(): Promise<void> {
+    const wait = this.retryAt - Date.now();
+    if (this.pending || wait <= 0) return this.reload();
+    return Promise.reject(new Error(`load JWKS: the last load failed; next attempt in ${Math.ceil(wait / 1000)} s`));
+  }
+
   private async load(): Promise<void> {
     try {
       const text = this.location.kind === 'file' ? await readFile(this.location.path, 'utf8') : await this.fetchText(this.location.url);
@@ -105,9 +123,12 @@ export class JwksSource {
       const set = JSON.parse(text) as JSONWebKeySet;
       this.keys = createLocalJWKSet(set);
       this.loadedAt = Date.now();
+      this.failures = 0;
+      this.retryAt = 0;
       this.logger.debug('jwks loaded', { keys: Array.isArray(set.keys) ? set.keys.length : 0 });
     } catch (err) {
       const message = `load JWKS: ${(err as Error).message}`;
+      this.retryAt = Date.now() + Math.min(Math.max(FIRST_RETRY_DELAY_MS, this.cooldownMs), FIRST_RETRY_DELAY_MS * 2 ** this.failures++);
       if (this.keys) this.logger.warn('jwks reload failed; keeping the previous key set', { err: message });
       throw new Error(message, { cause: err });
     }

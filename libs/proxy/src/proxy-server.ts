@@ -432,6 +432,11 @@ export class ProxyServer {
    * cut instead. Reading stops meanwhile: nothing more from this client is parsed.
    */
   private handleClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+    // Only the HTTP parser's errors and its timeout can be answered. A socket error, or a TLS
+    // handshake that failed or timed out (https.Server reports those here too), leaves no channel
+    // to answer on: a 400 written into a connection without TLS never leaves, and the connection
+    // stayed open for as long as the client liked (one client held every descriptor).
+    if (!isHttpParseError(err)) return void socket.destroy();
     // Time the gate held reading is not the client's: see PipelineGate.excuseHeaderTimeout.
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && this.pipeline.excuseHeaderTimeout(socket)) return;
     if (this.failedConnections.has(socket)) return;
@@ -448,4 +453,9 @@ export class ProxyServer {
       sendRawError(socket, status, (STATUS_CODES[status] ?? 'bad request').toLowerCase());
     });
   }
+}
+
+/** An error of Node's HTTP parser (llhttp's `HPE_*`) or its head/request timeout: one the client's bytes caused, answered with a status. */
+function isHttpParseError(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || (err.code?.startsWith('HPE_') ?? false);
 }

@@ -51,7 +51,7 @@ describe('loadConfig defaults', () => {
       upstreamIdleTimeout: 15_000,
       maxResponseHeaderBytes: 10_485_760,
     });
-    expect(config.proxy.tls).toEqual({ cert: '', key: '', clientCas: '' });
+    expect(config.proxy.tls).toEqual({ cert: '', key: '', clientCas: '', handshakeTimeout: 10_000 });
     expect(config.upstream.bindAddr).toBe(':8001');
     expect(config.upstream.mux).toEqual({
       keepaliveInterval: 30_000,
@@ -271,7 +271,7 @@ grace_period: 2m
     expect(config.proxy.http).toMatchObject({ idleTimeout: 3_600_000, maxHeaderBytes: 2048, readTimeout: 0 });
     expect(config.proxy.auth.hmacSecretKey).toBe('s3cret');
     expect(config.proxy.auth.jwks).toEqual({ endpoint: 'https://example.com/jwks.json', cacheTtl: 600_000, timeout: 10_000 });
-    expect(config.proxy.tls).toEqual({ cert: '/etc/piko/cert.pem', key: '/etc/piko/key.pem', clientCas: '' });
+    expect(config.proxy.tls).toEqual({ cert: '/etc/piko/cert.pem', key: '/etc/piko/key.pem', clientCas: '', handshakeTimeout: 10_000 });
     expect(config.upstream.mux.maxStreams).toBe(100);
     expect(config.upstream.mux.acceptBacklog).toBe(256);
     expect(config.cluster).toMatchObject({ nodeId: 'node-1', natsUrl: 'nats://10.0.0.1:4222,10.0.0.2:4222', redisUrl: 'redis://10.0.0.3:6379/0' });

@@ -67,6 +67,12 @@ export class RelayServer {
   private readonly sessions = new Set<Session>();
   /** Connections still proving themselves: no session yet. */
   private readonly handshaking = new Set<net.Socket>();
+  /**
+   * With relay TLS: connections still in the TLS handshake, by remote address:port (the TCP
+   * socket; the TLS socket Node makes from it has the same address). They count against
+   * `relay.max_handshakes` from the moment they arrive, as plain ones do.
+   */
+  private readonly tlsHandshaking = new Map<string, net.Socket>();
   private refusedSinceWarning = 0;
   private lastRefusalWarning = 0;
   private draining = false;
@@ -95,13 +101,20 @@ export class RelayServer {
       throw new TypeError('relay server needs a secret or mutual TLS: an unauthenticated relay port accepts anyone');
     }
     if (registry) this.metrics = new RelayServerMetrics(registry);
-    const onConnection = (socket: net.Socket): void => this.onConnection(socket);
     if (options.tls) {
-      const server = tls.createServer({ ...options.tls.serverOptions(), noDelay: true }, onConnection);
+      // The TLS handshake gets relay.header_timeout as each step of the relay's own does; a
+      // connection that fails it is closed by ServerTls.attach.
+      const server = tls.createServer({ ...options.tls.serverOptions(), handshakeTimeout: options.headerTimeoutMs, noDelay: true }, (socket) => {
+        this.tlsHandshaking.delete(connectionKey(socket));
+        this.onConnection(socket);
+      });
+      server.on('connection', (socket: net.Socket) => this.onTlsArrival(socket));
       options.tls.attach(server);
       this.server = server;
     } else {
-      this.server = net.createServer({ noDelay: true }, onConnection);
+      this.server = net.createServer({ noDelay: true }, (socket) => {
+        if (this.admitHandshake(socket)) this.onConnection(socket);
+      });
     }
   }
 
@@ -179,21 +192,41 @@ export class RelayServer {
       : Promise.resolve();
     for (const session of this.sessions) session.close();
     for (const socket of this.handshaking) socket.destroy();
+    for (const socket of this.tlsHandshaking.values()) socket.destroy();
     await closed;
     this.options.tls?.detach(this.server);
   }
 
   /**
-   * A new connection proves itself (relay-handshake.ts) before a session exists: until then no
-   * yamux frame is read, so no stream can reach an upstream.
+   * Whether a connection that just arrived may start its handshake: at most
+   * `relay.max_handshakes` are in one (TLS or relay) at once; the rest are closed on arrival.
+   */
+  private admitHandshake(socket: net.Socket): boolean {
+    const inHandshake = this.handshaking.size + this.tlsHandshaking.size;
+    if (inHandshake < (this.options.maxHandshakes ?? 256)) return true;
+    this.metrics?.handshakeFailed('overload');
+    this.warnRefused(connectionKey(socket), new Error(`${inHandshake} connections already in the handshake (relay.max_handshakes)`));
+    socket.destroy();
+    return false;
+  }
+
+  /** A TCP connection to the TLS relay port, before its TLS handshake: counted from now on. */
+  private onTlsArrival(socket: net.Socket): void {
+    if (!this.admitHandshake(socket)) return;
+    const key = connectionKey(socket);
+    this.tlsHandshaking.set(key, socket);
+    socket.once('close', () => {
+      if (this.tlsHandshaking.get(key) === socket) this.tlsHandshaking.delete(key);
+    });
+  }
+
+  /**
+   * A new connection (admitted by admitHandshake, and with TLS past its TLS handshake) proves
+   * itself (relay-handshake.ts) before a session exists: until then no yamux frame is read, so no
+   * stream can reach an upstream.
    */
   private onConnection(socket: net.Socket): void {
-    const remoteAddr = `${socket.remoteAddress}:${socket.remotePort}`;
-    if (this.handshaking.size >= (this.options.maxHandshakes ?? 256)) {
-      this.metrics?.handshakeFailed('overload');
-      this.warnRefused(remoteAddr, new Error(`${this.handshaking.size} connections already in the handshake (relay.max_handshakes)`));
-      return void socket.destroy();
-    }
+    const remoteAddr = connectionKey(socket);
     const logger = this.logger.child({ remoteAddr });
     // Errors during the handshake reject it; afterwards the session owns the socket's errors.
     const onError = (err: Error): void => logger.debug('relay connection error during handshake', { err: err.message });
@@ -352,4 +385,9 @@ export class RelayServer {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** A connection's remote `address:port`: the same for a TCP socket and the TLS socket made from it. */
+function connectionKey(socket: net.Socket): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
 }

@@ -10,6 +10,11 @@ export interface ServerTlsFiles {
   key: string;
   /** '' for none: clients are not asked for a certificate. */
   clientCas: string;
+  /**
+   * `<port>.tls.handshake_timeout` in ms: a connection whose TLS handshake has not finished this
+   * long after it arrived is closed (0: never; Node's own default is 120 s). Default 10 s.
+   */
+  handshakeTimeoutMs?: number;
 }
 
 export interface ServerTlsOptions {
@@ -23,6 +28,9 @@ export interface TlsFiles {
   key: Buffer;
   ca?: Buffer;
 }
+
+/** `handshake_timeout`'s default, in ms: Go's proxy port allows a handshake its 10 s read-header-timeout. */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Wait after the last file change before reloading, in ms: a rotation writes cert and key one after the other. */
 const SETTLE_MS = 100;
@@ -74,18 +82,31 @@ export class ServerTls {
     return this.files.clientCas !== '';
   }
 
-  /** Options for `https.createServer` / `tls.createServer`: the current context, plus client-certificate checks under mutual TLS. */
-  serverOptions(): TlsFiles & { requestCert: boolean; rejectUnauthorized: boolean } {
-    return { ...this.current, requestCert: this.mutual, rejectUnauthorized: this.mutual };
+  /**
+   * Options for `https.createServer` / `tls.createServer`: the current context, client-certificate
+   * checks under mutual TLS, and the handshake timeout (ms).
+   */
+  serverOptions(): TlsFiles & { requestCert: boolean; rejectUnauthorized: boolean; handshakeTimeout: number } {
+    return { ...this.current, requestCert: this.mutual, rejectUnauthorized: this.mutual, handshakeTimeout: this.handshakeTimeoutMs };
+  }
+
+  /** `<port>.tls.handshake_timeout` in ms (0: no limit). */
+  get handshakeTimeoutMs(): number {
+    return this.files.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   }
 
   /**
-   * Keeps `server`'s context current from now on (and starts watching the files), and logs failed
-   * handshakes at debug level: a scanner or a client with the wrong CA is not the operator's error.
+   * Keeps `server`'s context current from now on (and starts watching the files), closes every
+   * connection whose handshake failed or timed out, and logs those at debug level: a scanner or a
+   * client with the wrong CA is not the operator's error.
    */
   attach(server: TlsServer): void {
     this.servers.add(server);
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+      // Node closes it only when nothing else listens: a plain tls.Server never does, and an
+      // https.Server not when it has a 'clientError' listener, which cannot answer into a
+      // connection without TLS. Left open, one client held every descriptor of the process.
+      socket.destroy();
       // Node refuses an untrusted client certificate by closing the socket (err is only 'socket
       // hang up'); the verification error it found is on the socket.
       if (socket.authorizationError) {
@@ -135,11 +156,18 @@ export class ServerTls {
 
 /**
  * The port's TLS for a config block, or undefined when `cert`/`key` are not set (plain text).
- * Throws ConfigError like the ServerTls constructor.
+ * `handshakeTimeout` (ms) is the block's `handshake_timeout`; the relay's block has none (the
+ * relay server bounds its whole handshake by `relay.header_timeout`). Throws ConfigError like the
+ * ServerTls constructor.
  */
-export function serverTls(config: TlsConfig, key: string, logger: Logger, options?: ServerTlsOptions): ServerTls | undefined {
+export function serverTls(
+  config: Pick<TlsConfig, 'cert' | 'key' | 'clientCas'> & { handshakeTimeout?: number },
+  key: string,
+  logger: Logger,
+  options?: ServerTlsOptions,
+): ServerTls | undefined {
   if (!config.cert && !config.key) return undefined;
-  return new ServerTls({ cert: config.cert, key: config.key, clientCas: config.clientCas }, key, logger, options);
+  return new ServerTls({ cert: config.cert, key: config.key, clientCas: config.clientCas, handshakeTimeoutMs: config.handshakeTimeout }, key, logger, options);
 }
 
 /** The files as a secure context's options and the leaf certificate, or a message naming what is wrong. */
