@@ -65,11 +65,10 @@ export function connectWebSocket<T>(url: string, options: WebSocketConnectOption
       perMessageDeflate: false,
       // A server sending a 100 MiB message (ws's default limit) made the agent buffer it whole: +220 MB.
       maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
-      // Over TLS, a zero masking key makes ws send payloads as they are instead of copying and
-      // XOR-ing every byte. Masking exists so that intermediaries reading plain-text frames cannot
-      // be confused by crafted payloads (RFC 6455 §10.3); inside TLS none can read them. Plain
-      // ws:// keeps random keys: there, relayed bytes could be anyone's.
-      generateMask: secure ? zeroMask : undefined,
+      // ws's random masking key on every frame, wss:// included (RFC 6455 §5.3). A zero key would
+      // save a copy per byte, but a load balancer ending TLS in front of Piko passes the frames on
+      // in plain text, where masking is what keeps crafted payloads from being read as HTTP by an
+      // intermediary (§10.3). tests/integration/websocket-mask.test.ts reads the keys off the wire.
     });
     let settled = false;
     const settle = (err: Error | undefined, adopted?: T): void => {
@@ -157,8 +156,4 @@ function watchedTlsConnect(options: ConnectionOptions, state: TlsConnectState): 
   const socket = tlsConnect({ ...options, path: undefined, servername: options.servername ?? (isIP(options.host ?? '') ? '' : options.host) });
   socket.once('secureConnect', () => (state.handshakeDone = true));
   return socket;
-}
-
-function zeroMask(mask: Buffer): void {
-  mask.fill(0);
 }
