@@ -25,7 +25,7 @@ interface Exchange {
  * certificate surfaces after the client's handshake completes, so success is judged by whether
  * an HTTP response came back, not by the handshake alone.
  */
-function exchange(port: number, options: { ca: Buffer; cert?: Buffer; key?: Buffer }): Promise<Exchange> {
+function exchange(port: number, options: { ca: Buffer; cert?: Buffer; key?: Buffer; ciphers?: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3' }): Promise<Exchange> {
   return new Promise((resolve) => {
     const result: Exchange = { response: '' };
     const socket = connect({ host: '127.0.0.1', port, ...options }, () => {
@@ -80,6 +80,34 @@ describe('ServerTls: a port serving TLS from files, reloaded when they change', 
       make(good.cert, other.key)();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
+    }
+  });
+
+  it('offers TLS 1.2 only with forward secrecy (ECDHE), as Go does, before and after a reload', async () => {
+    // With an RSA certificate, Node's default list (ending in OpenSSL's HIGH) let a client settle
+    // on RSA key exchange (AES128-SHA): no forward secrecy.
+    const rsa = pki.issue({ cn: 'rsa', keyType: 'rsa' });
+    const tls = new ServerTls({ ...rsa, clientCas: '' }, 'proxy.tls', logger, { pollIntervalMs: 50 });
+    const server = createPortServer({}, tls, (_req, res) => res.end('ok'));
+    const { port } = await listen(server as never, '127.0.0.1', 0) as AddressInfo;
+    const ca = pki.read(pki.ca.cert);
+    const tls12 = (ciphers: string) => exchange(port, { ca, ciphers, maxVersion: 'TLSv1.2' });
+    try {
+      for (let round = 0; round < 2; round++) {
+        expect((await tls12('ECDHE-RSA-AES128-GCM-SHA256')).response).toMatch(/^HTTP\/1\.1 200/);
+        expect((await tls12('ECDHE-RSA-AES256-SHA')).response).toMatch(/^HTTP\/1\.1 200/);
+        for (const rsaKeyExchange of ['AES128-SHA', 'AES256-GCM-SHA384', 'AES128-GCM-SHA256']) {
+          const refused = await tls12(rsaKeyExchange);
+          expect(refused.response).toBe('');
+          expect(refused.error?.message).toMatch(/handshake failure|no shared cipher|alert/i);
+        }
+        // A reload (setSecureContext) must not bring Node's defaults back.
+        expect(tls.reload()).toBe(true);
+      }
+    } finally {
+      tls.detach(server);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

@@ -21,6 +21,8 @@ export interface IssueOptions {
   san?: string;
   /** 'server' (default) or 'client' extended key usage. */
   usage?: 'server' | 'client';
+  /** The leaf's key: 'ec' (P-256, default) or 'rsa' (2048 bits), for what only an RSA certificate allows (RSA key exchange). */
+  keyType?: 'ec' | 'rsa';
 }
 
 /**
@@ -51,12 +53,13 @@ export class TestPki {
 
   /** A leaf certificate signed by `options.ca` (default the PKI's CA). */
   issue(options: IssueOptions): CertFiles {
-    const { cn, ca = this.ca, days = 2, san = 'IP:127.0.0.1,IP:::1,DNS:localhost', usage = 'server' } = options;
+    const { cn, ca = this.ca, days = 2, san = 'IP:127.0.0.1,IP:::1,DNS:localhost', usage = 'server', keyType = 'ec' } = options;
     const files = this.files(`${cn}-${++this.serial}`);
     const csr = `${files.cert}.csr`;
     const ext = `${files.cert}.ext`;
     writeFileSync(ext, `basicConstraints=CA:FALSE\nsubjectAltName=${san}\nextendedKeyUsage=${usage === 'server' ? 'serverAuth' : 'clientAuth'}\n`);
-    this.run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', files.key, '-out', csr, '-subj', `/CN=${cn}`]);
+    const newKey = keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+    this.run(['req', ...newKey, '-nodes', '-keyout', files.key, '-out', csr, '-subj', `/CN=${cn}`]);
     this.run(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', String(days), '-extfile', ext, '-out', files.cert]);
     return files;
   }

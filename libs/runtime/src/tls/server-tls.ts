@@ -29,6 +29,28 @@ export interface TlsFiles {
   ca?: Buffer;
 }
 
+/**
+ * Cipher suites every TLS port offers: TLS 1.3's three, and for TLS 1.2 only ECDHE key exchange
+ * (forward secrecy) with AES-GCM, ChaCha20-Poly1305 or AES-CBC, as Go's crypto/tls offers by
+ * default since Go 1.22. Node's default list ends in OpenSSL's `HIGH`, which let a TLS 1.2 client
+ * settle on RSA key exchange (`AES128-SHA`: no forward secrecy) with an RSA certificate.
+ */
+export const SERVER_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-SHA',
+  'ECDHE-RSA-AES128-SHA',
+  'ECDHE-ECDSA-AES256-SHA',
+  'ECDHE-RSA-AES256-SHA',
+].join(':');
+
 /** `handshake_timeout`'s default, in ms: Go's proxy port allows a handshake its 10 s read-header-timeout. */
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -84,10 +106,10 @@ export class ServerTls {
 
   /**
    * Options for `https.createServer` / `tls.createServer`: the current context, client-certificate
-   * checks under mutual TLS, and the handshake timeout (ms).
+   * checks under mutual TLS, the handshake timeout (ms) and the cipher suites (SERVER_CIPHERS).
    */
-  serverOptions(): TlsFiles & { requestCert: boolean; rejectUnauthorized: boolean; handshakeTimeout: number } {
-    return { ...this.current, requestCert: this.mutual, rejectUnauthorized: this.mutual, handshakeTimeout: this.handshakeTimeoutMs };
+  serverOptions(): TlsFiles & { requestCert: boolean; rejectUnauthorized: boolean; handshakeTimeout: number; ciphers: string } {
+    return { ...this.current, requestCert: this.mutual, rejectUnauthorized: this.mutual, handshakeTimeout: this.handshakeTimeoutMs, ciphers: SERVER_CIPHERS };
   }
 
   /** `<port>.tls.handshake_timeout` in ms (0: no limit). */
@@ -137,7 +159,7 @@ export class ServerTls {
       return false;
     }
     this.current = loaded.context;
-    for (const server of this.servers) server.setSecureContext(this.current);
+    for (const server of this.servers) server.setSecureContext({ ...this.current, ciphers: SERVER_CIPHERS });
     this.logLoaded(loaded.certificate, 'tls certificate reloaded');
     return true;
   }
