@@ -31,7 +31,7 @@ describe('RelayServer over TLS: connections in the TLS handshake', () => {
     return socket;
   }
 
-  it('hold relay.max_handshakes slots from arrival, and are closed after relay.header_timeout', async () => {
+  it('hold relay.max_handshakes slots from arrival (the longest waiting evicted when full), and are closed after relay.header_timeout', async () => {
     pki = TestPki.create();
     const cert = pki.issue({ cn: 'relay' });
     const tls = new ServerTls({ cert: cert.cert, key: cert.key, clientCas: '' }, 'relay.tls', noopLogger);
@@ -43,17 +43,19 @@ describe('RelayServer over TLS: connections in the TLS handshake', () => {
     // TCP connections that never finish TLS: two send nothing, one half a ClientHello record header.
     const silent = [await connect(port), await connect(port), await connect(port)];
     silent[0].write(Buffer.from([0x16, 0x03, 0x01]));
-    const closed = Promise.all(silent.map((s) => once(s, 'close'))).then(() => 'closed');
     await new Promise((resolve) => setTimeout(resolve, 50));
 
-    // A fourth finds every slot taken: closed on arrival and counted as overload.
-    const over = await connect(port);
-    await once(over, 'close');
+    // A fourth finds every slot taken: it evicts the one that waited longest (counted as overload).
+    const evicted = once(silent[0], 'close');
+    const fourth = await connect(port);
+    await evicted;
     const failures = await registry.getSingleMetric('piko_relay_server_handshake_failures_total')?.get();
     expect(failures?.values.find((v) => v.labels.reason === 'overload')?.value).toBe(1);
-    expect(silent.every((s) => !s.destroyed)).toBe(true);
+    const holders = [...silent.slice(1), fourth];
+    expect(holders.every((s) => !s.destroyed)).toBe(true);
 
     // Each is closed by the server at relay.header_timeout (600 ms), not held.
+    const closed = Promise.all(holders.map((s) => once(s, 'close'))).then(() => 'closed');
     const held = new Promise<string>((resolve) => setTimeout(() => resolve('held'), 4_000).unref());
     expect(await Promise.race([closed, held])).toBe('closed');
   });

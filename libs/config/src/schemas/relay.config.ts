@@ -29,11 +29,18 @@ Gateway side: a relay stream must name its endpoint within this time.`)
   headerTimeout = 10_000;
 
   @IntOption(`
-Gateway side: relay connections still proving themselves (the handshake, at most
-header-timeout each) at once; more are closed as they arrive, so connections that
-never finish a handshake cannot take every file descriptor. Proxies open a few
-connections per gateway, so they never come near it.`, { min: 1 })
+Gateway side: relay connections still proving themselves (the TLS and relay
+handshakes, at most header-timeout per step) at once, so connections that never
+finish a handshake cannot take every file descriptor. When all are taken, a new
+connection evicts the one that has waited longest: a proxy's handshake takes a
+few round trips, so idle connections holding every slot cannot lock proxies out.`, { min: 1 })
   maxHandshakes = 256;
+
+  @IntOption(`
+Gateway side: relay connections from one remote address in the handshake at
+once; more from that address are closed as they arrive. Proxies open one
+connection per gateway (a few while reconnecting), so they never come near it.`, { min: 1 })
+  maxHandshakesPerAddress = 16;
 
   @DurationOption(`
 Proxy side: how long a gateway may take to accept or refuse a relay stream.`)

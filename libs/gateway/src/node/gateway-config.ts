@@ -42,6 +42,7 @@ export function relayServerOptions(config: ServerConfig, tls?: ServerTls): Relay
     port,
     headerTimeoutMs: config.relay.headerTimeout,
     maxHandshakes: config.relay.maxHandshakes,
+    maxHandshakesPerAddress: config.relay.maxHandshakesPerAddress,
     tls,
     secret: config.relay.secret ? Buffer.from(config.relay.secret, 'utf8') : undefined,
     mux: relaySessionOptions(config),

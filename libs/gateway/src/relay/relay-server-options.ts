@@ -8,8 +8,10 @@ export interface RelayServerOptions {
   port: number;
   /** A relay stream whose header has not arrived within this many ms is reset. 0 disables. */
   headerTimeoutMs: number;
-  /** `relay.max_handshakes`: connections in the handshake at once; more are closed on arrival. Default 256. */
+  /** `relay.max_handshakes`: connections in the handshake at once; a newcomer evicts the oldest (HandshakeSlots). Default 256. */
   maxHandshakes?: number;
+  /** `relay.max_handshakes_per_address`: of those, from one remote address; more are closed on arrival. Default 16. */
+  maxHandshakesPerAddress?: number;
   /** Multiplexer settings for relay sessions (the server side of each proxy's connection). */
   mux?: Omit<SessionOptions, 'client' | 'logger'>;
   /** `relay.tls`: the port serves TLS with this (reloading) certificate, mutual with `client_cas`; undefined = plain TCP. */

@@ -37,6 +37,14 @@ describe('RelayServer', () => {
     return u;
   }
 
+  /** A TCP connection to the relay port that sends nothing, from `localAddress` (default 127.0.0.1). */
+  async function connect(localAddress?: string): Promise<net.Socket> {
+    const socket = net.connect({ port, host: '127.0.0.1', localAddress });
+    socket.on('error', () => undefined);
+    await once(socket, 'connect');
+    return socket;
+  }
+
   async function peer(): Promise<TestRelayPeer> {
     const p = await TestRelayPeer.connect(port);
     peers.push(p);
@@ -154,30 +162,46 @@ describe('RelayServer', () => {
     expect(await byReason()).toEqual({ bad_hello: 1, error: 1, method: 0, proof: 0, overload: 0 });
   });
 
-  it('closes connections beyond relay.max_handshakes on arrival, and serves proxies again once those finish', async () => {
+  it('with every handshake slot held by idle connections, a proxy still gets through: the longest waiting is evicted', async () => {
     await server.close();
     registry = new Registry();
-    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000, maxHandshakes: 3, secret: TEST_RELAY_SECRET }, silentLogger, registry);
+    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000, maxHandshakes: 3, maxHandshakesPerAddress: 16, secret: TEST_RELAY_SECRET }, silentLogger, registry);
     port = (await server.listen()).port;
     await upstream('my-service');
-    const connect = async (): Promise<net.Socket> => {
-      const socket = net.connect(port, '127.0.0.1');
-      await once(socket, 'connect');
-      socket.on('error', () => undefined);
-      return socket;
-    };
-    // Connections that never send a hello: each holds a handshake slot until header_timeout.
+    // Connections that never send a hello: before, they held all of relay.max_handshakes until
+    // header_timeout, and every proxy that had to connect was refused (renewed, for ever).
     const silent = [await connect(), await connect(), await connect()];
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const over = await connect();
-    await once(over, 'close');
-    const failures = await registry.getSingleMetric('piko_relay_server_handshake_failures_total')?.get();
-    expect(failures?.values.find((v) => v.labels.reason === 'overload')?.value).toBe(1);
-    expect(silent.every((s) => !s.destroyed)).toBe(true);
-    for (const s of silent) s.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const firstClosed = once(silent[0], 'close');
     const { status } = await (await peer()).request('my-service');
     expect(status).toBe(RelayStatus.Accepted);
+    await firstClosed;
+    expect(silent.slice(1).every((s) => !s.destroyed)).toBe(true);
+    const failures = await registry.getSingleMetric('piko_relay_server_handshake_failures_total')?.get();
+    expect(failures?.values.find((v) => v.labels.reason === 'overload')?.value).toBe(1);
+    for (const s of silent) s.destroy();
+  });
+
+  it('at relay.max_handshakes_per_address, a newcomer evicts the longest waiting of its own address; other addresses keep theirs', async () => {
+    await server.close();
+    registry = new Registry();
+    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000, maxHandshakes: 10, maxHandshakesPerAddress: 2, secret: TEST_RELAY_SECRET }, silentLogger, registry);
+    port = (await server.listen()).port;
+    await upstream('my-service');
+    // Another loopback address (Linux routes all of 127/8 to lo) is another client.
+    const other = await connect('127.0.0.2');
+    const held = [await connect(), await connect()];
+    const firstClosed = once(held[0], 'close');
+    const third = await connect();
+    await firstClosed;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([held[1], third, other].every((s) => !s.destroyed)).toBe(true);
+    const failures = await registry.getSingleMetric('piko_relay_server_handshake_failures_total')?.get();
+    expect(failures?.values.find((v) => v.labels.reason === 'overload')?.value).toBe(1);
+    // A proxy from the crowded address still gets through (it evicts that address's oldest).
+    const { status } = await (await peer()).request('my-service');
+    expect(status).toBe(RelayStatus.Accepted);
+    for (const s of [held[1], third, other]) s.destroy();
   });
 
   it('cannot be built without a secret or mutual TLS', () => {

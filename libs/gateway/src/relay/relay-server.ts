@@ -21,6 +21,7 @@ import { RelayServerMetrics, type RelayStreamResult } from './relay-server-metri
 import type { RelayServerOptions } from './relay-server-options';
 import { spliceStreams } from './splice-streams';
 import { KeptRelayStream, UpstreamSessionWatch } from './kept-relay-stream';
+import { HandshakeSlots } from './handshake-slots';
 
 /** Where relay streams go: the gateway's UpstreamPool (structurally, so tests and wiring stay simple). */
 export interface RelayUpstreams {
@@ -65,14 +66,13 @@ const RESULT_FOR_STATUS: Record<RelayStatus, RelayStreamResult> = {
 export class RelayServer {
   private readonly server: net.Server;
   private readonly sessions = new Set<Session>();
-  /** Connections still proving themselves: no session yet. */
-  private readonly handshaking = new Set<net.Socket>();
+  /** Connections still proving themselves (TLS and relay handshakes): no session yet. */
+  private readonly slots: HandshakeSlots;
   /**
-   * With relay TLS: connections still in the TLS handshake, by remote address:port (the TCP
-   * socket; the TLS socket Node makes from it has the same address). They count against
-   * `relay.max_handshakes` from the moment they arrive, as plain ones do.
+   * With relay TLS: the TCP socket of each connection still in its TLS handshake, by remote
+   * address:port (the TLS socket Node makes from it has the same address), to free its slot later.
    */
-  private readonly tlsHandshaking = new Map<string, net.Socket>();
+  private readonly tlsArrivals = new Map<string, net.Socket>();
   private refusedSinceWarning = 0;
   private lastRefusalWarning = 0;
   private draining = false;
@@ -101,19 +101,32 @@ export class RelayServer {
       throw new TypeError('relay server needs a secret or mutual TLS: an unauthenticated relay port accepts anyone');
     }
     if (registry) this.metrics = new RelayServerMetrics(registry);
+    const maxHandshakes = options.maxHandshakes ?? 256;
+    const maxPerAddress = options.maxHandshakesPerAddress ?? 16;
+    this.slots = new HandshakeSlots(maxHandshakes, maxPerAddress, (socket, why) => {
+      this.metrics?.handshakeFailed('overload');
+      const reason = why === 'total_limit'
+        ? `evicted: the longest waiting of ${maxHandshakes} connections in the handshake (relay.max_handshakes)`
+        : `evicted: the longest waiting of ${maxPerAddress} connections from its address in the handshake (relay.max_handshakes_per_address)`;
+      this.warnRefused(connectionKey(socket), new Error(reason));
+    });
     if (options.tls) {
       // The TLS handshake gets relay.header_timeout as each step of the relay's own does; a
       // connection that fails it is closed by ServerTls.attach.
       const server = tls.createServer({ ...options.tls.serverOptions(), handshakeTimeout: options.headerTimeoutMs, noDelay: true }, (socket) => {
-        this.tlsHandshaking.delete(connectionKey(socket));
-        this.onConnection(socket);
+        const key = connectionKey(socket);
+        const tcp = this.tlsArrivals.get(key);
+        this.tlsArrivals.delete(key);
+        if (!tcp) return void socket.destroy(); // its slot was taken back while in TLS
+        this.onConnection(socket, tcp);
       });
       server.on('connection', (socket: net.Socket) => this.onTlsArrival(socket));
       options.tls.attach(server);
       this.server = server;
     } else {
       this.server = net.createServer({ noDelay: true }, (socket) => {
-        if (this.admitHandshake(socket)) this.onConnection(socket);
+        this.slots.acquire(socket);
+        this.onConnection(socket, socket);
       });
     }
   }
@@ -191,57 +204,44 @@ export class RelayServer {
       ? new Promise<void>((resolve) => this.server.close(() => resolve()))
       : Promise.resolve();
     for (const session of this.sessions) session.close();
-    for (const socket of this.handshaking) socket.destroy();
-    for (const socket of this.tlsHandshaking.values()) socket.destroy();
+    this.slots.destroyAll();
     await closed;
     this.options.tls?.detach(this.server);
   }
 
-  /**
-   * Whether a connection that just arrived may start its handshake: at most
-   * `relay.max_handshakes` are in one (TLS or relay) at once; the rest are closed on arrival.
-   */
-  private admitHandshake(socket: net.Socket): boolean {
-    const inHandshake = this.handshaking.size + this.tlsHandshaking.size;
-    if (inHandshake < (this.options.maxHandshakes ?? 256)) return true;
-    this.metrics?.handshakeFailed('overload');
-    this.warnRefused(connectionKey(socket), new Error(`${inHandshake} connections already in the handshake (relay.max_handshakes)`));
-    socket.destroy();
-    return false;
-  }
-
-  /** A TCP connection to the TLS relay port, before its TLS handshake: counted from now on. */
+  /** A TCP connection to the TLS relay port, before its TLS handshake: it holds a slot from now on. */
   private onTlsArrival(socket: net.Socket): void {
-    if (!this.admitHandshake(socket)) return;
+    this.slots.acquire(socket);
     const key = connectionKey(socket);
-    this.tlsHandshaking.set(key, socket);
+    this.tlsArrivals.set(key, socket);
     socket.once('close', () => {
-      if (this.tlsHandshaking.get(key) === socket) this.tlsHandshaking.delete(key);
+      if (this.tlsArrivals.get(key) === socket) this.tlsArrivals.delete(key);
     });
   }
 
   /**
-   * A new connection (admitted by admitHandshake, and with TLS past its TLS handshake) proves
-   * itself (relay-handshake.ts) before a session exists: until then no yamux frame is read, so no
-   * stream can reach an upstream.
+   * A new connection (holding a slot, and with TLS past its TLS handshake; `tcp` is its TCP
+   * socket, `socket` itself without TLS) proves itself (relay-handshake.ts) before a session
+   * exists: until then no yamux frame is read, so no stream can reach an upstream.
    */
-  private onConnection(socket: net.Socket): void {
+  private onConnection(socket: net.Socket, tcp: net.Socket): void {
     const remoteAddr = connectionKey(socket);
     const logger = this.logger.child({ remoteAddr });
     // Errors during the handshake reject it; afterwards the session owns the socket's errors.
     const onError = (err: Error): void => logger.debug('relay connection error during handshake', { err: err.message });
     socket.on('error', onError);
-    this.handshaking.add(socket);
     const peerVerified = socket instanceof TLSSocket && socket.authorized;
     relayServerHandshake(socket, { secret: this.options.secret, peerVerified }, this.options.headerTimeoutMs).then(
       () => {
-        this.handshaking.delete(socket);
         socket.off('error', onError);
+        // Evicted just as it finished: the socket is already closed.
+        if (!this.slots.release(tcp)) return void socket.destroy();
         if (this.draining && !this.server.listening) return void socket.destroy();
         this.startSession(socket, logger);
       },
       (err: RelayHandshakeError) => {
-        this.handshaking.delete(socket);
+        // Evicted (counted as overload then): not a failure of its own.
+        if (!this.slots.release(tcp)) return void socket.destroy();
         const reason = err.code === 'ERR_RELAY_AUTH_BAD_HELLO' ? 'bad_hello' : err.code === 'ERR_RELAY_AUTH_METHOD' ? 'method' : err.code === 'ERR_RELAY_AUTH_PROOF' ? 'proof' : 'error';
         this.metrics?.handshakeFailed(reason);
         this.warnRefused(remoteAddr, err);
