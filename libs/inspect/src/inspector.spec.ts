@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Inspector, MAX_RUNTIME_SWITCHES } from './inspector';
 
 const OPTIONS = { endpoints: ['configured'], ringSize: 10, bodyBytes: 1024, maxMemoryBytes: 1 << 20, redactHeaders: [], omitContentTypes: [], replayTimeoutMs: 1000 };
@@ -35,6 +37,31 @@ describe('Inspector', () => {
     expect(i.http(request(), response(), 'e')).toBeNull();
     expect(i.setEnabled('configured', false).enabled).toBe(false);
     expect(i.http(request(), response(), 'configured')).toBeNull();
+  });
+
+  it('keeps neither the response nor its request alive with the record (max_memory counts what is kept)', async () => {
+    // The claim closure used to share the constructor's context with the 'close' listener, which
+    // holds the capture: a kept record kept its ServerResponse and IncomingMessage (~4.4 KB each
+    // where ~0.9 KB was counted; an exhaustion trial's 32 MiB of records held ~150 MB of heap).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const i = inspector();
+    const refs = ((): Array<WeakRef<object>> => {
+      const listeners = new Map<string, () => void>();
+      const req = { ...request(), headers: { 'content-length': '3' } } as unknown as IncomingMessage;
+      const res = { req, on: (event: string, listener: () => void) => listeners.set(event, listener), headersSent: true, statusCode: 200, statusMessage: 'OK', getHeaders: () => ({}) } as unknown as ServerResponse;
+      const capture = i.http(req, res, 'configured');
+      capture?.exchange.requestBody?.add(Buffer.from('abc'));
+      listeners.get('close')?.();
+      return [new WeakRef(res), new WeakRef(req)];
+    })();
+    for (let n = 0; n < 10 && refs.some((ref) => ref.deref() !== undefined); n++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+    }
+    expect(i.store.size).toBe(1);
+    expect(i.store.get('node-1.1')?.requestBody?.kept).toBe(3);
+    expect(refs.map((ref) => ref.deref())).toEqual([undefined, undefined]);
   });
 
   it('bounds the runtime switches', () => {
