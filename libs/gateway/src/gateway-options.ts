@@ -18,6 +18,8 @@ export interface GatewayOptions {
     maxFrameRate: number;
     frameBurst: number;
   };
+  /** `upstream.read_header_timeout` in ms: a connection's upgrade request must arrive within it (0: no limit). Default 10 s. */
+  readHeaderTimeoutMs?: number;
   /** `upstream.tls`: the port serves HTTPS/WSS with this (reloading) certificate; undefined = plain. */
   tls?: ServerTls;
   /**

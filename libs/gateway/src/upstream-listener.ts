@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { errorBody } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
-import { createPortServer, listen } from '@piko/runtime';
+import { createPortServer, headTimeoutOptions, listen } from '@piko/runtime';
 import type { GatewayOptions } from './gateway-options';
 import { GATEWAY_LOGGER, GATEWAY_OPTIONS } from './gateway.tokens';
 
@@ -19,7 +19,7 @@ export class UpstreamListener {
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
     @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
   ) {
-    this.server = createPortServer({}, options.tls, (_req, res) => {
+    this.server = createPortServer(headTimeoutOptions(options.readHeaderTimeoutMs ?? 10_000), options.tls, (_req, res) => {
       res.writeHead(404, { 'content-type': 'application/json' }).end(errorBody('not found'));
     });
   }

@@ -17,7 +17,7 @@ import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observabi
 import { NestLogger } from '@piko/ops';
 import { loopbackAddress, registerInspectMetrics, Replayer, serveInspect } from '@piko/inspect';
 import { adoptPeerSwitches, ProxyAuth, ProxyServer, proxyInspector, proxyOptions, serveRequestStats } from '@piko/proxy';
-import { advertiseAddr, type ClusterClients, clusterNodesGauge, createClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, clusterNodesGauge, createClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, serverTls, waitShutdownDelay, PortServerAdapter } from '@piko/runtime';
 import { clusterLinks } from './cluster-links';
 import { EmbeddedServerModule } from './embedded-server.module';
 
@@ -94,9 +94,9 @@ async function startNode(config: ServerConfig, rootLogger: Logger, clients: Clus
         registry,
       },
     }),
-    { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: adminTls?.serverOptions() },
+    new PortServerAdapter({ tls: adminTls, readHeaderTimeoutMs: config.admin.readHeaderTimeout }),
+    { logger: new NestLogger(logger.child({ subsystem: 'nest' })), abortOnError: false },
   );
-  adminTls?.attach(app.getHttpServer());
   // admin.auth, validation, JSON errors and OpenAPI; before init so auth runs ahead of every route
   // of the admin port.
   setupAdminPort(app, config, adminAuth, logger);

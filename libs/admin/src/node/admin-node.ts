@@ -5,7 +5,7 @@ import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { createMetrics, type Logger, Readiness } from '@piko/observability';
 import { NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, clusterNodesGauge, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, clusterNodesGauge, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay, PortServerAdapter } from '@piko/runtime';
 import { AdminModule } from '../admin.module';
 import { adminModuleDeps, listenAdmin, setupAdminPort } from './admin-port';
 
@@ -28,13 +28,9 @@ export async function startAdminNode(config: ServerConfig, logger: Logger, clien
   const adminAuth = await loadAuthenticator(config, 'admin', log);
   const app = await NestFactory.create(
     AdminModule.register(adminModuleDeps(config, { readiness, registry, clients, nodeId: id, logger: log })),
-    {
-      logger: new NestLogger(log.child({ subsystem: 'nest' })),
-      abortOnError: false,
-      httpsOptions: adminTls?.serverOptions(),
-    },
+    new PortServerAdapter({ tls: adminTls, readHeaderTimeoutMs: config.admin.readHeaderTimeout }),
+    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false },
   );
-  adminTls?.attach(app.getHttpServer());
   // Before init, so admin.auth runs ahead of every route.
   setupAdminPort(app, config, adminAuth, log);
   await app.init();

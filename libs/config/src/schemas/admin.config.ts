@@ -1,5 +1,5 @@
 import { IsAdvertiseAddr, IsBindAddr } from '../lib/address.validators';
-import { Section, StringOption } from '../lib/option.decorators';
+import { DurationOption, Section, StringOption } from '../lib/option.decorators';
 import { AdminApiConfig } from './admin-api.config';
 import { AuthConfig } from './auth.config';
 import { PageConfig } from './page.config';
@@ -29,4 +29,12 @@ Admin address to advertise to other nodes, such as '10.26.104.45:8002'.`, { plac
 
   @Section(() => PageConfig)
   page = new PageConfig();
+
+  @DurationOption(`
+Maximum duration to read a request's head from the time the connection (or
+its previous request) is ready; a connection still without one is closed.
+0 means no limit. (Not a Go Piko key: Go's admin port has no limit; Node's
+default, 60s, let idle connections to this port use up the descriptors of
+every port.)`)
+  readHeaderTimeout = 10_000;
 }

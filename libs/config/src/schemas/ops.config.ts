@@ -1,5 +1,5 @@
 import { IsBindAddr } from '../lib/address.validators';
-import { Section, StringOption } from '../lib/option.decorators';
+import { DurationOption, Section, StringOption } from '../lib/option.decorators';
 import { TlsConfig } from './tls.config';
 
 /**
@@ -15,4 +15,10 @@ gateway on its own.`, { placeholder: 'addr' })
 
   @Section(() => TlsConfig)
   tls = new TlsConfig();
+
+  @DurationOption(`
+Maximum duration to read a request's head from the time the connection (or
+its previous request) is ready; a connection still without one is closed.
+0 means no limit.`)
+  readHeaderTimeout = 10_000;
 }

@@ -1,5 +1,5 @@
 import { IsAdvertiseAddr, IsBindAddr, IsOriginList } from '../lib/address.validators';
-import { ListOption, Section, SectionList, StringOption } from '../lib/option.decorators';
+import { DurationOption, ListOption, Section, SectionList, StringOption } from '../lib/option.decorators';
 import { AuthConfig } from './auth.config';
 import { MuxConfig } from './mux.config';
 import { TenantConfig } from './tenant.config';
@@ -36,6 +36,13 @@ once a tenant is configured, upstreams without one are refused.`)
 
   @Section(() => MuxConfig)
   mux = new MuxConfig();
+
+  @DurationOption(`
+Maximum duration to read a connection's request head (the WebSocket upgrade)
+from its arrival; a connection still without one is closed. 0 means no limit.
+(Not a Go Piko key: Go's upstream port has no limit; Node's default, 60s, let
+idle connections to this port use up the descriptors of every port.)`)
+  readHeaderTimeout = 10_000;
 
   @ListOption(`
 Origins allowed to open an upstream WebSocket besides the port's own (an

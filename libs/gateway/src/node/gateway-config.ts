@@ -23,6 +23,7 @@ export function gatewayOptions(config: ServerConfig): GatewayOptions {
       frameBurst: mux.frameBurst,
     },
     allowedOrigins: config.upstream.allowedOrigins,
+    readHeaderTimeoutMs: config.upstream.readHeaderTimeout,
   };
 }
 

@@ -5,7 +5,7 @@ import { Sweeper } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay, PortServerAdapter } from '@piko/runtime';
 import { createUpstreamWsAdapter } from '../create-upstream-ws-adapter';
 import { RelayServer } from '../relay/relay-server';
 import { UpstreamGateway } from '../upstream.gateway';
@@ -50,9 +50,9 @@ export async function startGatewayNode(config: ServerConfig, logger: Logger, cli
       ops: { readiness, registry },
       gateway: { options: { ...gatewayOptions(config), tls: upstreamTls }, pool, logger: log, registry },
     }),
-    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: opsTls?.serverOptions() },
+    new PortServerAdapter({ tls: opsTls, readHeaderTimeoutMs: config.ops.readHeaderTimeout }),
+    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false },
   );
-  opsTls?.attach(app.getHttpServer());
   // admin.auth guards this node's ops port (/metrics) as Go Piko's guards every node's admin port.
   const opsAuth = await loadAuthenticator(config, 'admin', log);
   if (opsAuth) app.use(httpAuthMiddleware(opsAuth));

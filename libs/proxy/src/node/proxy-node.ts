@@ -5,7 +5,7 @@ import { RoutingTable } from '@piko/cluster';
 import type { ServerConfig } from '@piko/config';
 import { bindPort, createMetrics, type Logger, Readiness } from '@piko/observability';
 import { listenNest, NestLogger } from '@piko/ops';
-import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay } from '@piko/runtime';
+import { advertiseAddr, type ClusterClients, nodeId, nodeRegistration, reportClusterHealth, reportRegistration, type RunningRole, serverTls, waitShutdownDelay, PortServerAdapter } from '@piko/runtime';
 import { loopbackAddress, registerInspectMetrics, Replayer, serveInspect } from '@piko/inspect';
 import { ProxyServer } from '../proxy-server';
 import { adoptPeerSwitches, clusterGatewayOf, proxyInspector } from './proxy-inspector';
@@ -62,9 +62,9 @@ export async function startProxyNode(config: ServerConfig, logger: Logger, clien
       ops: { readiness, registry },
       proxy: { options: { ...proxyOptions(config), tls: proxyTls, auth: proxyAuth && new ProxyAuth(proxyAuth), inspector }, dialer, logger: log, registry },
     }),
-    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false, httpsOptions: opsTls?.serverOptions() },
+    new PortServerAdapter({ tls: opsTls, readHeaderTimeoutMs: config.ops.readHeaderTimeout }),
+    { logger: new NestLogger(log.child({ subsystem: 'nest' })), abortOnError: false },
   );
-  opsTls?.attach(app.getHttpServer());
   // admin.auth guards this node's ops port (/metrics) as Go Piko's guards every node's admin port.
   const opsAuth = await loadAuthenticator(config, 'admin', log);
   if (opsAuth) app.use(httpAuthMiddleware(opsAuth));
