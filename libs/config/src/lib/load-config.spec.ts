@@ -49,7 +49,7 @@ describe('loadConfig defaults', () => {
       maxHeaderCount: 500,
       upstreamMaxIdleStreams: 128,
       upstreamIdleTimeout: 15_000,
-      maxResponseHeaderBytes: 10_485_760,
+      maxResponseHeaderBytes: 1_048_576,
     });
     expect(config.proxy.tls).toEqual({ cert: '', key: '', clientCas: '', handshakeTimeout: 10_000 });
     expect(config.upstream.bindAddr).toBe(':8001');

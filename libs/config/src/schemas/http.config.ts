@@ -67,7 +67,9 @@ How long an idle stream to an upstream is kept for reuse before it is closed.
   @IntOption(`
 Maximum bytes read parsing an upstream response's status line and headers
 (interim 1xx heads included). A larger head gets the client '502' with
-{"error":"upstream response header too large"}. (10 MiB: Go's Transport
-default, which Go Piko uses.)`, { min: 1 })
-  maxResponseHeaderBytes = 10_485_760;
+{"error":"upstream response header too large"}. Each request waiting for its
+response head may hold this much, so it bounds what a service can make the
+proxy buffer. (Go's Transport, which Go Piko uses, allows 10 MiB; 1 MiB, the
+request side's max-header-bytes, is already far above any real head.)`, { min: 1 })
+  maxResponseHeaderBytes = 1_048_576;
 }
