@@ -2,10 +2,25 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Inject, type OnModuleDestroy, Optional, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiPropertyOptional, ApiServiceUnavailableResponse } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import type { ExchangeSummary } from '@piko/inspect';
 import { IsEndpointId } from '../dto/endpoint-id.validator';
 import { LiveFeed, type LiveEvent } from './live-feed';
 import { decodeFeedCursor, MAX_FEED_CURSOR_LENGTH } from './feed-cursor';
 import { RequestFeed } from './request-feed';
+
+/** Resolves once `res` has drained what was written (true), or has closed (false). */
+function drained(res: ServerResponse): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve(!res.destroyed);
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
 
 /** `GET /api/v1/events` query. */
 export class EventsQuery {
@@ -32,7 +47,9 @@ export class EventsQuery {
  * page reads it with fetch() so the token travels in the Authorization header, never in a URL.
  *
  * A client that reads slower than snapshots come misses snapshots (each one is whole, so nothing
- * is lost but detail) instead of making the server buffer for it. Over `admin.page.max_streams`
+ * is lost but detail) instead of making the server buffer for it. A `?cursor=` catch-up is sent
+ * as the socket drains, one proxy answer at a time (RequestFeed.catchUp), so it does not make the
+ * server buffer either. Over `admin.page.max_streams`
  * open streams: 503 `{"error": ...}`.
  */
 @Controller('api/v1')
@@ -84,16 +101,29 @@ export class EventsController implements OnModuleDestroy {
     res.flushHeaders();
     send('hello', this.feed.hello());
     req.socket.setNoDelay(true);
+    // A catch-up waiting for this socket to drain: live `request` events are skipped meanwhile.
+    let catchUpWaiting = false;
     const stopRequests = this.requests?.subscribe((summary) => {
-      if (!res.writableNeedDrain) send('request', summary);
+      if (!res.writableNeedDrain && !catchUpWaiting) send('request', summary);
     }, query.endpoint);
+    const closed = new AbortController();
     // Catch-up events are all sent (a gap is what the cursor is for), live ones skipped when behind.
+    // They are sent as the socket drains: once a write is buffered, the next waits for 'drain'
+    // (and the proxies are not asked for more meanwhile), so a client that does not read costs one
+    // answer page, not every capture since its cursor.
     if (cursor && this.requests) {
-      this.requests.catchUp(cursor, (summary) => !res.destroyed && send('request', summary), query.endpoint).catch(() => undefined);
+      const catchUpListener = (summary: ExchangeSummary): boolean | Promise<boolean> => {
+        if (res.destroyed) return false;
+        if (send('request', summary)) return true;
+        catchUpWaiting = true;
+        return drained(res).finally(() => (catchUpWaiting = false));
+      };
+      this.requests.catchUp(cursor, catchUpListener, query.endpoint, closed.signal).catch(() => undefined);
     }
     this.open.add(res);
     res.on('close', () => {
       this.open.delete(res);
+      closed.abort();
       unsubscribe();
       stopRequests?.();
     });

@@ -1,11 +1,16 @@
+import { type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { ClusterRpc } from '@piko/cluster';
+import { type ExchangeSummary, MAX_CHANGES_PER_ANSWER } from '@piko/inspect';
 import { noopLogger } from '@piko/observability';
+import { encodeFeedCursor } from './feed-cursor';
 import { LiveFeed } from './live-feed';
 import type { LiveReading, LiveSource } from './live-source';
 import { PAGE_ASSETS, type PageAssets } from './page-assets';
 import { PAGE_CONTROLLERS } from './page-providers';
+import { RequestFeed } from './request-feed';
 
 const assets = { html: '<!doctype html><title>t</title>', js: 'void 0;', css: 'body{}' };
 
@@ -33,24 +38,115 @@ const source: LiveSource = { read: async () => reading };
 
 @Module({})
 class TestPageModule {
-  static register(pageAssets: PageAssets | undefined, maxStreams: number): DynamicModule {
+  static register(pageAssets: PageAssets | undefined, maxStreams: number, requests?: RequestFeed): DynamicModule {
     return {
       module: TestPageModule,
       controllers: PAGE_CONTROLLERS,
       providers: [
         { provide: PAGE_ASSETS, useValue: pageAssets },
         { provide: LiveFeed, useValue: new LiveFeed(source, { intervalMs: 250, historyMs: 60_000, chartEndpoints: 8, maxStreams }, noopLogger) },
+        ...(requests ? [{ provide: RequestFeed, useValue: requests }] : []),
       ],
     };
   }
 }
 
 /** The page's controllers in a real Nest app on a loopback port, read with fetch(). */
-async function start(options: { assets?: PageAssets; maxStreams?: number }): Promise<{ app: INestApplication; url: string }> {
-  const app = await NestFactory.create(TestPageModule.register(options.assets, options.maxStreams ?? 4), { logger: false });
+async function start(options: { assets?: PageAssets; maxStreams?: number; requests?: RequestFeed }): Promise<{ app: INestApplication; url: string; port: number }> {
+  const app = await NestFactory.create(TestPageModule.register(options.assets, options.maxStreams ?? 4, options.requests), { logger: false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}` };
+  return { app, url: `http://127.0.0.1:${port}`, port };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every 20 ms until it is true, for `timeoutMs` at most. */
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A request summary of about 1 KB (its target is long), so one answer of MAX_CHANGES_PER_ANSWER is about 2 MB. */
+function bigSummary(node: string, seq: number): ExchangeSummary {
+  return {
+    id: `${node}.${seq}`,
+    endpoint_id: 'web',
+    proxy_node: node,
+    kind: 'http',
+    started_at: '2026-11-30T16:00:00.000Z',
+    client_addr: '127.0.0.1:50000',
+    method: 'GET',
+    target: `/${'x'.repeat(1_000)}`,
+    status: 502,
+    ttfb_ms: 1,
+    total_ms: 1,
+    bytes_in: 0,
+    bytes_out: 0,
+    replayable: true,
+  };
+}
+
+/** Versions from here on are the live polls' (a catch-up answer never reaches them). */
+const LIVE_BASE = 1_000_000;
+
+/**
+ * One proxy, 'p1', over a fake ClusterRpc: `inspect-changes` from a version below LIVE_BASE is a
+ * catch-up ask, answered with the next MAX_CHANGES_PER_ANSWER of `catchUpTotal` summaries;
+ * a poll (since -1 or from LIVE_BASE) gets the summaries the test pushed onto `live`.
+ */
+class PagedProxyRpc implements ClusterRpc {
+  /** Catch-up answers given so far. */
+  catchUpAnswers = 0;
+  readonly live: ExchangeSummary[] = [];
+
+  constructor(private readonly catchUpTotal: number) {}
+
+  serve(): () => void {
+    return () => undefined;
+  }
+
+  async request(_subject: string, payload: unknown): Promise<unknown> {
+    const { since } = payload as { since: number };
+    if (since === -1 || since >= LIVE_BASE) {
+      return { version: LIVE_BASE + this.live.length, changes: since === -1 ? [] : this.live.slice(since - LIVE_BASE), missed: false };
+    }
+    this.catchUpAnswers++;
+    const changes: ExchangeSummary[] = [];
+    for (let seq = since + 1; seq <= Math.min(since + MAX_CHANGES_PER_ANSWER, this.catchUpTotal); seq++) changes.push(bigSummary('p1', seq));
+    return { version: since + changes.length, changes, missed: false };
+  }
+}
+
+/**
+ * GET `path` with node:http, not reading the body until `read()` is called (the response stays
+ * paused, so the client stops taking bytes off its socket once its buffers are full).
+ */
+function slowGet(port: number, path: string, localAddress?: string): { status: Promise<number>; received: () => string; read: () => void; close: () => void } {
+  const req = request({ port, host: '127.0.0.1', path, localAddress, agent: false });
+  req.on('error', () => undefined);
+  let text = '';
+  const response = new Promise<IncomingMessage>((resolve) => req.on('response', resolve));
+  req.end();
+  return {
+    status: response.then((res) => res.statusCode ?? 0),
+    received: () => text,
+    read: () =>
+      void response.then((res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('error', () => undefined);
+      }),
+    close: () => req.destroy(),
+  };
+}
+
+/** The ids of the whole `request` events received so far. */
+function requestIds(raw: string): string[] {
+  return [...raw.matchAll(/^event: request\ndata: (.*)\n\n/gm)].map((m) => (JSON.parse(m[1]) as ExchangeSummary).id);
 }
 
 /** Reads a server-sent event stream until `count` events arrived; returns their names and data. */
@@ -147,4 +243,43 @@ describe('the status page and its live channel (PAGE_CONTROLLERS)', () => {
     await started.app.close();
     await expect(body).resolves.toContain('event: hello');
   });
+
+  it('sends a ?cursor= catch-up only as the client reads: one that does not read costs about one answer, and once it reads it gets every summary, then the live ones', async () => {
+    const total = 8 * MAX_CHANGES_PER_ANSWER;
+    const rpc = new PagedProxyRpc(total);
+    const requests = new RequestFeed({ rpc, proxies: async () => ['p1'], timeoutMs: 1_000, intervalMs: 100, logger: noopLogger });
+    const started = await start({ assets, requests });
+    app = started.app;
+    const client = slowGet(started.port, `/api/v1/events?cursor=${encodeFeedCursor({ p1: 0 })}`);
+    try {
+      await until('the first catch-up answer', () => rpc.catchUpAnswers >= 1);
+      // Not reading: the first answer (about 2 MB) does not fit in the socket's buffers, so the
+      // next is not asked for. Before the fix all 8 (about 16 MB) were asked for and written at once.
+      await sleep(1_000);
+      expect(rpc.catchUpAnswers).toBeLessThanOrEqual(2);
+      // Reading: every summary comes, each once and in order, then a live one.
+      client.read();
+      await until('the whole catch-up', () => requestIds(client.received()).length >= total, 30_000);
+      expect(requestIds(client.received())).toEqual(Array.from({ length: total }, (_, i) => `p1.${i + 1}`));
+      expect(rpc.catchUpAnswers).toBe(8);
+      rpc.live.push(bigSummary('p1', LIVE_BASE + 1));
+      await until('the live summary', () => requestIds(client.received()).includes(`p1.${LIVE_BASE + 1}`));
+    } finally {
+      client.close();
+    }
+  }, 60_000);
+
+  it('stops a ?cursor= catch-up when its client goes away, without asking the proxies for more', async () => {
+    const rpc = new PagedProxyRpc(8 * MAX_CHANGES_PER_ANSWER);
+    const requests = new RequestFeed({ rpc, proxies: async () => ['p1'], timeoutMs: 1_000, intervalMs: 100, logger: noopLogger });
+    const started = await start({ assets, requests });
+    app = started.app;
+    const client = slowGet(started.port, `/api/v1/events?cursor=${encodeFeedCursor({ p1: 0 })}`);
+    await until('the first catch-up answer', () => rpc.catchUpAnswers >= 1);
+    client.close();
+    const asked = rpc.catchUpAnswers;
+    await sleep(500);
+    expect(rpc.catchUpAnswers).toBe(asked);
+    expect(asked).toBeLessThanOrEqual(2);
+  }, 30_000);
 });

@@ -10,6 +10,11 @@ const MAX_CATCH_UP_ANSWERS = 8;
 export const REQUEST_FEED_INTERVAL_MS = 500;
 
 export type RequestListener = (summary: ExchangeSummary) => void;
+/**
+ * Takes one catch-up summary: true to go on, false to stop (the stream is gone), or a promise of
+ * that while the stream cannot take more yet (the next one waits for it).
+ */
+export type CatchUpListener = (summary: ExchangeSummary) => boolean | Promise<boolean>;
 
 export interface RequestFeedOptions {
   rpc: ClusterRpc;
@@ -65,23 +70,34 @@ export class RequestFeed {
    * holds). It first waits for a poll to have handed out its changes: the listener then has
    * every change after that poll's versions, and the catch-up, asked afterwards, reaches at least
    * as far. A summary may come twice (catch-up and live); the later one is never the older state.
+   *
+   * Paced by the listener: the proxies are asked one at a time, one answer (up to
+   * MAX_CHANGES_PER_ANSWER summaries) at a time, and while the listener's promise is pending
+   * (its stream is backed up) neither the next summary is handed over nor the next answer asked
+   * for. So a stream that does not read holds one answer in memory, not the 8 × 2048 summaries
+   * per proxy a cursor from 0 can reach. Ends when the listener answers false or `signal` aborts
+   * (the stream closed).
    */
-  async catchUp(cursor: ReadonlyMap<string, number>, listener: RequestListener, endpoint?: string): Promise<void> {
+  async catchUp(cursor: ReadonlyMap<string, number>, listener: CatchUpListener, endpoint?: string, signal?: AbortSignal): Promise<void> {
     if (this.timer) await new Promise<void>((resolve) => this.afterPoll.push(resolve));
+    if (signal?.aborted) return;
     const nodes = await this.options.proxies();
-    await Promise.all(
-      nodes.map(async (node) => {
-        let since = cursor.get(node) ?? 0;
-        for (let answers = 0; answers < MAX_CATCH_UP_ANSWERS; answers++) {
-          const { replies } = await rpcFanout<InspectChangesReply>(this.options.rpc, [node], INSPECT_RPC_VERBS.changes, { since, endpointId: endpoint }, this.options.timeoutMs);
-          const reply = replies.get(node);
-          if (!reply || typeof reply.version !== 'number' || !Array.isArray(reply.changes)) return;
-          for (const summary of reply.changes) listener(summary);
-          if (reply.changes.length < MAX_CHANGES_PER_ANSWER) return;
-          since = reply.version;
+    for (const node of nodes) {
+      let since = cursor.get(node) ?? 0;
+      for (let answers = 0; answers < MAX_CATCH_UP_ANSWERS; answers++) {
+        if (signal?.aborted) return;
+        const { replies } = await rpcFanout<InspectChangesReply>(this.options.rpc, [node], INSPECT_RPC_VERBS.changes, { since, endpointId: endpoint }, this.options.timeoutMs);
+        const reply = replies.get(node);
+        if (!reply || typeof reply.version !== 'number' || !Array.isArray(reply.changes)) break;
+        for (const summary of reply.changes) {
+          // Synchronous while the stream takes them, so no live event lands inside an answer.
+          const more = listener(summary);
+          if (!(typeof more === 'boolean' ? more : await more)) return;
         }
-      }),
-    );
+        if (reply.changes.length < MAX_CHANGES_PER_ANSWER) break;
+        since = reply.version;
+      }
+    }
   }
 
   private async poll(): Promise<void> {
