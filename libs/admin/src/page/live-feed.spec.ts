@@ -30,7 +30,7 @@ function recordingLogger(): Logger & { lines: string[] } {
   return logger as unknown as Logger & { lines: string[] };
 }
 
-const options = { intervalMs: 1_000, historyMs: 60_000, chartEndpoints: 8, maxStreams: 2 };
+const options = { intervalMs: 1_000, historyMs: 60_000, chartEndpoints: 8, maxStreams: 2, maxStreamsPerClient: 0, stalledStreamTimeoutMs: 60_000 };
 
 describe('LiveFeed', () => {
   beforeEach(() => jest.useFakeTimers());

@@ -12,6 +12,16 @@ export interface LiveFeedOptions {
   chartEndpoints: number;
   /** Streams open at once, at most (`admin.page.max_streams`). */
   maxStreams: number;
+  /**
+   * Streams one client address may have open at once, at most; 0: no limit beyond `maxStreams`
+   * (`admin.page.max_streams_per_client`). Enforced by EventsController.
+   */
+  maxStreamsPerClient: number;
+  /**
+   * Milliseconds a stream may stay backed up (its socket not draining what was written) before it
+   * is closed (`admin.page.stalled_stream_timeout`). Enforced by EventsController.
+   */
+  stalledStreamTimeoutMs: number;
 }
 
 /** What a subscriber receives: the event's name and its data. */
@@ -35,7 +45,8 @@ export class LiveFeed {
   constructor(
     private readonly source: LiveSource,
     readonly options: LiveFeedOptions,
-    private readonly logger: Logger,
+    /** The page's logger (admin.page's subsystem), also EventsController's. */
+    readonly logger: Logger,
   ) {
     this.history = new RateHistory(options.historyMs, options.chartEndpoints);
   }

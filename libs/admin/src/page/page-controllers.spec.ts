@@ -6,7 +6,7 @@ import type { ClusterRpc } from '@piko/cluster';
 import { type ExchangeSummary, MAX_CHANGES_PER_ANSWER } from '@piko/inspect';
 import { noopLogger } from '@piko/observability';
 import { encodeFeedCursor } from './feed-cursor';
-import { LiveFeed } from './live-feed';
+import { LiveFeed, type LiveFeedOptions } from './live-feed';
 import type { LiveReading, LiveSource } from './live-source';
 import { PAGE_ASSETS, type PageAssets } from './page-assets';
 import { PAGE_CONTROLLERS } from './page-providers';
@@ -38,13 +38,13 @@ const source: LiveSource = { read: async () => reading };
 
 @Module({})
 class TestPageModule {
-  static register(pageAssets: PageAssets | undefined, maxStreams: number, requests?: RequestFeed): DynamicModule {
+  static register(pageAssets: PageAssets | undefined, options: LiveFeedOptions, requests?: RequestFeed, liveSource: LiveSource = source): DynamicModule {
     return {
       module: TestPageModule,
       controllers: PAGE_CONTROLLERS,
       providers: [
         { provide: PAGE_ASSETS, useValue: pageAssets },
-        { provide: LiveFeed, useValue: new LiveFeed(source, { intervalMs: 250, historyMs: 60_000, chartEndpoints: 8, maxStreams }, noopLogger) },
+        { provide: LiveFeed, useValue: new LiveFeed(liveSource, options, noopLogger) },
         ...(requests ? [{ provide: RequestFeed, useValue: requests }] : []),
       ],
     };
@@ -52,8 +52,18 @@ class TestPageModule {
 }
 
 /** The page's controllers in a real Nest app on a loopback port, read with fetch(). */
-async function start(options: { assets?: PageAssets; maxStreams?: number; requests?: RequestFeed }): Promise<{ app: INestApplication; url: string; port: number }> {
-  const app = await NestFactory.create(TestPageModule.register(options.assets, options.maxStreams ?? 4, options.requests), { logger: false });
+async function start(
+  options: { assets?: PageAssets; requests?: RequestFeed; source?: LiveSource } & Partial<Pick<LiveFeedOptions, 'maxStreams' | 'maxStreamsPerClient' | 'stalledStreamTimeoutMs'>>,
+): Promise<{ app: INestApplication; url: string; port: number }> {
+  const feedOptions: LiveFeedOptions = {
+    intervalMs: 250,
+    historyMs: 60_000,
+    chartEndpoints: 8,
+    maxStreams: options.maxStreams ?? 4,
+    maxStreamsPerClient: options.maxStreamsPerClient ?? 0,
+    stalledStreamTimeoutMs: options.stalledStreamTimeoutMs ?? 60_000,
+  };
+  const app = await NestFactory.create(TestPageModule.register(options.assets, feedOptions, options.requests, options.source), { logger: false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, port };
@@ -125,11 +135,17 @@ class PagedProxyRpc implements ClusterRpc {
  * GET `path` with node:http, not reading the body until `read()` is called (the response stays
  * paused, so the client stops taking bytes off its socket once its buffers are full).
  */
-function slowGet(port: number, path: string, localAddress?: string): { status: Promise<number>; received: () => string; read: () => void; close: () => void } {
+function slowGet(
+  port: number,
+  path: string,
+  localAddress?: string,
+): { status: Promise<number>; received: () => string; read: () => void; close: () => void; closed: () => boolean } {
   const req = request({ port, host: '127.0.0.1', path, localAddress, agent: false });
   req.on('error', () => undefined);
   let text = '';
+  let closed = false;
   const response = new Promise<IncomingMessage>((resolve) => req.on('response', resolve));
+  void response.then((res) => res.on('close', () => (closed = true)));
   req.end();
   return {
     status: response.then((res) => res.statusCode ?? 0),
@@ -141,6 +157,7 @@ function slowGet(port: number, path: string, localAddress?: string): { status: P
         res.on('error', () => undefined);
       }),
     close: () => req.destroy(),
+    closed: () => closed,
   };
 }
 
@@ -281,5 +298,64 @@ describe('the status page and its live channel (PAGE_CONTROLLERS)', () => {
     await sleep(500);
     expect(rpc.catchUpAnswers).toBe(asked);
     expect(asked).toBeLessThanOrEqual(2);
+  }, 30_000);
+
+  it('closes a stream whose client has not read for admin.page.stalled_stream_timeout, which frees its place', async () => {
+    // Snapshots of ~800 KB every 250 ms: a client that does not read backs its socket up at once.
+    const big: LiveReading = { ...reading, endpoints: Array.from({ length: 8_000 }, (_, i) => ({ id: `endpoint-${i}-${'x'.repeat(60)}`, upstreams: 1, gatewayCount: 1, requestsPerSecond: 1, errorsPerSecond: 0 })) };
+    const started = await start({ assets, maxStreams: 1, stalledStreamTimeoutMs: 500, source: { read: async () => big } });
+    app = started.app;
+    const stalled = slowGet(started.port, '/api/v1/events');
+    try {
+      expect(await stalled.status).toBe(200);
+      // The one place is taken until the stalled stream is closed; then another page gets it.
+      let status = 0;
+      const deadline = Date.now() + 25_000;
+      while (status !== 200 && Date.now() < deadline) {
+        const probe = await fetch(`${started.url}/api/v1/events`);
+        status = probe.status;
+        await probe.body?.cancel();
+        if (status !== 200) await sleep(100);
+      }
+      expect(status).toBe(200);
+      // Reading now, the stalled client finds its stream ended.
+      stalled.read();
+      await until('the stalled stream to end', () => stalled.closed());
+    } finally {
+      stalled.close();
+    }
+  }, 40_000);
+
+  it('refuses a stream beyond admin.page.max_streams_per_client from one address with 503, while another address still gets one', async () => {
+    const started = await start({ assets, maxStreams: 32, maxStreamsPerClient: 4 });
+    app = started.app;
+    const held = Array.from({ length: 4 }, () => slowGet(started.port, '/api/v1/events', '127.0.0.1'));
+    const others: Array<ReturnType<typeof slowGet>> = [];
+    try {
+      for (const stream of held) {
+        stream.read();
+        expect(await stream.status).toBe(200);
+      }
+      const refused = await fetch(`${started.url}/api/v1/events`);
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toEqual({ error: 'too many live streams open from your address (admin.page.max_streams_per_client 4)' });
+      const other = slowGet(started.port, '/api/v1/events', '127.0.0.2');
+      others.push(other);
+      other.read();
+      expect(await other.status).toBe(200);
+      // One of the four closes: the first address gets a stream again.
+      held[0].close();
+      await until('the closed stream to be counted out', () => held[0].closed());
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 200; i++) {
+        const again = await fetch(`${started.url}/api/v1/events`);
+        status = again.status;
+        await again.body?.cancel();
+        if (status !== 200) await sleep(20);
+      }
+      expect(status).toBe(200);
+    } finally {
+      for (const stream of [...held, ...others]) stream.close();
+    }
   }, 30_000);
 });

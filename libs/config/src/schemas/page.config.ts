@@ -34,4 +34,20 @@ the rest are summed as '(others)'. Bounds the chart's memory.`, { min: 1 })
 Live channel streams (open status pages) served at once, at most; beyond it
 /api/v1/events answers 503.`, { min: 1 })
   maxStreams = 32;
+
+  @IntOption(`
+Live channel streams one client address may have open at once, at most (the
+connecting peer's address: behind a reverse proxy every page shares the
+proxy's); beyond it /api/v1/events answers 503. 0 means no limit beyond
+max-streams. Keeps one client from taking every stream.`, { min: 0 })
+  maxStreamsPerClient = 4;
+
+  @DurationOption(`
+How long a live channel stream may stay backed up before the admin node closes
+it, freeing its place among max-streams. Backed up: its client reads nothing,
+the kernel's socket buffers (a few MB) are full and the admin process holds
+unsent bytes for it. A page that reads is never backed up that long.`)
+  @Min(1_000, at('least', '1s'))
+  @Max(3_600_000, at('most', '1h'))
+  stalledStreamTimeout = 60_000;
 }
