@@ -5,7 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ExchangeObserver } from '@piko/inspect';
 import { EndpointBusyError, isValidEndpointId, RateLimitedLog, TcpToHttpEndpointError, websocketOriginAllowed } from '@piko/protocol';
 import type { Logger } from '@piko/observability';
-import { createPortServer, listen } from '@piko/runtime';
+import { createPortServer, HEAD_TIMEOUT_CHECK_INTERVAL_MS, listen } from '@piko/runtime';
 import { endpointIdFromHeaders } from './endpoint-id';
 import { EndpointRequestStats } from './endpoint-request-stats';
 import { ProxyAccessLog } from './access-log';
@@ -102,6 +102,8 @@ export class ProxyServer {
         // before it answers 431: a head Go Piko takes must not be refused here.
         maxHeaderSize: options.maxHeaderBytes + GO_HEADER_SLOP_BYTES,
         headersTimeout: options.readHeaderTimeoutMs,
+        // Node checks those every 30 s by default: a 10 s limit held idle connections 10-40 s.
+        connectionsCheckingInterval: HEAD_TIMEOUT_CHECK_INTERVAL_MS,
         // 0 by default: a body may stream for as long as it needs (a 1 GiB upload).
         requestTimeout: options.readTimeoutMs,
         keepAliveTimeout: options.idleTimeoutMs,

@@ -8,6 +8,6 @@ export { listen } from './listen';
 export { waitShutdownDelay } from './shutdown-delay';
 export { nodeRegistration } from './node-registration';
 export { createPortServer, ServerTls, serverTls, type ServerTlsFiles, type ServerTlsOptions } from './tls';
-export { headTimeoutOptions } from './head-timeout';
+export { HEAD_TIMEOUT_CHECK_INTERVAL_MS, headTimeoutOptions } from './head-timeout';
 export { PortServerAdapter, type PortServerSettings } from './port-server-adapter';
 export { clusterNodesGauge, reportRegistration } from './cluster-metrics';

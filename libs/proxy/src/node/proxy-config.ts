@@ -19,8 +19,10 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
     maxHeaderBytes: http.maxHeaderBytes,
     maxHeaderCount: http.maxHeaderCount,
     maxResponseHeaderBytes: http.maxResponseHeaderBytes,
-    // Go: a zero read_header_timeout falls back to read_timeout.
-    readHeaderTimeoutMs: http.readHeaderTimeout || http.readTimeout,
+    // Go: a zero read_header_timeout falls back to read_timeout. A read_timeout shorter than the
+    // head's bounds the head too (the whole request, head included, must arrive in it; Node
+    // refuses to start with headersTimeout above requestTimeout).
+    readHeaderTimeoutMs: http.readHeaderTimeout > 0 && http.readTimeout > 0 ? Math.min(http.readHeaderTimeout, http.readTimeout) : http.readHeaderTimeout || http.readTimeout,
     idleTimeoutMs: http.idleTimeout,
     readTimeoutMs: http.readTimeout,
     writeTimeoutMs: http.writeTimeout,
