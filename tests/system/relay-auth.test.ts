@@ -89,6 +89,16 @@ describe('relay link authenticated by relay.secret (real cluster: redis, nats, p
       expect(node.logs).toContain('relay.secret is required');
     }
   });
+
+  it('refuses to start a proxy given relay.tls.client without relay.tls.cert (it dialled in plain text, every request 502)', async () => {
+    const node = ManagedProcess.start('proxy with relay.tls.client only', 'node', [
+      PIKO_BIN, 'proxy', '--cluster.redis-url', cluster.redis.url, '--cluster.nats-url', cluster.nats.url, '--relay.secret', 'a-relay-secret-of-16+-chars',
+      '--proxy.bind-addr', '127.0.0.1:0', '--ops.bind-addr', '127.0.0.1:0', '--relay.tls.client.server-name', 'relay.piko.internal',
+    ]);
+    const exit = await node.exited;
+    expect(exit.code).toBe(2);
+    expect(node.logs).toContain('relay.tls.client is set but relay.tls.cert is not');
+  });
 });
 
 describe('relay link over mutual TLS, ops port over TLS (no secret)', () => {

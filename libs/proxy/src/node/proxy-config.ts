@@ -39,14 +39,23 @@ export function proxyOptions(config: ServerConfig): ProxyOptions {
 /**
  * Maps `relay.*` onto the relay client's options. The relay is TLS when `relay.tls.cert` is set
  * (one config for the cluster: gateways serve what proxies dial), verified with `relay.tls.client.*`.
- * Throws ConfigError when a `relay.tls.client` file cannot be read, or when the link would be
- * unauthenticated: neither `relay.secret` nor a relay TLS client certificate.
+ * Throws ConfigError when a `relay.tls.client` file cannot be read, when the link would be
+ * unauthenticated (neither `relay.secret` nor a relay TLS client certificate), or when
+ * `relay.tls.client` is set without `relay.tls.cert` (it would be ignored: no TLS).
  */
 export function relayClientOptions(config: ServerConfig): RelayClientOptions {
   const { secret, tls } = config.relay;
   if (!secret && !(tls.cert && tls.client.cert)) {
     throw new ConfigError([
       'relay.secret is required (or relay.tls with relay.tls.client.cert): gateways accept only authenticated relay links. Set the same secret on every proxy and gateway.',
+    ]);
+  }
+  // Client settings without relay.tls.cert were ignored: the proxy dialled in plain text, and a
+  // gateway serving TLS answered every relay with a broken header (all requests 502).
+  const client = tls.client;
+  if (!tls.cert && (client.cert || client.key || client.rootCas || client.serverName || client.insecureSkipVerify)) {
+    throw new ConfigError([
+      'relay.tls.client is set but relay.tls.cert is not: proxies dial the relay with TLS only when relay.tls.cert (and key) is set, the same relay.tls block as the gateways\'.',
     ]);
   }
   return {
