@@ -7,6 +7,9 @@ import { createPortServer, headTimeoutOptions, listen } from '@piko/runtime';
 import type { GatewayOptions } from './gateway-options';
 import { GATEWAY_LOGGER, GATEWAY_OPTIONS } from './gateway.tokens';
 
+/** `upstream.read_header_timeout`'s default (ms), for options built without config (tests, embedders). */
+const DEFAULT_READ_HEADER_TIMEOUT_MS = 10_000;
+
 /**
  * The upstream port's HTTP server. Upstreams only ever upgrade to WebSocket here (see
  * UpstreamWsAdapter); any plain request is answered 404 with Go Piko's JSON error body.
@@ -19,7 +22,7 @@ export class UpstreamListener {
     @Inject(GATEWAY_OPTIONS) private readonly options: GatewayOptions,
     @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
   ) {
-    this.server = createPortServer(headTimeoutOptions(options.readHeaderTimeoutMs ?? 10_000), options.tls, (_req, res) => {
+    this.server = createPortServer(headTimeoutOptions(options.readHeaderTimeoutMs ?? DEFAULT_READ_HEADER_TIMEOUT_MS), options.tls, (_req, res) => {
       res.writeHead(404, { 'content-type': 'application/json' }).end(errorBody('not found'));
     });
   }

@@ -37,6 +37,14 @@ describe('RelayServer', () => {
     return u;
   }
 
+  /** Replaces the server with one at these `relay.max_handshakes` / `_per_address` limits (a fresh metrics registry). */
+  async function restartWithHandshakeLimits(maxHandshakes: number, maxHandshakesPerAddress: number): Promise<void> {
+    await server.close();
+    registry = new Registry();
+    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000, maxHandshakes, maxHandshakesPerAddress, secret: TEST_RELAY_SECRET }, silentLogger, registry);
+    port = (await server.listen()).port;
+  }
+
   /** A TCP connection to the relay port that sends nothing, from `localAddress` (default 127.0.0.1). */
   async function connect(localAddress?: string): Promise<net.Socket> {
     const socket = net.connect({ port, host: '127.0.0.1', localAddress });
@@ -163,10 +171,7 @@ describe('RelayServer', () => {
   });
 
   it('with every handshake slot held by idle connections, a proxy still gets through: the longest waiting is evicted', async () => {
-    await server.close();
-    registry = new Registry();
-    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000, maxHandshakes: 3, maxHandshakesPerAddress: 16, secret: TEST_RELAY_SECRET }, silentLogger, registry);
-    port = (await server.listen()).port;
+    await restartWithHandshakeLimits(3, 16);
     await upstream('my-service');
     // Connections that never send a hello: before, they held all of relay.max_handshakes until
     // header_timeout, and every proxy that had to connect was refused (renewed, for ever).
@@ -183,10 +188,7 @@ describe('RelayServer', () => {
   });
 
   it('at relay.max_handshakes_per_address, a newcomer evicts the longest waiting of its own address; other addresses keep theirs', async () => {
-    await server.close();
-    registry = new Registry();
-    server = new RelayServer(pool, { host: '127.0.0.1', port: 0, headerTimeoutMs: 5_000, maxHandshakes: 10, maxHandshakesPerAddress: 2, secret: TEST_RELAY_SECRET }, silentLogger, registry);
-    port = (await server.listen()).port;
+    await restartWithHandshakeLimits(10, 2);
     await upstream('my-service');
     // Another loopback address (Linux routes all of 127/8 to lo) is another client.
     const other = await connect('127.0.0.2');
